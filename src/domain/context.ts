@@ -1,0 +1,129 @@
+/**
+ * A session against one repository: where it is, who is acting, what the config says, and the
+ * warnings gathered on the way (corrupt records) for the face to show.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { openRepo, type Repo } from '../git/repo.js';
+import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
+import { RecordStore } from '../store/records.js';
+import { UsageError } from '../errors.js';
+import { validateAgentId } from './agent.js';
+import { ConfigFile } from './schemas.js';
+import { parseDuration } from './duration.js';
+import type { PatternBase } from './patterns.js';
+
+export const CONFIG_FILE = '.git-coord.yml';
+/** The per-worktree identity file, in the worktree's own git dir (not shared, no config format change). */
+export const AGENT_FILE = 'git-coord-agent';
+
+export interface Config {
+  /** Default lease in ms; null: locks never expire. */
+  ttlMs: number | null;
+  /** Longest `lock --wait` in ms when no duration is given. */
+  waitMs: number;
+}
+
+export const DEFAULTS: Config = { ttlMs: 3_600_000, waitMs: 600_000 };
+
+export interface OpenOptions {
+  cwd?: string;
+  /** --agent: wins over the environment and the worktree's identity. */
+  agent?: string;
+  env?: NodeJS.ProcessEnv;
+  now?: () => number;
+}
+
+export class Coord {
+  readonly store: RecordStore;
+  readonly warnings: string[] = [];
+  private configCache: Config | undefined;
+
+  private constructor(
+    readonly repo: Repo,
+    private readonly opts: OpenOptions,
+  ) {
+    this.store = new RecordStore(repo);
+  }
+
+  static async open(opts: OpenOptions = {}): Promise<Coord> {
+    if (opts.agent !== undefined) validateAgentId(opts.agent, '--agent');
+    const repo = await openRepo(opts.cwd ?? process.cwd());
+    return new Coord(repo, opts);
+  }
+
+  now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  warn(msg: string): void {
+    this.warnings.push(msg);
+  }
+
+  get base(): PatternBase {
+    return { top: this.repo.top ?? this.repo.cwd, prefix: this.repo.prefix };
+  }
+
+  /** The acting agent: --agent, then GIT_COORD_AGENT, then the worktree's identity; null if none. */
+  agent(): string | null {
+    if (this.opts.agent !== undefined) return this.opts.agent;
+    const env = (this.opts.env ?? process.env).GIT_COORD_AGENT;
+    if (env !== undefined && env !== '') return validateAgentId(env, 'GIT_COORD_AGENT');
+    const file = readGitDirFile(this.repo, AGENT_FILE)?.trim();
+    if (file) return validateAgentId(file, `${path.join(this.repo.gitDir, AGENT_FILE)}`);
+    return null;
+  }
+
+  requireAgent(): string {
+    const a = this.agent();
+    if (a === null) {
+      throw new UsageError(
+        'no agent id: pass --agent <id>, set GIT_COORD_AGENT, or run `git-coord whoami --set <id>` in this worktree',
+      );
+    }
+    return a;
+  }
+
+  /** Sets this worktree's identity (other worktrees of the repository keep theirs). */
+  setWorktreeAgent(id: string): void {
+    validateAgentId(id, 'whoami --set');
+    writeGitDirFile(this.repo, AGENT_FILE, `${id}\n`);
+  }
+
+  async config(): Promise<Config> {
+    if (this.configCache) return this.configCache;
+    this.configCache = await loadConfig(this.repo);
+    return this.configCache;
+  }
+}
+
+/** Reads `.git-coord.yml` at the top of the work tree; the yaml parser is loaded only when there is one. */
+export async function loadConfig(repo: Repo): Promise<Config> {
+  if (!repo.top) return DEFAULTS;
+  const file = path.join(repo.top, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return DEFAULTS;
+  }
+  const { parse } = await import('yaml');
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    throw new UsageError(`invalid ${CONFIG_FILE}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = ConfigFile.safeParse(doc ?? null);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const keys = 'keys' in issue && Array.isArray(issue.keys) ? issue.keys.join(', ') : issue.path.join('.');
+    const what = issue.code === 'unrecognized_keys' ? `unknown key ${keys}` : `${keys || 'the file'}: ${issue.message}`;
+    throw new UsageError(`invalid ${CONFIG_FILE}: ${what}`);
+  }
+  const c = r.data ?? {};
+  return {
+    ttlMs: c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true),
+    waitMs: c.wait === undefined ? DEFAULTS.waitMs : parseDuration(c.wait, 'wait in config')!,
+  };
+}

@@ -1,0 +1,29 @@
+/** The history: every agent's journal, merged newest first. */
+import { JOURNAL } from '../store/layout.js';
+import type { Coord } from './context.js';
+import { EventRecord } from './schemas.js';
+
+export interface HistoryEntry {
+  at: string;
+  agent: string;
+  action: string;
+  subject: string;
+  reason?: string;
+  other?: string;
+}
+
+export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> {
+  const { records, corrupt } = await ctx.store.history(EventRecord, JOURNAL, max);
+  for (const c of corrupt) ctx.warn(`skipping unreadable history entry ${c.oid.slice(0, 10)}: ${c.problem}`);
+  return records
+    .map(({ record: r }) => ({
+      at: r.at,
+      agent: r.agent,
+      action: r.action,
+      subject: r.subject,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.other ? { other: r.other } : {}),
+    }))
+    // git orders by commit time in whole seconds; the records carry milliseconds.
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+}

@@ -1,0 +1,560 @@
+/**
+ * Locks: exclusive leases on files, directories and globs.
+ *
+ * A lock on pattern P lives on its own ref (store/layout.ts), so locks on unrelated paths never
+ * touch the same ref. Two *different* patterns may still overlap (`src/` and `src/a.ts`), and no
+ * single ref swap can see a lock that appears elsewhere at the same moment. So a grant takes two
+ * steps (docs/design.md has the proof):
+ *
+ *   1. write a `pending` record for P (compare-and-swap on P's own ref);
+ *   2. read every lock that could overlap P: if one is granted, or pending with a lower ticket,
+ *      withdraw; if one is pending with a higher ticket, wait for it to settle; else
+ *   3. swap the pending record to `granted`.
+ *
+ * Because each side writes before it reads, of two overlapping racers at least one sees the
+ * other, and the ticket order decides between them: never two holders.
+ */
+import crypto from 'node:crypto';
+import { RefusedError, UsageError, FailedError } from '../errors.js';
+import { LOCKS, journalRef, lockRef, overlapQuery } from '../store/layout.js';
+import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry } from '../store/records.js';
+import type { Coord } from './context.js';
+import { LockRecord, type EventRecord } from './schemas.js';
+import { parsePattern, patternFromText, type Pattern } from './patterns.js';
+import { overlaps } from './overlap.js';
+import { PathIndex } from './matcher.js';
+
+/** A pending record not granted within this is dead; its writer gives up well before. */
+export const PENDING_TTL_MS = 30_000;
+const GRANT_DEADLINE_MS = 10_000;
+/** How long a new request waits for others' pending records to settle before calling them conflicts. */
+const SETTLE_MS = 2_000;
+const MAX_ROUNDS = 50;
+/** Above this many patterns one read of every lock beats per-pattern queries. */
+const QUERY_ALL_ABOVE = 64;
+
+export interface LockView {
+  pattern: string;
+  kind: Pattern['kind'];
+  agent: string;
+  reason: string;
+  acquiredAt: string;
+  expiresAt: string | null;
+  token: number;
+}
+
+export interface Conflict {
+  /** The requested pattern or checked path. */
+  path: string;
+  /** The other agent's lock that covers it. */
+  pattern: string;
+  agent: string;
+  reason: string;
+  expiresAt: string | null;
+  state: 'granted' | 'pending';
+}
+
+export function view(r: LockRecord): LockView {
+  return {
+    pattern: r.pattern,
+    kind: patternFromText(r.pattern).kind,
+    agent: r.agent,
+    reason: r.reason,
+    acquiredAt: r.acquiredAt,
+    expiresAt: r.expiresAt,
+    token: r.token,
+  };
+}
+
+/** Whether a record holds anything at `now`: granted and unexpired, or pending within its window. */
+export function liveness(r: LockRecord, now: number): 'granted' | 'pending' | null {
+  if (r.state === 'granted') return r.expiresAt === null || Date.parse(r.expiresAt) > now ? 'granted' : null;
+  if (r.state === 'pending') return r.pendingUntil !== null && Date.parse(r.pendingUntil) > now ? 'pending' : null;
+  return null;
+}
+
+function ticketLess(a: LockRecord, b: LockRecord): boolean {
+  if (a.ticket.at !== b.ticket.at) return a.ticket.at < b.ticket.at;
+  if (a.agent !== b.agent) return a.agent < b.agent;
+  return a.ticket.nonce < b.ticket.nonce;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function conflict(path: string, r: LockRecord, state: 'granted' | 'pending'): Conflict {
+  return { path, pattern: r.pattern, agent: r.agent, reason: r.reason, expiresAt: r.expiresAt, state };
+}
+
+/** Others' live locks overlapping any of `pats`. */
+export function conflictsWith(pats: Pattern[], records: Stored<LockRecord>[], me: string | null, now: number): Conflict[] {
+  const out: Conflict[] = [];
+  for (const s of records) {
+    if (s.record.agent === me) continue;
+    const state = liveness(s.record, now);
+    if (!state) continue;
+    const theirs = patternFromText(s.record.pattern);
+    for (const p of pats) if (overlaps(p, theirs)) out.push(conflict(p.text, s.record, state));
+  }
+  return out;
+}
+
+export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedError {
+  const lines = conflicts.map(
+    (c) =>
+      `  ${c.path}: ${c.state === 'pending' ? 'being locked' : 'locked'} by ${c.agent} as ${c.pattern}` +
+      `${c.reason ? ` (${c.reason})` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'no expiry'}`,
+  );
+  return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function jitter(round: number): number {
+  return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
+}
+
+export interface LockOptions {
+  reason?: string;
+  /** Lease in ms, null for none; undefined: the configured default. */
+  ttlMs?: number | null;
+}
+
+interface Slot {
+  pattern: Pattern;
+  ref: string;
+  /** What is on the ref now: a record (or an unreadable one), or nothing. */
+  current: { oid: string; record: LockRecord | null } | null;
+}
+
+/** The locks service of one session. */
+export class Locks {
+  constructor(private readonly ctx: Coord) {}
+
+  parse(raw: string[]): Pattern[] {
+    if (raw.length === 0) throw new UsageError('no pattern given');
+    const seen = new Map<string, Pattern>();
+    for (const r of raw) {
+      const p = parsePattern(r, this.ctx.base);
+      seen.set(p.text, p);
+    }
+    return [...seen.values()];
+  }
+
+  private queryFor(pats: Pattern[]): string[] {
+    if (pats.length > QUERY_ALL_ABOVE) return [LOCKS];
+    return [...new Set(pats.flatMap(overlapQuery))];
+  }
+
+  /** Reads lock records (and this agent's journal head) in one git call. */
+  private async readState(query: string[], me: string | null) {
+    const jref = me ? journalRef(me) : null;
+    const entries = await this.ctx.store.entries(jref ? [...query, jref] : query);
+    const lockEntries: RefEntry[] = [];
+    let journal: string | null = null;
+    for (const e of entries) {
+      if (e.ref === jref) journal = e.oid;
+      else lockEntries.push(e);
+    }
+    const { records, corrupt } = decode(LockRecord, lockEntries);
+    for (const c of corrupt) this.ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+    const byRef = new Map<string, { oid: string; record: LockRecord | null }>();
+    for (const r of records) byRef.set(r.ref, { oid: r.oid, record: r.record });
+    for (const c of corrupt) byRef.set(c.ref, { oid: c.oid, record: null });
+    return { records, byRef, journal };
+  }
+
+  /** Every live lock (granted, unexpired), optionally only this agent's. */
+  async list(opts: { mine?: boolean } = {}): Promise<LockView[]> {
+    const me = opts.mine ? this.ctx.requireAgent() : null;
+    const { records } = await this.readState([LOCKS], null);
+    const now = this.ctx.now();
+    return records
+      .filter((s) => liveness(s.record, now) === 'granted' && (!me || s.record.agent === me))
+      .map((s) => view(s.record))
+      .sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
+  }
+
+  /** All or nothing: every pattern is granted (or renewed, if already held), or none is. */
+  async lock(raw: string[], opts: LockOptions = {}): Promise<LockView[]> {
+    const me = this.ctx.requireAgent();
+    const pats = this.parse(raw);
+    const cfg = await this.ctx.config();
+    const ttlMs = opts.ttlMs === undefined ? cfg.ttlMs : opts.ttlMs;
+    return this.acquire(me, pats, ttlMs, opts.reason);
+  }
+
+  /** `lock --wait`: retries while refused, until granted or `waitMs` has passed (then refused). */
+  async lockWaiting(raw: string[], opts: LockOptions, waitMs: number): Promise<LockView[]> {
+    const deadline = performance.now() + waitMs;
+    for (let round = 0; ; round++) {
+      try {
+        return await this.lock(raw, opts);
+      } catch (e) {
+        const left = deadline - performance.now();
+        if (!(e instanceof RefusedError) || left <= 0) throw e;
+        await sleep(Math.min(left, Math.min(500, 20 * 1.5 ** round) * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private async acquire(me: string, pats: Pattern[], ttlMs: number | null, reason: string | undefined): Promise<LockView[]> {
+    const query = this.queryFor(pats);
+    const settleStart = performance.now();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = this.ctx.now();
+      const state = await this.readState(query, me);
+      const found = conflictsWith(pats, state.records, me, now);
+      const held = found.filter((c) => c.state === 'granted');
+      if (held.length > 0) throw refusal(held);
+      const slots: Slot[] = pats.map((p) => {
+        const ref = lockRef(p);
+        return { pattern: p, ref, current: state.byRef.get(ref) ?? null };
+      });
+      // Another process of this same agent mid-grant on one of our refs: let it finish.
+      const ownPending = slots.some((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'pending');
+      if (found.length > 0 || ownPending) {
+        if (performance.now() - settleStart > SETTLE_MS) throw refusal(found);
+        await sleep(jitter(round));
+        continue;
+      }
+      const renewing = slots.filter((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'granted');
+      const creating = slots.filter((s) => !renewing.includes(s));
+      const result = creating.length === 0
+        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal)
+        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal);
+      if (result === 'retry') {
+        await sleep(jitter(round));
+        continue;
+      }
+      return result;
+    }
+    throw new FailedError('gave up after repeated lost races; try again');
+  }
+
+  private async twoPhase(
+    me: string,
+    query: string[],
+    creating: Slot[],
+    renewing: Slot[],
+    ttlMs: number | null,
+    reason: string | undefined,
+    journal: string | null,
+  ): Promise<LockView[] | 'retry'> {
+    const now = this.ctx.now();
+    const ticket = { at: now, nonce: crypto.randomBytes(6).toString('hex') };
+    const pendingRecords = creating.map((s) => {
+      const prev = s.current?.record ?? null;
+      const rec: LockRecord = {
+        v: 1,
+        type: 'lock',
+        pattern: s.pattern.text,
+        agent: me,
+        state: 'pending',
+        reason: reason ?? prev?.reason ?? '',
+        // Strictly above the previous grant of this pattern, and above any grant before it
+        // whose ref is gone (the clock; see docs/design.md on fencing tokens).
+        token: Math.max(prev ? prev.token + 1 : 1, now),
+        ttlMs,
+        acquiredAt: iso(now),
+        expiresAt: ttlMs === null ? null : iso(now + ttlMs),
+        ticket,
+        pendingUntil: iso(now + PENDING_TTL_MS),
+        event: { action: 'pending', by: me, at: iso(now), ...(prev && prev.agent !== me ? { from: prev.agent } : {}) },
+      };
+      return rec;
+    });
+    const oids = await this.ctx.store.write(
+      pendingRecords.map((rec, i) => ({
+        subject: `pending ${rec.pattern}`,
+        record: rec,
+        parents: creating[i]!.current ? [creating[i]!.current!.oid] : [],
+        agent: me,
+        timeMs: now,
+      })),
+    );
+    const t0 = performance.now();
+    const phase1: RefUpdate[] = [
+      ...creating.map((s, i) => ({ ref: s.ref, newOid: oids[i]!, oldOid: s.current?.oid ?? null })),
+      ...renewing.map((s) => ({ ref: s.ref, newOid: s.current!.oid, oldOid: s.current!.oid })),
+    ];
+    if (!(await this.ctx.store.swap(phase1)).ok) return 'retry';
+    const mine = creating.map((s, i) => ({ ...s, current: { oid: oids[i]!, record: pendingRecords[i]! } }));
+    const withdraw = async () => {
+      await this.ctx.store.swap(mine.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
+    };
+    // Phase 2: read after our own write.
+    for (let round = 0; ; round++) {
+      const state = await this.readState(query, me);
+      journal = state.journal;
+      if (mine.some((s) => state.byRef.get(s.ref)?.oid !== s.current.oid)) {
+        await withdraw();
+        return 'retry';
+      }
+      const nowR = this.ctx.now();
+      const blocking: Conflict[] = [];
+      let waitFor = false;
+      for (const s of state.records) {
+        if (s.record.agent === me) continue;
+        const live = liveness(s.record, nowR);
+        if (!live) continue;
+        const theirs = patternFromText(s.record.pattern);
+        for (const m of mine) {
+          if (!overlaps(m.pattern, theirs)) continue;
+          if (live === 'granted' || ticketLess(s.record, m.current.record)) blocking.push(conflict(m.pattern.text, s.record, live));
+          else waitFor = true;
+        }
+      }
+      if (blocking.length > 0) {
+        await withdraw();
+        // A granted lock is a refusal; a lower-ticket pending one may still be withdrawn: retry.
+        if (blocking.some((c) => c.state === 'granted')) throw refusal(blocking.filter((c) => c.state === 'granted'));
+        return 'retry';
+      }
+      if (!waitFor) break;
+      if (performance.now() - t0 > GRANT_DEADLINE_MS / 2) {
+        await withdraw();
+        return 'retry';
+      }
+      await sleep(jitter(round));
+    }
+    if (performance.now() - t0 > GRANT_DEADLINE_MS) {
+      await withdraw();
+      return 'retry';
+    }
+    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal);
+    if (result === 'retry') await withdraw();
+    return result;
+  }
+
+  /** Phase 3 (and plain renewal): pending → granted, held → renewed, with the journal entries. */
+  private async grant(
+    me: string,
+    pending: { pattern: Pattern; ref: string; current: { oid: string; record: LockRecord } }[],
+    renewing: Slot[],
+    ttlMs: number | null,
+    reason: string | undefined,
+    journal: string | null,
+  ): Promise<LockView[] | 'retry'> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const now = this.ctx.now();
+      const changes: Change[] = [];
+      for (const s of pending) {
+        const p = s.current.record;
+        const taken = p.event.from;
+        const rec: LockRecord = {
+          ...p,
+          state: 'granted',
+          acquiredAt: iso(now),
+          expiresAt: ttlMs === null ? null : iso(now + ttlMs),
+          pendingUntil: null,
+          event: { action: taken ? 'takeover' : 'lock', by: me, at: iso(now), ...(taken ? { from: taken } : {}) },
+        };
+        changes.push({ slot: { ref: s.ref, oid: s.current.oid }, rec, action: rec.event.action, why: rec.reason, ...(taken ? { other: taken } : {}) });
+      }
+      for (const s of renewing) {
+        const held = s.current!.record!;
+        const rec: LockRecord = {
+          ...held,
+          reason: reason ?? held.reason,
+          ttlMs,
+          expiresAt: ttlMs === null ? null : iso(now + ttlMs),
+          event: { action: 'renew', by: me, at: iso(now) },
+        };
+        changes.push({ slot: { ref: s.ref, oid: s.current!.oid }, rec, action: 'renew', why: rec.reason });
+      }
+      const ok = await this.commitChanges(me, changes, journal, now);
+      if (ok) return changes.map((c) => view(c.rec));
+      // Lost a race: if our refs are still as we left them, only the journal moved (another
+      // process of this agent); otherwise someone else changed a lock under us.
+      const state = await this.readState(changes.map((c) => c.slot.ref), me);
+      if (changes.some((c) => state.byRef.get(c.slot.ref)?.oid !== c.slot.oid)) return 'retry';
+      journal = state.journal;
+    }
+    return 'retry';
+  }
+
+  /** The records on exactly these patterns' refs. */
+  private async readExact(pats: Pattern[], me: string) {
+    return this.readState(pats.map(lockRef), me);
+  }
+
+  /**
+   * Releases locks: this agent's own, or with `force` another agent's (the history records who
+   * broke it and why). All or nothing.
+   */
+  async unlock(raw: string[], opts: { all?: boolean; force?: boolean; reason?: string } = {}): Promise<LockView[]> {
+    const me = this.ctx.requireAgent();
+    if (opts.all && raw.length > 0) throw new UsageError('give patterns or --all, not both');
+    if (opts.all && opts.force) throw new UsageError('--force breaks the locks you name: give their patterns instead of --all');
+    if (opts.force && !opts.reason) throw new UsageError('--force needs --reason <text>: the history records why a lock was broken');
+    const pats = opts.all ? null : this.parse(raw);
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = this.ctx.now();
+      const state = pats ? await this.readExact(pats, me) : await this.readState([LOCKS], me);
+      const changes: Change[] = [];
+      if (pats) {
+        const notHeld: string[] = [];
+        for (const p of pats) {
+          const cur = state.byRef.get(lockRef(p));
+          const rec = cur?.record;
+          const live = rec ? liveness(rec, now) : null;
+          if (!cur || !rec || rec.state === 'released' || (rec.agent !== me && !live)) {
+            notHeld.push(`  ${p.text}: not locked`);
+          } else if (rec.agent !== me && !opts.force) {
+            notHeld.push(`  ${p.text}: held by ${rec.agent}${rec.reason ? ` (${rec.reason})` : ''}; to break it: git-coord unlock --force --reason <why> ${p.text}`);
+          } else {
+            changes.push(this.release(me, { ref: lockRef(p), oid: cur.oid }, rec, now, opts.reason));
+          }
+        }
+        if (notHeld.length > 0) throw new RefusedError(`cannot unlock: not held by you\n${notHeld.join('\n')}`);
+      } else {
+        for (const r of state.records) if (r.record.agent === me && r.record.state !== 'released') changes.push(this.release(me, r, r.record, now));
+        if (changes.length === 0) return [];
+      }
+      if (await this.commitChanges(me, changes, state.journal, now)) return changes.map((c) => view(c.rec));
+      await sleep(jitter(round));
+    }
+    throw new FailedError('gave up after repeated lost races; try again');
+  }
+
+  private release(me: string, slot: { ref: string; oid: string }, held: LockRecord, now: number, reason?: string): Change {
+    const broken = held.agent !== me;
+    const rec: LockRecord = {
+      ...held,
+      state: 'released',
+      pendingUntil: null,
+      event: { action: broken ? 'break' : 'unlock', by: me, at: iso(now), ...(broken && reason ? { reason } : {}) },
+    };
+    return { slot, rec, action: rec.event.action, remove: true, ...(broken ? { other: held.agent, why: reason } : {}) };
+  }
+
+  /**
+   * Extends this agent's locks (all of them when no pattern is given). A lock that has expired
+   * meanwhile is granted afresh through the full protocol, since others may have locked
+   * overlapping paths since.
+   */
+  async renew(raw: string[], opts: { ttlMs?: number | null } = {}): Promise<LockView[]> {
+    const me = this.ctx.requireAgent();
+    const now = this.ctx.now();
+    const pats = raw.length > 0 ? this.parse(raw) : null;
+    const state = pats ? await this.readExact(pats, me) : await this.readState([LOCKS], me);
+    const mine = state.records.filter((r) => r.record.agent === me && r.record.state === 'granted');
+    if (pats) {
+      const missing = pats.filter((p) => !mine.some((r) => r.ref === lockRef(p)));
+      if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${p.text}`).join('\n')}`);
+    }
+    const out: LockView[] = [];
+    // Group by lease so each group is one all-or-nothing grant.
+    const groups = new Map<string, { ttl: number | null; pats: Pattern[] }>();
+    for (const r of mine) {
+      const ttl = opts.ttlMs === undefined ? r.record.ttlMs : opts.ttlMs;
+      const key = String(ttl);
+      const g = groups.get(key) ?? { ttl, pats: [] };
+      g.pats.push(patternFromText(r.record.pattern));
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) out.push(...(await this.acquire(me, g.pats, g.ttl, undefined)));
+    return out;
+  }
+
+  /**
+   * Others' live locks covering the given paths (each may itself be a directory or glob), or
+   * with `staged` the paths the commit in progress touches. `me` null: the caller holds nothing.
+   */
+  async check(raw: string[], opts: { staged?: boolean; paths?: string[] } = {}): Promise<Conflict[]> {
+    const me = this.ctx.agent();
+    const now = this.ctx.now();
+    const out: Conflict[] = [];
+    if (raw.length > 0) {
+      const pats = this.parse(raw);
+      const { records } = await this.readState(this.queryFor(pats), null);
+      out.push(...conflictsWith(pats, records, me, now));
+    }
+    const paths = opts.paths ?? [];
+    if (paths.length > 0) {
+      const { records } = await this.readState([LOCKS], null);
+      const live = records.flatMap((s) => {
+        const state = s.record.agent === me ? null : liveness(s.record, now);
+        return state ? [{ pattern: patternFromText(s.record.pattern), item: { rec: s.record, state } }] : [];
+      });
+      if (live.length > 0) {
+        const index = new PathIndex(live);
+        for (const path of paths) for (const h of index.covering(path)) out.push(conflict(path, h.rec, h.state));
+      }
+    }
+    return out;
+  }
+
+  /** The board: every live lock, grouped by agent. */
+  async status(): Promise<{ agent: string | null; agents: { id: string; locks: LockView[] }[] }> {
+    const me = this.ctx.agent();
+    const locks = await this.list();
+    const byAgent = new Map<string, LockView[]>();
+    for (const l of locks) byAgent.set(l.agent, [...(byAgent.get(l.agent) ?? []), l]);
+    if (me && !byAgent.has(me)) byAgent.set(me, []);
+    const agents = [...byAgent.entries()].map(([id, ls]) => ({ id, locks: ls })).sort((a, b) => (a.id < b.id ? -1 : 1));
+    return { agent: me, agents };
+  }
+
+  /**
+   * Writes new record states and one journal entry per change, then swaps every ref at once.
+   * A change marked `remove` records its final state in the journal and deletes its ref: the
+   * live set shrinks, the history stays reachable from the journal.
+   */
+  private async commitChanges(me: string, changes: Change[], journal: string | null, now: number): Promise<boolean> {
+    const records: NewRecord[] = changes.map((c) => ({
+      subject: `${c.action} ${c.rec.pattern}`,
+      record: c.rec,
+      parents: [c.slot.oid],
+      agent: me,
+      timeMs: now,
+    }));
+    const recordOids = this.ctx.store.ids(records);
+    // Journal entries chain: each has the previous entry as first parent and its record as
+    // second, so `git log --first-parent` walks the journal alone. A new journal starts with a
+    // parentless `join` entry to give the first change a first parent.
+    const entries: NewRecord[] = [];
+    if (journal === null) {
+      const join: EventRecord = { v: 1, type: 'event', at: iso(now), agent: me, action: 'join', subject: me };
+      entries.push({ subject: `join ${me}`, record: join, parents: [], agent: me, timeMs: now });
+    }
+    let prev = journal ?? this.ctx.store.ids(entries)[0]!;
+    entries.push(...changes.map((c, i) => {
+      const ev: EventRecord = {
+        v: 1,
+        type: 'event',
+        at: iso(now),
+        agent: me,
+        action: c.action,
+        subject: c.rec.pattern,
+        ...(c.why ? { reason: c.why } : {}),
+        ...(c.other ? { other: c.other } : {}),
+      };
+      const entry = { subject: `${c.action} ${c.rec.pattern}`, record: ev, parents: [prev, recordOids[i]!], agent: me, timeMs: now };
+      prev = this.ctx.store.ids([entry])[0]!;
+      return entry;
+    }));
+    await this.ctx.store.write([...records, ...entries]);
+    const updates: RefUpdate[] = changes.map((c, i) => ({
+      ref: c.slot.ref,
+      newOid: c.remove ? null : recordOids[i]!,
+      oldOid: c.slot.oid,
+    }));
+    updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal });
+    return (await this.ctx.store.swap(updates)).ok;
+  }
+}
+
+interface Change {
+  slot: { ref: string; oid: string };
+  rec: LockRecord;
+  action: EventRecord['action'];
+  /** Why, for the history: the reason of a lock, or of a forced break. */
+  why?: string;
+  other?: string;
+  remove?: boolean;
+}

@@ -1,0 +1,96 @@
+/**
+ * Writing commit objects. Records are commits whose message holds the JSON; the tree is the
+ * empty tree. Object ids are computed here so dependent objects (a journal entry whose parent is
+ * a record written in the same step) can be written in one git call.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runGit } from './run.js';
+import { FailedError } from '../errors.js';
+import type { Repo } from './repo.js';
+
+export const ZERO_SHA1 = '0'.repeat(40);
+
+export function zeroOid(repo: Repo): string {
+  return repo.objectFormat === 'sha256' ? '0'.repeat(64) : ZERO_SHA1;
+}
+
+export function objectId(repo: Repo, type: string, body: Buffer): string {
+  const h = crypto.createHash(repo.objectFormat === 'sha256' ? 'sha256' : 'sha1');
+  h.update(`${type} ${body.length}\0`);
+  h.update(body);
+  return h.digest('hex');
+}
+
+export function emptyTreeId(repo: Repo): string {
+  return objectId(repo, 'tree', Buffer.alloc(0));
+}
+
+export interface CommitSpec {
+  parents: string[];
+  /** Shown as author and committer: the agent that made the change. */
+  agent: string;
+  timeMs: number;
+  message: string;
+}
+
+export function commitBody(repo: Repo, c: CommitSpec): Buffer {
+  const secs = Math.floor(c.timeMs / 1000);
+  const who = `${c.agent} <${c.agent}@git-coord> ${secs} +0000`;
+  const head = [`tree ${emptyTreeId(repo)}`, ...c.parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`];
+  return Buffer.from(`${head.join('\n')}\n\n${c.message}`, 'utf8');
+}
+
+const treeWritten = new Set<string>();
+
+/** The empty tree must exist as a real object, or pushes and fsck of record commits fail. */
+async function ensureEmptyTree(repo: Repo): Promise<void> {
+  const id = emptyTreeId(repo);
+  if (treeWritten.has(repo.commonDir)) return;
+  const loose = path.join(repo.commonDir, 'objects', id.slice(0, 2), id.slice(2));
+  if (!fs.existsSync(loose)) {
+    const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'tree', '--stdin']);
+    if (r.code !== 0 || r.stdout.trim() !== id) throw new FailedError(`cannot write the empty tree: ${r.stderr.trim()}`);
+  }
+  treeWritten.add(repo.commonDir);
+}
+
+/**
+ * Writes commits and returns their ids, in order. One object goes through stdin; several go
+ * through one `hash-object --stdin-paths` call over files in a scratch folder inside the git dir
+ * (nothing is written outside the repository).
+ */
+export async function writeCommits(repo: Repo, commits: CommitSpec[]): Promise<string[]> {
+  if (commits.length === 0) return [];
+  await ensureEmptyTree(repo);
+  const bodies = commits.map((c) => commitBody(repo, c));
+  const expected = bodies.map((b) => objectId(repo, 'commit', b));
+  let out: string;
+  if (bodies.length === 1) {
+    const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin'], { input: bodies[0] });
+    if (r.code !== 0) throw new FailedError(`cannot write a record: ${r.stderr.trim()}`);
+    out = r.stdout;
+  } else {
+    const dir = fs.mkdtempSync(path.join(repo.commonDir, 'git-coord-tmp-'));
+    try {
+      const files = bodies.map((b, i) => {
+        const f = path.join(dir, String(i));
+        fs.writeFileSync(f, b);
+        return f;
+      });
+      const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin-paths'], {
+        input: files.join('\n') + '\n',
+      });
+      if (r.code !== 0) throw new FailedError(`cannot write records: ${r.stderr.trim()}`);
+      out = r.stdout;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const got = out.split('\n').filter(Boolean);
+  if (got.length !== expected.length || got.some((g, i) => g !== expected[i])) {
+    throw new FailedError('git wrote record objects with unexpected ids');
+  }
+  return expected;
+}

@@ -1,0 +1,94 @@
+/**
+ * What the work tree and index say: staged paths, the other side of a merge or pick in progress,
+ * per-worktree files in the git dir, and git config values.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runGit, git, firstLine } from './run.js';
+import { FailedError } from '../errors.js';
+import type { Repo } from './repo.js';
+import { emptyTreeId } from './objects.js';
+
+/** Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe. */
+async function changedVs(repo: Repo, rev: string): Promise<string[]> {
+  const r = await runGit(repo.cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', rev, '--']);
+  if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
+  return r.stdout.split('\0').filter(Boolean);
+}
+
+async function resolves(repo: Repo, rev: string): Promise<string | null> {
+  const r = await runGit(repo.cwd, ['rev-parse', '-q', '--verify', `${rev}^{commit}`]);
+  return r.code === 0 ? r.stdout.trim() : null;
+}
+
+/** Commits whose work the commit in progress brings in: merge heads, a pick, a rebase step. */
+function incomingHeads(repo: Repo): string[] {
+  const heads: string[] = [];
+  for (const name of ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REBASE_HEAD']) {
+    try {
+      const text = fs.readFileSync(path.join(repo.gitDir, name), 'utf8');
+      heads.push(...text.split('\n').map((l) => l.trim()).filter(Boolean));
+    } catch {
+      /* not in progress */
+    }
+  }
+  return heads;
+}
+
+/**
+ * Paths the commit in progress touches as the committer's own change: every staged difference
+ * from HEAD (both sides of a rename, since renames are not paired), minus the paths whose staged
+ * content is exactly what an incoming commit (merge, pick, rebase) has: those are others' work.
+ */
+export async function stagedTouches(repo: Repo): Promise<string[]> {
+  const head = (await resolves(repo, 'HEAD')) ?? emptyTreeId(repo);
+  const touched = await changedVs(repo, head);
+  const incoming = incomingHeads(repo);
+  if (incoming.length === 0 || touched.length === 0) return touched;
+  let keep = new Set(touched);
+  for (const h of incoming) {
+    const differs = new Set(await changedVs(repo, h));
+    keep = new Set([...keep].filter((p) => differs.has(p)));
+  }
+  return touched.filter((p) => keep.has(p));
+}
+
+export function readGitDirFile(repo: Repo, name: string): string | null {
+  try {
+    return fs.readFileSync(path.join(repo.gitDir, name), 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+export function writeGitDirFile(repo: Repo, name: string, content: string): void {
+  fs.writeFileSync(path.join(repo.gitDir, name), content);
+}
+
+export async function configGet(repo: Repo, key: string): Promise<string | null> {
+  const r = await runGit(repo.cwd, ['config', '--get', key]);
+  if (r.code === 1) return null;
+  if (r.code !== 0) throw new FailedError(`cannot read git config ${key}: ${firstLine(r.stderr)}`);
+  return r.stdout.trim();
+}
+
+/** Where git looks for hooks: core.hooksPath if set (relative to the work tree top), else the common dir. */
+export async function hooksDir(repo: Repo): Promise<{ dir: string; custom: boolean }> {
+  const custom = await configGet(repo, 'core.hooksPath');
+  if (custom) {
+    const expanded = custom.startsWith('~/') ? path.join(process.env.HOME ?? '', custom.slice(2)) : custom;
+    return { dir: path.resolve(repo.top ?? repo.commonDir, expanded), custom: true };
+  }
+  return { dir: path.join(repo.commonDir, 'hooks'), custom: false };
+}
+
+export async function journalLog(repo: Repo, glob: string, max: number): Promise<{ oid: string; body: string }[]> {
+  const out = await git(repo.cwd, ['log', '--first-parent', `-n${max}`, '--format=%H%x00%b%x00', `--glob=${glob}`, '--']);
+  return out
+    .split('\0\n')
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      const [oid, body] = s.split('\0');
+      return { oid: oid!.trim(), body: body ?? '' };
+    });
+}

@@ -1,0 +1,69 @@
+/**
+ * The ref layout under refs/coordination/. Lock refs are laid out by the pattern's anchor (its
+ * literal leading directories) so that the locks that could overlap a pattern are found by a
+ * handful of prefix queries instead of a scan of every lock:
+ *
+ *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
+ *   refs/coordination/journal/<agent>                          each agent's history
+ *
+ * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
+ * text. Escaping keeps only [a-z0-9-] and writes every other byte as `_xx`, so names are valid
+ * refs, never differ only in case (case-insensitive file systems), and a directory component
+ * never collides with a leaf.
+ */
+import crypto from 'node:crypto';
+
+/** What the layout needs of a pattern (the domain's Pattern has this shape). */
+export interface Keyed {
+  text: string;
+  kind: 'file' | 'dir' | 'glob';
+  anchor: string[];
+}
+
+export const ROOT = 'refs/coordination/';
+export const LOCKS = `${ROOT}locks/`;
+export const JOURNAL = `${ROOT}journal/`;
+
+export function escapeComponent(s: string): string {
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    out += /[a-z0-9-]/.test(c) ? c : `_${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function dirComponent(seg: string): string {
+  const e = escapeComponent(seg);
+  // Ref components over ~250 bytes fail; a long segment is named by its hash instead.
+  return e.length <= 200 ? `p-${e}` : `h-${hash(seg, 40)}`;
+}
+
+function hash(s: string, len: number): string {
+  return crypto.createHash('sha1').update(s).digest('hex').slice(0, len);
+}
+
+function anchorDir(segs: string[]): string {
+  return LOCKS + segs.map(dirComponent).map((c) => `${c}/`).join('');
+}
+
+export function lockRef(p: Keyed): string {
+  return `${anchorDir(p.anchor)}l-${hash(p.text, 20)}`;
+}
+
+/**
+ * for-each-ref patterns that find every lock that could overlap `p`: locks anchored at each
+ * ancestor of p's anchor (and at the anchor itself), plus, when p covers more than one path,
+ * everything anchored below it. Two patterns can only overlap when one anchor is a prefix of the
+ * other (every matched path starts with its anchor), so nothing else can conflict.
+ */
+export function overlapQuery(p: Keyed): string[] {
+  const q: string[] = [];
+  for (let k = 0; k <= p.anchor.length; k++) q.push(`${anchorDir(p.anchor.slice(0, k))}l-*`);
+  if (p.kind !== 'file') q.push(anchorDir(p.anchor));
+  return q;
+}
+
+export function journalRef(agent: string): string {
+  return JOURNAL + escapeComponent(agent);
+}

@@ -1,0 +1,116 @@
+/**
+ * Records: small JSON documents kept as commit messages on refs. Each change writes a new commit
+ * whose parent is the state it replaced, and moves the ref by compare-and-swap; so a record's
+ * history is `git log <ref>`, and a lost race is seen as a failed swap, never as lost data.
+ */
+import type { Repo } from '../git/repo.js';
+import { readRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
+import { writeCommits, objectId, commitBody, type CommitSpec } from '../git/objects.js';
+import { journalLog } from '../git/worktree.js';
+
+/** What the store needs of a schema: the domain passes its zod schemas, the store stays generic. */
+export interface Schema<T> {
+  safeParse(x: unknown):
+    | { success: true; data: T }
+    | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+}
+
+export interface Stored<T> {
+  ref: string;
+  oid: string;
+  record: T;
+}
+
+export interface Corrupt {
+  ref: string;
+  oid: string;
+  problem: string;
+}
+
+export interface ReadResult<T> {
+  records: Stored<T>[];
+  corrupt: Corrupt[];
+}
+
+export interface NewRecord {
+  subject: string;
+  record: unknown;
+  parents: string[];
+  agent: string;
+  timeMs: number;
+}
+
+export function recordMessage(subject: string, record: unknown): string {
+  return `${subject.replace(/\n/g, ' ')}\n\n${JSON.stringify(record)}\n`;
+}
+
+export function parseBody<T>(schema: Schema<T>, body: string): { ok: true; value: T } | { ok: false; problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, problem: 'not JSON' };
+  }
+  const r = schema.safeParse(json);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  return { ok: false, problem: issue ? `${issue.path.map(String).join('.') || 'record'}: ${issue.message}` : 'invalid record' };
+}
+
+/** Parses entries through `schema`; the ones that do not parse are returned as corrupt. */
+export function decode<T>(schema: Schema<T>, entries: RefEntry[]): ReadResult<T> {
+  const records: Stored<T>[] = [];
+  const corrupt: Corrupt[] = [];
+  for (const e of entries) {
+    const r = parseBody(schema, e.body);
+    if (r.ok) records.push({ ref: e.ref, oid: e.oid, record: r.value });
+    else corrupt.push({ ref: e.ref, oid: e.oid, problem: r.problem });
+  }
+  return { records, corrupt };
+}
+
+function spec(r: NewRecord): CommitSpec {
+  return { parents: r.parents, agent: r.agent, timeMs: r.timeMs, message: recordMessage(r.subject, r.record) };
+}
+
+export class RecordStore {
+  constructor(readonly repo: Repo) {}
+
+  /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
+  async entries(patterns: string[]): Promise<RefEntry[]> {
+    return readRefs(this.repo, patterns);
+  }
+
+  /** Reads every record on refs matching `patterns`, sorting out the ones that do not parse. */
+  async read<T>(schema: Schema<T>, patterns: string[]): Promise<ReadResult<T>> {
+    return decode(schema, await readRefs(this.repo, patterns));
+  }
+
+  async any(prefix: string): Promise<boolean> {
+    return hasRefs(this.repo, prefix);
+  }
+
+  /** The ids records will have once written, so that records written together can chain. */
+  ids(records: NewRecord[]): string[] {
+    return records.map((r) => objectId(this.repo, 'commit', commitBody(this.repo, spec(r))));
+  }
+
+  /** Writes record commits in one git call and returns their ids. */
+  async write(records: NewRecord[]): Promise<string[]> {
+    return writeCommits(this.repo, records.map(spec));
+  }
+
+  /** One atomic compare-and-swap over several refs. */
+  async swap(updates: RefUpdate[]): Promise<TransactionResult> {
+    return updateRefs(this.repo, updates);
+  }
+
+  /** The newest entries of every history ref matching `glob`, newest first. */
+  async history<T>(schema: Schema<T>, prefix: string, max: number): Promise<ReadResult<T>> {
+    if (!(await this.any(prefix))) return { records: [], corrupt: [] };
+    const entries = await journalLog(this.repo, `${prefix}*`, max);
+    return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
+  }
+}
+
+export type { RefEntry, RefUpdate, TransactionResult };
