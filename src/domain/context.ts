@@ -107,7 +107,9 @@ export async function loadConfig(repo: Repo): Promise<Config> {
   } catch {
     return DEFAULTS;
   }
-  const { parse } = await import('yaml');
+  // yaml is CommonJS: once bundled, its functions may sit on the namespace or on its default.
+  const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  const parse = yaml.parse ?? yaml.default!.parse;
   let doc: unknown;
   try {
     doc = parse(text);

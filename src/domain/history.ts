@@ -13,7 +13,9 @@ export interface HistoryEntry {
 }
 
 export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> {
-  const { records, corrupt } = await ctx.store.history(EventRecord, JOURNAL, max);
+  // git orders entries by commit time in whole seconds: read extra, then order by the records'
+  // milliseconds, so entries within one second across agents still come newest first.
+  const { records, corrupt } = await ctx.store.history(EventRecord, JOURNAL, max * 2 + 50);
   for (const c of corrupt) ctx.warn(`skipping unreadable history entry ${c.oid.slice(0, 10)}: ${c.problem}`);
   return records
     .map(({ record: r }) => ({
@@ -24,6 +26,6 @@ export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> 
       ...(r.reason ? { reason: r.reason } : {}),
       ...(r.other ? { other: r.other } : {}),
     }))
-    // git orders by commit time in whole seconds; the records carry milliseconds.
-    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+    .slice(0, max);
 }

@@ -1,0 +1,92 @@
+/**
+ * Real git, real temporary repositories, real processes. Tests set their own git identity and
+ * ignore the machine's git config, so they never depend on who runs them.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'dist', 'cli.js');
+
+export const ENV: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  LC_ALL: 'C',
+};
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function gitSync(cwd: string, ...args: string[]): string {
+  const r = spawnSync('git', args, { cwd, env: ENV, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+export function gitRun(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync('git', args, { cwd, env: { ...ENV, ...env }, encoding: 'utf8' });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the built CLI synchronously. */
+export function coord(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...ENV, ...env }, encoding: 'utf8' });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs the built CLI as a concurrent OS process. */
+export function coordAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...ENV, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+export function tmpdir(name = 'repo'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-${name}-`));
+}
+
+/** A fresh repository with one commit. */
+export function makeRepo(files: Record<string, string> = { 'README.md': 'hello\n' }): string {
+  const dir = tmpdir();
+  gitSync(dir, 'init', '-q', '-b', 'main');
+  write(dir, files);
+  gitSync(dir, 'add', '-A');
+  gitSync(dir, 'commit', '-q', '-m', 'init');
+  return dir;
+}
+
+export function write(dir: string, files: Record<string, string>): void {
+  for (const [f, content] of Object.entries(files)) {
+    const p = path.join(dir, f);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  }
+}
+
+export function json<T = any>(r: Run): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${r.code}): ${r.stdout}\n${r.stderr}`);
+  }
+}
+
+export function refs(dir: string, prefix = 'refs/coordination/'): string[] {
+  return gitSync(dir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);
+}
