@@ -21,15 +21,30 @@ async function resolves(repo: Repo, rev: string): Promise<string | null> {
   return r.code === 0 ? r.stdout.trim() : null;
 }
 
-/** Commits whose work the commit in progress brings in: merge heads, a pick, a rebase step. */
-function incomingHeads(repo: Repo): string[] {
+/**
+ * Commits whose work the commit in progress brings in: merge heads, a pick, a rebase step. During
+ * an automatic merge's pre-merge-commit git has not written MERGE_HEAD yet; the merge's
+ * arguments are then only in GIT_REFLOG_ACTION ("merge <commit>...", or "pull ..." with the
+ * heads in FETCH_HEAD).
+ */
+async function incomingHeads(repo: Repo): Promise<string[]> {
   const heads: string[] = [];
   for (const name of ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REBASE_HEAD']) {
-    try {
-      const text = fs.readFileSync(path.join(repo.gitDir, name), 'utf8');
-      heads.push(...text.split('\n').map((l) => l.trim()).filter(Boolean));
-    } catch {
-      /* not in progress */
+    const text = readGitDirFile(repo, name);
+    if (text) heads.push(...text.split('\n').map((l) => l.trim()).filter(Boolean));
+  }
+  if (heads.length > 0) return heads;
+  const action = process.env.GIT_REFLOG_ACTION ?? '';
+  if (action.startsWith('merge ')) {
+    for (const arg of action.slice(6).split(/\s+/)) {
+      if (!arg || arg.startsWith('-')) continue;
+      const oid = await resolves(repo, arg);
+      if (oid) heads.push(oid);
+    }
+  } else if (action.startsWith('pull')) {
+    for (const line of (readGitDirFile(repo, 'FETCH_HEAD') ?? '').split('\n')) {
+      const [oid, flag] = line.split('\t');
+      if (oid && flag === '') heads.push(oid);
     }
   }
   return heads;
@@ -43,7 +58,7 @@ function incomingHeads(repo: Repo): string[] {
 export async function stagedTouches(repo: Repo): Promise<string[]> {
   const head = (await resolves(repo, 'HEAD')) ?? emptyTreeId(repo);
   const touched = await changedVs(repo, head);
-  const incoming = incomingHeads(repo);
+  const incoming = await incomingHeads(repo);
   if (incoming.length === 0 || touched.length === 0) return touched;
   let keep = new Set(touched);
   for (const h of incoming) {
