@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-import { main } from './cli/main.js';
+// Hooks take a lean path that never loads the command parser; everything else goes through it.
+const argv = process.argv.slice(2);
+const run: Promise<number> =
+  argv[0] === 'hook'
+    ? import('./cli/hook.js').then((m) => m.runHook(argv[1]))
+    : import('./cli/main.js').then((m) => m.main(argv));
 
-main(process.argv.slice(2)).then(
+run.then(
   (code) => {
     process.exitCode = code;
   },

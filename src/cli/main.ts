@@ -3,14 +3,14 @@
  * contract: 0 done, 1 failed, 2 bad usage, 3 refused by coordination.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../domain/context.js';
 import { Locks, type LockView } from '../domain/locks.js';
 import { parseDuration } from '../domain/duration.js';
 import { history } from '../domain/history.js';
-import { installHooks, uninstallHooks, checkCommit, commitRefusal } from '../domain/hooks.js';
+import { installHooks, uninstallHooks, checkCommit } from '../domain/hooks.js';
 import { Output, lockLine, conflictLine } from './output.js';
 
 declare const __VERSION__: string;
@@ -43,16 +43,20 @@ export async function main(argv: string[]): Promise<number> {
   withGlobals(program);
 
   /** Opens the repository with the merged global options and runs `fn`. */
-  const run = (fn: (ctx: Coord, out: Output, opts: Record<string, unknown>, args: string[]) => Promise<number | void>) =>
+  const run = (
+    fn: (ctx: Coord, out: Output, opts: Record<string, unknown>, args: string[]) => Promise<number | void>,
+    writes = false,
+  ) =>
     async function (this: Command, ...args: unknown[]) {
       const opts = this.optsWithGlobals() as Globals & Record<string, unknown>;
       out = new Output(Boolean(opts.json));
       const cwd = opts.C ? path.resolve(opts.C) : process.cwd();
-      const ctx = await Coord.open({ cwd, ...(opts.agent !== undefined ? { agent: opts.agent } : {}) });
+      const ctx = await Coord.open({ cwd, writes, ...(opts.agent !== undefined ? { agent: opts.agent } : {}) });
       try {
         const positional = (args.slice(0, -2).flat() as string[]).filter((a) => typeof a === 'string');
         code = (await fn(ctx, out, opts, positional)) ?? EXIT.ok;
       } finally {
+        ctx.close();
         for (const w of ctx.warnings) out.warn(w);
       }
     };
@@ -87,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
           granted = await locks.lock(args, lockOpts);
         }
         out.result({ ok: true, locks: granted }, () => granted.map((l) => `locked ${lockLine(l)}`).join('\n'));
-      }),
+      }, true),
     );
 
   sub('unlock', 'release your locks (or, with --force, another agent\'s)')
@@ -106,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
         out.result({ ok: true, locks: released }, () =>
           released.length === 0 ? 'nothing to unlock' : released.map((l) => `unlocked ${l.pattern}${l.agent !== ctx.agent() ? ` (was ${l.agent}'s)` : ''}`).join('\n'),
         );
-      }),
+      }, true),
     );
 
   sub('renew', 'extend your locks (all of them when no pattern is given)')
@@ -119,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
         out.result({ ok: true, locks: renewed }, () =>
           renewed.length === 0 ? 'nothing to renew' : renewed.map((l) => `renewed ${lockLine(l)}`).join('\n'),
         );
-      }),
+      }, true),
     );
 
   sub('locks', 'list the unexpired locks')
@@ -181,7 +185,8 @@ export async function main(argv: string[]): Promise<number> {
 
   sub('install-hooks', 'install the git hooks that enforce locks (every worktree)').action(
     run(async (ctx, out) => {
-      const cli = fileURLToPath(import.meta.url);
+      // The entry script node was started with (through npx's symlink): the bundled cli.js.
+      const cli = fs.realpathSync(process.argv[1]!);
       const templates = path.resolve(path.dirname(cli), '..', 'hooks');
       const r = await installHooks(ctx, { node: process.execPath, cli, templates });
       out.result(r, () =>
@@ -197,20 +202,6 @@ export async function main(argv: string[]): Promise<number> {
     run(async (ctx, out) => {
       const r = await uninstallHooks(ctx);
       out.result(r, () => (r.removed.length === 0 ? 'no git-coord hooks were installed' : `removed ${r.removed.join(', ')} from ${r.dir}`));
-    }),
-  );
-
-  const hook = program.command('hook', { hidden: true }).argument('<name>').argument('[args...]');
-  hook.action(
-    run(async (ctx, _out, _opts, args) => {
-      const name = args[0];
-      if (name === 'pre-commit' || name === 'pre-merge-commit') {
-        const conflicts = await checkCommit(ctx);
-        if (conflicts.length === 0) return EXIT.ok;
-        process.stderr.write(commitRefusal(conflicts) + '\n');
-        return EXIT.refused;
-      }
-      throw new UsageError(`unknown hook ${String(name)}`);
     }),
   );
 

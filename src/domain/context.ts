@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRepo, type Repo } from '../git/repo.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { RecordStore } from '../store/records.js';
+import { RecordStore, Writers } from '../store/records.js';
 import { UsageError } from '../errors.js';
 import { validateAgentId } from './agent.js';
 import { ConfigFile } from './schemas.js';
@@ -32,6 +32,8 @@ export interface OpenOptions {
   agent?: string;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** The session will write: start git's writing processes while the repository is discovered. */
+  writes?: boolean;
 }
 
 export class Coord {
@@ -42,14 +44,28 @@ export class Coord {
   private constructor(
     readonly repo: Repo,
     private readonly opts: OpenOptions,
+    writers: Writers,
   ) {
-    this.store = new RecordStore(repo);
+    this.store = new RecordStore(repo, writers);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Coord> {
     if (opts.agent !== undefined) validateAgentId(opts.agent, '--agent');
-    const repo = await openRepo(opts.cwd ?? process.cwd());
-    return new Coord(repo, opts);
+    const cwd = path.resolve(opts.cwd ?? process.cwd());
+    const writers = new Writers(cwd);
+    const found = openRepo(cwd);
+    if (opts.writes && fs.existsSync(cwd)) writers.warm();
+    try {
+      return new Coord(await found, opts, writers);
+    } catch (e) {
+      writers.close();
+      throw e;
+    }
+  }
+
+  /** Ends the session's git processes. */
+  close(): void {
+    this.store.close();
   }
 
   now(): number {

@@ -32,6 +32,8 @@ const SETTLE_MS = 2_000;
 const MAX_ROUNDS = 50;
 /** Above this many patterns one read of every lock beats per-pattern queries. */
 const QUERY_ALL_ABOVE = 64;
+/** Staged paths are cheaper to query (a prefix lookup each, measured ~6 ms for 1,000). */
+const QUERY_PATHS_ALL_ABOVE = 20_000;
 
 export interface LockView {
   pattern: string;
@@ -206,6 +208,16 @@ export class Locks {
     const settleStart = performance.now();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.ctx.now();
+      // First try optimistically: assume the patterns' refs do not exist yet (the common case)
+      // and write pending records straight away; the read after that write decides. If a ref
+      // exists (a renewal, a takeover, a holder of the same pattern) the swap fails and the
+      // next round reads first.
+      if (round === 0) {
+        const slots = pats.map((p) => ({ pattern: p, ref: lockRef(p), current: null }));
+        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null);
+        if (result !== 'retry') return result;
+        continue;
+      }
       const state = await this.readState(query, me);
       const found = conflictsWith(pats, state.records, me, now);
       const held = found.filter((c) => c.state === 'granted');
@@ -476,7 +488,9 @@ export class Locks {
     }
     const paths = opts.paths ?? [];
     if (paths.length > 0) {
-      const { records } = await this.readState([LOCKS], null);
+      // Only locks anchored at a path's ancestors (or the path) can cover it: read just those.
+      const query = paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : [...new Set(paths.flatMap((p) => overlapQuery(patternFromText(p))))];
+      const { records } = await this.readState(query, null);
       const live = records.flatMap((s) => {
         const state = s.record.agent === me ? null : liveness(s.record, now);
         return state ? [{ pattern: patternFromText(s.record.pattern), item: { rec: s.record, state } }] : [];

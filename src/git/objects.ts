@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runGit } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
+import type { Writers } from './writers.js';
 
 export const ZERO_SHA1 = '0'.repeat(40);
 
@@ -57,20 +58,22 @@ async function ensureEmptyTree(repo: Repo): Promise<void> {
 }
 
 /**
- * Writes commits and returns their ids, in order. One object goes through stdin; several go
- * through one `hash-object --stdin-paths` call over files in a scratch folder inside the git dir
- * (nothing is written outside the repository).
+ * Writes commits and returns their ids, in order. A few go through stdin of pre-started
+ * processes; many go through one `hash-object --stdin-paths` call over files in a scratch folder
+ * inside the git dir (nothing is written outside the repository).
  */
-export async function writeCommits(repo: Repo, commits: CommitSpec[]): Promise<string[]> {
+export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: Writers): Promise<string[]> {
   if (commits.length === 0) return [];
   await ensureEmptyTree(repo);
   const bodies = commits.map((c) => commitBody(repo, c));
   const expected = bodies.map((b) => objectId(repo, 'commit', b));
   let out: string;
-  if (bodies.length === 1) {
-    const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin'], { input: bodies[0] });
-    if (r.code !== 0) throw new FailedError(`cannot write a record: ${r.stderr.trim()}`);
-    out = r.stdout;
+  if (bodies.length <= 4) {
+    // Few objects: one (usually already started) process each, in parallel.
+    const rs = await Promise.all(bodies.map((b) => writers.hasher().send(b)));
+    const bad = rs.find((r) => r.code !== 0);
+    if (bad) throw new FailedError(`cannot write a record: ${bad.stderr.trim()}`);
+    out = rs.map((r) => r.stdout).join('');
   } else {
     const dir = fs.mkdtempSync(path.join(repo.commonDir, 'git-coord-tmp-'));
     try {

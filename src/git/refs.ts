@@ -9,6 +9,7 @@ import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { zeroOid } from './objects.js';
+import type { Writers } from './writers.js';
 
 export interface RefEntry {
   ref: string;
@@ -22,15 +23,15 @@ const FORMAT = '%(objectname) %(refname)%00%(contents:body)%00';
 
 /**
  * Lists refs matching any of `patterns` (for-each-ref semantics: a prefix up to a slash, or a
- * wildmatch glob) with their message bodies. Patterns are passed on stdin-free argv in chunks so
- * a long query never exceeds the argument limit.
+ * wildmatch glob) with their message bodies. Patterns go on the command line in chunks so a long
+ * query never exceeds the argument limit.
  */
 export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry[]> {
   if (patterns.length === 0) return [];
   const entries: RefEntry[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < patterns.length; i += 500) {
-    const chunk = patterns.slice(i, i + 500);
+  for (let i = 0; i < patterns.length; i += 4000) {
+    const chunk = patterns.slice(i, i + 4000);
     const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, ...chunk]);
     if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
     for (const rec of r.stdout.split('\0\n')) {
@@ -71,7 +72,7 @@ export const STALE_LOCK_MS = 10_000;
  * Applies every update atomically, each checked against its expected old value. A lost race is
  * an ordinary result ({ok: false}), not an exception: the caller re-reads and decides again.
  */
-export async function updateRefs(repo: Repo, updates: RefUpdate[]): Promise<TransactionResult> {
+export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writers): Promise<TransactionResult> {
   if (updates.length === 0) return { ok: true };
   const zero = zeroOid(repo);
   const input = updates
@@ -84,8 +85,8 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[]): Promise<Tran
     )
     .join('');
   for (let attempt = 0; ; attempt++) {
-    const r = await runGit(repo.cwd, ['update-ref', '-z', '--stdin'], { input });
-    if (r.code === 0) return { ok: true };
+    const r = await writers.transact(input);
+    if (r.ok) return { ok: true };
     const reason = firstLine(r.stderr);
     if (attempt < 2 && removeStaleLock(repo, r.stderr)) continue;
     return { ok: false, reason };

@@ -25,7 +25,10 @@ const baseEnv: NodeJS.ProcessEnv = {
 };
 
 /** Runs git and resolves with its exit code and output; never rejects on a non-zero exit. */
+const trace = process.env.GIT_COORD_TRACE ? (msg: string) => process.stderr.write(`trace: ${msg}\n`) : null;
+
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
+  const t0 = trace ? performance.now() : 0;
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
@@ -37,9 +40,10 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(new FailedError(`cannot run git: ${e.message}`)));
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
+    child.on('close', (code) => {
+      trace?.(`${(performance.now() - t0).toFixed(1)} ms  git ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' ...' : ''}`);
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
     // git may exit before reading all of stdin (e.g. a failed transaction); that is not our error.
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
@@ -55,4 +59,88 @@ export async function git(cwd: string, args: readonly string[], opts: GitOptions
 
 export function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+
+/** A git process started now whose input is sent later, so its start-up overlaps other work. */
+export interface Started {
+  send(input?: string | Buffer): Promise<GitResult>;
+  kill(): void;
+}
+
+export function startGit(cwd: string, args: readonly string[]): Started {
+  const child = spawn('git', args, { cwd, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (b: Buffer) => out.push(b));
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.stdin.on('error', () => {});
+  const done = new Promise<GitResult>((resolve) => {
+    child.on('error', (e) => resolve({ code: 1, stdout: '', stderr: `cannot run git: ${e.message}` }));
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+  });
+  return {
+    send(input) {
+      child.stdin.end(input ?? '');
+      return done;
+    },
+    kill() {
+      child.kill();
+    },
+  };
+}
+
+/**
+ * A long-lived git process spoken to line by line (`update-ref --stdin`): one spawn serves
+ * several exchanges. `exchange` writes a request and resolves when `until` matches the output
+ * gathered since, or when the process exits (then the session is dead: open a new one).
+ */
+export class GitSession {
+  private child;
+  private out = '';
+  private err = '';
+  private exited: GitResult | null = null;
+  private waiter: (() => void) | null = null;
+
+  constructor(cwd: string, args: readonly string[]) {
+    this.child = spawn('git', args, { cwd, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.on('data', (b: Buffer) => {
+      this.out += b.toString('utf8');
+      this.waiter?.();
+    });
+    this.child.stderr.on('data', (b: Buffer) => (this.err += b.toString('utf8')));
+    this.child.stdin.on('error', () => {});
+    this.child.on('error', (e) => this.finish(1, `cannot run git: ${e.message}`));
+    this.child.on('close', (code) => this.finish(code ?? 1, ''));
+  }
+
+  private finish(code: number, extra: string): void {
+    this.exited = { code, stdout: this.out, stderr: this.err + extra };
+    this.waiter?.();
+  }
+
+  get alive(): boolean {
+    return this.exited === null;
+  }
+
+  async exchange(input: string, until: RegExp): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+    if (this.exited) return { ok: false, stdout: '', stderr: this.exited.stderr };
+    this.out = '';
+    this.child.stdin.write(input);
+    await new Promise<void>((resolve) => {
+      this.waiter = () => {
+        if (until.test(this.out) || this.exited) resolve();
+      };
+      this.waiter();
+    });
+    this.waiter = null;
+    const ok = until.test(this.out);
+    const exited = this.exited as GitResult | null; // set by the 'close' handler while we awaited
+    return { ok, stdout: this.out, stderr: exited?.stderr ?? this.err };
+  }
+
+  close(): void {
+    if (!this.exited) this.child.stdin.end();
+  }
 }

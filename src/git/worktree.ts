@@ -7,11 +7,13 @@ import path from 'node:path';
 import { runGit, git, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
-import { emptyTreeId } from './objects.js';
 
-/** Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe. */
-async function changedVs(repo: Repo, rev: string): Promise<string[]> {
-  const r = await runGit(repo.cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', rev, '--']);
+/**
+ * Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe.
+ * Without `rev`, from HEAD (or from nothing on an unborn branch).
+ */
+async function changedVs(repo: Repo, rev?: string): Promise<string[]> {
+  const r = await runGit(repo.cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', ...(rev ? [rev] : []), '--']);
   if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
   return r.stdout.split('\0').filter(Boolean);
 }
@@ -56,8 +58,7 @@ async function incomingHeads(repo: Repo): Promise<string[]> {
  * content is exactly what an incoming commit (merge, pick, rebase) has: those are others' work.
  */
 export async function stagedTouches(repo: Repo): Promise<string[]> {
-  const head = (await resolves(repo, 'HEAD')) ?? emptyTreeId(repo);
-  const touched = await changedVs(repo, head);
+  const touched = await changedVs(repo);
   const incoming = await incomingHeads(repo);
   if (incoming.length === 0 || touched.length === 0) return touched;
   let keep = new Set(touched);

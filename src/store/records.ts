@@ -7,6 +7,8 @@ import type { Repo } from '../git/repo.js';
 import { readRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, objectId, commitBody, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
+import { Writers } from '../git/writers.js';
+export { Writers };
 
 /** What the store needs of a schema: the domain passes its zod schemas, the store stays generic. */
 export interface Schema<T> {
@@ -74,7 +76,20 @@ function spec(r: NewRecord): CommitSpec {
 }
 
 export class RecordStore {
-  constructor(readonly repo: Repo) {}
+  constructor(
+    readonly repo: Repo,
+    private readonly writers: Writers,
+  ) {}
+
+  /** Starts the writing processes now, so they are ready when the reads are done. */
+  warm(): void {
+    this.writers.warm();
+  }
+
+  /** Ends the writing processes (a command calls this once it is done). */
+  close(): void {
+    this.writers.close();
+  }
 
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
   async entries(patterns: string[]): Promise<RefEntry[]> {
@@ -97,12 +112,12 @@ export class RecordStore {
 
   /** Writes record commits in one git call and returns their ids. */
   async write(records: NewRecord[]): Promise<string[]> {
-    return writeCommits(this.repo, records.map(spec));
+    return writeCommits(this.repo, records.map(spec), this.writers);
   }
 
   /** One atomic compare-and-swap over several refs. */
   async swap(updates: RefUpdate[]): Promise<TransactionResult> {
-    return updateRefs(this.repo, updates);
+    return updateRefs(this.repo, updates, this.writers);
   }
 
   /** The newest entries of every history ref matching `glob`, newest first. */
