@@ -2,6 +2,22 @@
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
+// Bundled CommonJS (commander, braces) calls require() on node builtins: resolve those at bundle
+// time to ESM re-exports, so no chunk needs a runtime require (createRequire in every chunk cost
+// ~3 ms of start-up).
+const builtinShims = {
+  name: 'builtin-shims',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?(util|path|events|child_process|fs|process|os|tty)$/ }, (a) =>
+      a.kind === 'require-call' ? { path: a.path.replace(/^node:/, ''), namespace: 'builtin-shim' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-shim' }, (a) => ({
+      contents: `import * as m from 'node:${a.path}'; export default m; export * from 'node:${a.path}';`,
+      loader: 'js',
+    }));
+  },
+};
+
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 fs.rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -16,8 +32,7 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(pkg.version) },
-  // Bundled CommonJS dependencies (picomatch, braces) call require() for node builtins.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  plugins: [builtinShims],
   logLevel: 'warning',
 });
 const cli = 'dist/cli.js';

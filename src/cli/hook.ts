@@ -3,8 +3,7 @@
  * it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { Coord } from '../domain/context.js';
-import { checkCommit, commitRefusal } from '../domain/hooks.js';
+import { runCommitCheck, commitRefusal } from '../domain/hooks.js';
 
 export async function runHook(name: string | undefined): Promise<number> {
   try {
@@ -12,9 +11,8 @@ export async function runHook(name: string | undefined): Promise<number> {
       process.stderr.write(`git-coord: unknown hook ${String(name)}\n`);
       return EXIT.usage;
     }
-    const ctx = await Coord.open({});
-    const conflicts = await checkCommit(ctx).finally(() => ctx.close());
-    for (const w of ctx.warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
+    const { conflicts, warnings } = await runCommitCheck();
+    for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
     if (conflicts.length === 0) return EXIT.ok;
     process.stderr.write(commitRefusal(conflicts) + '\n');
     return EXIT.refused;

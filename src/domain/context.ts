@@ -34,6 +34,8 @@ export interface OpenOptions {
   now?: () => number;
   /** The session will write: start git's writing processes while the repository is discovered. */
   writes?: boolean;
+  /** Work to start alongside repository discovery: it needs only the directory. */
+  alongside?: (cwd: string) => void;
 }
 
 export class Coord {
@@ -55,6 +57,7 @@ export class Coord {
     const writers = new Writers(cwd);
     const found = openRepo(cwd);
     if (opts.writes && fs.existsSync(cwd)) writers.warm();
+    opts.alongside?.(cwd);
     try {
       return new Coord(await found, opts, writers);
     } catch (e) {

@@ -8,9 +8,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hooksDir, stagedTouches } from '../git/worktree.js';
+import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
 import { FailedError } from '../errors.js';
-import type { Coord } from './context.js';
+import { Coord, type OpenOptions } from './context.js';
 import { Locks, type Conflict } from './locks.js';
 
 export const HOOKS = ['pre-commit', 'pre-merge-commit'] as const;
@@ -124,10 +124,24 @@ export async function uninstallHooks(ctx: Coord): Promise<{ dir: string; removed
 }
 
 /** pre-commit / pre-merge-commit: the staged paths this commit touches that others hold. */
-export async function checkCommit(ctx: Coord): Promise<Conflict[]> {
-  const paths = await stagedTouches(ctx.repo);
+export async function checkCommit(ctx: Coord, staged?: Promise<string[]>): Promise<Conflict[]> {
+  const paths = await stagedTouches(ctx.repo, staged);
   if (paths.length === 0) return [];
   return new Locks(ctx).check([], { paths });
+}
+
+/**
+ * What a hook runs: opens the repository and reads the staged changes at the same time (both
+ * need only the directory), then checks them.
+ */
+export async function runCommitCheck(opts: OpenOptions = {}): Promise<{ conflicts: Conflict[]; warnings: string[] }> {
+  let staged: Promise<string[]> | undefined;
+  const ctx = await Coord.open({ ...opts, alongside: (cwd) => (staged = stagedDiff(cwd)) });
+  try {
+    return { conflicts: await checkCommit(ctx, staged), warnings: ctx.warnings };
+  } finally {
+    ctx.close();
+  }
 }
 
 export function commitRefusal(conflicts: Conflict[]): string {

@@ -16,7 +16,7 @@
  */
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
-import { LOCKS, journalRef, lockRef, overlapQuery } from '../store/layout.js';
+import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry } from '../store/records.js';
 import type { Coord } from './context.js';
 import { LockRecord, type EventRecord } from './schemas.js';
@@ -489,7 +489,7 @@ export class Locks {
     const paths = opts.paths ?? [];
     if (paths.length > 0) {
       // Only locks anchored at a path's ancestors (or the path) can cover it: read just those.
-      const query = paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : [...new Set(paths.flatMap((p) => overlapQuery(patternFromText(p))))];
+      const query = paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : coveringQuery(paths);
       const { records } = await this.readState(query, null);
       const live = records.flatMap((s) => {
         const state = s.record.agent === me ? null : liveness(s.record, now);

@@ -12,8 +12,8 @@ import type { Repo } from './repo.js';
  * Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe.
  * Without `rev`, from HEAD (or from nothing on an unborn branch).
  */
-async function changedVs(repo: Repo, rev?: string): Promise<string[]> {
-  const r = await runGit(repo.cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', ...(rev ? [rev] : []), '--']);
+async function changedVs(cwd: string, rev?: string): Promise<string[]> {
+  const r = await runGit(cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', ...(rev ? [rev] : []), '--']);
   if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
   return r.stdout.split('\0').filter(Boolean);
 }
@@ -52,18 +52,23 @@ async function incomingHeads(repo: Repo): Promise<string[]> {
   return heads;
 }
 
+/** The staged differences from HEAD, started before the repository is even discovered. */
+export function stagedDiff(cwd: string): Promise<string[]> {
+  return changedVs(cwd);
+}
+
 /**
  * Paths the commit in progress touches as the committer's own change: every staged difference
  * from HEAD (both sides of a rename, since renames are not paired), minus the paths whose staged
  * content is exactly what an incoming commit (merge, pick, rebase) has: those are others' work.
  */
-export async function stagedTouches(repo: Repo): Promise<string[]> {
-  const touched = await changedVs(repo);
+export async function stagedTouches(repo: Repo, fromHead?: Promise<string[]>): Promise<string[]> {
+  const touched = await (fromHead ?? changedVs(repo.cwd));
   const incoming = await incomingHeads(repo);
   if (incoming.length === 0 || touched.length === 0) return touched;
   let keep = new Set(touched);
   for (const h of incoming) {
-    const differs = new Set(await changedVs(repo, h));
+    const differs = new Set(await changedVs(repo.cwd, h));
     keep = new Set([...keep].filter((p) => differs.has(p)));
   }
   return touched.filter((p) => keep.has(p));

@@ -12,8 +12,8 @@ export class Writers {
 
   constructor(private readonly cwd: string) {}
 
-  /** Starts a transaction session and `n` object writers now. */
-  warm(n = 2): void {
+  /** Starts a transaction session and `n` object writers now (a lock writes 3: pending, granted, journal). */
+  warm(n = 3): void {
     if (!this.session?.alive) this.session = this.newSession();
     while (this.hashers.length < n) this.hashers.push(this.newHasher());
   }

@@ -11,7 +11,6 @@
  * refs, never differ only in case (case-insensitive file systems), and a directory component
  * never collides with a leaf.
  */
-import crypto from 'node:crypto';
 
 /** What the layout needs of a pattern (the domain's Pattern has this shape). */
 export interface Keyed {
@@ -25,6 +24,7 @@ export const LOCKS = `${ROOT}locks/`;
 export const JOURNAL = `${ROOT}journal/`;
 
 export function escapeComponent(s: string): string {
+  if (/^[a-z0-9-]+$/.test(s)) return s;
   let out = '';
   for (const byte of Buffer.from(s, 'utf8')) {
     const c = String.fromCharCode(byte);
@@ -40,7 +40,14 @@ function dirComponent(seg: string): string {
 }
 
 function hash(s: string, len: number): string {
-  return crypto.createHash('sha1').update(s).digest('hex').slice(0, len);
+  return sha1(s).slice(0, len);
+}
+
+// node:crypto costs ~2 ms to load; queries (what a hook runs) need no hashing, so load it lazily.
+let createHash: typeof import('node:crypto').createHash | undefined;
+function sha1(s: string): string {
+  createHash ??= (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash;
+  return createHash('sha1').update(s).digest('hex');
 }
 
 function anchorDir(segs: string[]): string {
@@ -62,6 +69,24 @@ export function overlapQuery(p: Keyed): string[] {
   for (let k = 0; k <= p.anchor.length; k++) q.push(`${anchorDir(p.anchor.slice(0, k))}l-*`);
   if (p.kind !== 'file') q.push(anchorDir(p.anchor));
   return q;
+}
+
+/**
+ * for-each-ref patterns that find every lock that could cover any of `paths` (concrete files):
+ * for each directory holding such a path, everything below it (the files' own anchors among
+ * them), plus the locks anchored at each ancestor directory. One prefix per directory instead
+ * of one pattern per file keeps a thousand-file commit's query short.
+ */
+export function coveringQuery(paths: string[]): string[] {
+  const q = new Set<string>();
+  for (const p of paths) {
+    const segs = p.split('/');
+    const dirs = segs.slice(0, -1);
+    for (let k = 0; k <= dirs.length; k++) q.add(`${anchorDir(dirs.slice(0, k))}l-*`);
+    // At the top, a prefix would be every lock: name the file's own anchor instead.
+    q.add(dirs.length === 0 ? `${anchorDir(segs)}l-*` : anchorDir(dirs));
+  }
+  return [...q];
 }
 
 export function journalRef(agent: string): string {
