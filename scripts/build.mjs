@@ -1,6 +1,7 @@
 // Bundles the CLI (with code splitting, so a command loads only what it needs) and the library.
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import { builtinModules } from 'node:module';
 
 // Bundled CommonJS (commander, braces) calls require() on node builtins: resolve those at bundle
 // time to ESM re-exports, so no chunk needs a runtime require (createRequire in every chunk cost
@@ -8,9 +9,11 @@ import fs from 'node:fs';
 const builtinShims = {
   name: 'builtin-shims',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(util|path|events|child_process|fs|process|os|tty)$/ }, (a) =>
-      a.kind === 'require-call' ? { path: a.path.replace(/^node:/, ''), namespace: 'builtin-shim' } : undefined,
-    );
+    const builtins = new Set(builtinModules);
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
+      const name = a.path.replace(/^node:/, '');
+      return a.kind === 'require-call' && builtins.has(name) ? { path: name, namespace: 'builtin-shim' } : undefined;
+    });
     b.onLoad({ filter: /.*/, namespace: 'builtin-shim' }, (a) => ({
       contents: `import * as m from 'node:${a.path}'; export default m; export * from 'node:${a.path}';`,
       loader: 'js',
