@@ -1,6 +1,6 @@
 // npm run bench: performance targets as ratios measured side by side in one run, since absolute
 // times on shared machines mean little. Each figure is a median over interleaved repetitions.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,17 @@ function timed(fn) {
   const t = performance.now();
   fn();
   return performance.now() - t;
+}
+async function timedAsync(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+function coordAsync(cwd, args) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [CLI, ...args], { cwd, env: ENV, stdio: 'ignore' });
+    c.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git-coord ${args.join(' ')} exited ${code}`))));
+  });
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
@@ -121,6 +132,79 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
   }
   report('one lock with 10,000 held vs 10 held', median(large) / median(small), 1.5,
     `10 held ${ms(median(small))}; 10,000 held ${ms(median(large))} (setting up 10,000 took ${(t / 1000).toFixed(1)} s)`);
+}
+
+// 4-7. Agents in separate clones, through a file:// bare remote.
+{
+  const { Coord, Locks } = await import('../dist/index.js');
+  // The library runs git in this process: keep it off the machine's git config, like the CLI runs.
+  Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-bench-remote-'));
+  const hub = path.join(root, 'hub.git');
+  git(root, 'init', '-q', '--bare', '-b', 'main', hub);
+  const seed = repo('seed');
+  fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'config');
+  git(seed, 'push', '-q', hub, 'main');
+  const clones = Array.from({ length: 8 }, (_, i) => {
+    const dir = path.join(root, `c${i}`);
+    git(root, 'clone', '-q', `file://${hub}`, dir);
+    return dir;
+  });
+
+  // 4. One lock through the remote vs one raw leased push of one ref to the same remote.
+  const ctx = await Coord.open({ cwd: clones[0], agent: 'bench' });
+  const locks = new Locks(ctx);
+  const lockT = [];
+  const pushT = [];
+  for (let i = 0; i < REPS; i++) {
+    lockT.push(await timedAsync(() => locks.lock([`remote/x${i}.txt`])));
+    await locks.unlock([`remote/x${i}.txt`]);
+    const oid = sh(clones[0], 'git', ['commit-tree', '-m', `raw ${i}`, sh(clones[0], 'git', ['hash-object', '-t', 'tree', '/dev/null']).trim()]).trim();
+    pushT.push(timed(() => sh(clones[0], 'git', ['push', '-q', '--porcelain', '--atomic', `--force-with-lease=refs/bench/raw${i}:`, 'origin', `${oid}:refs/bench/raw${i}`])));
+  }
+  report('one lock through a file:// remote vs one raw `git push --force-with-lease`', median(lockT) / median(pushT), 3.0,
+    `lock ${ms(median(lockT))} (library call: pending push, fetch, grant push); raw push ${ms(median(pushT))}`);
+
+  // 5. 8 clones each locking their own path at once vs one clone locking one path.
+  const ctxs = await Promise.all(clones.map((c, i) => Coord.open({ cwd: c, agent: `agent${i}` })));
+  const one = [];
+  const eight = [];
+  for (let i = 0; i < REPS; i++) {
+    one.push(await timedAsync(() => new Locks(ctxs[0]).lock([`solo/${i}.txt`])));
+    eight.push(await timedAsync(() => Promise.all(ctxs.map((c, k) => new Locks(c).lock([`own${k}/${i}.txt`])))));
+  }
+  report('8 clones locking their own paths at once vs one clone locking one path', median(eight) / median(one), 2.0,
+    `8 at once ${ms(median(eight))}; one ${ms(median(one))} (library calls in one process)`);
+  const cliOne = [];
+  const cliEight = [];
+  for (let i = 0; i < 5; i++) {
+    cliOne.push(timed(() => coord(clones[0], ['lock', '--agent', 'cli0', `cli-solo/${i}.txt`])));
+    cliEight.push(await timedAsync(() => Promise.all(clones.map((c, k) => coordAsync(c, ['lock', '--agent', `cli${k}`, `cli${k}/${i}.txt`])))));
+  }
+  console.log(`      (as 8 separate \`git-coord lock\` processes on this ${os.cpus().length}-core machine: ${ms(median(cliEight))} vs one ${ms(median(cliOne))}, ${(median(cliEight) / median(cliOne)).toFixed(2)} x: Node start-up is CPU-bound)`);
+  for (const c of ctxs) c.close();
+
+  ctx.close();
+
+  // 6. The live-ref count on a fresh remote after 1,000 lock/unlock cycles of one agent.
+  const hub2 = path.join(root, 'hub2.git');
+  git(root, 'clone', '-q', '--bare', hub, hub2);
+  const c2 = path.join(root, 'cycles');
+  git(root, 'clone', '-q', `file://${hub2}`, c2);
+  const cctx = await Coord.open({ cwd: c2, agent: 'cycler' });
+  const cycler = new Locks(cctx);
+  const t0 = performance.now();
+  for (let i = 0; i < 1000; i++) {
+    await cycler.lock([`cycle/${i}.txt`]);
+    await cycler.unlock([`cycle/${i}.txt`]);
+  }
+  const cycleMs = performance.now() - t0;
+  cctx.close();
+  const live = git(hub2, 'for-each-ref', '--format=%(refname)', 'refs/coordination/').split('\n').filter(Boolean);
+  const lockRefs = live.filter((r) => r.startsWith('refs/coordination/locks/')).length;
+  console.log(`INFO  live refs under refs/coordination/ on the remote after 1,000 lock/unlock cycles: ${live.length - lockRefs} journal + ${lockRefs} lock (${(cycleMs / 1000).toFixed(1)} s, ${ms(cycleMs / 1000)} a cycle)`);
 }
 
 const failed = results.filter((r) => !r.ok);

@@ -3,19 +3,46 @@
  * it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { runCommitCheck, commitRefusal } from '../domain/hooks.js';
+import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal } from '../domain/hooks.js';
 
-export async function runHook(name: string | undefined): Promise<number> {
+function readStdin(): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (d) => (data += d));
+    process.stdin.on('end', () => resolve(data));
+    process.stdin.on('error', () => resolve(data));
+  });
+}
+
+function warn(warnings: string[]): void {
+  for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
+}
+
+export async function runHook(name: string | undefined, args: string[]): Promise<number> {
   try {
-    if (name !== 'pre-commit' && name !== 'pre-merge-commit') {
-      process.stderr.write(`git-coord: unknown hook ${String(name)}\n`);
-      return EXIT.usage;
+    if (name === 'pre-commit' || name === 'pre-merge-commit') {
+      const { conflicts, warnings } = await runCommitCheck();
+      warn(warnings);
+      if (conflicts.length === 0) return EXIT.ok;
+      process.stderr.write(commitRefusal(conflicts) + '\n');
+      return EXIT.refused;
     }
-    const { conflicts, warnings } = await runCommitCheck();
-    for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
-    if (conflicts.length === 0) return EXIT.ok;
-    process.stderr.write(commitRefusal(conflicts) + '\n');
-    return EXIT.refused;
+    if (name === 'pre-push') {
+      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', await readStdin());
+      warn(warnings);
+      if (violations.length === 0) return EXIT.ok;
+      process.stderr.write(pushRefusal(violations, 'push') + '\n');
+      return EXIT.refused;
+    }
+    if (name === 'pre-receive') {
+      const violations = await runReceiveCheck(await readStdin());
+      if (violations.length === 0) return EXIT.ok;
+      process.stderr.write(pushRefusal(violations, 'server') + '\n');
+      return EXIT.refused;
+    }
+    process.stderr.write(`git-coord: unknown hook ${String(name)}\n`);
+    return EXIT.usage;
   } catch (e) {
     const err = e instanceof CoordError ? e : null;
     process.stderr.write(`git-coord: ${err ? err.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`}\n`);

@@ -12,6 +12,7 @@ import { parseDuration } from '../domain/duration.js';
 import { history } from '../domain/history.js';
 import { installHooks, uninstallHooks, checkCommit } from '../domain/hooks.js';
 import { Output, lockLine, conflictLine } from './output.js';
+import { sync } from '../domain/sync.js';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -20,6 +21,8 @@ interface Globals {
   C?: string;
   agent?: string;
   json?: boolean;
+  remote?: string;
+  fresh?: boolean;
 }
 
 /** Global options are accepted before or after the command, so every command declares them too. */
@@ -27,7 +30,19 @@ function withGlobals(cmd: Command): Command {
   return cmd
     .option('-C <dir>', 'run as if started in <dir>')
     .option('--agent <id>', 'act as this agent (else GIT_COORD_AGENT, else `whoami --set`)')
-    .option('--json', 'print exactly one JSON document on stdout');
+    .option('--json', 'print exactly one JSON document on stdout')
+    .option('--remote <name>', 'this git remote decides every change (else the config\'s remote, else this repository)')
+    .option('--fresh', 'with a remote: refresh the local view before reading');
+}
+
+/** With a remote, reads say which view they used and how old it is. */
+function noteView(ctx: Coord) {
+  const view = ctx.viewInfo();
+  if (view) {
+    const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
+    ctx.note(`view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`);
+  }
+  return view;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,13 +66,20 @@ export async function main(argv: string[]): Promise<number> {
       const opts = this.optsWithGlobals() as Globals & Record<string, unknown>;
       out = new Output(Boolean(opts.json));
       const cwd = opts.C ? path.resolve(opts.C) : process.cwd();
-      const ctx = await Coord.open({ cwd, writes, ...(opts.agent !== undefined ? { agent: opts.agent } : {}) });
+      const ctx = await Coord.open({
+        cwd,
+        writes,
+        fresh: Boolean(opts.fresh),
+        ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
+        ...(opts.remote !== undefined ? { remote: opts.remote } : {}),
+      });
       try {
         const positional = (args.slice(0, -2).flat() as string[]).filter((a) => typeof a === 'string');
         code = (await fn(ctx, out, opts, positional)) ?? EXIT.ok;
       } finally {
         ctx.close();
         for (const w of ctx.warnings) out.warn(w);
+        for (const n of ctx.notes) process.stderr.write(`git-coord: ${n}\n`);
       }
     };
 
@@ -131,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       run(async (ctx, out, opts) => {
         const list = await new Locks(ctx).list({ mine: Boolean(opts.mine) });
+        noteView(ctx);
         out.result(list, () => (list.length === 0 ? 'no locks' : list.map(lockLine).join('\n')));
       }),
     );
@@ -145,7 +168,8 @@ export async function main(argv: string[]): Promise<number> {
         if (opts.staged) conflicts.push(...(await checkCommit(ctx)));
         const ok = conflicts.length === 0;
         const pub = conflicts.map(({ path: p, pattern, agent, reason, expiresAt }) => ({ path: p, pattern, agent, reason, expiresAt }));
-        out.result({ ok, conflicts: pub }, () => (ok ? 'ok: nothing you named is held by another agent' : conflicts.map(conflictLine).join('\n')));
+        const view = noteView(ctx);
+        out.result({ ok, conflicts: pub, ...(view ? { view } : {}) }, () => (ok ? 'ok: nothing you named is held by another agent' : conflicts.map(conflictLine).join('\n')));
         return ok ? EXIT.ok : EXIT.refused;
       }),
     );
@@ -153,7 +177,8 @@ export async function main(argv: string[]): Promise<number> {
   sub('status', 'who is here and what each holds').action(
     run(async (ctx, out) => {
       const s = await new Locks(ctx).status();
-      out.result(s, () => {
+      const view = noteView(ctx);
+      out.result({ ...s, ...(view ? { view } : {}) }, () => {
         const lines = [`you are ${s.agent ?? '(no agent id set)'}`];
         if (s.agents.every((a) => a.locks.length === 0)) lines.push('no locks held');
         for (const a of s.agents) {
@@ -183,15 +208,25 @@ export async function main(argv: string[]): Promise<number> {
       }),
     );
 
-  sub('install-hooks', 'install the git hooks that enforce locks (every worktree)').action(
+  sub('sync', 'with a remote: bring the local view of the coordination state up to date').action(
+    run(async (ctx, out) => {
+      const r = await sync(ctx);
+      out.result({ ok: true, ...r }, () =>
+        r.remote === null
+          ? 'nothing to sync: no remote is configured (this repository decides)'
+          : `synced from ${r.remote}: ${r.locks} lock${r.locks === 1 ? '' : 's'} held`,
+      );
+    }),
+  );
+
+  sub('install-hooks', 'install the git hooks that enforce locks (every worktree; in a bare repository, the server-side hook)').action(
     run(async (ctx, out) => {
       // The entry script node was started with (through npx's symlink): the bundled cli.js.
       const cli = fs.realpathSync(process.argv[1]!);
-      const templates = path.resolve(path.dirname(cli), '..', 'hooks');
-      const r = await installHooks(ctx, { node: process.execPath, cli, templates });
+      const r = await installHooks(ctx, { node: process.execPath, cli, root: path.resolve(path.dirname(cli), '..') });
       out.result(r, () =>
         [
-          `installed ${r.installed.join(', ')} in ${r.dir}${r.husky ? ' (through husky)' : ''}`,
+          `installed ${r.installed.join(', ')} in ${r.dir}${r.husky ? ' (through husky)' : ''}${r.server ? ' (server side: every push is checked)' : ''}`,
           ...r.chained.map((h) => `kept your existing ${h} hook: it still runs first`),
         ].join('\n'),
       );

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRepo, type Repo } from '../git/repo.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { RecordStore, Writers } from '../store/records.js';
+import { RecordStore, Writers, type ReadMode, type Store } from '../store/records.js';
+import { RemoteStore } from '../store/remote.js';
 import { UsageError } from '../errors.js';
 import { validateAgentId } from './agent.js';
 import { ConfigFile } from './schemas.js';
@@ -17,14 +18,31 @@ export const CONFIG_FILE = '.git-coord.yml';
 /** The per-worktree identity file, in the worktree's own git dir (not shared, no config format change). */
 export const AGENT_FILE = 'git-coord-agent';
 
+/** A refresh policy: always, never, or when the view is older than this many ms. */
+export type Refresh = 'always' | 'never' | number;
+
 export interface Config {
   /** Default lease in ms; null: locks never expire. */
   ttlMs: number | null;
   /** Longest `lock --wait` in ms when no duration is given. */
   waitMs: number;
+  /** The remote that decides, or null: this repository's own refs decide. */
+  remote: string | null;
+  /** When reads refresh the local view of the remote. */
+  refresh: Refresh;
+  /** How often `lock --wait` polls the remote, in ms. */
+  pollMs: number;
+  hooks: { refresh: Refresh; timeoutMs: number; offline: 'allow' | 'refuse' };
 }
 
-export const DEFAULTS: Config = { ttlMs: 3_600_000, waitMs: 600_000 };
+export const DEFAULTS: Config = {
+  ttlMs: 3_600_000,
+  waitMs: 600_000,
+  remote: null,
+  refresh: 'never',
+  pollMs: 1_000,
+  hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
+};
 
 export interface OpenOptions {
   cwd?: string;
@@ -36,19 +54,32 @@ export interface OpenOptions {
   writes?: boolean;
   /** Work to start alongside repository discovery: it needs only the directory. */
   alongside?: (cwd: string) => void;
+  /** --remote: this remote decides, whatever the config says. */
+  remote?: string;
+  /** --fresh: reads refresh the view of the remote first. */
+  fresh?: boolean;
+  /** Fetch timeout for reads (hooks use the config's hooks.timeout). */
+  fetchTimeoutMs?: number;
 }
 
 export class Coord {
-  readonly store: RecordStore;
+  readonly store: Store;
   readonly warnings: string[] = [];
-  private configCache: Config | undefined;
+  readonly notes: string[] = [];
 
   private constructor(
     readonly repo: Repo,
     private readonly opts: OpenOptions,
     writers: Writers,
+    private readonly cfg: Config,
   ) {
-    this.store = new RecordStore(repo, writers);
+    const remote = opts.remote ?? cfg.remote;
+    this.store = remote
+      ? new RemoteStore(repo, writers, remote, {
+          warn: (m) => this.warn(m),
+          ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
+        })
+      : new RecordStore(repo, writers);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Coord> {
@@ -59,7 +90,8 @@ export class Coord {
     if (opts.writes && fs.existsSync(cwd)) writers.warm();
     opts.alongside?.(cwd);
     try {
-      return new Coord(await found, opts, writers);
+      const repo = await found;
+      return new Coord(repo, opts, writers, await loadConfig(repo));
     } catch (e) {
       writers.close();
       throw e;
@@ -77,6 +109,30 @@ export class Coord {
 
   warn(msg: string): void {
     this.warnings.push(msg);
+  }
+
+  /** Information for people (stderr), such as how old the view of the remote is. */
+  note(msg: string): void {
+    this.notes.push(msg);
+  }
+
+  /**
+   * How a read command reads: local state is always current; a remote's view is refreshed when
+   * asked (--fresh), when the config says always, or when it is older than the config's age.
+   */
+  readMode(policy: Refresh = this.cfg.refresh): ReadMode {
+    if (!this.store.remote) return 'view';
+    if (this.opts.fresh || policy === 'always') return 'refresh';
+    if (policy === 'never') return 'view';
+    const t = this.store.viewTime();
+    return t === null || this.now() - t > policy ? 'refresh' : 'view';
+  }
+
+  /** Describes the view a read used, for people: where it came from and how old it is. */
+  viewInfo(): { remote: string; syncedAt: string | null; ageMs: number | null } | null {
+    if (!this.store.remote) return null;
+    const t = this.store.viewTime();
+    return { remote: this.store.remote, syncedAt: t ? new Date(t).toISOString() : null, ageMs: t ? this.now() - t : null };
   }
 
   get base(): PatternBase {
@@ -110,9 +166,7 @@ export class Coord {
   }
 
   async config(): Promise<Config> {
-    if (this.configCache) return this.configCache;
-    this.configCache = await loadConfig(this.repo);
-    return this.configCache;
+    return this.cfg;
   }
 }
 
@@ -143,8 +197,19 @@ export async function loadConfig(repo: Repo): Promise<Config> {
     throw new UsageError(`invalid ${CONFIG_FILE}: ${what}`);
   }
   const c = r.data ?? {};
+  const ms = (v: string | undefined, key: string, dflt: number) => (v === undefined ? dflt : parseDuration(v, `${key} in config`)!);
+  const refresh = (v: string | undefined, key: string, dflt: Refresh): Refresh =>
+    v === undefined ? dflt : v === 'always' || v === 'never' ? v : ms(v, key, 0);
   return {
     ttlMs: c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true),
-    waitMs: c.wait === undefined ? DEFAULTS.waitMs : parseDuration(c.wait, 'wait in config')!,
+    waitMs: ms(c.wait, 'wait', DEFAULTS.waitMs),
+    remote: c.remote ?? null,
+    refresh: refresh(c.refresh, 'refresh', DEFAULTS.refresh),
+    pollMs: Math.max(100, ms(c.poll, 'poll', DEFAULTS.pollMs)),
+    hooks: {
+      refresh: refresh(c.hooks?.refresh, 'hooks.refresh', DEFAULTS.hooks.refresh),
+      timeoutMs: ms(c.hooks?.timeout, 'hooks.timeout', DEFAULTS.hooks.timeoutMs),
+      offline: c.hooks?.offline ?? DEFAULTS.hooks.offline,
+    },
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The git hooks: installing them (plain hooks, core.hooksPath, or husky) and what they check.
+ * The git hooks: installing them (plain hooks, core.hooksPath, husky, or a bare repository's
+ * server-side hook) and what they check.
  *
  * Plain hooks go where git looks for them (the common git dir, or core.hooksPath), so one
  * install serves every worktree. A hook already there is renamed `<hook>.git-coord-orig` and
@@ -9,11 +10,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
-import { FailedError } from '../errors.js';
+import { commitTouches, TRAILER } from '../git/commits.js';
+import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { LOCKS } from '../store/layout.js';
 import { Coord, type OpenOptions } from './context.js';
 import { Locks, type Conflict } from './locks.js';
 
-export const HOOKS = ['pre-commit', 'pre-merge-commit'] as const;
+/** Client hooks, and the template each is rendered from (in the package's hooks/). */
+const CLIENT_HOOKS: Record<string, string> = {
+  'pre-commit': 'pre-commit',
+  'pre-merge-commit': 'pre-commit',
+  'prepare-commit-msg': 'prepare-commit-msg',
+  'pre-push': 'pre-push',
+};
+/** A bare repository gets the server-side hook (in the package's templates/). */
+const SERVER_HOOKS: Record<string, string> = { 'pre-receive': 'pre-receive' };
+
+export const HOOKS = Object.keys(CLIENT_HOOKS);
 const MARK = 'git-coord';
 const ORIG = '.git-coord-orig';
 const BLOCK_START = '# >>> git-coord >>>';
@@ -23,13 +36,13 @@ export interface Runtime {
   /** The Node that runs git-coord, and the bundled CLI: the hooks call exactly these. */
   node: string;
   cli: string;
-  /** Folder holding the hook templates (the package's hooks/). */
-  templates: string;
+  /** The package's root (holding hooks/ and templates/). */
+  root: string;
 }
 
-function render(rt: Runtime, hook: string): string {
-  const tpl = fs.readFileSync(path.join(rt.templates, 'pre-commit'), 'utf8');
-  return tpl.replaceAll('@HOOK@', hook).replaceAll('@NODE@', rt.node).replaceAll('@CLI@', rt.cli);
+function render(rt: Runtime, hook: string, server: boolean): string {
+  const file = server ? path.join(rt.root, 'templates', SERVER_HOOKS[hook]!) : path.join(rt.root, 'hooks', CLIENT_HOOKS[hook]!);
+  return fs.readFileSync(file, 'utf8').replaceAll('@HOOK@', hook).replaceAll('@NODE@', rt.node).replaceAll('@CLI@', rt.cli);
 }
 
 function isOurs(file: string): boolean {
@@ -50,25 +63,29 @@ function huskyDir(dir: string): string | null {
 export interface InstallReport {
   dir: string;
   husky: boolean;
+  server: boolean;
   installed: string[];
   chained: string[];
 }
 
+/** Installs the client hooks, or in a bare repository the server-side pre-receive hook. */
 export async function installHooks(ctx: Coord, rt: Runtime): Promise<InstallReport> {
   const { dir } = await hooksDir(ctx.repo);
-  const husky = huskyDir(dir);
-  const report: InstallReport = { dir, husky: husky !== null, installed: [], chained: [] };
+  const server = ctx.repo.top === null;
+  const husky = server ? null : huskyDir(dir);
+  const report: InstallReport = { dir, husky: husky !== null, server, installed: [], chained: [] };
   // The real scripts: in the hooks dir for plain git, in the common git dir for husky.
   const scriptDir = husky ? path.join(ctx.repo.commonDir, 'git-coord', 'hooks') : dir;
   fs.mkdirSync(scriptDir, { recursive: true });
-  for (const hook of HOOKS) {
+  for (const hook of Object.keys(server ? SERVER_HOOKS : CLIENT_HOOKS)) {
     const target = path.join(scriptDir, hook);
     if (!husky && fs.existsSync(target) && !isOurs(target)) {
+      if (server) throw new FailedError(`${target} exists and is not git-coord's: merge the two by hand`);
       if (fs.existsSync(target + ORIG)) throw new FailedError(`cannot chain ${target}: ${target + ORIG} already exists`);
       fs.renameSync(target, target + ORIG);
       report.chained.push(hook);
     }
-    fs.writeFileSync(target, render(rt, hook), { mode: 0o755 });
+    fs.writeFileSync(target, render(rt, hook, server), { mode: 0o755 });
     fs.chmodSync(target, 0o755);
     if (husky) addHuskyBlock(path.join(husky, hook), hook);
     report.installed.push(hook);
@@ -79,6 +96,7 @@ export async function installHooks(ctx: Coord, rt: Runtime): Promise<InstallRepo
 function addHuskyBlock(file: string, hook: string): void {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (text.includes(BLOCK_START)) return;
+  // pre-push reads the pushed refs on stdin; husky hands its hook the same stdin.
   const block = [
     BLOCK_START,
     `h="$(git rev-parse --git-common-dir)/git-coord/hooks/${hook}"; if [ -x "$h" ]; then "$h" "$@" || exit $?; fi`,
@@ -91,11 +109,11 @@ function addHuskyBlock(file: string, hook: string): void {
 
 export async function uninstallHooks(ctx: Coord): Promise<{ dir: string; removed: string[]; restored: string[] }> {
   const { dir } = await hooksDir(ctx.repo);
-  const husky = huskyDir(dir);
+  const husky = ctx.repo.top === null ? null : huskyDir(dir);
   const scriptDir = husky ? path.join(ctx.repo.commonDir, 'git-coord', 'hooks') : dir;
   const removed: string[] = [];
   const restored: string[] = [];
-  for (const hook of HOOKS) {
+  for (const hook of [...Object.keys(CLIENT_HOOKS), ...Object.keys(SERVER_HOOKS)]) {
     const target = path.join(scriptDir, hook);
     if (isOurs(target)) {
       fs.rmSync(target);
@@ -107,32 +125,52 @@ export async function uninstallHooks(ctx: Coord): Promise<{ dir: string; removed
     }
     if (husky) {
       const file = path.join(husky, hook);
-      if (fs.existsSync(file)) {
-        const text = fs.readFileSync(file, 'utf8');
-        const start = text.indexOf(BLOCK_START);
-        const end = text.indexOf(BLOCK_END);
-        if (start >= 0 && end > start) {
-          const rest = text.slice(0, start) + text.slice(end + BLOCK_END.length).replace(/^\n/, '');
-          if (rest.trim() === '') fs.rmSync(file);
-          else fs.writeFileSync(file, rest);
-          if (!removed.includes(hook)) removed.push(hook);
-        }
-      }
+      if (!fs.existsSync(file)) continue;
+      const text = fs.readFileSync(file, 'utf8');
+      const start = text.indexOf(BLOCK_START);
+      const end = text.indexOf(BLOCK_END);
+      if (start < 0 || end < start) continue;
+      const rest = text.slice(0, start) + text.slice(end + BLOCK_END.length).replace(/^\n/, '');
+      if (rest.trim() === '') fs.rmSync(file);
+      else fs.writeFileSync(file, rest);
+      if (!removed.includes(hook)) removed.push(hook);
     }
   }
   return { dir, removed, restored };
+}
+
+/**
+ * With a remote as the authority, a hook works from the local view, refreshed first when it is
+ * older than the configured age, within the configured timeout. When the remote cannot be
+ * reached: `hooks.offline: allow` checks the last view (fail open), `refuse` refuses (fail closed).
+ */
+async function refreshForHook(ctx: Coord, always: boolean): Promise<void> {
+  if (!ctx.store.remote) return;
+  const cfg = await ctx.config();
+  if (!always && ctx.readMode(cfg.hooks.refresh) === 'view') return;
+  try {
+    await ctx.store.refresh([LOCKS], 'authority', cfg.hooks.timeoutMs);
+  } catch (e) {
+    const t = ctx.store.viewTime();
+    const age = t ? `${Math.round((ctx.now() - t) / 1000)}s old` : 'never synced';
+    if (cfg.hooks.offline === 'refuse') {
+      throw new RefusedError(`${(e as Error).message}; refusing, since hooks.offline is refuse (the local view is ${age})`);
+    }
+    ctx.warn(`${(e as Error).message}; checking against the local view (${age}), since hooks.offline is allow`);
+  }
 }
 
 /** pre-commit / pre-merge-commit: the staged paths this commit touches that others hold. */
 export async function checkCommit(ctx: Coord, staged?: Promise<string[]>): Promise<Conflict[]> {
   const paths = await stagedTouches(ctx.repo, staged);
   if (paths.length === 0) return [];
-  return new Locks(ctx).check([], { paths });
+  await refreshForHook(ctx, false);
+  return new Locks(ctx).check([], { paths, mode: 'view' });
 }
 
 /**
- * What a hook runs: opens the repository and reads the staged changes at the same time (both
- * need only the directory), then checks them.
+ * What the pre-commit hook runs: opens the repository and reads the staged changes at the same
+ * time (both need only the directory), then checks them.
  */
 export async function runCommitCheck(opts: OpenOptions = {}): Promise<{ conflicts: Conflict[]; warnings: string[] }> {
   let staged: Promise<string[]> | undefined;
@@ -159,6 +197,114 @@ export function commitRefusal(conflicts: Conflict[]): string {
     `  - ask ${first.agent} to release it: git-coord unlock ${first.pattern}`,
     `  - if ${first.agent} is gone, break it (recorded in the history): git-coord unlock --force --reason "<why>" ${first.pattern}`,
     `  - or leave the path out of this commit: git restore --staged ${first.path}`,
+  );
+  return lines.join('\n');
+}
+
+/** A pushed commit that changes a path another agent holds. */
+export interface PushViolation {
+  commit: string;
+  subject: string;
+  /** The commit's Coord-Agent, or null. */
+  author: string | null;
+  conflict: Conflict;
+}
+
+/**
+ * The rule shared by pre-push and the server's pre-receive: each commit may change a held path
+ * only if the holder made that commit (its Coord-Agent trailer). A merge is judged by the paths
+ * it changes against every parent, so one carrying the holder's commit unchanged passes.
+ */
+export async function checkCommits(ctx: Coord, revs: string[]): Promise<PushViolation[]> {
+  const commits = await commitTouches(ctx.repo, revs);
+  const paths = [...new Set(commits.flatMap((c) => c.paths))];
+  if (paths.length === 0) return [];
+  const covering = await new Locks(ctx).covering(paths, 'view');
+  const out: PushViolation[] = [];
+  for (const c of commits) {
+    for (const p of c.paths) {
+      for (const h of covering.get(p) ?? []) {
+        if (h.rec.agent === c.agent) continue;
+        const { pattern, agent, reason, expiresAt } = h.rec;
+        out.push({ commit: c.oid, subject: c.subject, author: c.agent, conflict: { path: p, pattern, agent, reason, expiresAt, state: h.state } });
+      }
+    }
+  }
+  return out;
+}
+
+const ZERO = /^0+$/;
+
+/** Parses the `<a> <b> <c> <d>` lines git gives pre-push and pre-receive. */
+function refLines(input: string): string[][] {
+  return input
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && f[0] !== '');
+}
+
+/**
+ * pre-push: git passes the remote's name and `<local ref> <local oid> <remote ref> <remote oid>`
+ * lines. Checks every commit not yet on that remote, against the coordination state fetched
+ * fresh from the authority (or this repository's own, without a remote).
+ */
+export async function runPushCheck(remoteName: string, input: string): Promise<{ violations: PushViolation[]; warnings: string[] }> {
+  const ctx = await Coord.open({});
+  try {
+    const revs: string[] = [];
+    for (const [, localOid, remoteRef, remoteOid] of refLines(input)) {
+      if (!localOid || ZERO.test(localOid) || remoteRef?.startsWith('refs/coordination/')) continue;
+      revs.push(localOid);
+      if (remoteOid && !ZERO.test(remoteOid)) revs.push(`^${remoteOid}`);
+    }
+    if (revs.length === 0) return { violations: [], warnings: ctx.warnings };
+    await refreshForHook(ctx, true);
+    const violations = await checkCommits(ctx, ['--ignore-missing', ...revs, '--not', `--remotes=${remoteName}`]);
+    return { violations, warnings: ctx.warnings };
+  } finally {
+    ctx.close();
+  }
+}
+
+/**
+ * pre-receive, in the bare repository that is the authority: `<old> <new> <ref>` lines. The new
+ * commits are those no ref reaches yet (git quarantines pushed objects until the hook passes).
+ */
+export async function runReceiveCheck(input: string): Promise<PushViolation[]> {
+  const ctx = await Coord.open({});
+  try {
+    if (ctx.repo.top !== null) throw new UsageError('the pre-receive check runs in a bare repository');
+    const news: string[] = [];
+    for (const [, newOid, ref] of refLines(input)) {
+      if (!newOid || ZERO.test(newOid) || ref?.startsWith('refs/coordination/')) continue;
+      news.push(newOid);
+    }
+    if (news.length === 0) return [];
+    return await checkCommits(ctx, [...news, '--not', '--all']);
+  } finally {
+    ctx.close();
+  }
+}
+
+export function pushRefusal(violations: PushViolation[], where: 'push' | 'server'): string {
+  const lines = [
+    where === 'server'
+      ? 'git-coord: push refused by the server: commits change paths that another agent holds'
+      : 'git-coord: push refused: commits change paths that another agent holds',
+  ];
+  for (const v of violations) {
+    const c = v.conflict;
+    lines.push(
+      `  ${v.commit.slice(0, 10)} "${v.subject}" (${v.author ? `by ${v.author}` : `no ${TRAILER} trailer`}): ${c.path} ` +
+        `is locked by ${c.agent} as ${c.pattern}${c.reason ? ` ("${c.reason}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
+    );
+  }
+  const first = violations[0]!.conflict;
+  lines.push(
+    'What you can do:',
+    `  - ask ${first.agent} to make the change, or to release ${first.pattern} (git-coord unlock ${first.pattern}), then push again`,
+    `  - if ${first.agent} is gone, break the lock (recorded in the history): git-coord unlock --force --reason "<why>" ${first.pattern}`,
+    `  - or take the change out of these commits (git rebase -i) and push the rest`,
   );
   return lines.join('\n');
 }

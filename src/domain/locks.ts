@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
-import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry } from '../store/records.js';
+import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from './context.js';
 import { LockRecord, type EventRecord } from './schemas.js';
 import { parsePattern, patternFromText, type Pattern } from './patterns.js';
@@ -151,10 +151,13 @@ export class Locks {
     return [...new Set(pats.flatMap(overlapQuery))];
   }
 
-  /** Reads lock records (and this agent's journal head) in one git call. */
-  private async readState(query: string[], me: string | null) {
+  /**
+   * Reads lock records (and this agent's journal head) in one git call. Decisions read the
+   * authority itself ('authority'); read-only commands read as the session's policy says.
+   */
+  private async readState(query: string[], me: string | null, mode: ReadMode = 'authority') {
     const jref = me ? journalRef(me) : null;
-    const entries = await this.ctx.store.entries(jref ? [...query, jref] : query);
+    const entries = await this.ctx.store.entries(jref ? [...query, jref] : query, mode);
     const lockEntries: RefEntry[] = [];
     let journal: string | null = null;
     for (const e of entries) {
@@ -172,7 +175,7 @@ export class Locks {
   /** Every live lock (granted, unexpired), optionally only this agent's. */
   async list(opts: { mine?: boolean } = {}): Promise<LockView[]> {
     const me = opts.mine ? this.ctx.requireAgent() : null;
-    const { records } = await this.readState([LOCKS], null);
+    const { records } = await this.readState([LOCKS], null, this.ctx.readMode());
     const now = this.ctx.now();
     return records
       .filter((s) => liveness(s.record, now) === 'granted' && (!me || s.record.agent === me))
@@ -189,16 +192,22 @@ export class Locks {
     return this.acquire(me, pats, ttlMs, opts.reason);
   }
 
-  /** `lock --wait`: retries while refused, until granted or `waitMs` has passed (then refused). */
+  /**
+   * `lock --wait`: retries while refused, until granted or `waitMs` has passed (then refused).
+   * Locally it polls fast; against a remote no faster than the configured poll interval, since
+   * hosted forges limit reads per repository.
+   */
   async lockWaiting(raw: string[], opts: LockOptions, waitMs: number): Promise<LockView[]> {
     const deadline = performance.now() + waitMs;
+    const cfg = await this.ctx.config();
+    const [base, cap] = this.ctx.store.remote ? [cfg.pollMs, cfg.pollMs * 4] : [20, 500];
     for (let round = 0; ; round++) {
       try {
         return await this.lock(raw, opts);
       } catch (e) {
         const left = deadline - performance.now();
         if (!(e instanceof RefusedError) || left <= 0) throw e;
-        await sleep(Math.min(left, Math.min(500, 20 * 1.5 ** round) * (0.5 + Math.random())));
+        await sleep(Math.min(left, Math.min(cap, base * 1.5 ** round) * (0.5 + Math.random())));
       }
     }
   }
@@ -293,7 +302,11 @@ export class Locks {
       ...creating.map((s, i) => ({ ref: s.ref, newOid: oids[i]!, oldOid: s.current?.oid ?? null })),
       ...renewing.map((s) => ({ ref: s.ref, newOid: s.current!.oid, oldOid: s.current!.oid })),
     ];
-    if (!(await this.ctx.store.swap(phase1)).ok) return 'retry';
+    const pushing = this.ctx.store.swap(phase1, { transient: true });
+    // Start the processes the read and the grant will need while the pending write is under way
+    // (spawning costs main-thread time; here it overlaps the wait instead of preceding it).
+    this.ctx.store.warm();
+    if (!(await pushing).ok) return 'retry';
     const mine = creating.map((s, i) => ({ ...s, current: { oid: oids[i]!, record: pendingRecords[i]! } }));
     const withdraw = async () => {
       await this.ctx.store.swap(mine.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
@@ -477,28 +490,40 @@ export class Locks {
    * Others' live locks covering the given paths (each may itself be a directory or glob), or
    * with `staged` the paths the commit in progress touches. `me` null: the caller holds nothing.
    */
-  async check(raw: string[], opts: { staged?: boolean; paths?: string[] } = {}): Promise<Conflict[]> {
+  async check(raw: string[], opts: { paths?: string[]; mode?: ReadMode } = {}): Promise<Conflict[]> {
     const me = this.ctx.agent();
     const now = this.ctx.now();
     const out: Conflict[] = [];
     if (raw.length > 0) {
       const pats = this.parse(raw);
-      const { records } = await this.readState(this.queryFor(pats), null);
+      const { records } = await this.readState(this.queryFor(pats), null, opts.mode ?? this.ctx.readMode());
       out.push(...conflictsWith(pats, records, me, now));
     }
     const paths = opts.paths ?? [];
     if (paths.length > 0) {
-      // Only locks anchored at a path's ancestors (or the path) can cover it: read just those.
-      const query = paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : coveringQuery(paths);
-      const { records } = await this.readState(query, null);
-      const live = records.flatMap((s) => {
-        const state = s.record.agent === me ? null : liveness(s.record, now);
-        return state ? [{ pattern: patternFromText(s.record.pattern), item: { rec: s.record, state } }] : [];
-      });
-      if (live.length > 0) {
-        const index = new PathIndex(live);
-        for (const path of paths) for (const h of index.covering(path)) out.push(conflict(path, h.rec, h.state));
-      }
+      const covering = await this.covering(paths, opts.mode ?? this.ctx.readMode());
+      for (const [path, hits] of covering) for (const h of hits) if (h.rec.agent !== me) out.push(conflict(path, h.rec, h.state));
+    }
+    return out;
+  }
+
+  /** Every live lock (of any agent) covering each of `paths`, concrete file paths. */
+  async covering(paths: string[], mode: ReadMode): Promise<Map<string, { rec: LockRecord; state: 'granted' | 'pending' }[]>> {
+    const out = new Map<string, { rec: LockRecord; state: 'granted' | 'pending' }[]>();
+    if (paths.length === 0) return out;
+    const now = this.ctx.now();
+    // Only locks anchored at a path's ancestors (or the path) can cover it: read just those.
+    const query = paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : coveringQuery(paths);
+    const { records } = await this.readState(query, null, mode);
+    const live = records.flatMap((s) => {
+      const state = liveness(s.record, now);
+      return state ? [{ pattern: patternFromText(s.record.pattern), item: { rec: s.record, state } }] : [];
+    });
+    if (live.length === 0) return out;
+    const index = new PathIndex(live);
+    for (const path of paths) {
+      const hits = index.covering(path);
+      if (hits.length > 0) out.set(path, hits);
     }
     return out;
   }

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit } from './run.js';
+import { runGit, GitSession } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 import type { Writers } from './writers.js';
@@ -96,4 +96,63 @@ export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: W
     throw new FailedError('git wrote record objects with unexpected ids');
   }
   return expected;
+}
+
+/** Parses `cat-file --batch` output; returns the bodies found and whether all `count` objects are in. */
+function parseBatch(out: string, count: number): { bodies: Map<string, string>; complete: boolean } {
+  const bodies = new Map<string, string>();
+  const buf = Buffer.from(out, 'utf8');
+  let at = 0;
+  let seen = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(10, at);
+    if (nl < 0) break;
+    const [oid, type, size] = buf.subarray(at, nl).toString('utf8').split(' ');
+    if (type === 'missing' || size === undefined) {
+      at = nl + 1;
+      seen++;
+      continue;
+    }
+    const n = Number(size);
+    if (nl + 1 + n + 1 > buf.length) break; // not all of it has arrived yet
+    const content = buf.subarray(nl + 1, nl + 1 + n).toString('utf8');
+    at = nl + 1 + n + 1;
+    seen++;
+    if (type !== 'commit') continue;
+    const message = content.slice(content.indexOf('\n\n') + 2);
+    const sep = message.indexOf('\n\n');
+    bodies.set(oid!, sep < 0 ? '' : message.slice(sep + 2));
+  }
+  return { bodies, complete: seen >= count };
+}
+
+/**
+ * Reads commit message bodies (after the subject line) by id, through one long-lived
+ * `cat-file --batch` process: after the first, a read costs no process start. Ids not present
+ * locally are missing from the result.
+ */
+export class ObjectReader {
+  private session: GitSession | null = null;
+
+  constructor(private readonly cwd: string) {}
+
+  warm(): void {
+    if (!this.session?.alive) this.session = new GitSession(this.cwd, ['cat-file', '--batch']);
+  }
+
+  async commitBodies(oids: string[]): Promise<Map<string, string>> {
+    if (oids.length === 0) return new Map();
+    this.warm();
+    const r = await this.session!.exchange(oids.join('\n') + '\n', (out) => parseBatch(out, oids.length).complete);
+    if (!r.ok) {
+      this.session = null;
+      throw new FailedError(`cannot read records: ${r.stderr.trim()}`);
+    }
+    return parseBatch(r.stdout, oids.length).bodies;
+  }
+
+  close(): void {
+    this.session?.close();
+    this.session = null;
+  }
 }

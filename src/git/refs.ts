@@ -113,3 +113,11 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
     return false;
   }
 }
+
+/** Sets refs without checking their old values: for a local cache of state decided elsewhere. */
+export async function setRefs(repo: Repo, refs: { ref: string; oid: string | null }[], writers: Writers): Promise<void> {
+  if (refs.length === 0) return;
+  const input = refs.map((r) => (r.oid === null ? `delete ${r.ref}\0\0` : `update ${r.ref}\0${r.oid}\0\0`)).join('');
+  const r = await writers.transact(input);
+  if (!r.ok) throw new FailedError(`cannot update the local view: ${firstLine(r.stderr)}`);
+}

@@ -24,22 +24,17 @@ export interface Repo {
 export async function openRepo(cwd: string): Promise<Repo> {
   const dir = path.resolve(cwd);
   if (!fs.existsSync(dir)) throw new UsageError(`cannot change to '${cwd}': no such directory`);
-  const r = await runGit(dir, [
-    'rev-parse',
-    '--is-bare-repository',
-    '--absolute-git-dir',
-    '--git-common-dir',
-    '--show-object-format',
-    '--show-toplevel',
-    '--show-prefix',
-  ]);
+  const askRepo = ['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--git-common-dir', '--show-object-format'];
+  let r = await runGit(dir, [...askRepo, '--show-toplevel', '--show-prefix']);
+  // In a bare repository (or inside a git dir) there is no work tree to show: ask again without.
+  if (r.code !== 0 && /must be run in a work tree/.test(r.stderr)) r = await runGit(dir, askRepo);
   if (r.code !== 0) {
     const why = firstLine(r.stderr);
     if (/not a git repository/i.test(why)) throw new UsageError(`not inside a git repository: ${dir}`);
     throw new UsageError(`cannot read the repository at ${dir}: ${why}`);
   }
   const lines = r.stdout.split('\n');
-  const bare = lines[0] === 'true';
+  const bare = lines[0] === 'true' || lines.length < 6 || lines[4] === '';
   const gitDir = lines[1]!;
   const common = path.resolve(dir, lines[2]!);
   const objectFormat = lines[3] === 'sha256' ? 'sha256' : 'sha1';

@@ -14,6 +14,8 @@ export interface GitResult {
 export interface GitOptions {
   input?: string | Buffer;
   env?: NodeJS.ProcessEnv;
+  /** Kill git after this long; the result then has code 124 and says so. */
+  timeoutMs?: number;
 }
 
 // LC_ALL=C keeps git's messages parseable; no prompt may ever block an agent waiting on a hook.
@@ -40,7 +42,15 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(new FailedError(`cannot run git: ${e.message}`)));
-    child.on('close', (code) => {
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          err.push(Buffer.from(`timed out after ${opts.timeoutMs} ms\n`));
+          child.kill('SIGKILL');
+        }, opts.timeoutMs)
+      : null;
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (signal === 'SIGKILL' && timer) code = 124;
       trace?.(`${(performance.now() - t0).toFixed(1)} ms  git ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' ...' : ''}`);
       resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
     });
@@ -124,18 +134,19 @@ export class GitSession {
     return this.exited === null;
   }
 
-  async exchange(input: string, until: RegExp): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  async exchange(input: string, until: RegExp | ((out: string) => boolean)): Promise<{ ok: boolean; stdout: string; stderr: string }> {
     if (this.exited) return { ok: false, stdout: '', stderr: this.exited.stderr };
+    const done = typeof until === 'function' ? until : (out: string) => until.test(out);
     this.out = '';
     this.child.stdin.write(input);
     await new Promise<void>((resolve) => {
       this.waiter = () => {
-        if (until.test(this.out) || this.exited) resolve();
+        if (done(this.out) || this.exited) resolve();
       };
       this.waiter();
     });
     this.waiter = null;
-    const ok = until.test(this.out);
+    const ok = done(this.out);
     const exited = this.exited as GitResult | null; // set by the 'close' handler while we awaited
     return { ok, stdout: this.out, stderr: exited?.stderr ?? this.err };
   }

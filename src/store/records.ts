@@ -75,11 +75,47 @@ function spec(r: NewRecord): CommitSpec {
   return { parents: r.parents, agent: r.agent, timeMs: r.timeMs, message: recordMessage(r.subject, r.record) };
 }
 
-export class RecordStore {
+/**
+ * How fresh a read must be. Local state is always current; with a remote as the authority:
+ * `authority` fetches first and fails if the remote cannot be reached (decisions), `refresh`
+ * fetches first but falls back to the local view with a warning, `view` reads the local view.
+ */
+export type ReadMode = 'authority' | 'refresh' | 'view';
+
+/** Where records live: this repository's refs, or a remote's (see remote.ts). */
+export interface Store {
+  readonly repo: Repo;
+  /** The authority's name when it is a remote, else null. */
+  readonly remote: string | null;
+  entries(patterns: string[], mode?: ReadMode): Promise<RefEntry[]>;
+  /** Brings the view of `patterns` up to date (nothing to do for local state). */
+  refresh(patterns: string[], mode: ReadMode, timeoutMs?: number): Promise<void>;
+  any(prefix: string): Promise<boolean>;
+  ids(records: NewRecord[]): string[];
+  write(records: NewRecord[]): Promise<string[]>;
+  /** `transient`: the new values are about to be replaced again (a remote's view may skip them). */
+  swap(updates: RefUpdate[], opts?: { transient?: boolean }): Promise<TransactionResult>;
+  history<T>(schema: Schema<T>, prefix: string, max: number, mode?: ReadMode): Promise<ReadResult<T>>;
+  /** When the local view of the authority was last refreshed in full (null: local, or never). */
+  viewTime(): number | null;
+  warm(): void;
+  close(): void;
+}
+
+/** Records in this repository's own refs. */
+export class RecordStore implements Store {
+  readonly remote: string | null = null;
+
   constructor(
     readonly repo: Repo,
-    private readonly writers: Writers,
+    protected readonly writers: Writers,
   ) {}
+
+  viewTime(): number | null {
+    return null;
+  }
+
+  async refresh(_patterns: string[], _mode: ReadMode, _timeoutMs?: number): Promise<void> {}
 
   /** Starts the writing processes now, so they are ready when the reads are done. */
   warm(): void {
@@ -92,13 +128,8 @@ export class RecordStore {
   }
 
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
-  async entries(patterns: string[]): Promise<RefEntry[]> {
+  async entries(patterns: string[], _mode?: ReadMode): Promise<RefEntry[]> {
     return readRefs(this.repo, patterns);
-  }
-
-  /** Reads every record on refs matching `patterns`, sorting out the ones that do not parse. */
-  async read<T>(schema: Schema<T>, patterns: string[]): Promise<ReadResult<T>> {
-    return decode(schema, await readRefs(this.repo, patterns));
   }
 
   async any(prefix: string): Promise<boolean> {
@@ -116,12 +147,12 @@ export class RecordStore {
   }
 
   /** One atomic compare-and-swap over several refs. */
-  async swap(updates: RefUpdate[]): Promise<TransactionResult> {
+  async swap(updates: RefUpdate[], _opts?: { transient?: boolean }): Promise<TransactionResult> {
     return updateRefs(this.repo, updates, this.writers);
   }
 
   /** The newest entries of every history ref matching `glob`, newest first. */
-  async history<T>(schema: Schema<T>, prefix: string, max: number): Promise<ReadResult<T>> {
+  async history<T>(schema: Schema<T>, prefix: string, max: number, _mode?: ReadMode): Promise<ReadResult<T>> {
     if (!(await this.any(prefix))) return { records: [], corrupt: [] };
     const entries = await journalLog(this.repo, `${prefix}*`, max);
     return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));

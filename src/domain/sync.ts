@@ -1,0 +1,18 @@
+/** `sync`: bring the local view of a remote authority's coordination state up to date. */
+import { JOURNAL, LOCKS } from '../store/layout.js';
+import type { Coord } from './context.js';
+import { Locks } from './locks.js';
+
+export interface SyncReport {
+  remote: string | null;
+  syncedAt: string | null;
+  /** Live locks in the refreshed view. */
+  locks: number;
+}
+
+export async function sync(ctx: Coord): Promise<SyncReport> {
+  if (!ctx.store.remote) return { remote: null, syncedAt: null, locks: (await new Locks(ctx).list()).length };
+  await ctx.store.refresh([LOCKS, JOURNAL], 'authority');
+  const view = ctx.viewInfo()!;
+  return { remote: view.remote, syncedAt: view.syncedAt, locks: (await new Locks(ctx).list()).length };
+}

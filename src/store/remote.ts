@@ -1,0 +1,176 @@
+/**
+ * Records whose authority is a git remote. Every decision is made there: a swap is one atomic,
+ * leased push. Reads fetch the refs they need into a local view,
+ * `refs/coordination/remotes/<remote>/…`, a namespace of its own so that no fetch can overwrite
+ * state this clone decides, and then read the view like local records.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fetchRefs, listRemote, pushLeased } from '../git/remote.js';
+import { ObjectReader } from '../git/objects.js';
+import { readRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
+import { journalLog } from '../git/worktree.js';
+import { RecordStore, decode, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
+import type { Writers } from '../git/writers.js';
+import type { Repo } from '../git/repo.js';
+import { ROOT, LOCKS, escapeComponent } from './layout.js';
+
+/** Hosted forges ask for at most ~15 reads a second per repository: never fetch more often. */
+const MIN_FETCH_INTERVAL_MS = 70;
+
+export interface RemoteOptions {
+  /** Refreshes that may fail fall back to the view; this receives the warning. */
+  warn: (msg: string) => void;
+  /** Kill a fetch after this long (hooks use a short one). */
+  fetchTimeoutMs?: number;
+}
+
+export class RemoteStore extends RecordStore implements Store {
+  override readonly remote: string;
+  readonly viewRoot: string;
+  private lastFetch = 0;
+  private readonly objects: ObjectReader;
+  /** The view update of the last swap: it need not delay the caller, only the next git write. */
+  private viewUpdate: Promise<void> = Promise.resolve();
+
+  constructor(
+    repo: Repo,
+    writers: Writers,
+    remote: string,
+    private readonly opts: RemoteOptions,
+  ) {
+    super(repo, writers);
+    this.objects = new ObjectReader(repo.cwd);
+    this.remote = remote;
+    this.viewRoot = `${ROOT}remotes/${escapeComponent(remote)}/`;
+  }
+
+  /** The view's name for an authority ref or query pattern. */
+  toView(ref: string): string {
+    return this.viewRoot + ref.slice(ROOT.length);
+  }
+
+  private fromView(ref: string): string {
+    return ROOT + ref.slice(this.viewRoot.length);
+  }
+
+  private stampFile(): string {
+    return path.join(this.repo.commonDir, 'git-coord', `view-${escapeComponent(this.remote)}`);
+  }
+
+  override viewTime(): number | null {
+    try {
+      const t = Number(fs.readFileSync(this.stampFile(), 'utf8'));
+      return Number.isFinite(t) && t > 0 ? t : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private stamp(time: number): void {
+    fs.mkdirSync(path.dirname(this.stampFile()), { recursive: true });
+    fs.writeFileSync(this.stampFile(), String(time));
+  }
+
+  /** One refspec a query pattern: a prefix, a glob (one `*`), or an exact ref (as a glob, so a missing ref is no error). */
+  private refspec(pattern: string): string {
+    const src = pattern.endsWith('/') || !pattern.includes('*') ? `${pattern}*` : pattern;
+    return `+${src}:${this.toView(src)}`;
+  }
+
+  /** Brings the view of `patterns` up to date from the remote. */
+  override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.fetchTimeoutMs): Promise<void> {
+    if (mode === 'view') return;
+    await this.viewUpdate;
+    await this.rateLimit();
+    const started = this.lastFetch;
+    try {
+      await fetchRefs(this.repo, this.remote, [...new Set(patterns.map((p) => this.refspec(p)))], timeoutMs);
+      // A fetch of every lock refreshes the whole board: that is the view's age.
+      if (patterns.includes(LOCKS)) this.stamp(started);
+    } catch (e) {
+      if (mode === 'authority') throw e;
+      const t = this.viewTime();
+      this.opts.warn(`${(e as Error).message}; using the local view${t ? ` from ${ageText(Date.now() - t)} ago` : ' (never synced)'}`);
+    }
+  }
+
+  override async entries(patterns: string[], mode: ReadMode = 'authority'): Promise<RefEntry[]> {
+    await this.viewUpdate;
+    if (mode === 'authority') {
+      const direct = await this.authorityEntries(patterns);
+      if (direct) return direct;
+    }
+    await this.refresh(patterns, mode);
+    const view = await readRefs(this.repo, patterns.map((p) => this.toView(p)));
+    return view.map((e) => ({ ...e, ref: this.fromView(e.ref) }));
+  }
+
+  /**
+   * A decision's read, cheaply: list the remote's refs (no fetch), and read their records from
+   * objects this clone already has (its own writes, earlier fetches). Null when some record is
+   * not here yet: then the caller fetches.
+   */
+  private async authorityEntries(patterns: string[]): Promise<RefEntry[] | null> {
+    await this.rateLimit();
+    const listed = await listRemote(this.repo, this.remote, patterns, this.opts.fetchTimeoutMs);
+    const bodies = await this.objects.commitBodies([...new Set(listed.map((l) => l.oid))]);
+    if (listed.some((l) => !bodies.has(l.oid))) return null;
+    return listed.map((l) => ({ ref: l.ref, oid: l.oid, body: bodies.get(l.oid)! }));
+  }
+
+  private async rateLimit(): Promise<void> {
+    const wait = this.lastFetch + MIN_FETCH_INTERVAL_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastFetch = Date.now();
+  }
+
+  override async any(prefix: string): Promise<boolean> {
+    return hasRefs(this.repo, this.toView(prefix));
+  }
+
+  /**
+   * Decided by the remote; on success the view takes the same values (unless `transient`: a
+   * state about to be replaced, such as a pending record, need not reach the view).
+   */
+  override async swap(updates: RefUpdate[], opts: { transient?: boolean } = {}): Promise<TransactionResult> {
+    await this.viewUpdate;
+    const r = await pushLeased(this.repo, this.remote, updates);
+    if (r.ok && !opts.transient) {
+      this.viewUpdate = setRefs(this.repo, updates.map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
+        this.opts.warn(e.message),
+      );
+    }
+    return r;
+  }
+
+  override warm(): void {
+    super.warm();
+    this.objects.warm();
+  }
+
+  /** Finishes the view update still under way; call before the process ends. */
+  async settle(): Promise<void> {
+    await this.viewUpdate;
+  }
+
+  override close(): void {
+    this.objects.close();
+    super.close();
+  }
+
+  override async history<T>(schema: Schema<T>, prefix: string, max: number, mode: ReadMode = 'refresh'): Promise<ReadResult<T>> {
+    await this.refresh([prefix], mode);
+    const viewPrefix = this.toView(prefix);
+    if (!(await hasRefs(this.repo, viewPrefix))) return { records: [], corrupt: [] };
+    const entries = await journalLog(this.repo, `${viewPrefix}*`, max);
+    return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
+  }
+}
+
+export function ageText(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  return `${Math.round(s / 3600)}h`;
+}

@@ -1,0 +1,377 @@
+/**
+ * Agents in separate clones, sharing only a git remote: a file:// bare repository, git daemon on
+ * 127.0.0.1, and smart HTTP through git http-backend on 127.0.0.1. Real clones, real processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ENV, ROOT, coord, coordAsync, gitRun, gitSync, json, tmpdir, write } from './helpers.js';
+import { overlaps } from '../src/domain/overlap.js';
+import { parsePattern } from '../src/domain/patterns.js';
+
+// The library test below runs git in this process: keep it off the machine's git config too.
+process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+process.env.GIT_CONFIG_NOSYSTEM = '1';
+
+/** A bare hub with one commit on main that configures `remote: origin`. */
+function makeHub(config = 'remote: origin\n', files: Record<string, string> = { 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'docs/x.md': 'x\n' }) {
+  const root = tmpdir('hub');
+  const hub = path.join(root, 'hub.git');
+  gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+  const seed = path.join(root, 'seed');
+  gitSync(root, 'init', '-q', '-b', 'main', seed);
+  write(seed, { ...files, '.git-coord.yml': config });
+  gitSync(seed, 'add', '-A');
+  gitSync(seed, 'commit', '-q', '-m', 'init');
+  gitSync(seed, 'push', '-q', hub, 'main');
+  return { root, hub, url: `file://${hub}` };
+}
+
+function clone(root: string, url: string, agent: string, hooks = false): string {
+  const dir = path.join(root, agent);
+  gitSync(root, 'clone', '-q', url, dir);
+  coord(dir, ['whoami', '--set', agent]);
+  if (hooks) expect(coord(dir, ['install-hooks']).code).toBe(0);
+  return dir;
+}
+
+const refsOf = (gitDir: string, prefix = 'refs/coordination/') =>
+  gitSync(gitDir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);
+
+describe('remote mode through a file:// remote', () => {
+  it('a lock is decided at the remote: another clone is refused, then granted after the unlock', () => {
+    const { root, hub, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    expect(coord(a, ['lock', 'src/', '--reason', 'refactor']).code).toBe(0);
+    expect(refsOf(hub, 'refs/coordination/locks/')).toHaveLength(1);
+    const r = coord(b, ['lock', 'src/a.ts']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/locked by alice as src\/ \(refactor\)/);
+    expect(coord(a, ['unlock', 'src/']).code).toBe(0);
+    expect(refsOf(hub, 'refs/coordination/locks/')).toEqual([]);
+    expect(coord(b, ['lock', 'src/a.ts']).code).toBe(0);
+    // --remote on the command line works without any config, too.
+    expect(coord(b, ['locks', '--fresh', '--json', '--remote', 'origin']).code).toBe(0);
+  });
+
+  it('reads use the local view and say how old it is; --fresh and sync refresh it', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    coord(a, ['lock', 'docs/']);
+    const stale = coord(b, ['locks', '--json']);
+    expect(json(stale)).toEqual([]);
+    expect(stale.stderr).toMatch(/view of remote 'origin', never synced/);
+    expect(json(coord(b, ['locks', '--json', '--fresh'])).map((l: any) => l.pattern)).toEqual(['docs/']);
+    coord(a, ['unlock', 'docs/']);
+    // b's view still shows the lock (stale) until it syncs; the remote decides regardless.
+    expect(json(coord(b, ['locks', '--json'])).map((l: any) => l.pattern)).toEqual(['docs/']);
+    expect(coord(b, ['lock', 'docs/x.md']).code).toBe(0);
+    const s = coord(b, ['sync', '--json']);
+    expect(json(s)).toMatchObject({ ok: true, remote: 'origin', locks: 1 });
+    expect(json(coord(b, ['locks', '--json'])).map((l: any) => l.pattern)).toEqual(['docs/x.md']);
+    expect(json(coord(b, ['status', '--json'])).view).toMatchObject({ remote: 'origin' });
+    // The history comes from the remote too.
+    const log = json(coord(b, ['log', '--json', '--fresh']));
+    expect(log.map((e: any) => `${e.agent} ${e.action} ${e.subject}`)).toEqual(
+      expect.arrayContaining(['alice lock docs/', 'alice unlock docs/', 'bob lock docs/x.md']),
+    );
+  });
+
+  it('an unreachable remote: exit 1 naming it and git\'s reason, nothing granted; offline reads still work', () => {
+    const { root, hub, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    coord(a, ['lock', 'src/a.ts']);
+    coord(a, ['sync']);
+    fs.renameSync(hub, `${hub}.away`);
+    const r = coord(a, ['lock', 'src/b.ts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/remote 'origin'/);
+    expect(r.stderr).toMatch(/does not appear to be a git repository|Could not read from remote/);
+    const offline = coord(a, ['locks', '--json', '--fresh']);
+    expect(offline.code).toBe(0);
+    expect(json(offline).map((l: any) => l.pattern)).toEqual(['src/a.ts']);
+    expect(offline.stderr).toMatch(/cannot reach remote 'origin'.*using the local view/);
+    fs.renameSync(`${hub}.away`, hub);
+    expect(json(coord(a, ['locks', '--json', '--fresh'])).map((l: any) => l.pattern)).toEqual(['src/a.ts']);
+  });
+
+  it('a remote that refuses custom refs: exit 1 with its reason, nothing recorded', () => {
+    const { root, hub, url } = makeHub();
+    fs.writeFileSync(path.join(hub, 'hooks', 'pre-receive'), '#!/bin/sh\necho "custom refs are not allowed here" >&2\nexit 1\n', { mode: 0o755 });
+    const a = clone(root, url, 'alice');
+    const r = coord(a, ['lock', 'src/']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/remote 'origin' refused the update: .*hook declined/);
+    expect(refsOf(hub)).toEqual([]);
+    expect(refsOf(a)).toEqual([]);
+  });
+
+  it('8 clones racing for one lock through the remote: exactly one winner (3 rounds)', async () => {
+    const { root, url } = makeHub();
+    const clones = Array.from({ length: 8 }, (_, i) => clone(root, url, `agent${i}`));
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(clones.map((c) => coordAsync(c, ['lock', `race${round}.txt`])));
+      const codes = results.map((r) => r.code);
+      expect(codes.filter((c) => c === 0), results.map((r) => r.stderr).join('\n')).toHaveLength(1);
+      expect(codes.every((c) => c === 0 || c === 3)).toBe(true);
+      expect(json(coord(clones[0]!, ['locks', '--json', '--fresh'])).filter((l: any) => l.pattern === `race${round}.txt`)).toHaveLength(1);
+    }
+  });
+
+  it('8 clones locking 8 disjoint paths at the same moment: all granted', async () => {
+    const { root, url } = makeHub();
+    const clones = Array.from({ length: 8 }, (_, i) => clone(root, url, `agent${i}`));
+    const results = await Promise.all(clones.map((c, i) => coordAsync(c, ['lock', `area${i}/`])));
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual(Array(8).fill(0));
+    expect(json(coord(clones[0]!, ['locks', '--json', '--fresh']))).toHaveLength(8);
+  });
+
+  it('soak: 8 clones mixing lock, unlock, renew and takeover: no double grant ever, every grant in the history', async () => {
+    const { root, url } = makeHub();
+    const agents = Array.from({ length: 8 }, (_, i) => `soak${i}`);
+    const clones = agents.map((a) => clone(root, url, a));
+    const log = path.join(root, 'soak.jsonl');
+    // Each worker loops for a bounded time over overlapping patterns, and logs when it held what:
+    // from the moment `lock` returned to the moment it asked to `unlock` (or its lease ran out).
+    const script = `
+      const { execFileSync } = require('node:child_process');
+      const fs = require('node:fs');
+      const [cli, log, agent, until] = process.argv.slice(1);
+      const patterns = ['shared/', 'shared/a.ts', 'shared/b/', 'shared/**/*.ts', 'other/x.ts'];
+      const run = (...a) => { try { return { code: 0, out: execFileSync(process.execPath, [cli, ...a, '--json'], { stdio: 'pipe' }).toString() }; } catch (e) { return { code: e.status, out: String(e.stdout) }; } };
+      let ops = 0;
+      while (Date.now() < Number(until)) {
+        const p = patterns[Math.floor(Math.random() * patterns.length)];
+        const ttl = Math.random() < 0.3 ? '1s' : '1m';
+        const r = run('lock', p, '--ttl', ttl);
+        ops++;
+        if (r.code !== 0) continue;
+        const l = JSON.parse(r.out).locks[0];
+        const start = Date.now();
+        if (Math.random() < 0.3) run('renew', p);
+        if (ttl === '1s' && Math.random() < 0.5) {
+          // Abandon it: the lease runs out and someone may take it over.
+          fs.appendFileSync(log, JSON.stringify({ agent, pattern: p, start, end: Date.parse(l.expiresAt), token: l.token }) + '\\n');
+          continue;
+        }
+        const end = Math.min(Date.now(), Date.parse(l.expiresAt));
+        fs.appendFileSync(log, JSON.stringify({ agent, pattern: p, start, end, token: l.token }) + '\\n');
+        run('unlock', p);
+      }
+      process.stdout.write(String(ops));`;
+    const until = Date.now() + 12_000;
+    const runs = await Promise.all(
+      clones.map(
+        (c, i) =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, ['-e', script, CLI, log, agents[i]!, String(until)], { cwd: c, env: ENV });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d) => (out += d));
+            child.stderr.on('data', (d) => (err += d));
+            child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+          }),
+      ),
+    );
+    const held = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    expect(held.length).toBeGreaterThan(8);
+    const P = (s: string) => parsePattern(s, { top: root, prefix: '' });
+    for (let i = 0; i < held.length; i++) {
+      for (let j = i + 1; j < held.length; j++) {
+        const x = held[i];
+        const y = held[j];
+        if (x.agent === y.agent || !overlaps(P(x.pattern), P(y.pattern))) continue;
+        const overlapMs = Math.min(x.end, y.end) - Math.max(x.start, y.start);
+        expect(overlapMs, `${x.agent} ${x.pattern} and ${y.agent} ${y.pattern} held together`).toBeLessThanOrEqual(0);
+      }
+    }
+    // Every grant a worker saw is in the history kept at the remote.
+    const history = json(coord(clones[0]!, ['log', '-n', '5000', '--json', '--fresh']));
+    const granted = new Set(history.filter((e: any) => e.action === 'lock' || e.action === 'takeover').map((e: any) => `${e.agent} ${e.subject}`));
+    for (const h of held) expect(granted.has(`${h.agent} ${h.pattern}`), `${h.agent} ${h.pattern}`).toBe(true);
+    expect(runs.map(Number).reduce((a, b) => a + b, 0)).toBeGreaterThan(40);
+  }, 90_000);
+
+  it('100 lock/unlock cycles leave no lock refs on the remote, only the journal', async () => {
+    const { root, hub, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    // Through the library, to keep the test quick: same code path as the CLI.
+    const { Coord, Locks } = await import('../src/index.js');
+    const ctx = await Coord.open({ cwd: a, agent: 'alice', env: ENV });
+    const locks = new Locks(ctx);
+    for (let i = 0; i < 100; i++) {
+      await locks.lock([`cycle/${i % 10}.txt`]);
+      await locks.unlock([`cycle/${i % 10}.txt`]);
+    }
+    ctx.close();
+    expect(refsOf(hub, 'refs/coordination/locks/')).toEqual([]);
+    expect(refsOf(hub)).toEqual(['refs/coordination/journal/alice']);
+  }, 60_000);
+});
+
+describe('enforcement beyond pre-commit', () => {
+  it('commits carry a Coord-Agent trailer, even with --no-verify, without starting Node', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice', true);
+    write(a, { 'new.txt': 'n' });
+    gitSync(a, 'add', '-A');
+    gitSync(a, 'commit', '-q', '-m', 'with hooks');
+    expect(gitSync(a, 'log', '-1', '--format=%(trailers:key=Coord-Agent,valueonly)').trim()).toBe('alice');
+    write(a, { 'new.txt': 'm' });
+    gitSync(a, 'commit', '-q', '--no-verify', '-am', 'skipping checks');
+    expect(gitSync(a, 'log', '-1', '--format=%(trailers:key=Coord-Agent,valueonly)').trim()).toBe('alice');
+    expect(fs.readFileSync(path.join(a, '.git', 'hooks', 'prepare-commit-msg'), 'utf8')).not.toMatch(/node/);
+  });
+
+  it('pre-push checks every commit, not only the tip, and lets the holder push', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    coord(a, ['lock', 'src/a.ts', '--reason', 'alice owns a']);
+    // bob: a commit touching the held path, then an unrelated one on top.
+    write(b, { 'src/a.ts': 'bob was here\n' });
+    gitSync(b, 'commit', '-q', '--no-verify', '-am', 'bob touches a');
+    write(b, { 'docs/x.md': 'docs\n' });
+    gitSync(b, 'commit', '-q', '-am', 'bob docs');
+    const r = gitRun(b, ['push', 'origin', 'main']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/"bob touches a" \(by bob\): src\/a\.ts is locked by alice as src\/a\.ts \("alice owns a"\)/);
+    expect(r.stderr).toMatch(/What you can do/);
+    // The holder's own commit goes through.
+    write(a, { 'src/a.ts': 'alice change\n' });
+    gitSync(a, 'commit', '-q', '-am', 'alice changes a');
+    expect(gitRun(a, ['push', '-q', 'origin', 'main']).code).toBe(0);
+  });
+
+  it('a merge that carries the holder\'s commit unchanged passes pre-push', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    coord(a, ['lock', 'src/a.ts']);
+    write(a, { 'src/a.ts': 'alice change\n' });
+    gitSync(a, 'commit', '-q', '-am', 'alice changes a');
+    gitSync(a, 'push', '-q', 'origin', 'main:alice-branch');
+    // bob works on other files, merges alice's branch, and pushes the merge.
+    write(b, { 'docs/x.md': 'bob docs\n' });
+    gitSync(b, 'commit', '-q', '-am', 'bob docs');
+    gitSync(b, 'fetch', '-q', 'origin');
+    const m = gitRun(b, ['merge', '-q', '--no-edit', 'origin/alice-branch']);
+    expect(m.code, m.stderr).toBe(0);
+    const p = gitRun(b, ['push', 'origin', 'main']);
+    expect(p.code, p.stderr).toBe(0);
+  });
+
+  it('the server-side hook refuses what --no-verify let through, and passes the holder and coordination refs', () => {
+    const { root, hub, url } = makeHub();
+    expect(coord(hub, ['install-hooks']).stdout).toMatch(/pre-receive.*server side/);
+    expect(coord(hub, ['install-hooks']).code).toBe(0);
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    expect(coord(a, ['lock', 'src/', '--reason', 'server test']).code).toBe(0); // coordination refs pass
+    write(b, { 'src/b.ts': 'sneaky\n' });
+    gitSync(b, 'commit', '-q', '--no-verify', '-am', 'bob sneaks');
+    const r = gitRun(b, ['push', '--no-verify', 'origin', 'main']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/remote: git-coord: push refused by the server/);
+    expect(r.stderr).toMatch(/src\/b\.ts is locked by alice as src\/ \("server test"\)/);
+    write(a, { 'src/b.ts': 'alice\n' });
+    gitSync(a, 'commit', '-q', '-am', 'alice edits b');
+    expect(gitRun(a, ['push', '--no-verify', 'origin', 'main']).code).toBe(0);
+    coord(a, ['unlock', 'src/']);
+    gitSync(b, 'reset', '-q', '--hard', 'origin/main');
+    gitSync(b, 'pull', '-q', '--no-rebase', 'origin', 'main');
+    write(b, { 'src/b.ts': 'bob, after the unlock\n' });
+    gitSync(b, 'commit', '-q', '-am', 'bob edits b');
+    expect(gitRun(b, ['push', '--no-verify', 'origin', 'main']).code).toBe(0);
+  });
+
+  it('pre-commit in remote mode: refreshes an old view; offline it fails open or closed as configured', () => {
+    const { root, hub, url } = makeHub('remote: origin\nhooks:\n  refresh: always\n  timeout: 5s\n  offline: refuse\n');
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    coord(a, ['lock', 'src/a.ts']);
+    write(b, { 'src/a.ts': 'x\n' });
+    gitSync(b, 'add', '-A');
+    // bob never synced, yet the hook refreshes and refuses.
+    expect(gitRun(b, ['commit', '-q', '-m', 'x']).code).not.toBe(0);
+    gitSync(b, 'reset', '-q', '--hard');
+    write(b, { 'docs/x.md': 'y\n' });
+    gitSync(b, 'add', '-A');
+    fs.renameSync(hub, `${hub}.away`);
+    const closed = gitRun(b, ['commit', '-q', '-m', 'offline']);
+    expect(closed.code).not.toBe(0);
+    expect(closed.stderr).toMatch(/cannot reach remote 'origin'.*refusing, since hooks.offline is refuse/);
+    write(b, { '.git-coord.yml': 'remote: origin\nhooks:\n  refresh: always\n  offline: allow\n' });
+    gitSync(b, 'add', '-A');
+    const open = gitRun(b, ['commit', '-q', '-m', 'offline']);
+    expect(open.code, open.stderr).toBe(0);
+    expect(open.stderr).toMatch(/checking against the local view/);
+  });
+});
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const servers: ChildProcess[] = [];
+afterAll(() => {
+  for (const s of servers) s.kill();
+});
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => (c.end(), resolve(true)));
+      c.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
+describe('network transports on loopback', () => {
+  it('git daemon on 127.0.0.1: refusal, unlock, and a race with one winner', async () => {
+    const { root, hub } = makeHub();
+    gitSync(hub, 'config', 'daemon.receivepack', 'true');
+    const port = await freePort();
+    const daemon = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${root}`, '--export-all', '--enable=receive-pack', root], { env: ENV, stdio: 'ignore' });
+    servers.push(daemon);
+    await waitForPort(port);
+    const url = `git://127.0.0.1:${port}/hub.git`;
+    const clones = Array.from({ length: 4 }, (_, i) => clone(root, url, `d${i}`));
+    expect(coord(clones[0]!, ['lock', 'src/', '--reason', 'over git://']).code).toBe(0);
+    expect(coord(clones[1]!, ['lock', 'src/a.ts']).code).toBe(3);
+    expect(coord(clones[0]!, ['unlock', 'src/']).code).toBe(0);
+    const results = await Promise.all(clones.map((c) => coordAsync(c, ['lock', 'hot.txt'])));
+    expect(results.filter((r) => r.code === 0), results.map((r) => r.stderr).join('\n')).toHaveLength(1);
+  }, 60_000);
+
+  it('smart HTTP through git http-backend on 127.0.0.1: lock, refusal, unlock', async () => {
+    const { root, hub } = makeHub();
+    gitSync(hub, 'config', 'http.receivepack', 'true');
+    // The server runs in its own process: the test's git calls are synchronous.
+    const server = spawn(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
+    servers.push(server);
+    const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    const url = `http://127.0.0.1:${port}/hub.git`;
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    const l = coord(a, ['lock', 'docs/', '--reason', 'over http']);
+    expect(l.code, l.stderr).toBe(0);
+    expect(coord(b, ['lock', 'docs/x.md']).stderr).toMatch(/locked by alice as docs\/ \(over http\)/);
+    expect(coord(a, ['unlock', 'docs/']).code).toBe(0);
+    expect(coord(b, ['lock', 'docs/x.md']).code).toBe(0);
+  }, 60_000);
+});
