@@ -177,6 +177,21 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
   }
   report('8 clones locking their own paths at once vs one clone locking one path', median(eight) / median(one), 2.0,
     `8 at once ${ms(median(eight))}; one ${ms(median(one))} (library calls in one process)`);
+  // The machine's own floor for the same shape of work: 8 raw pushes at once vs one.
+  const rawOne = [];
+  const rawEight = [];
+  const tree = sh(clones[0], 'git', ['hash-object', '-t', 'tree', '/dev/null']).trim();
+  const rawPush = (c, name) =>
+    new Promise((resolve, reject) => {
+      const oid = sh(c, 'git', ['commit-tree', '-m', name, tree]).trim();
+      const p = spawn('git', ['push', '-q', '--porcelain', '--atomic', `--force-with-lease=refs/bench/${name}:`, 'origin', `${oid}:refs/bench/${name}`], { cwd: c, env: ENV, stdio: 'ignore' });
+      p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`push ${name} exited ${code}`))));
+    });
+  for (let i = 0; i < REPS; i++) {
+    rawOne.push(await timedAsync(() => rawPush(clones[0], `solo${i}`)));
+    rawEight.push(await timedAsync(() => Promise.all(clones.map((c, k) => rawPush(c, `p${k}-${i}`)))));
+  }
+  console.log(`      (the machine's floor: 8 raw pushes at once vs one take ${(median(rawEight) / median(rawOne)).toFixed(2)} x on ${os.cpus().length} cores: ${ms(median(rawEight))} vs ${ms(median(rawOne))}; the lock's ratio is ${((median(eight) / median(one)) / (median(rawEight) / median(rawOne))).toFixed(2)} x that)`);
   const cliOne = [];
   const cliEight = [];
   for (let i = 0; i < 5; i++) {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coord, gitSync, json, makeRepo, refs, write } from './helpers.js';
+import { ROOT, coord, gitSync, json, makeRepo, refs, write } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
@@ -144,6 +144,16 @@ describe('locks', () => {
     write(repo, { '.git-coord.yml': 'ttl: 90s\n' });
     const l = json(coord(repo, ['lock', 'b', '--json'], A)).locks[0];
     expect(Date.parse(l.expiresAt) - Date.parse(l.acquiredAt)).toBe(90_000);
+  });
+
+  it('the config template is valid as shipped, and every key is accepted', () => {
+    const repo = makeRepo();
+    write(repo, { '.git-coord.yml': fs.readFileSync(path.join(ROOT, 'templates', 'git-coord.yml'), 'utf8') });
+    expect(coord(repo, ['lock', 'a'], A).code).toBe(0);
+    write(repo, { '.git-coord.yml': 'ttl: none\nwait: 1m\nrefresh: 30s\npoll: 2s\nhooks:\n  refresh: always\n  timeout: 3s\n  offline: refuse\n' });
+    expect(coord(repo, ['lock', 'b'], A).code).toBe(0);
+    write(repo, { '.git-coord.yml': 'hooks:\n  offline: maybe\n' });
+    expect(coord(repo, ['lock', 'c'], A).stderr).toMatch(/hooks\.offline/);
   });
 
   it('an invalid config is exit 2 naming the key', () => {

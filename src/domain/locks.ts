@@ -584,7 +584,9 @@ export class Locks {
       oldOid: c.slot.oid,
     }));
     updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal });
-    return (await this.ctx.store.swap(updates)).ok;
+    const ok = (await this.ctx.store.swap(updates)).ok;
+    this.ctx.store.warmSoon();
+    return ok;
   }
 }
 

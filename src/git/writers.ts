@@ -9,11 +9,13 @@ import { GitSession, startGit, type Started } from './run.js';
 export class Writers {
   private session: GitSession | null = null;
   private hashers: Started[] = [];
+  private closed = false;
 
   constructor(private readonly cwd: string) {}
 
   /** Starts a transaction session and `n` object writers now (a lock writes 3: pending, granted, journal). */
   warm(n = 3): void {
+    if (this.closed) return;
     if (!this.session?.alive) this.session = this.newSession();
     while (this.hashers.length < n) this.hashers.push(this.newHasher());
   }
@@ -42,7 +44,16 @@ export class Writers {
     return { ok: r.ok, stderr: r.stderr };
   }
 
+  /**
+   * Warms once the current operation has returned to its caller: a library that makes one call
+   * after another finds its processes started, without the start-up in any call's own time.
+   */
+  warmSoon(): void {
+    setImmediate(() => this.warm());
+  }
+
   close(): void {
+    this.closed = true;
     this.session?.close();
     this.session = null;
     for (const h of this.hashers) h.kill();

@@ -99,6 +99,7 @@ export interface Store {
   /** When the local view of the authority was last refreshed in full (null: local, or never). */
   viewTime(): number | null;
   warm(): void;
+  warmSoon(): void;
   close(): void;
 }
 
@@ -120,6 +121,11 @@ export class RecordStore implements Store {
   /** Starts the writing processes now, so they are ready when the reads are done. */
   warm(): void {
     this.writers.warm();
+  }
+
+  /** Starts them once the current operation has returned (for the next one). */
+  warmSoon(): void {
+    this.writers.warmSoon();
   }
 
   /** Ends the writing processes (a command calls this once it is done). */
