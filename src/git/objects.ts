@@ -57,43 +57,33 @@ async function ensureEmptyTree(repo: Repo): Promise<void> {
   treeWritten.add(repo.commonDir);
 }
 
+let tmpCounter = 0;
+
 /**
- * Writes commits and returns their ids, in order. A few go through stdin of pre-started
- * processes; many go through one `hash-object --stdin-paths` call over files in a scratch folder
- * inside the git dir (nothing is written outside the repository).
+ * Writes commits and returns their ids, in order: each body goes to a scratch file inside the git
+ * dir (nothing is written outside the repository) and one long-lived `hash-object --stdin-paths`
+ * turns them into objects.
  */
 export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: Writers): Promise<string[]> {
   if (commits.length === 0) return [];
   await ensureEmptyTree(repo);
   const bodies = commits.map((c) => commitBody(repo, c));
   const expected = bodies.map((b) => objectId(repo, 'commit', b));
-  let out: string;
-  if (bodies.length <= 4) {
-    // Few objects: one (usually already started) process each, in parallel.
-    const rs = await Promise.all(bodies.map((b) => writers.hasher().send(b)));
-    const bad = rs.find((r) => r.code !== 0);
-    if (bad) throw new FailedError(`cannot write a record: ${bad.stderr.trim()}`);
-    out = rs.map((r) => r.stdout).join('');
-  } else {
-    const dir = fs.mkdtempSync(path.join(repo.commonDir, 'git-coord-tmp-'));
-    try {
-      const files = bodies.map((b, i) => {
-        const f = path.join(dir, String(i));
-        fs.writeFileSync(f, b);
-        return f;
-      });
-      const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin-paths'], {
-        input: files.join('\n') + '\n',
-      });
-      if (r.code !== 0) throw new FailedError(`cannot write records: ${r.stderr.trim()}`);
-      out = r.stdout;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+  const dir = path.join(repo.commonDir, 'git-coord', 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  const files = bodies.map((b) => {
+    const f = path.join(dir, `${process.pid}-${++tmpCounter}`);
+    fs.writeFileSync(f, b);
+    return f;
+  });
+  try {
+    const r = await writers.hashFiles(files, expected[0]!.length);
+    if (!r.ok) throw new FailedError(`cannot write records: ${r.stderr.trim()}`);
+    if (r.ids.length !== expected.length || r.ids.some((g, i) => g !== expected[i])) {
+      throw new FailedError('git wrote record objects with unexpected ids');
     }
-  }
-  const got = out.split('\n').filter(Boolean);
-  if (got.length !== expected.length || got.some((g, i) => g !== expected[i])) {
-    throw new FailedError('git wrote record objects with unexpected ids');
+  } finally {
+    for (const f of files) fs.rmSync(f, { force: true });
   }
   return expected;
 }

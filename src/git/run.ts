@@ -71,36 +71,6 @@ export function firstLine(s: string): string {
   return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 
-/** A git process started now whose input is sent later, so its start-up overlaps other work. */
-export interface Started {
-  send(input?: string | Buffer): Promise<GitResult>;
-  kill(): void;
-}
-
-export function startGit(cwd: string, args: readonly string[]): Started {
-  const child = spawn('git', args, { cwd, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  child.stderr.on('data', (b: Buffer) => err.push(b));
-  child.stdin.on('error', () => {});
-  const done = new Promise<GitResult>((resolve) => {
-    child.on('error', (e) => resolve({ code: 1, stdout: '', stderr: `cannot run git: ${e.message}` }));
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-  });
-  return {
-    send(input) {
-      child.stdin.end(input ?? '');
-      return done;
-    },
-    kill() {
-      child.kill();
-    },
-  };
-}
-
 /**
  * A long-lived git process spoken to line by line (`update-ref --stdin`): one spawn serves
  * several exchanges. `exchange` writes a request and resolves when `until` matches the output
