@@ -167,55 +167,58 @@ export function setsIntersect(a: CharSet, b: CharSet): boolean {
   return false;
 }
 
-/** Product walk over two segment globs: can one string match both? */
-function segIntersect(a: CharTok[], b: CharTok[]): boolean {
+/**
+ * Walks the product of two automata whose states are positions 0..aLen and 0..bLen: is the pair
+ * of final positions reachable from (0, 0)? `next` gives the successors of a pair of positions.
+ */
+function productReaches(aLen: number, bLen: number, next: (i: number, j: number) => [number, number][]): boolean {
   const seen = new Set<number>();
-  const w = b.length + 1;
   const stack: [number, number][] = [[0, 0]];
   while (stack.length) {
     const [i, j] = stack.pop()!;
-    const key = i * w + j;
+    const key = i * (bLen + 1) + j;
     if (seen.has(key)) continue;
     seen.add(key);
-    if (i === a.length && j === b.length) return true;
-    const ta = a[i];
-    const tb = b[j];
-    // A star may match nothing.
-    if (ta?.t === 'star') stack.push([i + 1, j]);
-    if (tb?.t === 'star') stack.push([i, j + 1]);
-    // Both consume one common character; a star consumes and stays.
-    if (ta && tb) {
-      const sa = ta.t === 'star' ? ANY : ta.set;
-      const sb = tb.t === 'star' ? ANY : tb.set;
-      if (ta.t === 'star' && tb.t === 'star') continue;
-      if (setsIntersect(sa, sb)) stack.push([ta.t === 'star' ? i : i + 1, tb.t === 'star' ? j : j + 1]);
-    }
+    if (i === aLen && j === bLen) return true;
+    stack.push(...next(i, j));
   }
   return false;
 }
 
-/** Product walk over two segment sequences, `**` standing for any number of segments. */
+/** Can one string match both segment globs? */
+function segIntersect(a: CharTok[], b: CharTok[]): boolean {
+  return productReaches(a.length, b.length, (i, j) => {
+    const out: [number, number][] = [];
+    const ta = a[i];
+    const tb = b[j];
+    // A star may match nothing.
+    if (ta?.t === 'star') out.push([i + 1, j]);
+    if (tb?.t === 'star') out.push([i, j + 1]);
+    // Both consume one common character; a star consumes and stays (two stars together add nothing).
+    if (ta && tb && !(ta.t === 'star' && tb.t === 'star')) {
+      const sa = ta.t === 'star' ? ANY : ta.set;
+      const sb = tb.t === 'star' ? ANY : tb.set;
+      if (setsIntersect(sa, sb)) out.push([ta.t === 'star' ? i : i + 1, tb.t === 'star' ? j : j + 1]);
+    }
+    return out;
+  });
+}
+
+/** Can one path match both segment sequences, `**` standing for any number of segments? */
 function seqIntersect(a: Seg[], b: Seg[]): boolean {
-  const seen = new Set<number>();
-  const w = b.length + 1;
-  const stack: [number, number][] = [[0, 0]];
-  while (stack.length) {
-    const [i, j] = stack.pop()!;
-    const key = i * w + j;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (i === a.length && j === b.length) return true;
+  return productReaches(a.length, b.length, (i, j) => {
+    const out: [number, number][] = [];
     const sa = a[i];
     const sb = b[j];
     if (sa?.t === 'globstar') {
-      stack.push([i + 1, j]);
-      if (sb) stack.push([i, j + 1]);
+      out.push([i + 1, j]);
+      if (sb) out.push([i, j + 1]);
     }
     if (sb?.t === 'globstar') {
-      stack.push([i, j + 1]);
-      if (sa) stack.push([i + 1, j]);
+      out.push([i, j + 1]);
+      if (sa) out.push([i + 1, j]);
     }
-    if (sa?.t === 'seg' && sb?.t === 'seg' && segIntersect(sa.toks, sb.toks)) stack.push([i + 1, j + 1]);
-  }
-  return false;
+    if (sa?.t === 'seg' && sb?.t === 'seg' && segIntersect(sa.toks, sb.toks)) out.push([i + 1, j + 1]);
+    return out;
+  });
 }
