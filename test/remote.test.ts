@@ -99,6 +99,26 @@ describe('remote mode through a file:// remote', () => {
     expect(json(coord(a, ['locks', '--json', '--fresh'])).map((l: any) => l.pattern)).toEqual(['src/a.ts']);
   });
 
+  it('a remote that disappears mid-run: each operation is granted, refused or failed, and none is half-applied', async () => {
+    const { root, hub, url } = makeHub();
+    const clones = Array.from({ length: 8 }, (_, i) => clone(root, url, `m${i}`));
+    const running = clones.map((c, i) => coordAsync(c, ['lock', `mid/${i}.txt`, `mid/shared-${i % 2}/`, '--json']));
+    // Some finish before the remote goes, some after.
+    await Promise.race([Promise.all(running.slice(0, 2)), new Promise((r) => setTimeout(r, 5_000))]);
+    fs.renameSync(hub, `${hub}.away`);
+    const results = await Promise.all(running);
+    for (const r of results) expect([0, 1, 3], r.stderr).toContain(r.code);
+    fs.renameSync(`${hub}.away`, hub);
+    // What the remote holds as granted is exactly what was reported granted.
+    const held = json(coord(clones[0]!, ['locks', '--json', '--fresh']));
+    const reported = results.flatMap((r) => (r.code === 0 ? json(r).locks.map((l: any) => `${l.agent} ${l.pattern}`) : []));
+    expect(held.map((l: any) => `${l.agent} ${l.pattern}`).sort()).toEqual(reported.sort());
+    expect(results.filter((r) => r.code === 0).length).toBeGreaterThan(0);
+    // A pending record a failed run left behind expires; it never blocks for longer than that.
+    const failed = results.map((r, i) => (r.code === 1 ? `mid/${i}.txt` : null)).filter((x): x is string => x !== null);
+    if (failed.length > 0) expect(coord(clones[0]!, ['lock', ...failed, '--wait', '45s', '--agent', 'after']).code).toBe(0);
+  }, 90_000);
+
   it('a remote that refuses custom refs: exit 1 with its reason, nothing recorded', () => {
     const { root, hub, url } = makeHub();
     fs.writeFileSync(path.join(hub, 'hooks', 'pre-receive'), '#!/bin/sh\necho "custom refs are not allowed here" >&2\nexit 1\n', { mode: 0o755 });
