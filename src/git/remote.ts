@@ -6,17 +6,23 @@
 import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
-import type { RefUpdate, TransactionResult } from './refs.js';
+import { removeStaleLock, type RefUpdate, type TransactionResult } from './refs.js';
 
 /** Fetches `refspecs` (each `+src:dst`), pruning dst refs that are gone on the remote. */
 export async function fetchRefs(repo: Repo, remote: string, refspecs: string[], timeoutMs?: number): Promise<void> {
   if (refspecs.length === 0) return;
-  const r = await runGit(
-    repo.cwd,
-    ['fetch', '--quiet', '--no-tags', '--prune', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', remote, ...refspecs],
-    timeoutMs ? { timeoutMs } : {},
-  );
-  if (r.code !== 0) throw unreachable(remote, r.stderr);
+  for (let attempt = 0; ; attempt++) {
+    const r = await runGit(
+      repo.cwd,
+      ['fetch', '--quiet', '--no-tags', '--prune', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', remote, ...refspecs],
+      timeoutMs ? { timeoutMs } : {},
+    );
+    if (r.code === 0) return;
+    // Another git-coord of this clone updating the same view refs at this moment: not the remote's fault.
+    const localLock = /cannot lock ref|Unable to create '[^']*\.lock'/.test(r.stderr);
+    if (localLock && attempt < 4 && !removeStaleLock(repo, r.stderr)) await new Promise((res) => setTimeout(res, 20 + Math.random() * 80));
+    else if (!localLock || attempt >= 4) throw unreachable(remote, r.stderr);
+  }
 }
 
 function unreachable(remote: string, stderr: string): FailedError {
