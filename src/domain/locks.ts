@@ -212,7 +212,13 @@ export class Locks {
     }
   }
 
-  private async acquire(me: string, pats: Pattern[], ttlMs: number | null, reason: string | undefined): Promise<LockView[]> {
+  private async acquire(
+    me: string,
+    pats: Pattern[],
+    ttlMs: number | null,
+    reason: string | undefined,
+    optimistic = true,
+  ): Promise<LockView[]> {
     const query = this.queryFor(pats);
     const settleStart = performance.now();
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -220,8 +226,8 @@ export class Locks {
       // First try optimistically: assume the patterns' refs do not exist yet (the common case)
       // and write pending records straight away; the read after that write decides. If a ref
       // exists (a renewal, a takeover, a holder of the same pattern) the swap fails and the
-      // next round reads first.
-      if (round === 0) {
+      // next round reads first. A renewal knows its refs exist and starts with the read.
+      if (round === 0 && optimistic) {
         const slots = pats.map((p) => ({ pattern: p, ref: lockRef(p), current: null }));
         const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null);
         if (result !== 'retry') return result;
@@ -238,7 +244,10 @@ export class Locks {
       // Another process of this same agent mid-grant on one of our refs: let it finish.
       const ownPending = slots.some((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'pending');
       if (found.length > 0 || ownPending) {
-        if (performance.now() - settleStart > SETTLE_MS) throw refusal(found);
+        if (performance.now() - settleStart > SETTLE_MS) {
+          if (found.length > 0) throw refusal(found);
+          throw new RefusedError(`cannot lock: another git-coord process of ${me} is locking the same pattern right now; try again`);
+        }
         await sleep(jitter(round));
         continue;
       }
@@ -308,15 +317,19 @@ export class Locks {
     this.ctx.store.warm();
     if (!(await pushing).ok) return 'retry';
     const mine = creating.map((s, i) => ({ ...s, current: { oid: oids[i]!, record: pendingRecords[i]! } }));
-    const withdraw = async () => {
-      await this.ctx.store.swap(mine.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
+    // Withdrawing deletes our pending records; `still` limits it to the ones still ours, so one
+    // taken over meanwhile does not make the whole (atomic) withdrawal fail.
+    const withdraw = async (still: (ref: string) => boolean = () => true) => {
+      const ours = mine.filter((s) => still(s.ref));
+      await this.ctx.store.swap(ours.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
     };
     // Phase 2: read after our own write.
     for (let round = 0; ; round++) {
       const state = await this.readState(query, me);
       journal = state.journal;
-      if (mine.some((s) => state.byRef.get(s.ref)?.oid !== s.current.oid)) {
-        await withdraw();
+      const isOurs = (ref: string) => state.byRef.get(ref)?.oid === mine.find((m) => m.ref === ref)?.current.oid;
+      if (mine.some((s) => !isOurs(s.ref))) {
+        await withdraw(isOurs);
         return 'retry';
       }
       const nowR = this.ctx.now();
@@ -482,7 +495,7 @@ export class Locks {
       g.pats.push(patternFromText(r.record.pattern));
       groups.set(key, g);
     }
-    for (const g of groups.values()) out.push(...(await this.acquire(me, g.pats, g.ttl, undefined)));
+    for (const g of groups.values()) out.push(...(await this.acquire(me, g.pats, g.ttl, undefined, false)));
     return out;
   }
 
