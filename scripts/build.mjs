@@ -42,3 +42,4 @@ const cli = 'dist/cli.js';
 const body = fs.readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');
 fs.writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
 fs.chmodSync(cli, 0o755);
+
