@@ -157,7 +157,7 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
     pushT.push(timed(() => sh(clones[0], 'git', ['push', '-q', '--porcelain', '--atomic', `--force-with-lease=refs/bench/raw${i}:`, 'origin', `${oid}:refs/bench/raw${i}`])));
   }
   report('one lock through a file:// remote vs one raw `git push --force-with-lease`', median(lockT) / median(pushT), 3.0,
-    `lock ${ms(median(lockT))} (library call: pending push, fetch, grant push); raw push ${ms(median(pushT))}`);
+    `lock ${ms(median(lockT))} (library call: pending push, ls-remote, grant push); raw push ${ms(median(pushT))}`);
 
   // 5. 8 clones each locking their own path at once vs one clone locking one path.
   const ctxs = await Promise.all(clones.map((c, i) => Coord.open({ cwd: c, agent: `agent${i}` })));
