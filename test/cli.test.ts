@@ -182,6 +182,19 @@ describe('locks', () => {
     expect(log[0]).toMatchObject({ agent: 'bob', action: 'takeover', subject: 'a.txt', other: 'alice' });
   });
 
+  it('prune removes expired locks from the live set and records it; live ones stay', async () => {
+    const repo = makeRepo();
+    coord(repo, ['lock', 'old.txt', '--ttl', '1s'], A);
+    coord(repo, ['lock', 'live.txt'], A);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(refs(repo, 'refs/coordination/locks/')).toHaveLength(2);
+    const r = json(coord(repo, ['prune', '--json'], B));
+    expect(r.locks.map((l: any) => l.pattern)).toEqual(['old.txt']);
+    expect(refs(repo, 'refs/coordination/locks/')).toHaveLength(1);
+    expect(json(coord(repo, ['log', '-n', '1', '--json']))[0]).toMatchObject({ agent: 'bob', action: 'expire', subject: 'old.txt', other: 'alice' });
+    expect(json(coord(repo, ['prune', '--json'], B)).locks).toEqual([]);
+  });
+
   it('tokens strictly increase across release and re-grant', () => {
     const repo = makeRepo();
     let last = 0;

@@ -148,6 +148,15 @@ export async function main(argv: string[]): Promise<number> {
       }, true),
     );
 
+  sub('prune', 'remove expired locks and abandoned pending records (each recorded in the history)').action(
+    run(async (ctx, out) => {
+      const pruned = await new Locks(ctx).prune();
+      out.result({ ok: true, locks: pruned }, () =>
+        pruned.length === 0 ? 'nothing to prune' : pruned.map((l) => `pruned ${l.pattern} (${l.agent}'s, expired ${l.expiresAt ?? ''})`).join('\n'),
+      );
+    }, true),
+  );
+
   sub('locks', 'list the unexpired locks')
     .option('--mine', 'only your own')
     .action(

@@ -459,6 +459,32 @@ export class Locks {
     throw new FailedError('gave up after repeated lost races; try again');
   }
 
+  /**
+   * Removes dead records: locks past their lease and pending records their writer abandoned. Each
+   * is an ordinary compare-and-swap delete (a lock renewed or taken over meanwhile makes it retry),
+   * recorded in this agent's history as `expire`. Keeps the set of live refs small.
+   */
+  async prune(): Promise<LockView[]> {
+    const me = this.ctx.requireAgent();
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = this.ctx.now();
+      const state = await this.readState([LOCKS], me);
+      const changes: Change[] = state.records
+        .filter((r) => r.record.state !== 'released' && liveness(r.record, now) === null)
+        .map((r) => ({
+          slot: { ref: r.ref, oid: r.oid },
+          rec: { ...r.record, state: 'released', pendingUntil: null, event: { action: 'expire', by: me, at: iso(now) } },
+          action: 'expire',
+          remove: true,
+          ...(r.record.agent !== me ? { other: r.record.agent } : {}),
+        }));
+      if (changes.length === 0) return [];
+      if (await this.commitChanges(me, changes, state.journal, now)) return changes.map((c) => view(c.rec));
+      await sleep(jitter(round));
+    }
+    throw new FailedError('gave up after repeated lost races; try again');
+  }
+
   private release(me: string, slot: { ref: string; oid: string }, held: LockRecord, now: number, reason?: string): Change {
     const broken = held.agent !== me;
     const rec: LockRecord = {

@@ -12,7 +12,7 @@ export const AgentId = z.string().check(z.regex(AGENT_ID));
 const Iso = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 time'));
 
 /** What happened to a record, as its history shows it. */
-export const LockAction = z.enum(['pending', 'lock', 'renew', 'takeover', 'unlock', 'break', 'withdraw']);
+export const LockAction = z.enum(['pending', 'lock', 'renew', 'takeover', 'unlock', 'break', 'expire']);
 
 export const LockRecord = z.object({
   v: z.literal(1),
