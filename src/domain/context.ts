@@ -58,8 +58,6 @@ export interface OpenOptions {
   remote?: string;
   /** --fresh: reads refresh the view of the remote first. */
   fresh?: boolean;
-  /** Fetch timeout for reads (hooks use the config's hooks.timeout). */
-  fetchTimeoutMs?: number;
 }
 
 export class Coord {
@@ -75,10 +73,7 @@ export class Coord {
   ) {
     const remote = opts.remote ?? cfg.remote;
     this.store = remote
-      ? new RemoteStore(repo, writers, remote, {
-          warn: (m) => this.warn(m),
-          ...(opts.fetchTimeoutMs ? { fetchTimeoutMs: opts.fetchTimeoutMs } : {}),
-        })
+      ? new RemoteStore(repo, writers, remote, { warn: (m) => this.warn(m) })
       : new RecordStore(repo, writers);
   }
 

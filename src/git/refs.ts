@@ -48,7 +48,7 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
   return entries;
 }
 
-/** Counts refs under a prefix, stopping at `limit`. */
+/** Whether any ref exists under a prefix. */
 export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
   const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', prefix]);
   if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);

@@ -159,7 +159,8 @@ export class RecordStore implements Store {
 
   /** The newest entries of every history ref matching `glob`, newest first. */
   async history<T>(schema: Schema<T>, prefix: string, max: number, _mode?: ReadMode): Promise<ReadResult<T>> {
-    if (!(await this.any(prefix))) return { records: [], corrupt: [] };
+    // hasRefs, not this.any: a remote store passes its view's prefix here already mapped.
+    if (!(await hasRefs(this.repo, prefix))) return { records: [], corrupt: [] };
     const entries = await journalLog(this.repo, `${prefix}*`, max);
     return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
   }

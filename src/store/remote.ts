@@ -9,8 +9,7 @@ import path from 'node:path';
 import { fetchRefs, listRemote, pushLeased } from '../git/remote.js';
 import { ObjectReader } from '../git/objects.js';
 import { readRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
-import { journalLog } from '../git/worktree.js';
-import { RecordStore, decode, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
+import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
 import { ROOT, LOCKS, escapeComponent } from './layout.js';
@@ -21,8 +20,6 @@ const MIN_FETCH_INTERVAL_MS = 70;
 export interface RemoteOptions {
   /** Refreshes that may fail fall back to the view; this receives the warning. */
   warn: (msg: string) => void;
-  /** Kill a fetch after this long (hooks use a short one). */
-  fetchTimeoutMs?: number;
 }
 
 export class RemoteStore extends RecordStore implements Store {
@@ -79,7 +76,7 @@ export class RemoteStore extends RecordStore implements Store {
   }
 
   /** Brings the view of `patterns` up to date from the remote. */
-  override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.fetchTimeoutMs): Promise<void> {
+  override async refresh(patterns: string[], mode: ReadMode, timeoutMs?: number): Promise<void> {
     if (mode === 'view') return;
     await this.viewUpdate;
     await this.rateLimit();
@@ -113,7 +110,7 @@ export class RemoteStore extends RecordStore implements Store {
    */
   private async authorityEntries(patterns: string[]): Promise<RefEntry[] | null> {
     await this.rateLimit();
-    const listed = await listRemote(this.repo, this.remote, patterns, this.opts.fetchTimeoutMs);
+    const listed = await listRemote(this.repo, this.remote, patterns);
     const bodies = await this.objects.commitBodies([...new Set(listed.map((l) => l.oid))]);
     if (listed.some((l) => !bodies.has(l.oid))) return null;
     return listed.map((l) => ({ ref: l.ref, oid: l.oid, body: bodies.get(l.oid)! }));
@@ -161,10 +158,7 @@ export class RemoteStore extends RecordStore implements Store {
 
   override async history<T>(schema: Schema<T>, prefix: string, max: number, mode: ReadMode = 'refresh'): Promise<ReadResult<T>> {
     await this.refresh([prefix], mode);
-    const viewPrefix = this.toView(prefix);
-    if (!(await hasRefs(this.repo, viewPrefix))) return { records: [], corrupt: [] };
-    const entries = await journalLog(this.repo, `${viewPrefix}*`, max);
-    return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
+    return super.history(schema, this.toView(prefix), max);
   }
 }
 
