@@ -3,7 +3,7 @@
 const argv = process.argv.slice(2);
 const run: Promise<number> =
   argv[0] === 'hook'
-    ? import('./cli/hook.js').then((m) => m.runHook(argv[1], argv.slice(2)))
+    ? import('./hooks/entry.js').then((m) => m.runHook(argv[1], argv.slice(2)))
     : import('./cli/main.js').then((m) => m.main(argv));
 
 run.then(

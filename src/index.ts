@@ -5,12 +5,14 @@
  *   const ctx = await Coord.open({ cwd, agent: 'alice' });
  *   await new Locks(ctx).lock(['src/auth/'], { reason: 'refactor', ttlMs: 30 * 60_000 });
  */
-export { Coord, type OpenOptions, type Config } from './domain/context.js';
-export { Locks, type LockView, type Conflict, type LockOptions } from './domain/locks.js';
-export { history, type HistoryEntry } from './domain/history.js';
-export { installHooks, uninstallHooks, checkCommit } from './domain/hooks.js';
-export { parsePattern, type Pattern } from './domain/patterns.js';
-export { overlaps } from './domain/overlap.js';
-export { parseDuration } from './domain/duration.js';
-export { LockRecord, EventRecord, ConfigFile } from './domain/schemas.js';
+export { Coord, type OpenOptions } from './session/coord.js';
+export { ConfigFile, type Config } from './session/config.js';
+export { parseDuration } from './session/duration.js';
+export { Locks, type LockView, type Conflict, type LockOptions } from './locks/locks.js';
+export { LockRecord } from './locks/schema.js';
+export { history, type HistoryEntry } from './history/history.js';
+export { EventRecord } from './history/schema.js';
+export { installHooks, uninstallHooks, checkCommit } from './hooks/git-hooks.js';
+export { parsePattern, type Pattern } from './patterns/pattern.js';
+export { overlaps } from './patterns/overlap.js';
 export { CoordError, UsageError, RefusedError, FailedError, EXIT } from './errors.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import picomatch from 'picomatch';
-import { overlaps, setsIntersect } from '../src/domain/overlap.js';
-import { parsePattern } from '../src/domain/patterns.js';
+import { overlaps, setsIntersect } from '../src/patterns/overlap.js';
+import { parsePattern } from '../src/patterns/pattern.js';
 
 const base = { top: '/repo', prefix: '' };
 const P = (s: string) => parsePattern(s, base);

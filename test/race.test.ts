@@ -33,8 +33,8 @@ describe('races', () => {
       for (const r of results) expect([0, 3]).toContain(r.code);
       const held = json(coord(repo, ['locks', '--json']));
       // Invariant: no two live locks of different agents overlap.
-      const { overlaps } = await import('../src/domain/overlap.js');
-      const { parsePattern } = await import('../src/domain/patterns.js');
+      const { overlaps } = await import('../src/patterns/overlap.js');
+      const { parsePattern } = await import('../src/patterns/pattern.js');
       const P = (s: string) => parsePattern(s, { top: repo, prefix: '' });
       for (let i = 0; i < held.length; i++)
         for (let j = i + 1; j < held.length; j++)

@@ -8,8 +8,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ENV, ROOT, coord, coordAsync, gitRun, gitSync, json, tmpdir, write } from './helpers.js';
-import { overlaps } from '../src/domain/overlap.js';
-import { parsePattern } from '../src/domain/patterns.js';
+import { overlaps } from '../src/patterns/overlap.js';
+import { parsePattern } from '../src/patterns/pattern.js';
 
 // The library test below runs git in this process: keep it off the machine's git config too.
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';

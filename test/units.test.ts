@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, formatDuration } from '../src/domain/duration.js';
-import { validateAgentId } from '../src/domain/agent.js';
+import { parseDuration, formatDuration } from '../src/session/duration.js';
+import { validateAgentId } from '../src/agents/id.js';
 import { escapeComponent, lockRef, overlapQuery } from '../src/store/layout.js';
-import { parsePattern } from '../src/domain/patterns.js';
-import { PathIndex } from '../src/domain/matcher.js';
+import { parsePattern } from '../src/patterns/pattern.js';
+import { PathIndex } from '../src/patterns/matcher.js';
 
 describe('durations', () => {
   it.each([

@@ -1,5 +1,5 @@
 /** Printing: text for people, or exactly one JSON document with --json. Diagnostics go to stderr. */
-import type { LockView, Conflict } from '../domain/locks.js';
+import type { LockView, Conflict } from '../locks/locks.js';
 
 export class Output {
   constructor(readonly json: boolean) {}

@@ -18,11 +18,12 @@ import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
-import type { Coord } from './context.js';
-import { LockRecord, type EventRecord } from './schemas.js';
-import { parsePattern, patternFromText, type Pattern } from './patterns.js';
-import { overlaps } from './overlap.js';
-import { PathIndex } from './matcher.js';
+import type { Coord } from '../session/coord.js';
+import { LockRecord } from './schema.js';
+import type { EventRecord } from '../history/schema.js';
+import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
+import { overlaps } from '../patterns/overlap.js';
+import { PathIndex } from '../patterns/matcher.js';
 
 /** A pending record not granted within this is dead; its writer gives up well before. */
 export const PENDING_TTL_MS = 30_000;

@@ -1,7 +1,7 @@
 /** The history: every agent's journal, merged newest first. */
 import { JOURNAL } from '../store/layout.js';
-import type { Coord } from './context.js';
-import { EventRecord } from './schemas.js';
+import type { Coord } from '../session/coord.js';
+import { EventRecord } from './schema.js';
 
 export interface HistoryEntry {
   at: string;

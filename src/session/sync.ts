@@ -1,7 +1,7 @@
 /** `sync`: bring the local view of a remote authority's coordination state up to date. */
 import { JOURNAL, LOCKS } from '../store/layout.js';
-import type { Coord } from './context.js';
-import { Locks } from './locks.js';
+import type { Coord } from './coord.js';
+import { Locks } from '../locks/locks.js';
 
 export interface SyncReport {
   remote: string | null;

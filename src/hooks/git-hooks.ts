@@ -13,8 +13,8 @@ import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
 import { commitTouches, TRAILER } from '../git/commits.js';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { LOCKS } from '../store/layout.js';
-import { Coord, type OpenOptions } from './context.js';
-import { Locks, type Conflict } from './locks.js';
+import { Coord, type OpenOptions } from '../session/coord.js';
+import { Locks, type Conflict } from '../locks/locks.js';
 
 /** Client hooks, and the template each is rendered from (in the package's hooks/). */
 const CLIENT_HOOKS: Record<string, string> = {

@@ -3,7 +3,7 @@
  * it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal } from '../domain/hooks.js';
+import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal } from './git-hooks.js';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve) => {

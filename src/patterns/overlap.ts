@@ -10,7 +10,7 @@
  * accepts some string.
  */
 import braces from 'braces';
-import type { Pattern } from './patterns.js';
+import type { Pattern } from './pattern.js';
 
 type CharSet = { neg: boolean; ranges: [number, number][] };
 type CharTok = { t: 'star' } | { t: 'set'; set: CharSet };

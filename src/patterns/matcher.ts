@@ -4,7 +4,7 @@
  * glob is only tried on paths under its anchor.
  */
 import picomatch from 'picomatch';
-import type { Pattern } from './patterns.js';
+import type { Pattern } from './pattern.js';
 
 const GLOB_OPTS = { dot: true } as const;
 
