@@ -17,7 +17,8 @@
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
-import { decode, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
+import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { LockRecord } from './schema.js';
 import type { EventRecord } from '../history/schema.js';
@@ -580,53 +581,20 @@ export class Locks {
   }
 
   /**
-   * Writes new record states and one journal entry per change, then swaps every ref at once.
-   * A change marked `remove` records its final state in the journal and deletes its ref: the
-   * live set shrinks, the history stays reachable from the journal.
+   * Writes new record states and one journal entry per change, then swaps every ref at once
+   * (history/journal.ts). A change marked `remove` records its final state in the journal and
+   * deletes its ref: the live set shrinks, the history stays reachable from the journal.
    */
   private async commitChanges(me: string, changes: Change[], journal: string | null, now: number): Promise<boolean> {
-    const records: NewRecord[] = changes.map((c) => ({
-      subject: `${c.action} ${c.rec.pattern}`,
-      record: c.rec,
-      parents: [c.slot.oid],
-      agent: me,
-      timeMs: now,
-    }));
-    const recordOids = this.ctx.store.ids(records);
-    // Journal entries chain: each has the previous entry as first parent and its record as
-    // second, so `git log --first-parent` walks the journal alone. A new journal starts with a
-    // parentless `join` entry to give the first change a first parent.
-    const entries: NewRecord[] = [];
-    if (journal === null) {
-      const join: EventRecord = { v: 1, type: 'event', at: iso(now), agent: me, action: 'join', subject: me };
-      entries.push({ subject: `join ${me}`, record: join, parents: [], agent: me, timeMs: now });
-    }
-    let prev = journal ?? this.ctx.store.ids(entries)[0]!;
-    entries.push(...changes.map((c, i) => {
-      const ev: EventRecord = {
-        v: 1,
-        type: 'event',
-        at: iso(now),
-        agent: me,
-        action: c.action,
-        subject: c.rec.pattern,
-        ...(c.why ? { reason: c.why } : {}),
-        ...(c.other ? { other: c.other } : {}),
-      };
-      const entry = { subject: `${c.action} ${c.rec.pattern}`, record: ev, parents: [prev, recordOids[i]!], agent: me, timeMs: now };
-      prev = this.ctx.store.ids([entry])[0]!;
-      return entry;
-    }));
-    await this.ctx.store.write([...records, ...entries]);
-    const updates: RefUpdate[] = changes.map((c, i) => ({
+    const recorded: RecordChange[] = changes.map((c) => ({
       ref: c.slot.ref,
-      newOid: c.remove ? null : recordOids[i]!,
       oldOid: c.slot.oid,
+      record: c.rec,
+      subject: `${c.action} ${c.rec.pattern}`,
+      ...(c.remove ? { remove: true } : {}),
+      event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
     }));
-    updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal });
-    const ok = (await this.ctx.store.swap(updates)).ok;
-    this.ctx.store.warmSoon();
-    return ok;
+    return (await commitWithJournal(this.ctx.store, me, recorded, journal, now)).ok;
   }
 }
 

@@ -1,0 +1,81 @@
+/**
+ * Recording changes. Every concept changes its records the same way: write the new record states
+ * and one journal entry per change, then swap every ref at once (the records' refs, the acting
+ * agent's journal, and any extra refs the caller adds) in one compare-and-swap. Either all of it
+ * lands or none does, so the history never shows a change that did not happen.
+ *
+ * Journal entries chain on the agent's journal ref: each has the previous entry as first parent
+ * and the record it describes as second, so `git log --first-parent` walks the journal alone,
+ * and a record whose ref is deleted (a released lock) stays reachable for the history.
+ */
+import { journalRef } from '../store/layout.js';
+import type { NewRecord, RefUpdate, Store } from '../store/records.js';
+import type { EventRecord } from './schema.js';
+
+export interface RecordChange {
+  /** The record's ref, and the value it must still hold (null: must not exist yet). */
+  ref: string;
+  oldOid: string | null;
+  /** The record's new state; with `remove`, its final state before the ref is deleted. */
+  record: unknown;
+  /** The record commit's subject line (what `git log <ref>` shows). */
+  subject: string;
+  remove?: boolean;
+  /** What the history says of this change. */
+  event: Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Commits `changes` and their journal entries atomically. `journal` is the agent's journal head
+ * as read (null: none yet; a parentless `join` entry starts it). `extra` updates ride along in
+ * the same transaction (presence, say). Returns false when any ref moved meanwhile (a lost race:
+ * re-read and decide again); also returns the ids written, for callers that chain further.
+ */
+export async function commitWithJournal(
+  store: Store,
+  me: string,
+  changes: RecordChange[],
+  journal: string | null,
+  now: number,
+  extra: RefUpdate[] = [],
+): Promise<{ ok: boolean; records: string[]; journal: string }> {
+  const records: NewRecord[] = changes.map((c) => ({
+    subject: c.subject,
+    record: c.record,
+    parents: c.oldOid ? [c.oldOid] : [],
+    agent: me,
+    timeMs: now,
+  }));
+  const recordOids = store.ids(records);
+  const entries: NewRecord[] = [];
+  if (journal === null) {
+    const join: EventRecord = { v: 1, type: 'event', at: iso(now), agent: me, action: 'join', subject: me };
+    entries.push({ subject: `join ${me}`, record: join, parents: [], agent: me, timeMs: now });
+  }
+  let prev = journal ?? store.ids(entries)[0]!;
+  for (const [i, c] of changes.entries()) {
+    const ev: EventRecord = {
+      v: 1,
+      type: 'event',
+      at: iso(now),
+      agent: me,
+      action: c.event.action,
+      subject: c.event.subject,
+      ...(c.event.reason ? { reason: c.event.reason } : {}),
+      ...(c.event.other ? { other: c.event.other } : {}),
+    };
+    const entry: NewRecord = { subject: `${c.event.action} ${c.event.subject}`, record: ev, parents: [prev, recordOids[i]!], agent: me, timeMs: now };
+    prev = store.ids([entry])[0]!;
+    entries.push(entry);
+  }
+  await store.write([...records, ...entries]);
+  const updates: RefUpdate[] = changes.map((c, i) => ({ ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid }));
+  updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal }, ...extra);
+  const ok = (await store.swap(updates)).ok;
+  store.warmSoon();
+  return { ok, records: recordOids, journal: prev };
+}
