@@ -1,268 +1,240 @@
 /**
- * The command line. Parses with commander, calls the domain, prints. Exit codes follow the
+ * The command line: finds the command, parses its options with node's own `util.parseArgs`
+ * (no parser to load on every lock), opens the session, runs it, prints. Exit codes follow the
  * contract: 0 done, 1 failed, 2 bad usage, 3 refused by coordination.
  */
 import path from 'node:path';
-import fs from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import { parseArgs } from 'node:util';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../session/coord.js';
-import { Locks, type LockView } from '../locks/locks.js';
-import { parseDuration } from '../session/duration.js';
-import { history } from '../history/history.js';
-import { installHooks, uninstallHooks, checkCommit } from '../hooks/git-hooks.js';
-import { Output, lockLine, conflictLine } from './output.js';
-import { sync } from '../session/sync.js';
+import { Output } from './output.js';
+import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
-interface Globals {
-  C?: string;
-  agent?: string;
-  json?: boolean;
-  remote?: string;
-  fresh?: boolean;
-}
+/** Each command's module: loaded only when that command runs (or for the full help). */
+const MODULES = {
+  locks: () => import('./commands/locks.js'),
+  session: () => import('./commands/session.js'),
+  hooks: () => import('./commands/hooks.js'),
+} satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
-/** Global options are accepted before or after the command, so every command declares them too. */
-function withGlobals(cmd: Command): Command {
-  return cmd
-    .option('-C <dir>', 'run as if started in <dir>')
-    .option('--agent <id>', 'act as this agent (else GIT_COORD_AGENT, else `whoami --set`)')
-    .option('--json', 'print exactly one JSON document on stdout')
-    .option('--remote <name>', 'this git remote decides every change (else the config\'s remote, else this repository)')
-    .option('--fresh', 'with a remote: refresh the local view before reading');
-}
+type ModuleName = keyof typeof MODULES;
 
-/** With a remote, reads say which view they used and how old it is. */
-function noteView(ctx: Coord) {
-  const view = ctx.viewInfo();
-  if (view) {
-    const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
-    ctx.note(`view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`);
+/** Which module serves each command, in the order help lists them. */
+const INDEX: Record<string, ModuleName> = {
+  whoami: 'session',
+  lock: 'locks',
+  unlock: 'locks',
+  renew: 'locks',
+  locks: 'locks',
+  check: 'locks',
+  prune: 'locks',
+  status: 'session',
+  log: 'session',
+  sync: 'session',
+  'install-hooks': 'hooks',
+  'uninstall-hooks': 'hooks',
+};
+
+/** Words that take a second word naming the command (`task add`). */
+const GROUPS = new Set(Object.keys(INDEX).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
+
+/** Accepted before or after the command. */
+const GLOBAL: Record<string, OptionSpec> = {
+  C: { type: 'string', short: 'C', value: '<dir>', help: 'run as if started in <dir>' },
+  agent: { type: 'string', value: '<id>', help: 'act as this agent (else GIT_COORD_AGENT, else `whoami --set`)' },
+  json: { type: 'boolean', help: 'print exactly one JSON document on stdout' },
+  remote: { type: 'string', value: '<name>', help: 'this git remote decides every change (else the config\'s remote)' },
+  fresh: { type: 'boolean', help: 'with a remote: refresh the local view before reading' },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+  version: { type: 'boolean', help: 'print the version' },
+};
+
+/** The command's words: the first word that is not a global option (and its value), and for a group the next. */
+function findCommand(argv: string[]): { name: string | null; rest: string[] } {
+  const rest: string[] = [];
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const takesValue = a === '-C' || a === '--agent' || a === '--remote';
+    if (takesValue) {
+      rest.push(a, ...(i + 1 < argv.length ? [argv[++i]!] : []));
+      continue;
+    }
+    if (words.length === 0 && !a.startsWith('-')) {
+      words.push(a);
+      // A group's command is the word right after it (`task add`; `task --help` names none).
+      if (GROUPS.has(a) && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) words.push(argv[++i]!);
+    } else rest.push(a);
   }
-  return view;
+  return { name: words.length ? words.join(' ') : null, rest };
+}
+
+function suggest(name: string): string {
+  const near = Object.keys(INDEX).filter((c) => c.startsWith(name.slice(0, 3)) || distance(c, name) <= 2);
+  return near.length ? ` (did you mean ${near.map((c) => `'${c}'`).join(' or ')}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
+/** `--wait` alone, or `--wait 5m`: the next word is the value unless it is an option. */
+function fillOptionalValues(rest: string[], options: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--') {
+      out.push(...rest.slice(i));
+      break;
+    }
+    const spec = a.startsWith('--') && !a.includes('=') ? options[a.slice(2)] : undefined;
+    if (spec?.optionalValue) {
+      const next = rest[i + 1];
+      out.push(next !== undefined && !next.startsWith('-') ? `${a}=${rest[++i]}` : `${a}=`);
+    } else out.push(a);
+  }
+  return out;
+}
+
+function optionLine(name: string, o: OptionSpec): string {
+  const flag = `${o.short ? `-${o.short}${name.length > 1 ? ', ' : ''}` : ''}${name.length > 1 ? `--${name}` : ''}`;
+  const value = o.type === 'string' ? (o.optionalValue ? ` [${o.value ?? '<value>'}]` : ` ${o.value ?? '<value>'}`) : '';
+  return `  ${(flag + value).padEnd(28)} ${o.help}${o.multiple ? ' (repeatable)' : ''}`;
+}
+
+function commandHelp(c: CommandSpec): { text: string; json: unknown } {
+  const usage = `git-coord ${c.name}${c.args ? ` ${c.args}` : ''}${c.options ? ' [options]' : ''}`;
+  const lines = [`usage: ${usage}`, '', c.summary, ''];
+  if (c.options) lines.push('options:', ...Object.entries(c.options).map(([n, o]) => optionLine(n, o)), '');
+  lines.push('global options:', ...Object.entries(GLOBAL).map(([n, o]) => optionLine(n, o)));
+  const opts = Object.fromEntries(Object.entries({ ...c.options, ...GLOBAL }).map(([n, o]) => [n, { type: o.type, help: o.help }]));
+  return { text: lines.join('\n'), json: { command: c.name, usage, summary: c.summary, options: opts } };
+}
+
+async function allCommands(): Promise<CommandSpec[]> {
+  const mods = await Promise.all(Object.values(MODULES).map((load) => load()));
+  const byName = new Map(mods.flatMap((m) => m.commands).map((c) => [c.name, c]));
+  return Object.keys(INDEX).map((n) => byName.get(n)!);
+}
+
+async function programHelp(): Promise<{ text: string; json: unknown }> {
+  const cmds = await allCommands();
+  const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+  const text = [
+    'usage: git-coord <command> [options]',
+    '',
+    'Locks, claims and messages for agents working in parallel on one git repository.',
+    '',
+    'commands:',
+    ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'global options:',
+    ...Object.entries(GLOBAL).map(([n, o]) => optionLine(n, o)),
+    '',
+    'git-coord <command> --help shows a command\'s options. Exit codes: 0 done, 1 failed, 2 bad usage, 3 refused.',
+  ].join('\n');
+  return { text, json: { usage: 'git-coord <command> [options]', version: VERSION, commands: cmds.map((c) => ({ name: c.name, summary: c.summary })) } };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let out = new Output(argv.includes('--json'));
-  let code: number = EXIT.ok;
-  const program = new Command('git-coord');
-  program
-    .description('Locks and coordination for agents working in parallel on one git repository.')
-    .version(VERSION, '--version')
-    .exitOverride()
-    .showSuggestionAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `git-coord: ${s.slice(7)}` : s) });
-  withGlobals(program);
-
-  /** Opens the repository with the merged global options and runs `fn`. */
-  const run = (
-    fn: (ctx: Coord, out: Output, opts: Record<string, unknown>, args: string[]) => Promise<number | void>,
-    writes = false,
-  ) =>
-    async function (this: Command, ...args: unknown[]) {
-      const opts = this.optsWithGlobals() as Globals & Record<string, unknown>;
-      out = new Output(Boolean(opts.json));
-      const cwd = opts.C ? path.resolve(opts.C) : process.cwd();
-      const ctx = await Coord.open({
-        cwd,
-        writes,
-        fresh: Boolean(opts.fresh),
-        ...(opts.agent !== undefined ? { agent: opts.agent } : {}),
-        ...(opts.remote !== undefined ? { remote: opts.remote } : {}),
-      });
-      try {
-        const positional = (args.slice(0, -2).flat() as string[]).filter((a) => typeof a === 'string');
-        code = (await fn(ctx, out, opts, positional)) ?? EXIT.ok;
-      } finally {
-        ctx.close();
-        for (const w of ctx.warnings) out.warn(w);
-        for (const n of ctx.notes) process.stderr.write(`git-coord: ${n}\n`);
-      }
-    };
-
-  const sub = (name: string, desc: string) => withGlobals(program.command(name).description(desc));
-
-  sub('whoami', 'print the agent id in use, or set this worktree\'s with --set')
-    .option('--set <id>', 'set the identity of this worktree (other worktrees keep theirs)')
-    .action(
-      run(async (ctx, out, opts) => {
-        if (typeof opts.set === 'string') ctx.setWorktreeAgent(opts.set);
-        const id = ctx.requireAgent();
-        out.result({ agent: id }, () => id);
-      }),
-    );
-
-  sub('lock', 'lock files, directories (trailing /) or globs, all or nothing')
-    .argument('<pattern...>')
-    .option('--reason <text>', 'why: shown to anyone who is refused')
-    .option('--ttl <duration>', 'lease, such as 30m or 2h, or none (default from config, else 1h)')
-    .addOption(new Option('--wait [duration]', 'retry until granted, for at most this long (default from config, else 10m)'))
-    .action(
-      run(async (ctx, out, opts, args) => {
-        const ttlMs = typeof opts.ttl === 'string' ? parseDuration(opts.ttl, '--ttl', true) : undefined;
-        const locks = new Locks(ctx);
-        const lockOpts = { ...(ttlMs !== undefined ? { ttlMs } : {}), ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}) };
-        let granted: LockView[];
-        if (opts.wait !== undefined) {
-          const waitMs = typeof opts.wait === 'string' ? parseDuration(opts.wait, '--wait')! : (await ctx.config()).waitMs;
-          granted = await locks.lockWaiting(args, lockOpts, waitMs);
-        } else {
-          granted = await locks.lock(args, lockOpts);
-        }
-        out.result({ ok: true, locks: granted }, () => granted.map((l) => `locked ${lockLine(l)}`).join('\n'));
-      }, true),
-    );
-
-  sub('unlock', 'release your locks (or, with --force, another agent\'s)')
-    .argument('[pattern...]')
-    .option('--all', 'release every lock you hold')
-    .option('--force', 'release another agent\'s lock (needs --reason)')
-    .option('--reason <text>', 'why a lock was broken, for the history')
-    .action(
-      run(async (ctx, out, opts, args) => {
-        if (!opts.all && args.length === 0) throw new UsageError('give the patterns to unlock, or --all');
-        const released = await new Locks(ctx).unlock(args, {
-          all: Boolean(opts.all),
-          force: Boolean(opts.force),
-          ...(typeof opts.reason === 'string' ? { reason: opts.reason } : {}),
-        });
-        out.result({ ok: true, locks: released }, () =>
-          released.length === 0 ? 'nothing to unlock' : released.map((l) => `unlocked ${l.pattern}${l.agent !== ctx.agent() ? ` (was ${l.agent}'s)` : ''}`).join('\n'),
-        );
-      }, true),
-    );
-
-  sub('renew', 'extend your locks (all of them when no pattern is given)')
-    .argument('[pattern...]')
-    .option('--ttl <duration>', 'new lease (default: each lock\'s own)')
-    .action(
-      run(async (ctx, out, opts, args) => {
-        const ttlMs = typeof opts.ttl === 'string' ? parseDuration(opts.ttl, '--ttl', true) : undefined;
-        const renewed = await new Locks(ctx).renew(args, ttlMs !== undefined ? { ttlMs } : {});
-        out.result({ ok: true, locks: renewed }, () =>
-          renewed.length === 0 ? 'nothing to renew' : renewed.map((l) => `renewed ${lockLine(l)}`).join('\n'),
-        );
-      }, true),
-    );
-
-  sub('prune', 'remove expired locks and abandoned pending records (each recorded in the history)').action(
-    run(async (ctx, out) => {
-      const pruned = await new Locks(ctx).prune();
-      out.result({ ok: true, locks: pruned }, () =>
-        pruned.length === 0 ? 'nothing to prune' : pruned.map((l) => `pruned ${l.pattern} (${l.agent}'s, expired ${l.expiresAt ?? ''})`).join('\n'),
-      );
-    }, true),
-  );
-
-  sub('locks', 'list the unexpired locks')
-    .option('--mine', 'only your own')
-    .action(
-      run(async (ctx, out, opts) => {
-        const list = await new Locks(ctx).list({ mine: Boolean(opts.mine) });
-        noteView(ctx);
-        out.result(list, () => (list.length === 0 ? 'no locks' : list.map(lockLine).join('\n')));
-      }),
-    );
-
-  sub('check', 'may I touch these paths? exit 3 when another agent holds one')
-    .argument('[path...]')
-    .option('--staged', 'check the paths the staged changes touch')
-    .action(
-      run(async (ctx, out, opts, args) => {
-        const locks = new Locks(ctx);
-        const conflicts = [...(await locks.check(args))];
-        if (opts.staged) conflicts.push(...(await checkCommit(ctx)));
-        const ok = conflicts.length === 0;
-        const pub = conflicts.map(({ path: p, pattern, agent, reason, expiresAt }) => ({ path: p, pattern, agent, reason, expiresAt }));
-        const view = noteView(ctx);
-        out.result({ ok, conflicts: pub, ...(view ? { view } : {}) }, () => (ok ? 'ok: nothing you named is held by another agent' : conflicts.map(conflictLine).join('\n')));
-        return ok ? EXIT.ok : EXIT.refused;
-      }),
-    );
-
-  sub('status', 'who is here and what each holds').action(
-    run(async (ctx, out) => {
-      const s = await new Locks(ctx).status();
-      const view = noteView(ctx);
-      out.result({ ...s, ...(view ? { view } : {}) }, () => {
-        const lines = [`you are ${s.agent ?? '(no agent id set)'}`];
-        if (s.agents.every((a) => a.locks.length === 0)) lines.push('no locks held');
-        for (const a of s.agents) {
-          if (a.locks.length === 0) continue;
-          lines.push(`${a.id}${a.id === s.agent ? ' (you)' : ''}: ${a.locks.length} lock${a.locks.length === 1 ? '' : 's'}`);
-          for (const l of a.locks) lines.push(`  ${l.pattern}  ${l.expiresAt ? `until ${l.expiresAt}` : 'no expiry'}${l.reason ? `  "${l.reason}"` : ''}`);
-        }
-        return lines.join('\n');
-      });
-    }),
-  );
-
-  sub('log', 'the history of changes, newest first')
-    .option('-n <count>', 'how many entries', '20')
-    .action(
-      run(async (ctx, out, opts) => {
-        const n = Number(opts.n);
-        if (!Number.isInteger(n) || n < 1) throw new UsageError(`bad count for -n: ${String(opts.n)}`);
-        const entries = await history(ctx, n);
-        out.result(entries, () =>
-          entries.length === 0
-            ? 'no history yet'
-            : entries
-                .map((e) => `${e.at}  ${e.agent}  ${e.action} ${e.subject}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${e.reason}"` : ''}`)
-                .join('\n'),
-        );
-      }),
-    );
-
-  sub('sync', 'with a remote: bring the local view of the coordination state up to date').action(
-    run(async (ctx, out) => {
-      const r = await sync(ctx);
-      out.result({ ok: true, ...r }, () =>
-        r.remote === null
-          ? 'nothing to sync: no remote is configured (this repository decides)'
-          : `synced from ${r.remote}: ${r.locks} lock${r.locks === 1 ? '' : 's'} held`,
-      );
-    }),
-  );
-
-  sub('install-hooks', 'install the git hooks that enforce locks (every worktree; in a bare repository, the server-side hook)').action(
-    run(async (ctx, out) => {
-      // The entry script node was started with (through npx's symlink): the bundled cli.js.
-      const cli = fs.realpathSync(process.argv[1]!);
-      const r = await installHooks(ctx, { node: process.execPath, cli, root: path.resolve(path.dirname(cli), '..') });
-      out.result(r, () =>
-        [
-          `installed ${r.installed.join(', ')} in ${r.dir}${r.husky ? ' (through husky)' : ''}${r.server ? ' (server side: every push is checked)' : ''}`,
-          ...r.chained.map((h) => `kept your existing ${h} hook: it still runs first`),
-        ].join('\n'),
-      );
-    }),
-  );
-
-  sub('uninstall-hooks', 'remove the hooks git-coord installed, restoring any it chained').action(
-    run(async (ctx, out) => {
-      const r = await uninstallHooks(ctx);
-      out.result(r, () => (r.removed.length === 0 ? 'no git-coord hooks were installed' : `removed ${r.removed.join(', ')} from ${r.dir}`));
-    }),
-  );
-
+  const json = argv.includes('--json');
+  let out = new Output(json);
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return code;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
-      if (out.json) process.stdout.write(JSON.stringify({ ok: false, code: EXIT.usage, error: e.message.replace(/^error: /, '') }) + '\n');
+    const { name, rest } = findCommand(argv);
+    const wantsHelp = rest.includes('--help') || rest.includes('-h');
+    if (name === null) {
+      if (rest.includes('--version')) {
+        out.result({ version: VERSION }, () => VERSION);
+        return EXIT.ok;
+      }
+      const help = await programHelp();
+      if (wantsHelp) {
+        out.result(help.json, () => help.text);
+        return EXIT.ok;
+      }
+      // No command is bad usage: help goes to stderr so a script's stdout stays clean.
+      if (json) out.result({ ok: false, code: EXIT.usage, error: 'no command given', ...(help.json as object) }, () => '');
+      process.stderr.write(`${help.text}\n`);
       return EXIT.usage;
     }
+    const mod = INDEX[name];
+    if (!mod && GROUPS.has(name)) {
+      const subs = Object.keys(INDEX).filter((n) => n.startsWith(`${name} `)).map((n) => n.slice(name.length + 1));
+      throw new UsageError(`${name} needs a command: ${subs.join(', ')} (git-coord ${name} <command> --help)`);
+    }
+    if (!mod) throw new UsageError(`unknown command '${name}'${suggest(name)}; git-coord --help lists them`);
+    const spec = (await MODULES[mod]()).commands.find((c) => c.name === name)!;
+    if (wantsHelp) {
+      const help = commandHelp(spec);
+      out.result(help.json, () => help.text);
+      return EXIT.ok;
+    }
+    const options = { ...spec.options, ...GLOBAL };
+    let parsed: { values: OptionValues; positionals: string[] };
+    try {
+      parsed = parseArgs({
+        args: fillOptionalValues(rest, options),
+        options: Object.fromEntries(
+          Object.entries(options).map(([n, o]) => [n, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+        ),
+        strict: true,
+        allowPositionals: true,
+      }) as { values: OptionValues; positionals: string[] };
+    } catch (e) {
+      throw new UsageError(`${name}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
+    }
+    const { values: opts, positionals: args } = parsed;
+    if (opts.version) {
+      out.result({ version: VERSION }, () => VERSION);
+      return EXIT.ok;
+    }
+    const min = spec.minArgs ?? 0;
+    const max = spec.maxArgs ?? (spec.args ? Infinity : 0);
+    if (args.length < min) throw new UsageError(`${name}: missing ${spec.args ?? 'arguments'} (usage: git-coord ${name} ${spec.args ?? ''})`);
+    if (args.length > max) throw new UsageError(`${name}: unexpected argument ${JSON.stringify(args[max])}`);
+    for (const key of ['C', 'agent', 'remote'] as const) {
+      if (opts[key] === '') throw new UsageError(`${key.length === 1 ? '-' : '--'}${key} needs a non-empty value`);
+    }
+    out = new Output(Boolean(opts.json));
+    const C = opts.C as string | undefined;
+    const ctx = await Coord.open({
+      cwd: C ? path.resolve(C) : process.cwd(),
+      writes: Boolean(spec.writes),
+      fresh: Boolean(opts.fresh),
+      ...(typeof opts.agent === 'string' ? { agent: opts.agent } : {}),
+      ...(typeof opts.remote === 'string' ? { remote: opts.remote } : {}),
+    });
+    try {
+      return (await spec.run({ ctx, out, opts, args })) ?? EXIT.ok;
+    } finally {
+      ctx.close();
+      for (const w of ctx.warnings) out.warn(w);
+      for (const n of ctx.notes) process.stderr.write(`git-coord: ${n}\n`);
+    }
+  } catch (e) {
     if (e instanceof CoordError) {
       out.error(e.message, e.exitCode, e.detail);
       return e.exitCode;
     }
-    out.error(`unexpected error: ${process.env.GIT_COORD_DEBUG ? ((e as Error)?.stack ?? String(e)) : ((e as Error)?.message ?? String(e))}`, EXIT.failed, {});
+    const msg = process.env.GIT_COORD_DEBUG ? ((e as Error)?.stack ?? String(e)) : ((e as Error)?.message ?? String(e));
+    out.error(`unexpected error: ${msg}`, EXIT.failed, {});
     return EXIT.failed;
   }
 }

@@ -1,5 +1,13 @@
-/** Printing: text for people, or exactly one JSON document with --json. Diagnostics go to stderr. */
+/**
+ * Printing: text for people, or exactly one JSON document with --json. Diagnostics go to stderr.
+ * Text that other agents wrote (reasons, patterns) goes through `printable`, so it cannot forge
+ * lines in a terminal; JSON is escaped already.
+ */
 import type { LockView, Conflict } from '../locks/locks.js';
+import type { Coord } from '../session/coord.js';
+import { printable } from '../printable.js';
+
+export { printable };
 
 export class Output {
   constructor(readonly json: boolean) {}
@@ -23,14 +31,26 @@ export class Output {
   }
 }
 
+/** With a remote, reads say which view they used and how old it is. */
+export function noteView(ctx: Coord) {
+  const view = ctx.viewInfo();
+  if (view) {
+    const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
+    ctx.note(`view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`);
+  }
+  return view;
+}
+
 export function expiry(l: { expiresAt: string | null }): string {
   return l.expiresAt ? `until ${l.expiresAt}` : 'no expiry';
 }
 
-export function lockLine(l: LockView): string {
-  return `${l.pattern}  ${l.agent}  ${expiry(l)}  token ${l.token}${l.reason ? `  "${l.reason}"` : ''}`;
+/** A lock for people: the whole line, or with 'pattern' just its (printable) pattern. */
+export function lockLine(l: LockView, only?: 'pattern'): string {
+  if (only) return printable(l.pattern);
+  return `${printable(l.pattern)}  ${l.agent}  ${expiry(l)}  token ${l.token}${l.reason ? `  "${printable(l.reason)}"` : ''}`;
 }
 
 export function conflictLine(c: Conflict): string {
-  return `${c.path}: locked by ${c.agent} as ${c.pattern}${c.reason ? ` ("${c.reason}")` : ''}, ${expiry(c)}`;
+  return `${printable(c.path)}: locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ${expiry(c)}`;
 }

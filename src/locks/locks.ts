@@ -16,6 +16,7 @@
  */
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
+import { printable } from '../printable.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
 import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
@@ -107,8 +108,8 @@ export function conflictsWith(pats: Pattern[], records: Stored<LockRecord>[], me
 export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedError {
   const lines = conflicts.map(
     (c) =>
-      `  ${c.path}: ${c.state === 'pending' ? 'being locked' : 'locked'} by ${c.agent} as ${c.pattern}` +
-      `${c.reason ? ` (${c.reason})` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'no expiry'}`,
+      `  ${printable(c.path)}: ${c.state === 'pending' ? 'being locked' : 'locked'} by ${c.agent} as ${printable(c.pattern)}` +
+      `${c.reason ? ` (${printable(c.reason)})` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'no expiry'}`,
   );
   return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
 }
@@ -445,7 +446,7 @@ export class Locks {
           if (!cur || !rec || rec.state === 'released' || (rec.agent !== me && !live)) {
             notHeld.push(`  ${p.text}: not locked`);
           } else if (rec.agent !== me && !opts.force) {
-            notHeld.push(`  ${p.text}: held by ${rec.agent}${rec.reason ? ` (${rec.reason})` : ''}; to break it: git-coord unlock --force --reason <why> ${p.text}`);
+            notHeld.push(`  ${printable(p.text)}: held by ${rec.agent}${rec.reason ? ` (${printable(rec.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${printable(p.text)}`);
           } else {
             changes.push(this.release(me, { ref: lockRef(p), oid: cur.oid }, rec, now, opts.reason));
           }

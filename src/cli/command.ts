@@ -1,0 +1,59 @@
+/**
+ * What a command is: its name, its one-line summary, its arguments and options, and what it does.
+ * Each concept's commands live in one module under commands/ and export a list of these; main.ts
+ * loads only the module of the command being run.
+ */
+import type { Coord } from '../session/coord.js';
+import type { Output } from './output.js';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** May be given more than once; the value is then an array. */
+  multiple?: boolean;
+  /** The value's placeholder in help, such as `<duration>`. */
+  value?: string;
+  /**
+   * The value may be left out (`--wait` or `--wait 5m`): as with most parsers, the next word is
+   * the value unless it starts with `-`; left out, the value is the empty string. (Taking the next
+   * word only when it looks like a value would silently turn a mistyped value into an argument.)
+   */
+  optionalValue?: boolean;
+  help: string;
+}
+
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface Invocation {
+  ctx: Coord;
+  out: Output;
+  opts: OptionValues;
+  args: string[];
+}
+
+export interface CommandSpec {
+  /** One word, or a group and a word (`task add`). */
+  name: string;
+  summary: string;
+  /** The positional arguments as help shows them, such as `<pattern>...`. */
+  args?: string;
+  minArgs?: number;
+  maxArgs?: number;
+  options?: Record<string, OptionSpec>;
+  /** The command changes state: git's writing processes start while the repository is found. */
+  writes?: boolean;
+  /** Returns the exit code (0 when nothing is returned). */
+  run(inv: Invocation): Promise<number | void>;
+}
+
+/** A string option's value, or undefined when not given. */
+export function str(opts: OptionValues, name: string): string | undefined {
+  const v = opts[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A repeatable option's values (empty when not given). */
+export function list(opts: OptionValues, name: string): string[] {
+  const v = opts[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
