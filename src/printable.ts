@@ -16,3 +16,9 @@ export function printable(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/** A word to paste into a shell: left bare when it is plainly safe, else single-quoted (and printable). */
+export function shellWord(word: string): string {
+  if (/^[A-Za-z0-9._\/@%+=:,-]+$/.test(word)) return word;
+  return `'${printable(word).replace(/'/g, `'\\''`)}'`;
+}

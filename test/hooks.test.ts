@@ -97,7 +97,7 @@ describe('pre-commit', () => {
       const r = commit(repo, B, kind);
       expect(r.code, kind).not.toBe(0);
       expect(r.stderr, kind).toMatch(/locked by alice as (src|new)\/ \("big refactor"\), until \d{4}-/);
-      expect(r.stderr, kind).toMatch(/git-coord lock --wait/);
+      expect(r.stderr, kind).toMatch(/git-coord lock \S+ --wait/);
       expect(r.stderr, kind).toMatch(/unlock --force/);
       // The holder may commit it.
       gitSync(repo, 'reset', '-q', '--hard');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
 import { commitTouches, TRAILER } from '../git/commits.js';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { printable, shellWord } from '../printable.js';
 import { LOCKS } from '../store/layout.js';
 import { Coord, type OpenOptions } from '../session/coord.js';
 import { Locks, type Conflict } from '../locks/locks.js';
@@ -186,17 +187,17 @@ export function commitRefusal(conflicts: Conflict[]): string {
   const lines = ['git-coord: commit refused: it touches paths that another agent holds'];
   for (const c of conflicts) {
     lines.push(
-      `  ${c.path}: locked by ${c.agent} as ${c.pattern}${c.reason ? ` ("${c.reason}")` : ''}, ` +
+      `  ${printable(c.path)}: locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ` +
         `${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
     );
   }
   const first = conflicts[0]!;
   lines.push(
     'What you can do:',
-    `  - wait until it is released, then take it: git-coord lock --wait ${first.path}`,
-    `  - ask ${first.agent} to release it: git-coord unlock ${first.pattern}`,
-    `  - if ${first.agent} is gone, break it (recorded in the history): git-coord unlock --force --reason "<why>" ${first.pattern}`,
-    `  - or leave the path out of this commit: git restore --staged ${first.path}`,
+    `  - wait until it is released, then take it: git-coord lock ${shellWord(first.path)} --wait`,
+    `  - ask ${first.agent} to release it: git-coord unlock ${shellWord(first.pattern)}`,
+    `  - if ${first.agent} is gone, break it (recorded in the history): git-coord unlock --force --reason "<why>" ${shellWord(first.pattern)}`,
+    `  - or leave the path out of this commit: git restore --staged -- ${shellWord(first.path)}`,
   );
   return lines.join('\n');
 }
@@ -295,15 +296,15 @@ export function pushRefusal(violations: PushViolation[], where: 'push' | 'server
   for (const v of violations) {
     const c = v.conflict;
     lines.push(
-      `  ${v.commit.slice(0, 10)} "${v.subject}" (${v.author ? `by ${v.author}` : `no ${TRAILER} trailer`}): ${c.path} ` +
-        `is locked by ${c.agent} as ${c.pattern}${c.reason ? ` ("${c.reason}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
+      `  ${v.commit.slice(0, 10)} "${printable(v.subject)}" (${v.author ? `by ${printable(v.author)}` : `no ${TRAILER} trailer`}): ${printable(c.path)} ` +
+        `is locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
     );
   }
   const first = violations[0]!.conflict;
   lines.push(
     'What you can do:',
-    `  - ask ${first.agent} to make the change, or to release ${first.pattern} (git-coord unlock ${first.pattern}), then push again`,
-    `  - if ${first.agent} is gone, break the lock (recorded in the history): git-coord unlock --force --reason "<why>" ${first.pattern}`,
+    `  - ask ${first.agent} to make the change, or to release ${printable(first.pattern)} (git-coord unlock ${shellWord(first.pattern)}), then push again`,
+    `  - if ${first.agent} is gone, break the lock (recorded in the history): git-coord unlock --force --reason "<why>" ${shellWord(first.pattern)}`,
     `  - or take the change out of these commits (git rebase -i) and push the rest`,
   );
   return lines.join('\n');

@@ -16,7 +16,7 @@
  */
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
-import { printable } from '../printable.js';
+import { printable, shellWord } from '../printable.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
 import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
@@ -446,7 +446,7 @@ export class Locks {
           if (!cur || !rec || rec.state === 'released' || (rec.agent !== me && !live)) {
             notHeld.push(`  ${p.text}: not locked`);
           } else if (rec.agent !== me && !opts.force) {
-            notHeld.push(`  ${printable(p.text)}: held by ${rec.agent}${rec.reason ? ` (${printable(rec.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${printable(p.text)}`);
+            notHeld.push(`  ${printable(p.text)}: held by ${rec.agent}${rec.reason ? ` (${printable(rec.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${shellWord(p.text)}`);
           } else {
             changes.push(this.release(me, { ref: lockRef(p), oid: cur.oid }, rec, now, opts.reason));
           }
