@@ -1,8 +1,8 @@
 /**
  * Matching concrete paths (as git lists them) against patterns, by the definition in glob.ts;
- * fast enough for a hook that checks a thousand staged paths against a thousand locks: files
- * and directories are looked up by path in hash maps, and a glob is only tried on paths under
- * its anchor.
+ * fast enough for a hook that checks a thousand staged paths against a thousand locks: each
+ * path and each of its ancestors is looked up in hash maps of files, directories and globs (by
+ * anchor), so a glob is only tried on paths below its anchor.
  */
 import { matchAlt } from './glob.js';
 import type { GlobPattern, Pattern } from './pattern.js';
@@ -27,34 +27,35 @@ function under(path: string, dir: string): boolean {
 export class PathIndex<T> {
   private files = new Map<string, T[]>();
   private dirs = new Map<string, T[]>();
-  private globs: { anchor: string; pattern: GlobPattern; item: T }[] = [];
+  /** Globs by anchor: only those anchored at the path or one of its ancestors are tried. */
+  private globs = new Map<string, { pattern: GlobPattern; item: T }[]>();
 
   constructor(items: Iterable<{ pattern: Pattern; item: T }>) {
     for (const { pattern, item } of items) {
       const key = pattern.anchor.join('/');
       if (pattern.kind === 'file') push(this.files, key, item);
       else if (pattern.kind === 'dir') push(this.dirs, key, item);
-      else this.globs.push({ anchor: key, pattern, item });
+      else push(this.globs, key, { pattern, item });
     }
   }
 
   /** Every item whose pattern matches `path`. */
   covering(path: string): T[] {
     const hits: T[] = [...(this.files.get(path) ?? [])];
-    // The path itself and each of its ancestor directories, down to the root.
+    let segs: string[] | undefined;
+    // The path itself and each of its ancestor directories, up to the top ('').
     let cut = path.length;
     for (;;) {
-      const d = this.dirs.get(path.slice(0, cut));
+      const key = path.slice(0, cut);
+      const d = this.dirs.get(key);
       if (d) hits.push(...d);
+      for (const g of this.globs.get(key) ?? []) {
+        segs ??= path.split('/');
+        if (globMatches(g.pattern, segs)) hits.push(g.item);
+      }
       if (cut === 0) break;
       cut = path.lastIndexOf('/', cut - 1);
       if (cut < 0) cut = 0;
-    }
-    let segs: string[] | undefined;
-    for (const g of this.globs) {
-      if (!under(path, g.anchor)) continue;
-      segs ??= path.split('/');
-      if (globMatches(g.pattern, segs)) hits.push(g.item);
     }
     return hits;
   }
