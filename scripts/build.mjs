@@ -3,7 +3,7 @@ import { build } from 'esbuild';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 
-// Bundled CommonJS (yaml, braces) calls require() on node builtins: resolve those at bundle
+// Bundled CommonJS (yaml) calls require() on node builtins: resolve those at bundle
 // time to ESM re-exports, so no chunk needs a runtime require (createRequire in every chunk cost
 // ~3 ms of start-up).
 const builtinShims = {

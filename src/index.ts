@@ -15,4 +15,5 @@ export { EventRecord } from './history/schema.js';
 export { installHooks, uninstallHooks, checkCommit } from './hooks/git-hooks.js';
 export { parsePattern, type Pattern } from './patterns/pattern.js';
 export { overlaps } from './patterns/overlap.js';
+export { matches } from './patterns/matcher.js';
 export { CoordError, UsageError, RefusedError, FailedError, EXIT } from './errors.js';

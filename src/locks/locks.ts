@@ -143,7 +143,8 @@ export class Locks {
     if (raw.length === 0) throw new UsageError('no pattern given');
     const seen = new Map<string, Pattern>();
     for (const r of raw) {
-      const p = parsePattern(r, this.ctx.base);
+      // A literal path naming a directory of this work tree means that directory (`src/auth/`).
+      const p = parsePattern(r, this.ctx.base, this.ctx.repo.top);
       seen.set(p.text, p);
     }
     return [...seen.values()];

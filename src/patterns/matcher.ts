@@ -1,50 +1,62 @@
 /**
- * Matching concrete paths against patterns, fast enough for a hook that checks a thousand staged
- * paths against a thousand locks: files and directories are looked up by path in hash maps, and a
- * glob is only tried on paths under its anchor.
+ * Matching concrete paths (as git lists them) against patterns, by the definition in glob.ts;
+ * fast enough for a hook that checks a thousand staged paths against a thousand locks: each
+ * path and each of its ancestors is looked up in hash maps of files, directories and globs (by
+ * anchor), so a glob is only tried on paths below its anchor.
  */
-import picomatch from 'picomatch';
-import type { Pattern } from './pattern.js';
+import { matchAlt } from './glob.js';
+import type { GlobPattern, Pattern } from './pattern.js';
 
-const GLOB_OPTS = { dot: true } as const;
+/** Whether `path` (repository-relative, `/`-separated, as git lists it) matches the pattern. */
+export function matches(p: Pattern, path: string): boolean {
+  const key = p.anchor.join('/');
+  if (p.kind === 'file') return path === key;
+  if (!under(path, key)) return false;
+  return p.kind === 'dir' || globMatches(p, path.split('/'));
+}
 
-export function compileMatcher(p: Pattern): (path: string) => boolean {
-  if (p.kind === 'file') return (x) => x === p.text;
-  if (p.kind === 'dir') {
-    if (p.anchor.length === 0) return () => true;
-    const dir = p.text.slice(0, -1);
-    return (x) => x === dir || x.startsWith(p.text);
-  }
-  return picomatch(p.text, GLOB_OPTS);
+function globMatches(p: GlobPattern, segs: string[]): boolean {
+  return p.alts.some((a) => matchAlt(a, segs));
+}
+
+/** Whether `path` is `dir` or below it ('' is the top, above everything). */
+function under(path: string, dir: string): boolean {
+  return dir === '' || path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 0x2f);
 }
 
 export class PathIndex<T> {
   private files = new Map<string, T[]>();
   private dirs = new Map<string, T[]>();
-  private globs: { anchor: string; match: (p: string) => boolean; item: T }[] = [];
+  /** Globs by anchor: only those anchored at the path or one of its ancestors are tried. */
+  private globs = new Map<string, { pattern: GlobPattern; item: T }[]>();
 
   constructor(items: Iterable<{ pattern: Pattern; item: T }>) {
     for (const { pattern, item } of items) {
       const key = pattern.anchor.join('/');
       if (pattern.kind === 'file') push(this.files, key, item);
       else if (pattern.kind === 'dir') push(this.dirs, key, item);
-      else this.globs.push({ anchor: key === '' ? '' : `${key}/`, match: compileMatcher(pattern), item });
+      else push(this.globs, key, { pattern, item });
     }
   }
 
   /** Every item whose pattern matches `path`. */
   covering(path: string): T[] {
     const hits: T[] = [...(this.files.get(path) ?? [])];
-    // The path itself and each of its ancestor directories, down to the root.
+    let segs: string[] | undefined;
+    // The path itself and each of its ancestor directories, up to the top ('').
     let cut = path.length;
     for (;;) {
-      const d = this.dirs.get(path.slice(0, cut));
+      const key = path.slice(0, cut);
+      const d = this.dirs.get(key);
       if (d) hits.push(...d);
+      for (const g of this.globs.get(key) ?? []) {
+        segs ??= path.split('/');
+        if (globMatches(g.pattern, segs)) hits.push(g.item);
+      }
       if (cut === 0) break;
       cut = path.lastIndexOf('/', cut - 1);
       if (cut < 0) cut = 0;
     }
-    for (const g of this.globs) if (path.startsWith(g.anchor) && g.match(path)) hits.push(g.item);
     return hits;
   }
 }

@@ -1,224 +1,157 @@
 /**
- * Whether two patterns can match a common path. Exact for files, directories and globs built
- * from `*`, `?`, `**`, `[...]` and `{x,y}`; anything it cannot model exactly (extglobs, POSIX
- * classes, huge brace expansions) is widened to a superset, so the answer errs towards
- * "overlapping": refuse rather than grant twice.
+ * Whether two patterns can match a common path, decided on the same model matching uses
+ * (glob.ts), and exact: the answer comes with a witness, a path both patterns match.
  *
- * Method: a pattern is a sequence of path segments, each either `**` (any number of segments) or
- * a segment glob over characters. Two sequences intersect iff a product walk over both reaches
- * the end of each; two segment globs intersect iff the product of their character automata
- * accepts some string.
+ * Method: a path is one or more non-empty segments. Two alternatives (segment sequences, `**`
+ * standing for any number of segments) share a path iff a walk over the product of the two
+ * sequences reaches both ends having taken at least one segment, where taking a segment needs a
+ * segment both sides' globs accept. Two segment globs share a non-empty segment iff the product
+ * of their character automata accepts one, where taking a character needs one in both sides'
+ * sets (interval arithmetic picks it). Braces were expanded into alternatives: two patterns
+ * overlap iff some pair of their alternatives does.
  */
-import braces from 'braces';
-import type { Pattern } from './pattern.js';
-
-type CharSet = { neg: boolean; ranges: [number, number][] };
-type CharTok = { t: 'star' } | { t: 'set'; set: CharSet };
-type Seg = { t: 'globstar' } | { t: 'seg'; toks: CharTok[] };
-
-const ANY: CharSet = { neg: true, ranges: [] };
-const MAX_EXPANSIONS = 64;
+import { ANY, SLASH, inSet, matchSegment, type Alt, type CharSet, type Seg, type Tok } from './glob.js';
+import { altsOf, type Pattern } from './pattern.js';
 
 export function overlaps(a: Pattern, b: Pattern): boolean {
-  // Fast path: anchors must be prefix-related, or no path starts with both.
+  return overlapWitness(a, b) !== null;
+}
+
+/** A path both patterns match, or null when there is none. */
+export function overlapWitness(a: Pattern, b: Pattern): string | null {
+  // Every matched path starts with the pattern's anchor: anchors must be prefix-related.
   const n = Math.min(a.anchor.length, b.anchor.length);
-  for (let i = 0; i < n; i++) if (a.anchor[i] !== b.anchor[i]) return false;
-  if (a.kind !== 'glob' && b.kind !== 'glob') return literalOverlap(a, b);
-  const as = alternatives(a);
-  const bs = alternatives(b);
-  for (const x of as) for (const y of bs) if (seqIntersect(x, y)) return true;
-  return false;
-}
-
-function literalOverlap(a: Pattern, b: Pattern): boolean {
-  const pa = a.anchor.join('/');
-  const pb = b.anchor.join('/');
-  if (a.kind === 'file' && b.kind === 'file') return pa === pb;
-  // A directory covers itself and everything below; the anchors are already prefix-related.
-  if (a.kind === 'dir' && b.kind === 'dir') return true;
-  const [dir, file] = a.kind === 'dir' ? [a, b] : [b, a];
-  return file.anchor.length >= dir.anchor.length;
-}
-
-/** The pattern as segment sequences, one per brace alternative. */
-export function alternatives(p: Pattern): Seg[][] {
-  if (p.kind === 'file') return [p.anchor.map(literalSeg)];
-  if (p.kind === 'dir') return [[...p.anchor.map(literalSeg), { t: 'globstar' }]];
-  let texts: string[];
-  try {
-    texts = p.text.includes('{') ? braces(p.text, { expand: true, rangeLimit: MAX_EXPANSIONS }) : [p.text];
-  } catch {
-    texts = [];
-  }
-  if (texts.length === 0 || texts.length > MAX_EXPANSIONS) {
-    // Too many alternatives to compare: everything below the anchor.
-    return [[...p.anchor.map(literalSeg), { t: 'globstar' }]];
-  }
-  return texts.map(parseGlob);
-}
-
-function literalSeg(s: string): Seg {
-  return { t: 'seg', toks: [...s].map((c) => ({ t: 'set', set: lit(c.codePointAt(0)!) })) };
-}
-
-function lit(c: number): CharSet {
-  return { neg: false, ranges: [[c, c]] };
-}
-
-function parseGlob(text: string): Seg[] {
-  return text
-    .split('/')
-    .filter((s) => s !== '')
-    .map((s): Seg => {
-      if (s === '**') return { t: 'globstar' };
-      // Extglobs can span alternatives we do not model: widen to any number of segments.
-      if (/[@!+*?]\(/.test(s)) return { t: 'globstar' };
-      return { t: 'seg', toks: parseSegment(s) };
-    });
-}
-
-function parseSegment(s: string): CharTok[] {
-  const chars = [...s];
-  const toks: CharTok[] = [];
-  for (let i = 0; i < chars.length; i++) {
-    const c = chars[i]!;
-    if (c === '\\' && i + 1 < chars.length) {
-      toks.push({ t: 'set', set: lit(chars[++i]!.codePointAt(0)!) });
-    } else if (c === '*') {
-      if (toks.at(-1)?.t !== 'star') toks.push({ t: 'star' });
-    } else if (c === '?') {
-      toks.push({ t: 'set', set: ANY });
-    } else if (c === '[') {
-      const parsed = parseClass(chars, i);
-      if (parsed) {
-        toks.push({ t: 'set', set: parsed.set });
-        i = parsed.end;
-      } else {
-        toks.push({ t: 'set', set: lit(91) });
-      }
-    } else {
-      toks.push({ t: 'set', set: lit(c.codePointAt(0)!) });
-    }
-  }
-  return toks;
-}
-
-/** Parses `[...]` starting at `start`; null when unterminated (then `[` is literal). */
-function parseClass(chars: string[], start: number): { set: CharSet; end: number } | null {
-  let i = start + 1;
-  let neg = false;
-  if (chars[i] === '!' || chars[i] === '^') {
-    neg = true;
-    i++;
-  }
-  const ranges: [number, number][] = [];
-  let first = true;
-  let widened = false;
-  for (; i < chars.length; i++) {
-    let c = chars[i]!;
-    if (c === ']' && !first) return { set: widened ? ANY : { neg, ranges }, end: i };
-    first = false;
-    if (c === '[' && chars[i + 1] === ':') {
-      // POSIX class such as [:alpha:]: not modelled, widen the whole bracket to any character.
-      const close = chars.indexOf(']', i + 2);
-      if (close === -1) return null;
-      widened = true;
-      i = close;
-      continue;
-    }
-    if (c === '\\' && i + 1 < chars.length) c = chars[++i]!;
-    const lo = c.codePointAt(0)!;
-    if (chars[i + 1] === '-' && chars[i + 2] !== undefined && chars[i + 2] !== ']') {
-      let hiC = chars[i + 2]!;
-      let skip = 2;
-      if (hiC === '\\' && chars[i + 3] !== undefined) {
-        hiC = chars[i + 3]!;
-        skip = 3;
-      }
-      const hi = hiC.codePointAt(0)!;
-      ranges.push(lo <= hi ? [lo, hi] : [hi, lo]);
-      i += skip;
-    } else {
-      ranges.push([lo, lo]);
+  for (let i = 0; i < n; i++) if (a.anchor[i] !== b.anchor[i]) return null;
+  if (a.kind !== 'glob' && b.kind !== 'glob') return literalWitness(a, b);
+  for (const x of altsOf(a)) {
+    for (const y of altsOf(b)) {
+      const w = sequenceWitness(x, y);
+      if (w !== null) return w;
     }
   }
   return null;
 }
 
-/** Whether some character lies in both sets. */
-export function setsIntersect(a: CharSet, b: CharSet): boolean {
-  if (a.neg && b.neg) return true; // the complement of two finite unions is never empty
-  if (!a.neg && !b.neg) {
-    for (const [l1, h1] of a.ranges) for (const [l2, h2] of b.ranges) if (l1 <= h2 && l2 <= h1) return true;
-    return false;
-  }
-  const [pos, neg] = a.neg ? [b, a] : [a, b];
-  // Is some character of `pos` outside every range of `neg`?
-  for (const [lo, hi] of pos.ranges) {
-    let cursor = lo;
-    const cover = neg.ranges.filter(([l, h]) => h >= lo && l <= hi).sort((x, y) => x[0] - y[0]);
-    for (const [l, h] of cover) {
-      if (l > cursor) return true;
-      cursor = Math.max(cursor, h + 1);
-      if (cursor > hi) break;
-    }
-    if (cursor <= hi) return true;
-  }
-  return false;
+/** Files and directories (anchors already prefix-related); a directory covers itself too. */
+function literalWitness(a: Pattern, b: Pattern): string | null {
+  const [short, long] = a.anchor.length <= b.anchor.length ? [a, b] : [b, a];
+  if (short.kind === 'file' && long.anchor.length > short.anchor.length) return null;
+  if (short.kind === 'file' && long.kind === 'dir') return short.anchor.join('/');
+  if (long.kind === 'file') return long.anchor.join('/');
+  // Two directories: the deeper one, or any path when both are the whole repository.
+  return long.anchor.length > 0 ? long.anchor.join('/') : 'a';
 }
 
 /**
- * Walks the product of two automata whose states are positions 0..aLen and 0..bLen: is the pair
- * of final positions reachable from (0, 0)? `next` gives the successors of a pair of positions.
+ * Searches a product automaton breadth-first from state 0 for an accepting state; returns the
+ * labels along the path found, or null. `next` lists a state's successors with the label taken
+ * (null for a move that takes nothing).
  */
-function productReaches(aLen: number, bLen: number, next: (i: number, j: number) => [number, number][]): boolean {
-  const seen = new Set<number>();
-  const stack: [number, number][] = [[0, 0]];
-  while (stack.length) {
-    const [i, j] = stack.pop()!;
-    const key = i * (bLen + 1) + j;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (i === aLen && j === bLen) return true;
-    stack.push(...next(i, j));
+function search(accept: (s: number) => boolean, next: (s: number) => [number, string | null][]): string[] | null {
+  const from = new Map<number, [number, string | null]>([[0, [-1, null]]]);
+  const queue = [0];
+  for (let k = 0; k < queue.length; k++) {
+    const s = queue[k]!;
+    if (accept(s)) {
+      const labels: string[] = [];
+      for (let at = s; at !== 0; ) {
+        const [prev, label] = from.get(at)!;
+        if (label !== null) labels.push(label);
+        at = prev;
+      }
+      return labels.reverse();
+    }
+    for (const [t, label] of next(s)) {
+      if (from.has(t)) continue;
+      from.set(t, [s, label]);
+      queue.push(t);
+    }
   }
-  return false;
+  return null;
 }
 
-/** Can one string match both segment globs? */
-function segIntersect(a: CharTok[], b: CharTok[]): boolean {
-  return productReaches(a.length, b.length, (i, j) => {
-    const out: [number, number][] = [];
-    const ta = a[i];
-    const tb = b[j];
-    // A star may match nothing.
-    if (ta?.t === 'star') out.push([i + 1, j]);
-    if (tb?.t === 'star') out.push([i, j + 1]);
-    // Both consume one common character; a star consumes and stays (two stars together add nothing).
-    if (ta && tb && !(ta.t === 'star' && tb.t === 'star')) {
-      const sa = ta.t === 'star' ? ANY : ta.set;
-      const sb = tb.t === 'star' ? ANY : tb.set;
-      if (setsIntersect(sa, sb)) out.push([ta.t === 'star' ? i : i + 1, tb.t === 'star' ? j : j + 1]);
-    }
-    return out;
-  });
+const STAR: Tok[] = [{ t: 'star' }];
+
+/**
+ * A path matching both segment sequences. States: positions i in `a`, j in `b`, and whether a
+ * segment has been taken yet (a path has at least one), encoded as (i * (b.length + 1) + j) * 2 + taken.
+ */
+function sequenceWitness(a: Alt, b: Alt): string | null {
+  const width = b.length + 1;
+  const encode = (i: number, j: number, taken: number) => (i * width + j) * 2 + taken;
+  const segmentCache = new Map<number, string | null>();
+  const labels = search(
+    (s) => s === encode(a.length, b.length, 1),
+    (s) => {
+      const taken = s & 1;
+      const i = Math.floor((s >> 1) / width);
+      const j = (s >> 1) % width;
+      const sa = a[i];
+      const sb = b[j];
+      const out: [number, string | null][] = [];
+      // `**` may stop taking segments.
+      if (sa?.t === 'globstar') out.push([encode(i + 1, j, taken), null]);
+      if (sb?.t === 'globstar') out.push([encode(i, j + 1, taken), null]);
+      if (sa && sb) {
+        // Both take one segment: `**` stays where it is, a segment glob moves on.
+        const key = i * width + j;
+        if (!segmentCache.has(key)) segmentCache.set(key, segmentWitness(sa, sb));
+        const w = segmentCache.get(key)!;
+        if (w !== null) out.push([encode(sa.t === 'globstar' ? i : i + 1, sb.t === 'globstar' ? j : j + 1, 1), w]);
+      }
+      return out;
+    },
+  );
+  return labels && labels.join('/');
 }
 
-/** Can one path match both segment sequences, `**` standing for any number of segments? */
-function seqIntersect(a: Seg[], b: Seg[]): boolean {
-  return productReaches(a.length, b.length, (i, j) => {
-    const out: [number, number][] = [];
-    const sa = a[i];
-    const sb = b[j];
-    if (sa?.t === 'globstar') {
-      out.push([i + 1, j]);
-      if (sb) out.push([i, j + 1]);
-    }
-    if (sb?.t === 'globstar') {
-      out.push([i, j + 1]);
-      if (sa) out.push([i + 1, j]);
-    }
-    if (sa?.t === 'seg' && sb?.t === 'seg' && segIntersect(sa.toks, sb.toks)) out.push([i + 1, j + 1]);
-    return out;
-  });
+/** A non-empty segment (no `/`) that both accept (`**` accepts any). */
+function segmentWitness(a: Seg, b: Seg): string | null {
+  const la = a.t === 'seg' ? a.lit : null;
+  const lb = b.t === 'seg' ? b.lit : null;
+  if (la !== null && lb !== null) return la === lb ? la : null;
+  const ta = a.t === 'globstar' ? STAR : a.toks;
+  const tb = b.t === 'globstar' ? STAR : b.toks;
+  if (la !== null) return matchSegment(tb, la) ? la : null;
+  if (lb !== null) return matchSegment(ta, lb) ? lb : null;
+  return tokensWitness(ta, tb);
+}
+
+/** Product of two segment globs' character automata; states as in sequenceWitness. */
+function tokensWitness(a: Tok[], b: Tok[]): string | null {
+  const width = b.length + 1;
+  const encode = (i: number, j: number, taken: number) => (i * width + j) * 2 + taken;
+  const labels = search(
+    (s) => s === encode(a.length, b.length, 1),
+    (s) => {
+      const i = Math.floor((s >> 1) / width);
+      const j = (s >> 1) % width;
+      const ta = a[i];
+      const tb = b[j];
+      const out: [number, string | null][] = [];
+      // A star may stop taking characters.
+      if (ta?.t === 'star') out.push([encode(i + 1, j, s & 1), null]);
+      if (tb?.t === 'star') out.push([encode(i, j + 1, s & 1), null]);
+      if (ta && tb) {
+        // Both take one character: a star stays, a set moves on.
+        const c = pick([ta.t === 'star' ? ANY : ta.set, tb.t === 'star' ? ANY : tb.set]);
+        if (c !== null) out.push([encode(ta.t === 'star' ? i : i + 1, tb.t === 'star' ? j : j + 1, 1), String.fromCodePoint(c)]);
+      }
+      return out;
+    },
+  );
+  return labels && labels.join('');
+}
+
+/**
+ * A character (never `/`) in every one of `sets`, or null. Their intersection is a union of
+ * intervals; each starts at 0, just after `/`, at the start of some set's range, or just after
+ * the end of a range some set excludes: trying those points (and `a`, for readable witnesses)
+ * finds one if there is one.
+ */
+export function pick(sets: CharSet[]): number | null {
+  const candidates = [0x61, 0, SLASH + 1];
+  for (const s of sets) for (const [lo, hi] of s.ranges) candidates.push(lo, hi + 1);
+  for (const c of candidates) if (c <= 0x10ffff && sets.every((s) => inSet(s, c))) return c;
+  return null;
 }

@@ -1,29 +1,30 @@
 /**
  * Patterns: what a lock covers. Normalised to repository-relative, `/`-separated form, as git
  * pathspecs are. Three kinds: a file (`a/b.ts`), a directory and everything below it (`a/`),
- * and a glob (`src/**\/*.test.ts`).
+ * and a glob (`src/**\/*.test.ts`). What each matches is defined once, in glob.ts.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { GLOBSTAR, compile, hasSpecial, leadingLiterals, literalSeg, type Alt } from './glob.js';
 
 export type PatternKind = 'file' | 'dir' | 'glob';
 
-export interface Pattern {
+interface Common {
   /** Normalised text, the identity of a lock. A directory keeps its trailing slash; the whole repository is `./`. */
   text: string;
-  kind: PatternKind;
   /**
    * The literal leading directories: every path the pattern matches starts with these segments.
    * For a file, the whole path; for a directory, the directory itself.
    */
   anchor: string[];
 }
-
-const GLOB_CHARS = /[*?[\]{}]|[@!+]\(/;
-
-export function isGlob(text: string): boolean {
-  return GLOB_CHARS.test(text) || text.includes('\\');
-}
+export type Pattern = (Common & { kind: 'file' }) | (Common & { kind: 'dir' }) | GlobPattern;
+export type GlobPattern = Common & {
+  kind: 'glob';
+  /** Its brace alternatives, each a segment sequence (glob.ts): what it matches. */
+  alts: Alt[];
+};
 
 /** Where a pattern was given: the repository top, and the directory it is relative to. */
 export interface PatternBase {
@@ -35,11 +36,16 @@ export interface PatternBase {
 /**
  * Normalises a pattern as given on the command line. Relative input is taken from `base.prefix`;
  * an absolute path inside the repository is made relative. Refuses empty input, NUL or newline,
- * anything outside the repository and anything inside `.git`.
+ * anything outside the repository, anything inside `.git`, and any glob syntax glob.ts does not
+ * define. Given `worktree` (the work tree's top), a literal path naming a directory there is
+ * taken as that directory (`src/auth` is `src/auth/`).
  */
-export function parsePattern(raw: string, base: PatternBase): Pattern {
+export function parsePattern(raw: string, base: PatternBase, worktree?: string | null): Pattern {
   if (raw.length === 0) throw new UsageError('empty pattern');
   if (/[\0\n\r]/.test(raw)) throw new UsageError(`pattern contains a NUL or newline: ${JSON.stringify(raw)}`);
+  if (raw.startsWith('!')) {
+    throw new UsageError(`bad pattern ${JSON.stringify(raw)}: a leading "!" (negation) is not supported; to mean a literal "!", write "\\!"`);
+  }
   let rel: string;
   if (path.isAbsolute(raw)) {
     const r = path.relative(base.top, raw);
@@ -54,38 +60,86 @@ export function parsePattern(raw: string, base: PatternBase): Pattern {
   for (const seg of rel.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (out.length === 0) throw new UsageError(`pattern is outside the repository: ${raw}`);
-      out.pop();
+      const last = out.pop();
+      if (last === undefined) throw new UsageError(`pattern is outside the repository: ${raw}`);
+      // `*/..` would mean "each directory the star matches, then up": not one place.
+      if (hasSpecial(last)) throw new UsageError(`bad pattern ${JSON.stringify(raw)}: ".." can only follow a plain directory name, not "${last}"`);
       continue;
     }
     out.push(seg);
   }
   if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${raw}`);
-  const text = out.join('/');
-  if (isGlob(text)) {
-    if (dirLike) return glob(`${text}/**`);
-    return glob(text);
-  }
-  if (dirLike || out.length === 0) return { text: text === '' ? './' : `${text}/`, kind: 'dir', anchor: out };
-  return { text, kind: 'file', anchor: out };
+  return fromNormalised(out.join('/'), dirLike, raw, worktree ?? null);
 }
 
-function glob(text: string): Pattern {
-  const segs = text.split('/');
-  const anchor: string[] = [];
-  for (const s of segs) {
-    if (isGlob(s)) break;
-    anchor.push(s);
+function fromNormalised(text: string, dirLike: boolean, what: string, worktree: string | null): Pattern {
+  if (text === '') return { text: './', kind: 'dir', anchor: [] };
+  let anchor: string[];
+  if (!hasSpecial(text)) {
+    anchor = text.split('/');
+  } else {
+    const compiled = compile(text, what);
+    if (!compiled.literal) {
+      let alts = compiled.alts;
+      // A glob naming directories (`src/*/`) covers each and everything below: `src/*/**`.
+      if (dirLike && !(text === '**' || text.endsWith('/**'))) {
+        text += '/**';
+        alts = alts.map((a) => [...a, GLOBSTAR]);
+      }
+      return { text, kind: 'glob', anchor: commonPrefix(alts.map(leadingLiterals)), alts };
+    }
+    anchor = leadingLiterals(compiled.alts[0]!);
   }
-  // A glob whose segments are all literal cannot happen (isGlob was true), so anchor < segs.
-  return { text, kind: 'glob', anchor };
+  if (dirLike || (worktree !== null && isDirectory(path.join(worktree, ...anchor)))) return { text: `${text}/`, kind: 'dir', anchor };
+  return { text, kind: 'file', anchor };
 }
 
-/** Re-creates a Pattern from its stored normalised text (records keep only the text). */
+function isDirectory(p: string): boolean {
+  try {
+    // lstat: a symbolic link is a file to git, even one pointing at a directory.
+    return fs.lstatSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
+function commonPrefix(lists: string[][]): string[] {
+  const first = lists[0]!;
+  let n = first.length;
+  for (const l of lists) {
+    let k = 0;
+    while (k < n && k < l.length && l[k] === first[k]) k++;
+    n = k;
+  }
+  return first.slice(0, n);
+}
+
+/**
+ * Re-creates a Pattern from its stored normalised text (records keep only the text). A text that
+ * an older version accepted and these rules refuse (an extglob, `**.ts`) is widened to everything
+ * below its literal leading directories: it may then conflict more, never less.
+ */
 export function patternFromText(text: string): Pattern {
   if (text === './') return { text, kind: 'dir', anchor: [] };
-  if (isGlob(text)) return glob(text);
-  if (text.endsWith('/')) return { text, kind: 'dir', anchor: text.slice(0, -1).split('/') };
-  return { text, kind: 'file', anchor: text.split('/') };
+  const dirLike = text.endsWith('/');
+  try {
+    const p = fromNormalised(dirLike ? text.slice(0, -1) : text, dirLike, text, null);
+    if (p.text === text) return p;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+  }
+  const segs = text.split('/');
+  const anchor: string[] = [];
+  for (const s of segs.slice(0, -1)) {
+    if (s === '' || hasSpecial(s)) break;
+    anchor.push(s);
+  }
+  return { text, kind: 'glob', anchor, alts: [[...anchor.map(literalSeg), GLOBSTAR]] };
 }
 
+/** The pattern's alternatives, each a segment sequence (a file or directory has one). */
+export function altsOf(p: Pattern): Alt[] {
+  if (p.kind === 'glob') return p.alts;
+  const segs = p.anchor.map(literalSeg);
+  return [p.kind === 'dir' ? [...segs, GLOBSTAR] : segs];
+}
