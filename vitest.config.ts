@@ -1,8 +1,18 @@
+import crypto from 'node:crypto';
 import { defineConfig } from 'vitest/config';
+
+// Each run names its temporary directories after its own id, so the teardown (and anyone looking
+// at the temp folder) can tell what a run left behind, even with other suites running at once.
+const run = (process.env.GIT_COORD_TEST_RUN ??= crypto.randomBytes(4).toString('hex'));
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    env: { GIT_COORD_TEST_RUN: run },
+    // Timeouts only catch hangs: every test is bounded by a count of operations, and needs a
+    // small fraction of this on a quiet machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Process races need the cores; files run in parallel, tests inside a file in order.

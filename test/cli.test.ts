@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, coord, gitSync, json, makeRepo, refs, write } from './helpers.js';
+import { ROOT, coord, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
@@ -20,7 +20,7 @@ describe('identity', () => {
   });
   it('two worktrees carry different identities without any environment variable', () => {
     const repo = makeRepo();
-    const wt = path.join(path.dirname(repo), `${path.basename(repo)}-wt`);
+    const wt = path.join(tmpdir('wt'), 'wt');
     gitSync(repo, 'worktree', 'add', '-q', wt);
     coord(repo, ['whoami', '--set', 'main-agent']);
     coord(wt, ['whoami', '--set', 'wt-agent']);
@@ -64,7 +64,7 @@ describe('usage errors: exit 2, nothing written, no stack trace', () => {
     expect(refs(repo)).toEqual([]);
   });
   it('not inside a git repository', () => {
-    const dir = fs.mkdtempSync('/tmp/git-coord-norepo-');
+    const dir = tmpdir('norepo');
     const r = coord(dir, ['locks'], A);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not inside a git repository/);
