@@ -183,10 +183,10 @@ describe('remote mode through a file:// remote', () => {
         fs.appendFileSync(log, JSON.stringify({ agent, pattern: p, start, end, token: l.token }) + '\\n');
         run('unlock', p);
       }`;
-    const runs = await Promise.all(clones.map((c, i) => runAsync(process.execPath, ['-e', script, CLI, log, agents[i]!, '5'], { cwd: c })));
+    const runs = await Promise.all(clones.map((c, i) => runAsync(process.execPath, ['-e', script, CLI, log, agents[i]!, '3'], { cwd: c })));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const held = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-    // Progress, counted: among 40 attempts, at least one is granted (nobody withdraws forever).
+    // Progress, counted: among 24 attempts, at least one is granted (nobody withdraws forever).
     expect(held.length).toBeGreaterThan(0);
     const P = (s: string) => parsePattern(s, { top: root, prefix: '' });
     for (let i = 0; i < held.length; i++) {
@@ -202,7 +202,7 @@ describe('remote mode through a file:// remote', () => {
     const history = json(coord(clones[0]!, ['log', '-n', '5000', '--json', '--fresh']));
     const granted = new Set(history.filter((e: any) => e.action === 'lock' || e.action === 'takeover').map((e: any) => `${e.agent} ${e.subject}`));
     for (const h of held) expect(granted.has(`${h.agent} ${h.pattern}`), `${h.agent} ${h.pattern}`).toBe(true);
-  });
+  }, 120_000);
 
   it('lock/unlock cycles leave no lock refs on the remote, only the journal and a token mark; tokens rise while the clock goes back', async () => {
     const { root, hub, url } = makeHub();
