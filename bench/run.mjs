@@ -220,8 +220,8 @@ if (want('remote')) {
   const cycleMs = performance.now() - t0;
   cctx.close();
   const live = git(hub2, 'for-each-ref', '--format=%(refname)', 'refs/coordination/').split('\n').filter(Boolean);
-  const lockRefs = live.filter((r) => r.startsWith('refs/coordination/locks/')).length;
-  console.log(`INFO  live refs under refs/coordination/ on the remote after 1,000 lock/unlock cycles: ${live.length - lockRefs} journal + ${lockRefs} lock (${(cycleMs / 1000).toFixed(1)} s, ${ms(cycleMs / 1000)} a cycle)`);
+  const count = (prefix) => live.filter((r) => r.startsWith(`refs/coordination/${prefix}/`)).length;
+  console.log(`INFO  live refs under refs/coordination/ on the remote after 1,000 lock/unlock cycles: ${count('journal')} journal + ${count('tokens')} token mark + ${count('locks')} lock (${(cycleMs / 1000).toFixed(1)} s, ${ms(cycleMs / 1000)} a cycle)`);
 }
 
 // 8. Liveness under contention: grants per second when 8 agents loop over overlapping patterns
