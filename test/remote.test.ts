@@ -120,7 +120,7 @@ describe('remote mode through a file:// remote', () => {
     // A pending record a failed run left behind expires; it never blocks for longer than that.
     const failed = results.map((r, i) => (r.code === 1 ? `mid/${i}.txt` : null)).filter((x): x is string => x !== null);
     if (failed.length > 0) expect(coord(clones[0]!, ['lock', ...failed, '--wait', '45s', '--agent', 'after']).code).toBe(0);
-  }, 90_000);
+  });
 
   it('a remote that refuses custom refs: exit 1 with its reason, nothing recorded', () => {
     const { root, hub, url } = makeHub();
@@ -206,7 +206,7 @@ describe('remote mode through a file:// remote', () => {
     const history = json(coord(clones[0]!, ['log', '-n', '5000', '--json', '--fresh']));
     const granted = new Set(history.filter((e: any) => e.action === 'lock' || e.action === 'takeover').map((e: any) => `${e.agent} ${e.subject}`));
     for (const h of held) expect(granted.has(`${h.agent} ${h.pattern}`), `${h.agent} ${h.pattern}`).toBe(true);
-  }, 120_000);
+  }, 180_000);
 
   it('lock/unlock cycles leave no lock refs on the remote, only the journal and a token mark; tokens rise while the clock goes back', async () => {
     const { root, hub, url } = makeHub();
@@ -372,7 +372,7 @@ describe('network transports on loopback', () => {
     expect(coord(clones[0]!, ['unlock', 'src/']).code).toBe(0);
     const results = await Promise.all(clones.map((c) => coordAsync(c, ['lock', 'hot.txt'])));
     expect(results.filter((r) => r.code === 0), results.map((r) => r.stderr).join('\n')).toHaveLength(1);
-  }, 60_000);
+  });
 
   it('smart HTTP through git http-backend on 127.0.0.1: lock, refusal, unlock', async () => {
     const { root, hub } = makeHub();
@@ -388,5 +388,5 @@ describe('network transports on loopback', () => {
     expect(coord(b, ['lock', 'docs/x.md']).stderr).toMatch(/locked by alice as docs\/ \(over http\)/);
     expect(coord(a, ['unlock', 'docs/']).code).toBe(0);
     expect(coord(b, ['lock', 'docs/x.md']).code).toBe(0);
-  }, 60_000);
+  });
 });
