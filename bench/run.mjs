@@ -10,6 +10,16 @@ import { GIT_ENV as ENV } from '../scripts/git-env.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const REPS = Number(process.env.BENCH_REPS ?? 15);
+// BENCH_ONLY=contention,remote runs only those sections (hooks, lock, remote, contention).
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (section) => !only || only.includes(section);
+// Every temporary directory the run makes, removed at the end.
+const made = [];
+const mkdtemp = (name) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-bench-${name}-`));
+  made.push(dir);
+  return dir;
+};
 
 function sh(cwd, cmd, args, env = {}) {
   const r = spawnSync(cmd, args, { cwd, env: { ...ENV, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -38,7 +48,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
 function repo(name) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-bench-${name}-`));
+  const dir = mkdtemp(name);
   git(dir, 'init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(dir, 'README.md'), 'bench\n');
   git(dir, 'add', '-A');
@@ -63,7 +73,7 @@ function report(name, ratio, limit, detail) {
 const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
 
 // 1. Hooks added to one commit of 1,000 staged files while another agent holds 1,000 locks (100 globs).
-{
+if (want('hooks')) {
   const dir = repo('hook');
   const files = Array.from({ length: 1000 }, (_, i) => `work/d${i % 20}/f${i}.txt`);
   for (const f of files) {
@@ -75,7 +85,7 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
   holdLocks(dir, 1000, 100);
   coord(dir, ['install-hooks']);
   const hooksDir = path.join(dir, '.git', 'hooks');
-  const emptyHooks = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-bench-nohooks-'));
+  const emptyHooks = mkdtemp('nohooks');
   let gen = 0;
   const commitOnce = (withHooks) => {
     gen++;
@@ -99,7 +109,7 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
 }
 
 // 2. One `git-coord lock` from the command line, against `node -e 0`.
-{
+if (want('lock')) {
   const dir = repo('lock');
   holdLocks(dir, 10, 0);
   const lock = [];
@@ -127,11 +137,11 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
 }
 
 // 4-7. Agents in separate clones, through a file:// bare remote.
-{
+if (want('remote')) {
   const { Coord, Locks } = await import('../dist/index.js');
   // The library runs git in this process: keep it off the machine's git config, like the CLI runs.
   Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-bench-remote-'));
+  const root = mkdtemp('remote');
   const hub = path.join(root, 'hub.git');
   git(root, 'init', '-q', '--bare', '-b', 'main', hub);
   const seed = repo('seed');
@@ -210,10 +220,75 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
   const cycleMs = performance.now() - t0;
   cctx.close();
   const live = git(hub2, 'for-each-ref', '--format=%(refname)', 'refs/coordination/').split('\n').filter(Boolean);
-  const lockRefs = live.filter((r) => r.startsWith('refs/coordination/locks/')).length;
-  console.log(`INFO  live refs under refs/coordination/ on the remote after 1,000 lock/unlock cycles: ${live.length - lockRefs} journal + ${lockRefs} lock (${(cycleMs / 1000).toFixed(1)} s, ${ms(cycleMs / 1000)} a cycle)`);
+  const count = (prefix) => live.filter((r) => r.startsWith(`refs/coordination/${prefix}/`)).length;
+  console.log(`INFO  live refs under refs/coordination/ on the remote after 1,000 lock/unlock cycles: ${count('journal')} journal + ${count('tokens')} token mark + ${count('locks')} lock (${(cycleMs / 1000).toFixed(1)} s, ${ms(cycleMs / 1000)} a cycle)`);
 }
 
+// 8. Liveness under contention: grants per second when 8 agents loop over overlapping patterns
+// with `lock --wait`, against one agent alone doing the same cycles; and every waiter granted.
+// Work is bounded by a count of grants, never by a time window.
+if (want('contention')) {
+  const CYCLES = Number(process.env.BENCH_CYCLES ?? 3);
+  // Every pattern matches shared/a.ts: any two overlap, so at most one is held at a time.
+  const patterns = ['shared/', 'shared/a.ts', 'shared/**/*.ts', 'shared/*.ts', 'shared/a.ts', 'shared/**', 'shared/', 'shared/{a,b}.ts'];
+  const worker = `
+    const { execFileSync } = require('node:child_process');
+    const [cli, agent, pattern, cycles] = process.argv.slice(1);
+    const run = (...a) => execFileSync(process.execPath, [cli, ...a, '--agent', agent], { stdio: 'pipe' });
+    const waits = [];
+    for (let i = 0; i < Number(cycles); i++) {
+      const t = performance.now();
+      run('lock', pattern, '--wait', '10m', '--ttl', '10m');
+      waits.push(performance.now() - t);
+      run('unlock', pattern);
+    }
+    process.stdout.write(JSON.stringify(waits));`;
+  const runWorker = (cwd, agent, pattern, cycles) =>
+    new Promise((resolve) => {
+      const c = spawn(process.execPath, ['-e', worker, CLI, agent, pattern, String(cycles)], { cwd, env: ENV });
+      let out = '';
+      let err = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', (code) => resolve({ code, waits: code === 0 ? JSON.parse(out) : [], err }));
+    });
+  const contention = async (label, dirs) => {
+    const total = CYCLES * patterns.length;
+    // One agent alone, the same number of lock --wait/unlock cycles.
+    const alone = await timedAsync(() => runWorker(dirs[0], 'solo', 'shared/', total));
+    let runs;
+    const together = await timedAsync(async () => {
+      runs = await Promise.all(patterns.map((p, i) => runWorker(dirs[i % dirs.length], `w${i}`, p, CYCLES)));
+    });
+    const starved = runs.filter((r) => r.code !== 0);
+    const waits = runs.flatMap((r) => r.waits).sort((a, b) => a - b);
+    const ratio = total / together / (total / alone);
+    console.log(
+      `${starved.length === 0 ? 'PASS' : 'FAIL'}  ${label}: 8 agents, overlapping patterns, ${total} grants: ` +
+        `${((total / together) * 1000).toFixed(2)} grants/s contended vs ${((total / alone) * 1000).toFixed(2)} alone: ratio ${ratio.toFixed(2)}; ` +
+        `every waiter granted: ${starved.length === 0 ? 'yes' : `no, ${starved.length} failed: ${starved[0].err.trim().split('\n')[0]}`}; ` +
+        `wait for a grant median ${ms(median(waits))}, max ${ms(waits[waits.length - 1] ?? 0)}`,
+    );
+    results.push({ name: `${label} contention`, ratio, limit: Infinity, ok: starved.length === 0 });
+  };
+  await contention('contention, one repository', [repo('contend')]);
+  const root = mkdtemp('contend-remote');
+  const hub = path.join(root, 'hub.git');
+  git(root, 'init', '-q', '--bare', '-b', 'main', hub);
+  const seed = repo('contend-seed');
+  fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'config');
+  git(seed, 'push', '-q', hub, 'main');
+  const clones = patterns.map((_, i) => {
+    const dir = path.join(root, `c${i}`);
+    git(root, 'clone', '-q', `file://${hub}`, dir);
+    return dir;
+  });
+  await contention('contention through a file:// remote', clones);
+}
+
+for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 const failed = results.filter((r) => !r.ok);
 console.log(failed.length === 0 ? `\nall ${results.length} targets met` : `\n${failed.length} of ${results.length} targets missed`);
 process.exitCode = failed.length === 0 ? 0 : 1;

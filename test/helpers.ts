@@ -1,8 +1,11 @@
 /**
  * Real git, real temporary repositories, real processes. Tests set their own git identity and
  * ignore the machine's git config, so they never depend on who runs them.
+ *
+ * Everything a test makes through these helpers (temporary directories, processes) is removed
+ * after the test, passed or failed: test/setup.ts calls `cleanup` after each one.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,20 +48,59 @@ export function coord(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}):
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Runs the built CLI as a concurrent OS process. */
-export function coordAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+const children = new Set<ChildProcess>();
+const dirs: string[] = [];
+
+/** Spawns a process that is killed after the test if it is still running then. */
+export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions): ChildProcess {
+  const child = spawn(cmd, args, opts);
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+
+/** Runs `cmd` to its end, gathering its output (killed after the test if still running). */
+export function runAsync(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...ENV, ...env } });
+    const child = spawnTracked(cmd, args, { cwd: opts.cwd, env: { ...ENV, ...opts.env } });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
 
+/** Runs the built CLI as a concurrent OS process. */
+export function coordAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return runAsync(process.execPath, [CLI, ...args], { cwd, env });
+}
+
+/**
+ * A new temporary directory, removed after the test. Its name carries the run's id (set in
+ * vitest.config.ts), so the suite's teardown can tell what this run left behind.
+ */
 export function tmpdir(name = 'repo'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-${name}-`));
+  const run = process.env.GIT_COORD_TEST_RUN ?? 'x';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-${run}-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Kills the test's processes that still run, then removes its temporary directories. */
+export async function cleanup(): Promise<void> {
+  await Promise.all(
+    [...children].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGKILL');
+        }),
+    ),
+  );
+  children.clear();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
 }
 
 /** A fresh repository with one commit. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coord, gitRun, gitSync, makeRepo, write } from './helpers.js';
+import { coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
@@ -137,7 +137,7 @@ describe('pre-commit', () => {
 
   it('works from every worktree, with each worktree\'s own identity', () => {
     const repo = setup();
-    const wt = `${repo}-wt`;
+    const wt = path.join(tmpdir('wt'), 'wt');
     gitSync(repo, 'worktree', 'add', '-q', '-b', 'side', wt);
     coord(repo, ['whoami', '--set', 'alice']);
     coord(wt, ['whoami', '--set', 'bob']);

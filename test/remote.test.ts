@@ -2,12 +2,11 @@
  * Agents in separate clones, sharing only a git remote: a file:// bare repository, git daemon on
  * 127.0.0.1, and smart HTTP through git http-backend on 127.0.0.1. Real clones, real processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, coord, coordAsync, gitRun, gitSync, json, tmpdir, write } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, ROOT, coord, coordAsync, gitRun, gitSync, json, runAsync, spawnTracked, tmpdir, write } from './helpers.js';
 import { overlaps } from '../src/patterns/overlap.js';
 import { parsePattern } from '../src/patterns/pattern.js';
 
@@ -103,8 +102,12 @@ describe('remote mode through a file:// remote', () => {
     const { root, hub, url } = makeHub();
     const clones = Array.from({ length: 8 }, (_, i) => clone(root, url, `m${i}`));
     const running = clones.map((c, i) => coordAsync(c, ['lock', `mid/${i}.txt`, `mid/shared-${i % 2}/`, '--json']));
-    // Some finish before the remote goes, some after.
-    await Promise.race([Promise.all(running.slice(0, 2)), new Promise((r) => setTimeout(r, 5_000))]);
+    // The remote goes as soon as one lock is granted (or all have ended): some finish before,
+    // the others meet the missing remote at whatever step they are in.
+    await new Promise<void>((resolve) => {
+      for (const r of running) void r.then((x) => x.code === 0 && resolve());
+      void Promise.all(running).then(() => resolve());
+    });
     fs.renameSync(hub, `${hub}.away`);
     const results = await Promise.all(running);
     for (const r of results) expect([0, 1, 3], r.stderr).toContain(r.code);
@@ -117,7 +120,7 @@ describe('remote mode through a file:// remote', () => {
     // A pending record a failed run left behind expires; it never blocks for longer than that.
     const failed = results.map((r, i) => (r.code === 1 ? `mid/${i}.txt` : null)).filter((x): x is string => x !== null);
     if (failed.length > 0) expect(coord(clones[0]!, ['lock', ...failed, '--wait', '45s', '--agent', 'after']).code).toBe(0);
-  }, 90_000);
+  });
 
   it('a remote that refuses custom refs: exit 1 with its reason, nothing recorded', () => {
     const { root, hub, url } = makeHub();
@@ -155,21 +158,23 @@ describe('remote mode through a file:// remote', () => {
     const agents = Array.from({ length: 8 }, (_, i) => `soak${i}`);
     const clones = agents.map((a) => clone(root, url, a));
     const log = path.join(root, 'soak.jsonl');
-    // Each worker loops for a bounded time over overlapping patterns, and logs when it held what:
-    // from the moment `lock` returned to the moment it asked to `unlock` (or its lease ran out).
+    // Each worker makes a fixed number of attempts over overlapping patterns, and logs when it
+    // held what: from the moment `lock` returned to the moment it asked to `unlock` (or its lease
+    // ran out). How many are granted depends on the machine; the invariants do not.
     const script = `
       const { execFileSync } = require('node:child_process');
       const fs = require('node:fs');
-      const [cli, log, agent, until] = process.argv.slice(1);
+      const [cli, log, agent, attempts] = process.argv.slice(1);
       const patterns = ['shared/', 'shared/a.ts', 'shared/b/', 'shared/**/*.ts', 'other/x.ts'];
       const run = (...a) => { try { return { code: 0, out: execFileSync(process.execPath, [cli, ...a, '--json'], { stdio: 'pipe' }).toString() }; } catch (e) { return { code: e.status, out: String(e.stdout) }; } };
-      let ops = 0;
-      while (Date.now() < Number(until)) {
+      for (let i = 0; i < Number(attempts); i++) {
         const p = patterns[Math.floor(Math.random() * patterns.length)];
         const ttl = Math.random() < 0.3 ? '1s' : '1m';
         const r = run('lock', p, '--ttl', ttl);
-        ops++;
-        if (r.code !== 0) continue;
+        if (r.code !== 0) {
+          if (r.code !== 3) throw new Error('lock exited ' + r.code + ': ' + r.out);
+          continue;
+        }
         const l = JSON.parse(r.out).locks[0];
         const start = Date.now();
         if (Math.random() < 0.3) run('renew', p);
@@ -181,24 +186,12 @@ describe('remote mode through a file:// remote', () => {
         const end = Math.min(Date.now(), Date.parse(l.expiresAt));
         fs.appendFileSync(log, JSON.stringify({ agent, pattern: p, start, end, token: l.token }) + '\\n');
         run('unlock', p);
-      }
-      process.stdout.write(String(ops));`;
-    const until = Date.now() + 12_000;
-    const runs = await Promise.all(
-      clones.map(
-        (c, i) =>
-          new Promise<string>((resolve, reject) => {
-            const child = spawn(process.execPath, ['-e', script, CLI, log, agents[i]!, String(until)], { cwd: c, env: ENV });
-            let out = '';
-            let err = '';
-            child.stdout.on('data', (d) => (out += d));
-            child.stderr.on('data', (d) => (err += d));
-            child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
-          }),
-      ),
-    );
+      }`;
+    const runs = await Promise.all(clones.map((c, i) => runAsync(process.execPath, ['-e', script, CLI, log, agents[i]!, '3'], { cwd: c })));
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const held = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
-    expect(held.length).toBeGreaterThan(8);
+    // Progress, counted: among 24 attempts, at least one is granted (nobody withdraws forever).
+    expect(held.length).toBeGreaterThan(0);
     const P = (s: string) => parsePattern(s, { top: root, prefix: '' });
     for (let i = 0; i < held.length; i++) {
       for (let j = i + 1; j < held.length; j++) {
@@ -213,24 +206,33 @@ describe('remote mode through a file:// remote', () => {
     const history = json(coord(clones[0]!, ['log', '-n', '5000', '--json', '--fresh']));
     const granted = new Set(history.filter((e: any) => e.action === 'lock' || e.action === 'takeover').map((e: any) => `${e.agent} ${e.subject}`));
     for (const h of held) expect(granted.has(`${h.agent} ${h.pattern}`), `${h.agent} ${h.pattern}`).toBe(true);
-    expect(runs.map(Number).reduce((a, b) => a + b, 0)).toBeGreaterThan(40);
-  }, 90_000);
+  }, 180_000);
 
-  it('100 lock/unlock cycles leave no lock refs on the remote, only the journal', async () => {
+  it('lock/unlock cycles leave no lock refs on the remote, only the journal and a token mark; tokens rise while the clock goes back', async () => {
     const { root, hub, url } = makeHub();
     const a = clone(root, url, 'alice');
-    // Through the library, to keep the test quick: same code path as the CLI.
+    // Through the library, to keep the test quick: same code path as the CLI. Each cycle the
+    // clock is an hour further behind.
     const { Coord, Locks } = await import('../src/index.js');
-    const ctx = await Coord.open({ cwd: a, agent: 'alice', env: ENV });
+    let now = Date.now();
+    const ctx = await Coord.open({ cwd: a, agent: 'alice', env: ENV, now: () => now });
     const locks = new Locks(ctx);
-    for (let i = 0; i < 100; i++) {
-      await locks.lock([`cycle/${i % 10}.txt`]);
-      await locks.unlock([`cycle/${i % 10}.txt`]);
+    const last = new Map<string, number>();
+    try {
+      for (let i = 0; i < 12; i++) {
+        const pattern = `cycle/${i % 4}.txt`;
+        const [l] = await locks.lock([pattern]);
+        expect(l!.token).toBeGreaterThan(last.get(pattern) ?? 0);
+        last.set(pattern, l!.token);
+        await locks.unlock([pattern]);
+        now -= 3_600_000;
+      }
+    } finally {
+      ctx.close();
     }
-    ctx.close();
     expect(refsOf(hub, 'refs/coordination/locks/')).toEqual([]);
-    expect(refsOf(hub)).toEqual(['refs/coordination/journal/alice']);
-  }, 60_000);
+    expect(refsOf(hub)).toEqual(['refs/coordination/journal/alice', 'refs/coordination/tokens/p-cycle/t']);
+  });
 });
 
 describe('enforcement beyond pre-commit', () => {
@@ -344,11 +346,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const servers: ChildProcess[] = [];
-afterAll(() => {
-  for (const s of servers) s.kill();
-});
-
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -366,8 +363,7 @@ describe('network transports on loopback', () => {
     const { root, hub } = makeHub();
     gitSync(hub, 'config', 'daemon.receivepack', 'true');
     const port = await freePort();
-    const daemon = spawn('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${root}`, '--export-all', '--enable=receive-pack', root], { env: ENV, stdio: 'ignore' });
-    servers.push(daemon);
+    spawnTracked('git', ['daemon', '--reuseaddr', '--listen=127.0.0.1', `--port=${port}`, `--base-path=${root}`, '--export-all', '--enable=receive-pack', root], { env: ENV, stdio: 'ignore' });
     await waitForPort(port);
     const url = `git://127.0.0.1:${port}/hub.git`;
     const clones = Array.from({ length: 4 }, (_, i) => clone(root, url, `d${i}`));
@@ -376,14 +372,13 @@ describe('network transports on loopback', () => {
     expect(coord(clones[0]!, ['unlock', 'src/']).code).toBe(0);
     const results = await Promise.all(clones.map((c) => coordAsync(c, ['lock', 'hot.txt'])));
     expect(results.filter((r) => r.code === 0), results.map((r) => r.stderr).join('\n')).toHaveLength(1);
-  }, 60_000);
+  });
 
   it('smart HTTP through git http-backend on 127.0.0.1: lock, refusal, unlock', async () => {
     const { root, hub } = makeHub();
     gitSync(hub, 'config', 'http.receivepack', 'true');
     // The server runs in its own process: the test's git calls are synchronous.
-    const server = spawn(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
-    servers.push(server);
+    const server = spawnTracked(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
     const url = `http://127.0.0.1:${port}/hub.git`;
     const a = clone(root, url, 'alice');
@@ -393,5 +388,5 @@ describe('network transports on loopback', () => {
     expect(coord(b, ['lock', 'docs/x.md']).stderr).toMatch(/locked by alice as docs\/ \(over http\)/);
     expect(coord(a, ['unlock', 'docs/']).code).toBe(0);
     expect(coord(b, ['lock', 'docs/x.md']).code).toBe(0);
-  }, 60_000);
+  });
 });

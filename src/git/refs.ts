@@ -8,7 +8,7 @@ import path from 'node:path';
 import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
-import { zeroOid } from './objects.js';
+import { ObjectReader, zeroOid } from './objects.js';
 import type { Writers } from './writers.js';
 
 export interface RefEntry {
@@ -16,6 +16,8 @@ export interface RefEntry {
   oid: string;
   /** The commit message body (after the subject line). */
   body: string;
+  /** The ref names an object this repository does not have (or not a commit): body is empty. */
+  missing?: true;
 }
 
 // Fields end in NUL and each entry in NUL + newline: JSON bodies cannot contain a raw NUL.
@@ -30,22 +32,50 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
   if (patterns.length === 0) return [];
   const entries: RefEntry[] = [];
   const seen = new Set<string>();
+  const add = (e: RefEntry) => {
+    if (seen.has(e.ref)) return;
+    seen.add(e.ref);
+    entries.push(e);
+  };
   for (let i = 0; i < patterns.length; i += 4000) {
     const chunk = patterns.slice(i, i + 4000);
     const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, ...chunk]);
-    if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
+    if (r.code !== 0) {
+      // One ref naming a missing object fails the whole listing: read names and ids alone, then
+      // the objects that exist, so such a ref is reported rather than blocking every read.
+      for (const e of await readRefsOneByOne(repo, chunk, r.stderr)) add(e);
+      continue;
+    }
     for (const rec of r.stdout.split('\0\n')) {
       if (!rec) continue;
       const nul = rec.indexOf('\0');
       const head = rec.slice(0, nul);
       const sp = head.indexOf(' ');
-      const ref = head.slice(sp + 1);
-      if (seen.has(ref)) continue;
-      seen.add(ref);
-      entries.push({ oid: head.slice(0, sp), ref, body: rec.slice(nul + 1) });
+      add({ oid: head.slice(0, sp), ref: head.slice(sp + 1), body: rec.slice(nul + 1) });
     }
   }
   return entries;
+}
+
+/** Names and ids of the refs matching `patterns`, without reading their objects. */
+export async function listRefs(repo: Repo, patterns: string[], failure = ''): Promise<{ ref: string; oid: string }[]> {
+  const r = await runGit(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...patterns]);
+  if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(failure || r.stderr)}`);
+  return r.stdout.split('\n').filter(Boolean).map((l) => ({ oid: l.slice(0, l.indexOf(' ')), ref: l.slice(l.indexOf(' ') + 1) }));
+}
+
+async function readRefsOneByOne(repo: Repo, patterns: string[], failure: string): Promise<RefEntry[]> {
+  const listed = await listRefs(repo, patterns, failure);
+  const reader = new ObjectReader(repo.cwd);
+  try {
+    const bodies = await reader.commitBodies([...new Set(listed.map((l) => l.oid))]);
+    return listed.map((l) => {
+      const body = bodies.get(l.oid);
+      return body === undefined ? { ...l, body: '', missing: true as const } : { ...l, body };
+    });
+  } finally {
+    reader.close();
+  }
 }
 
 /** Whether any ref exists under a prefix. */

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit, git, firstLine } from './run.js';
+import { runGit, firstLine } from './run.js';
+import { listRefs } from './refs.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 
@@ -103,13 +104,36 @@ export async function hooksDir(repo: Repo): Promise<{ dir: string; custom: boole
   return { dir: path.join(repo.commonDir, 'hooks'), custom: false };
 }
 
-export async function journalLog(repo: Repo, glob: string, max: number): Promise<{ oid: string; body: string }[]> {
-  const out = await git(repo.cwd, ['log', '--first-parent', `-n${max}`, '--format=%H%x00%b%x00', `--glob=${glob}`, '--']);
-  return out
+/**
+ * The newest `max` entries of the journals matching `glob`, following first parents. A journal
+ * ref naming a missing object would fail the whole walk: then the walk starts from the refs whose
+ * objects exist, and the others are returned as `broken`.
+ */
+export async function journalLog(
+  repo: Repo,
+  glob: string,
+  max: number,
+): Promise<{ entries: { oid: string; body: string }[]; broken: { ref: string; oid: string }[] }> {
+  const walk = (starts: string[]) => runGit(repo.cwd, ['log', '--first-parent', `-n${max}`, '--format=%H%x00%b%x00', ...starts, '--']);
+  let r = await walk([`--glob=${glob}`]);
+  let broken: { ref: string; oid: string }[] = [];
+  if (r.code !== 0) {
+    const heads = await listRefs(repo, [glob.replace(/\*$/, '')], r.stderr);
+    const check = await runGit(repo.cwd, ['cat-file', '--batch-check=%(objectname) %(objecttype)'], { input: heads.map((h) => `${h.oid}\n`).join('') });
+    const commits = new Set(check.stdout.split('\n').filter((l) => l.endsWith(' commit')).map((l) => l.split(' ')[0]!));
+    broken = heads.filter((h) => !commits.has(h.oid));
+    const good = heads.filter((h) => commits.has(h.oid)).map((h) => h.oid);
+    if (broken.length === 0) throw new FailedError(`git log failed: ${firstLine(r.stderr)}`);
+    if (good.length === 0) return { entries: [], broken };
+    r = await walk(good);
+    if (r.code !== 0) throw new FailedError(`git log failed: ${firstLine(r.stderr)}`);
+  }
+  const entries = r.stdout
     .split('\0\n')
     .filter((s) => s.length > 0)
     .map((s) => {
       const [oid, body] = s.split('\0');
       return { oid: oid!.trim(), body: body ?? '' };
     });
+  return { entries, broken };
 }

@@ -16,7 +16,9 @@ export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> 
   // git orders entries by commit time in whole seconds: read extra, then order by the records'
   // milliseconds, so entries within one second across agents still come newest first.
   const { records, corrupt } = await ctx.store.history(EventRecord, JOURNAL, max * 2 + 50, ctx.readMode());
-  for (const c of corrupt) ctx.warn(`skipping unreadable history entry ${c.oid.slice(0, 10)}: ${c.problem}`);
+  for (const c of corrupt) {
+    ctx.warn(c.missing ? `skipping journal ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}` : `skipping unreadable history entry ${c.oid.slice(0, 10)}: ${c.problem}`);
+  }
   return records
     .map(({ record: r }) => ({
       at: r.at,

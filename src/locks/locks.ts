@@ -8,7 +8,8 @@
  *
  *   1. write a `pending` record for P (compare-and-swap on P's own ref);
  *   2. read every lock that could overlap P: if one is granted, or pending with a lower ticket,
- *      withdraw; if one is pending with a higher ticket, wait for it to settle; else
+ *      withdraw; if one that was already there at the first read is pending with a higher
+ *      ticket, wait for it to settle; else
  *   3. swap the pending record to `granted`.
  *
  * Because each side writes before it reads, of two overlapping racers at least one sees the
@@ -17,11 +18,13 @@
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable, shellWord } from '../printable.js';
-import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
+import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
-import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
+import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
-import { LockRecord } from './schema.js';
+import { checkDurationMs } from '../session/duration.js';
+import { LockRecord, TokenMark } from './schema.js';
+import { thisWriter, writerGone } from './writer.js';
 import type { EventRecord } from '../history/schema.js';
 import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
 import { overlaps } from '../patterns/overlap.js';
@@ -132,7 +135,31 @@ interface Slot {
   pattern: Pattern;
   ref: string;
   /** What is on the ref now: a record (or an unreadable one), or nothing. */
-  current: { oid: string; record: LockRecord | null } | null;
+  current: Current | null;
+}
+
+interface Current {
+  oid: string;
+  /** null: unreadable. */
+  record: LockRecord | null;
+  /** The ref names a missing object: there is nothing to build on or to restore. */
+  missing?: true;
+}
+
+/** A token mark as read: its commit (null: none yet) and the highest token released there. */
+interface Mark {
+  oid: string | null;
+  max: number;
+  /** An unreadable mark whose object is missing: replaced, not built on. */
+  missing?: true;
+}
+
+/** How a request decides: see `acquire`. */
+interface Attempt {
+  /** Write pending records before reading (assumes the refs do not exist yet). */
+  optimistic: boolean;
+  /** The ticket's time: a `lock --wait` keeps the time of its first attempt, so it ages. */
+  ticketAt?: number;
 }
 
 /** The locks service of one session. */
@@ -163,17 +190,33 @@ export class Locks {
     const jref = me ? journalRef(me) : null;
     const entries = await this.ctx.store.entries(jref ? [...query, jref] : query, mode);
     const lockEntries: RefEntry[] = [];
+    const markEntries: RefEntry[] = [];
     let journal: string | null = null;
     for (const e of entries) {
       if (e.ref === jref) journal = e.oid;
+      else if (e.ref.startsWith(TOKENS)) markEntries.push(e);
       else lockEntries.push(e);
     }
     const { records, corrupt } = decode(LockRecord, lockEntries);
     for (const c of corrupt) this.ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
-    const byRef = new Map<string, { oid: string; record: LockRecord | null }>();
+    const byRef = new Map<string, Current>();
     for (const r of records) byRef.set(r.ref, { oid: r.oid, record: r.record });
-    for (const c of corrupt) byRef.set(c.ref, { oid: c.oid, record: null });
-    return { records, byRef, journal };
+    for (const c of corrupt) byRef.set(c.ref, { oid: c.oid, record: null, ...(c.missing ? { missing: true as const } : {}) });
+    // A mark that cannot be read is replaced by the next release; until then it counts as 0, and
+    // the clock floor of new tokens (see twoPhase) still applies.
+    const marks = new Map<string, Mark>();
+    const read = decode(TokenMark, markEntries);
+    for (const m of read.records) marks.set(m.ref, { oid: m.oid, max: m.record.max });
+    for (const c of read.corrupt) {
+      this.ctx.warn(`skipping unreadable token mark ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+      marks.set(c.ref, { oid: c.oid, max: 0, ...(c.missing ? { missing: true as const } : {}) });
+    }
+    return { records, corrupt, byRef, marks, journal };
+  }
+
+  /** The mark for `pattern` as read (none yet: max 0). */
+  private static mark(marks: Map<string, Mark>, pattern: string): Mark {
+    return marks.get(tokenRef(patternFromText(pattern))) ?? { oid: null, max: 0 };
   }
 
   /** Every live lock (granted, unexpired), optionally only this agent's. */
@@ -189,11 +232,16 @@ export class Locks {
 
   /** All or nothing: every pattern is granted (or renewed, if already held), or none is. */
   async lock(raw: string[], opts: LockOptions = {}): Promise<LockView[]> {
+    const { me, pats, ttlMs } = await this.request(raw, opts);
+    return this.acquire(me, pats, ttlMs, opts.reason, { optimistic: true });
+  }
+
+  private async request(raw: string[], opts: LockOptions) {
     const me = this.ctx.requireAgent();
     const pats = this.parse(raw);
-    const cfg = await this.ctx.config();
-    const ttlMs = opts.ttlMs === undefined ? cfg.ttlMs : opts.ttlMs;
-    return this.acquire(me, pats, ttlMs, opts.reason);
+    const ttlMs = opts.ttlMs === undefined ? (await this.ctx.config()).ttlMs : opts.ttlMs;
+    if (ttlMs !== null) checkDurationMs(ttlMs, 'lease');
+    return { me, pats, ttlMs };
   }
 
   /**
@@ -204,10 +252,15 @@ export class Locks {
   async lockWaiting(raw: string[], opts: LockOptions, waitMs: number): Promise<LockView[]> {
     const deadline = performance.now() + waitMs;
     const cfg = await this.ctx.config();
+    const { me, pats, ttlMs } = await this.request(raw, opts);
     const [base, cap] = this.ctx.store.remote ? [cfg.pollMs, cfg.pollMs * 4] : [20, 500];
+    // Every attempt carries the ticket time of the first: among requests racing for the same
+    // paths, the one waiting longest wins. Retries read before they write, so a waiter polling
+    // a held lock costs one read and never disturbs others' grants with pending records.
+    const ticketAt = this.ctx.now();
     for (let round = 0; ; round++) {
       try {
-        return await this.lock(raw, opts);
+        return await this.acquire(me, pats, ttlMs, opts.reason, { optimistic: round === 0, ticketAt });
       } catch (e) {
         const left = deadline - performance.now();
         if (!(e instanceof RefusedError) || left <= 0) throw e;
@@ -216,14 +269,9 @@ export class Locks {
     }
   }
 
-  private async acquire(
-    me: string,
-    pats: Pattern[],
-    ttlMs: number | null,
-    reason: string | undefined,
-    optimistic = true,
-  ): Promise<LockView[]> {
-    const query = this.queryFor(pats);
+  private async acquire(me: string, pats: Pattern[], ttlMs: number | null, reason: string | undefined, attempt: Attempt): Promise<LockView[]> {
+    // The read after the pending write also reads the token marks of the patterns' directories.
+    const query = [...this.queryFor(pats), ...new Set(pats.map(tokenRef))];
     const settleStart = performance.now();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.ctx.now();
@@ -231,22 +279,30 @@ export class Locks {
       // and write pending records straight away; the read after that write decides. If a ref
       // exists (a renewal, a takeover, a holder of the same pattern) the swap fails and the
       // next round reads first. A renewal knows its refs exist and starts with the read.
-      if (round === 0 && optimistic) {
+      if (round === 0 && attempt.optimistic) {
         const slots = pats.map((p) => ({ pattern: p, ref: lockRef(p), current: null }));
-        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null);
+        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null, attempt.ticketAt);
         if (result !== 'retry') return result;
         continue;
       }
       const state = await this.readState(query, me);
-      const found = conflictsWith(pats, state.records, me, now);
-      const held = found.filter((c) => c.state === 'granted');
-      if (held.length > 0) throw refusal(held);
       const slots: Slot[] = pats.map((p) => {
         const ref = lockRef(p);
         return { pattern: p, ref, current: state.byRef.get(ref) ?? null };
       });
-      // Another process of this same agent mid-grant on one of our refs: let it finish.
-      const ownPending = slots.some((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'pending');
+      // A pending record on one of our own refs whose writer has exited (killed mid-lock) is
+      // replaced by our own pending write: a swap from its exact value, so if it was granted
+      // after all, the swap fails and we read again.
+      const abandoned = new Set(
+        slots.filter((s) => s.current?.record?.state === 'pending' && writerGone(s.current.record.writer)).map((s) => s.ref),
+      );
+      const found = conflictsWith(pats, state.records.filter((r) => !abandoned.has(r.ref)), me, now);
+      const held = found.filter((c) => c.state === 'granted');
+      if (held.length > 0) throw refusal(held);
+      // Another live process of this same agent mid-grant on one of our refs: let it finish.
+      const ownPending = slots.some(
+        (s) => s.current?.record?.agent === me && !abandoned.has(s.ref) && liveness(s.current.record, now) === 'pending',
+      );
       if (found.length > 0 || ownPending) {
         if (performance.now() - settleStart > SETTLE_MS) {
           if (found.length > 0) throw refusal(found);
@@ -258,8 +314,8 @@ export class Locks {
       const renewing = slots.filter((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'granted');
       const creating = slots.filter((s) => !renewing.includes(s));
       const result = creating.length === 0
-        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal)
-        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal);
+        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal, state.marks)
+        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal, attempt.ticketAt);
       if (result === 'retry') {
         await sleep(jitter(round));
         continue;
@@ -277,9 +333,11 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     journal: string | null,
+    ticketAt?: number,
   ): Promise<LockView[] | 'retry'> {
     const now = this.ctx.now();
-    const ticket = { at: now, nonce: crypto.randomBytes(6).toString('hex') };
+    const ticket = { at: ticketAt ?? now, nonce: crypto.randomBytes(6).toString('hex') };
+    const writer = thisWriter();
     const pendingRecords = creating.map((s) => {
       const prev = s.current?.record ?? null;
       const rec: LockRecord = {
@@ -289,14 +347,15 @@ export class Locks {
         agent: me,
         state: 'pending',
         reason: reason ?? prev?.reason ?? '',
-        // Strictly above the previous grant of this pattern, and above any grant before it
-        // whose ref is gone (the clock; see docs/design.md on fencing tokens).
+        // Strictly above the record this replaces; the grant also puts it above the token mark
+        // of released grants (see grant). The clock is a floor for marks that were lost.
         token: Math.max(prev ? prev.token + 1 : 1, now),
         ttlMs,
         acquiredAt: iso(now),
         expiresAt: ttlMs === null ? null : iso(now + ttlMs),
         ticket,
         pendingUntil: iso(now + PENDING_TTL_MS),
+        ...(writer ? { writer } : {}),
         event: { action: 'pending', by: me, at: iso(now), ...(prev && prev.agent !== me ? { from: prev.agent } : {}) },
       };
       return rec;
@@ -305,7 +364,7 @@ export class Locks {
       pendingRecords.map((rec, i) => ({
         subject: `pending ${rec.pattern}`,
         record: rec,
-        parents: creating[i]!.current ? [creating[i]!.current!.oid] : [],
+        parents: creating[i]!.current && !creating[i]!.current!.missing ? [creating[i]!.current!.oid] : [],
         agent: me,
         timeMs: now,
       })),
@@ -320,17 +379,25 @@ export class Locks {
     // (spawning costs main-thread time; here it overlaps the wait instead of preceding it).
     this.ctx.store.warm();
     if (!(await pushing).ok) return 'retry';
-    const mine = creating.map((s, i) => ({ ...s, current: { oid: oids[i]!, record: pendingRecords[i]! } }));
-    // Withdrawing deletes our pending records; `still` limits it to the ones still ours, so one
-    // taken over meanwhile does not make the whole (atomic) withdrawal fail.
+    const mine = creating.map((s, i) => ({ ...s, previous: s.current, current: { oid: oids[i]!, record: pendingRecords[i]! } }));
+    // Withdrawing puts back what our pending records replaced (an expired lock keeps its token
+    // that way) or deletes them; `still` limits it to the ones still ours, so one taken over
+    // meanwhile does not make the whole (atomic) withdrawal fail.
     const withdraw = async (still: (ref: string) => boolean = () => true) => {
       const ours = mine.filter((s) => still(s.ref));
-      await this.ctx.store.swap(ours.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
+      const back = (s: (typeof mine)[number]) => (s.previous && !s.previous.missing ? s.previous.oid : null);
+      await this.ctx.store.swap(ours.map((s) => ({ ref: s.ref, newOid: back(s), oldOid: s.current.oid })));
     };
-    // Phase 2: read after our own write.
+    // Phase 2: read after our own write. Pending records of higher tickets seen at the first
+    // read may have read before our write and be granted: wait for those to settle. One that
+    // appears later was written after our write, so it reads ours and yields to our lower
+    // ticket: waiting for it too would let a stream of newcomers hold us off for ever.
+    let settling: Set<string> | null = null;
+    let marks = new Map<string, Mark>();
     for (let round = 0; ; round++) {
       const state = await this.readState(query, me);
       journal = state.journal;
+      marks = state.marks;
       const isOurs = (ref: string) => state.byRef.get(ref)?.oid === mine.find((m) => m.ref === ref)?.current.oid;
       if (mine.some((s) => !isOurs(s.ref))) {
         await withdraw(isOurs);
@@ -338,7 +405,7 @@ export class Locks {
       }
       const nowR = this.ctx.now();
       const blocking: Conflict[] = [];
-      let waitFor = false;
+      const higher = new Set<string>();
       for (const s of state.records) {
         if (s.record.agent === me) continue;
         const live = liveness(s.record, nowR);
@@ -347,9 +414,11 @@ export class Locks {
         for (const m of mine) {
           if (!overlaps(m.pattern, theirs)) continue;
           if (live === 'granted' || ticketLess(s.record, m.current.record)) blocking.push(conflict(m.pattern.text, s.record, live));
-          else waitFor = true;
+          else higher.add(s.oid);
         }
       }
+      settling ??= higher;
+      const waitFor = [...higher].some((oid) => settling!.has(oid));
       if (blocking.length > 0) {
         await withdraw();
         // A granted lock is a refusal; a lower-ticket pending one may still be withdrawn: retry.
@@ -367,7 +436,7 @@ export class Locks {
       await withdraw();
       return 'retry';
     }
-    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal);
+    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal, marks);
     if (result === 'retry') await withdraw();
     return result;
   }
@@ -380,16 +449,20 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     journal: string | null,
+    marks: Map<string, Mark>,
   ): Promise<LockView[] | 'retry'> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.ctx.now();
       const changes: Change[] = [];
       for (const s of pending) {
-        const p = s.current.record;
+        const { writer: _, ...p } = s.current.record;
         const taken = p.event.from;
         const rec: LockRecord = {
           ...p,
           state: 'granted',
+          // Above every released grant of this pattern: the mark was read after our pending
+          // write, and from then on no grant of this pattern can be released but ours.
+          token: Math.max(p.token, Locks.mark(marks, p.pattern).max + 1),
           acquiredAt: iso(now),
           expiresAt: ttlMs === null ? null : iso(now + ttlMs),
           pendingUntil: null,
@@ -408,7 +481,7 @@ export class Locks {
         };
         changes.push({ slot: { ref: s.ref, oid: s.current!.oid }, rec, action: 'renew', why: rec.reason });
       }
-      const ok = await this.commitChanges(me, changes, journal, now);
+      const ok = await this.commitChanges(me, changes, journal, now, marks);
       if (ok) return changes.map((c) => view(c.rec));
       // Lost a race: if our refs are still as we left them, only the journal moved (another
       // process of this agent); otherwise someone else changed a lock under us.
@@ -419,9 +492,9 @@ export class Locks {
     return 'retry';
   }
 
-  /** The records on exactly these patterns' refs. */
+  /** The records on exactly these patterns' refs, with their token marks. */
   private async readExact(pats: Pattern[], me: string) {
-    return this.readState(pats.map(lockRef), me);
+    return this.readState([...pats.map(lockRef), ...new Set(pats.map(tokenRef))], me);
   }
 
   /**
@@ -436,7 +509,7 @@ export class Locks {
     const pats = opts.all ? null : this.parse(raw);
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.ctx.now();
-      const state = pats ? await this.readExact(pats, me) : await this.readState([LOCKS], me);
+      const state = pats ? await this.readExact(pats, me) : await this.readState([LOCKS, TOKENS], me);
       const changes: Change[] = [];
       if (pats) {
         const notHeld: string[] = [];
@@ -457,24 +530,29 @@ export class Locks {
         for (const r of state.records) if (r.record.agent === me && r.record.state !== 'released') changes.push(this.release(me, r, r.record, now));
         if (changes.length === 0) return [];
       }
-      if (await this.commitChanges(me, changes, state.journal, now)) return changes.map((c) => view(c.rec));
+      if (await this.commitChanges(me, changes, state.journal, now, state.marks)) return changes.map((c) => view(c.rec));
       await sleep(jitter(round));
     }
     throw new FailedError('gave up after repeated lost races; try again');
   }
 
   /**
-   * Removes dead records: locks past their lease and pending records their writer abandoned. Each
-   * is an ordinary compare-and-swap delete (a lock renewed or taken over meanwhile makes it retry),
-   * recorded in this agent's history as `expire`. Keeps the set of live refs small.
+   * Removes dead records: locks past their lease and pending records their writer abandoned
+   * (timed out, or its process is known to have exited). Each is an ordinary compare-and-swap
+   * delete (a lock renewed or taken over meanwhile makes it retry), recorded in this agent's
+   * history as `expire`. Refs naming a missing object hold nothing: they are deleted too, with a
+   * warning. Keeps the set of live refs small.
    */
   async prune(): Promise<LockView[]> {
     const me = this.ctx.requireAgent();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.ctx.now();
-      const state = await this.readState([LOCKS], me);
+      const state = await this.readState([LOCKS, TOKENS], me);
+      const dead = (r: LockRecord) =>
+        r.state !== 'released' && (liveness(r, now) === null || (r.state === 'pending' && writerGone(r.writer)));
+      const broken: Corrupt[] = state.corrupt.filter((c) => c.missing);
       const changes: Change[] = state.records
-        .filter((r) => r.record.state !== 'released' && liveness(r.record, now) === null)
+        .filter((r) => dead(r.record))
         .map((r) => ({
           slot: { ref: r.ref, oid: r.oid },
           rec: { ...r.record, state: 'released', pendingUntil: null, event: { action: 'expire', by: me, at: iso(now) } },
@@ -482,8 +560,12 @@ export class Locks {
           remove: true,
           ...(r.record.agent !== me ? { other: r.record.agent } : {}),
         }));
-      if (changes.length === 0) return [];
-      if (await this.commitChanges(me, changes, state.journal, now)) return changes.map((c) => view(c.rec));
+      if (changes.length === 0 && broken.length === 0) return [];
+      const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
+      if (await this.commitChanges(me, changes, state.journal, now, state.marks, deletions)) {
+        for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository`);
+        return changes.map((c) => view(c.rec));
+      }
       await sleep(jitter(round));
     }
     throw new FailedError('gave up after repeated lost races; try again');
@@ -511,6 +593,7 @@ export class Locks {
     const pats = raw.length > 0 ? this.parse(raw) : null;
     const state = pats ? await this.readExact(pats, me) : await this.readState([LOCKS], me);
     const mine = state.records.filter((r) => r.record.agent === me && r.record.state === 'granted');
+    if (opts.ttlMs !== undefined && opts.ttlMs !== null) checkDurationMs(opts.ttlMs, 'lease');
     if (pats) {
       const missing = pats.filter((p) => !mine.some((r) => r.ref === lockRef(p)));
       if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${p.text}`).join('\n')}`);
@@ -525,7 +608,7 @@ export class Locks {
       g.pats.push(patternFromText(r.record.pattern));
       groups.set(key, g);
     }
-    for (const g of groups.values()) out.push(...(await this.acquire(me, g.pats, g.ttl, undefined, false)));
+    for (const g of groups.values()) out.push(...(await this.acquire(me, g.pats, g.ttl, undefined, { optimistic: false })));
     return out;
   }
 
@@ -585,9 +668,19 @@ export class Locks {
   /**
    * Writes new record states and one journal entry per change, then swaps every ref at once
    * (history/journal.ts). A change marked `remove` records its final state in the journal and
-   * deletes its ref: the live set shrinks, the history stays reachable from the journal.
+   * deletes its ref: the live set shrinks, the history stays reachable from the journal, and the
+   * token mark of its directory rises to its token in the same swap. `extra` updates ride along.
    */
-  private async commitChanges(me: string, changes: Change[], journal: string | null, now: number): Promise<boolean> {
+  private async commitChanges(
+    me: string,
+    changes: Change[],
+    journal: string | null,
+    now: number,
+    marks: Map<string, Mark>,
+    extra: RefUpdate[] = [],
+  ): Promise<boolean> {
+    const markUpdates = this.raiseMarks(me, changes, marks, now);
+    if (markUpdates.length > 0) await this.ctx.store.write(markUpdates.map((m) => m.record));
     const recorded: RecordChange[] = changes.map((c) => ({
       ref: c.slot.ref,
       oldOid: c.slot.oid,
@@ -596,7 +689,27 @@ export class Locks {
       ...(c.remove ? { remove: true } : {}),
       event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
     }));
-    return (await commitWithJournal(this.ctx.store, me, recorded, journal, now)).ok;
+    const ride = [...markUpdates.map((m) => m.update), ...extra];
+    return (await commitWithJournal(this.ctx.store, me, recorded, journal, now, ride)).ok;
+  }
+
+  /** The token marks that removing `changes` raises: one new mark record per directory. */
+  private raiseMarks(me: string, changes: Change[], marks: Map<string, Mark>, now: number): { record: NewRecord; update: RefUpdate }[] {
+    const highest = new Map<string, number>();
+    for (const c of changes) {
+      if (!c.remove) continue;
+      const ref = tokenRef(patternFromText(c.rec.pattern));
+      highest.set(ref, Math.max(highest.get(ref) ?? 0, c.rec.token));
+    }
+    const out: { record: NewRecord; update: RefUpdate }[] = [];
+    for (const [ref, max] of highest) {
+      const cur = marks.get(ref) ?? { oid: null, max: 0 };
+      if (max <= cur.max) continue;
+      const mark: TokenMark = { v: 1, type: 'tokens', max };
+      const record: NewRecord = { subject: `tokens ${max}`, record: mark, parents: cur.oid && !cur.missing ? [cur.oid] : [], agent: me, timeMs: now };
+      out.push({ record, update: { ref, newOid: this.ctx.store.ids([record])[0]!, oldOid: cur.oid } });
+    }
+    return out;
   }
 }
 

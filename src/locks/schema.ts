@@ -27,6 +27,11 @@ export const LockRecord = z.object({
   ticket: z.object({ at: z.number(), nonce: z.string() }),
   /** A pending record not granted by then is dead (its writer was killed or is too slow). */
   pendingUntil: z.nullable(Iso),
+  /**
+   * Who wrote a pending record: the process, and the process namespace it lives in (boot id and
+   * pid namespace), so a later command in the same namespace can tell that its writer is gone.
+   */
+  writer: z.optional(z.object({ space: z.string(), pid: z.number().check(z.int(), z.positive()) })),
   event: z.object({
     action: LockAction,
     by: AgentId,
@@ -37,3 +42,15 @@ export const LockRecord = z.object({
   }),
 });
 export type LockRecord = z.infer<typeof LockRecord>;
+
+/**
+ * The high-water mark of the fencing tokens released in one directory (store/layout.ts,
+ * tokenRef). A released lock's ref is deleted; the mark keeps its token, so the next grant of the
+ * same pattern is above it whatever the clocks say.
+ */
+export const TokenMark = z.object({
+  v: z.literal(1),
+  type: z.literal('tokens'),
+  max: z.number().check(z.int(), z.nonnegative()),
+});
+export type TokenMark = z.infer<typeof TokenMark>;

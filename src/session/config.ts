@@ -63,16 +63,61 @@ export const ConfigFile = z.nullable(
 );
 export type ConfigFile = z.infer<typeof ConfigFile>;
 
+/** A config file is a few lines; anything this large is not one. */
+export const CONFIG_MAX_BYTES = 64 * 1024;
+
+/**
+ * The text of `.git-coord.yml`, or null when there is none. Only a regular file is read, at most
+ * CONFIG_MAX_BYTES: the file is committed, so anyone can make it a FIFO (reading would hang), a
+ * link to /dev/zero (endless) or to a file outside the repository. A symbolic link to a regular
+ * file inside the work tree is followed. Opened non-blocking and checked on the open descriptor,
+ * so the file cannot be swapped between the check and the read.
+ */
+function readConfigText(top: string): string | null {
+  const file = path.join(top, CONFIG_FILE);
+  const invalid = (why: string) => new UsageError(`invalid ${CONFIG_FILE}: ${why}`);
+  const errno = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  let target = file;
+  try {
+    if (fs.lstatSync(file).isSymbolicLink()) {
+      try {
+        target = fs.realpathSync(file);
+      } catch (e) {
+        throw invalid(`a link that cannot be followed (${errno(e)})`);
+      }
+      if (!target.startsWith(fs.realpathSync(top) + path.sep)) throw invalid(`a link to ${target}, outside the work tree`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (errno(e) === 'ENOENT') return null;
+    throw invalid(`cannot read it (${errno(e)})`);
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(target, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    throw invalid(`cannot read it (${errno(e)})`);
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw invalid('not a regular file');
+    if (st.size > CONFIG_MAX_BYTES) throw invalid(`${st.size} bytes, more than ${CONFIG_MAX_BYTES}`);
+    // Read one byte more than allowed: a file that grew since fstat is caught too.
+    const buf = Buffer.alloc(CONFIG_MAX_BYTES + 1);
+    let n = 0;
+    for (let got; n < buf.length && (got = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += got;
+    if (n > CONFIG_MAX_BYTES) throw invalid(`more than ${CONFIG_MAX_BYTES} bytes`);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Reads `.git-coord.yml` at the top of the work tree; the yaml parser is loaded only when there is one. */
 export async function loadConfig(repo: Repo): Promise<Config> {
   if (!repo.top) return DEFAULTS;
-  const file = path.join(repo.top, CONFIG_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return DEFAULTS;
-  }
+  const text = readConfigText(repo.top);
+  if (text === null) return DEFAULTS;
   // yaml is CommonJS: once bundled, its functions may sit on the namespace or on its default.
   const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
   const parse = yaml.parse ?? yaml.default!.parse;

@@ -4,6 +4,7 @@
  * handful of prefix queries instead of a scan of every lock:
  *
  *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
+ *   refs/coordination/tokens/p-src/p-lib/t                     the highest token released there
  *   refs/coordination/journal/<agent>                          each agent's history
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
@@ -22,6 +23,7 @@ export interface Keyed {
 export const ROOT = 'refs/coordination/';
 export const LOCKS = `${ROOT}locks/`;
 export const JOURNAL = `${ROOT}journal/`;
+export const TOKENS = `${ROOT}tokens/`;
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -56,6 +58,16 @@ function anchorDir(segs: string[]): string {
 
 export function lockRef(p: Keyed): string {
   return `${anchorDir(p.anchor)}l-${hash(p.text, 20)}`;
+}
+
+/**
+ * Where the fencing tokens of `p`'s released grants are remembered: one mark per directory (a
+ * file's own directory, a directory or glob's anchor), so the number of these refs grows with
+ * the directories ever locked, not with the patterns.
+ */
+export function tokenRef(p: Keyed): string {
+  const dir = p.kind === 'file' ? p.anchor.slice(0, -1) : p.anchor;
+  return `${TOKENS}${dir.map(dirComponent).map((c) => `${c}/`).join('')}t`;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface Corrupt {
   ref: string;
   oid: string;
   problem: string;
+  /** The ref names an object that is not there: nothing to keep, nothing to build on. */
+  missing?: true;
 }
 
 export interface ReadResult<T> {
@@ -64,6 +66,10 @@ export function decode<T>(schema: Schema<T>, entries: RefEntry[]): ReadResult<T>
   const records: Stored<T>[] = [];
   const corrupt: Corrupt[] = [];
   for (const e of entries) {
+    if (e.missing) {
+      corrupt.push({ ref: e.ref, oid: e.oid, problem: 'its object is missing from the repository', missing: true });
+      continue;
+    }
     const r = parseBody(schema, e.body);
     if (r.ok) records.push({ ref: e.ref, oid: e.oid, record: r.value });
     else corrupt.push({ ref: e.ref, oid: e.oid, problem: r.problem });
@@ -161,8 +167,10 @@ export class RecordStore implements Store {
   async history<T>(schema: Schema<T>, prefix: string, max: number, _mode?: ReadMode): Promise<ReadResult<T>> {
     // hasRefs, not this.any: a remote store passes its view's prefix here already mapped.
     if (!(await hasRefs(this.repo, prefix))) return { records: [], corrupt: [] };
-    const entries = await journalLog(this.repo, `${prefix}*`, max);
-    return decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
+    const { entries, broken } = await journalLog(this.repo, `${prefix}*`, max);
+    const read = decode(schema, entries.map((e) => ({ ref: prefix, oid: e.oid, body: e.body })));
+    read.corrupt.push(...broken.map((b) => ({ ...b, problem: 'its object is missing from the repository', missing: true as const })));
+    return read;
   }
 }
 
