@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit, firstLine } from './run.js';
+import { runGit, firstLine, batchByBytes } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { zeroOid } from './objects.js';
@@ -23,16 +23,16 @@ const FORMAT = '%(objectname) %(refname)%00%(contents:body)%00';
 
 /**
  * Lists refs matching any of `patterns` (for-each-ref semantics: a prefix up to a slash, or a
- * wildmatch glob) with their message bodies. Patterns go on the command line in chunks so a long
- * query never exceeds the argument limit.
+ * wildmatch glob) with their message bodies. Patterns go on the command line (git 2.39 has no
+ * `for-each-ref --stdin`) in batches bounded by bytes, so no query exceeds the argument limit
+ * however many or long its patterns.
  */
 export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry[]> {
   if (patterns.length === 0) return [];
   const entries: RefEntry[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < patterns.length; i += 4000) {
-    const chunk = patterns.slice(i, i + 4000);
-    const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, ...chunk]);
+  for (const batch of batchByBytes(patterns)) {
+    const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, '--end-of-options', ...batch]);
     if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
     for (const rec of r.stdout.split('\0\n')) {
       if (!rec) continue;
@@ -50,7 +50,7 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
 
 /** Whether any ref exists under a prefix. */
 export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
-  const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', prefix]);
+  const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', '--end-of-options', prefix]);
   if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
   return r.stdout.length > 0;
 }
