@@ -6,7 +6,7 @@
 import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
-import { emptyTreeId } from './objects.js';
+import { emptyTreeId, OID } from './objects.js';
 
 export interface CommitTouch {
   oid: string;
@@ -21,9 +21,6 @@ export interface CommitTouch {
 }
 
 export const TRAILER = 'Coord-Agent';
-
-/** Object ids as git prints them (SHA-1 or SHA-256). */
-export const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Commits selected by `revs`, newest first. `revs` are commit ids, each alone or with `^` before

@@ -13,6 +13,9 @@ import type { Writers } from './writers.js';
 
 export const ZERO_SHA1 = '0'.repeat(40);
 
+/** An object id as git prints it (SHA-1 or SHA-256). */
+export const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 export function zeroOid(repo: Repo): string {
   return repo.objectFormat === 'sha256' ? '0'.repeat(64) : ZERO_SHA1;
 }

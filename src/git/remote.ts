@@ -14,6 +14,7 @@ import { runGit, firstLine, argvBytes, ARGV_BUDGET } from './run.js';
 import { printable } from '../printable.js';
 import { FailedError, UsageError } from '../errors.js';
 import type { Repo } from './repo.js';
+import { OID } from './objects.js';
 import { removeStaleLock, type RefUpdate, type TransactionResult } from './refs.js';
 
 /**
@@ -116,7 +117,6 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   throw new FailedError(`remote '${remote}' refused the update: ${printable(decisive.join('; '))}${r.stderr ? ` (${firstLine(r.stderr)})` : ''}`, { remote });
 }
 
-const OID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /**
  * The refs the remote holds that match `patterns` (for-each-ref style: prefixes ending in `/`,

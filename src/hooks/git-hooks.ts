@@ -10,7 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
-import { commitTouches, notRecords, OID, TRAILER } from '../git/commits.js';
+import { commitTouches, notRecords, TRAILER } from '../git/commits.js';
+import { OID } from '../git/objects.js';
 import { listRemote } from '../git/remote.js';
 import { AGENT_ID } from '../agents/id.js';
 import { REMOTE_NAME } from '../session/config.js';
