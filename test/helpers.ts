@@ -132,3 +132,32 @@ export function json<T = any>(r: Run): T {
 export function refs(dir: string, prefix = 'refs/coordination/'): string[] {
   return gitSync(dir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);
 }
+
+/**
+ * A bare hub (`hub.git` in a fresh temporary directory `root`) with one commit on main holding
+ * `files` and a `.git-coord.yml` that configures `remote: origin`. Remove `root` when done.
+ */
+export function makeHub(config = 'remote: origin\n', files: Record<string, string> = { 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'docs/x.md': 'x\n' }) {
+  const root = tmpdir('hub');
+  const hub = path.join(root, 'hub.git');
+  gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+  const seed = path.join(root, 'seed');
+  gitSync(root, 'init', '-q', '-b', 'main', seed);
+  write(seed, { ...files, '.git-coord.yml': config });
+  gitSync(seed, 'add', '-A');
+  gitSync(seed, 'commit', '-q', '-m', 'init');
+  gitSync(seed, 'push', '-q', hub, 'main');
+  return { root, hub, url: `file://${hub}` };
+}
+
+/** Clones `url` into `root/<agent>` with that agent's identity set, and the hooks installed if asked. */
+export function clone(root: string, url: string, agent: string, hooks = false): string {
+  const dir = path.join(root, agent);
+  gitSync(root, 'clone', '-q', url, dir);
+  coord(dir, ['whoami', '--set', agent]);
+  if (hooks) {
+    const r = coord(dir, ['install-hooks']);
+    if (r.code !== 0) throw new Error(`install-hooks failed: ${r.stderr}`);
+  }
+  return dir;
+}

@@ -6,35 +6,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, coord, coordAsync, gitRun, gitSync, json, runAsync, spawnTracked, tmpdir, write } from './helpers.js';
+import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, runAsync, spawnTracked, tmpdir, write } from './helpers.js';
 import { overlaps } from '../src/patterns/overlap.js';
 import { parsePattern } from '../src/patterns/pattern.js';
 
 // The library test below runs git in this process: keep it off the machine's git config too.
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
-
-/** A bare hub with one commit on main that configures `remote: origin`. */
-function makeHub(config = 'remote: origin\n', files: Record<string, string> = { 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'docs/x.md': 'x\n' }) {
-  const root = tmpdir('hub');
-  const hub = path.join(root, 'hub.git');
-  gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
-  const seed = path.join(root, 'seed');
-  gitSync(root, 'init', '-q', '-b', 'main', seed);
-  write(seed, { ...files, '.git-coord.yml': config });
-  gitSync(seed, 'add', '-A');
-  gitSync(seed, 'commit', '-q', '-m', 'init');
-  gitSync(seed, 'push', '-q', hub, 'main');
-  return { root, hub, url: `file://${hub}` };
-}
-
-function clone(root: string, url: string, agent: string, hooks = false): string {
-  const dir = path.join(root, agent);
-  gitSync(root, 'clone', '-q', url, dir);
-  coord(dir, ['whoami', '--set', agent]);
-  if (hooks) expect(coord(dir, ['install-hooks']).code).toBe(0);
-  return dir;
-}
 
 const refsOf = (gitDir: string, prefix = 'refs/coordination/') =>
   gitSync(gitDir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);

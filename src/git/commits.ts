@@ -1,16 +1,17 @@
 /**
  * What commits change, and who made them: for pushes (pre-push, and pre-receive on a server).
- * One `git log -m --name-only` call lists every commit with its Coord-Agent trailer and the paths
+ * One `git log -m --raw -z` call lists every commit with its Coord-Agent trailer and the paths
  * it changes against each parent.
  */
 import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
+import { emptyTreeId, OID } from './objects.js';
 
 export interface CommitTouch {
   oid: string;
   subject: string;
-  /** The Coord-Agent trailer, or null when the commit carries none. */
+  /** The Coord-Agent trailer's value as written (the last, if several), or null when there is none. */
   agent: string | null;
   /**
    * Paths the commit itself changes: against its parent; for a merge, only paths that differ
@@ -21,30 +22,71 @@ export interface CommitTouch {
 
 export const TRAILER = 'Coord-Agent';
 
-/** Commits selected by `revs` (rev-list arguments, such as `<new> --not --all`), newest first. */
-export async function commitTouches(repo: Repo, revs: string[]): Promise<CommitTouch[]> {
-  const r = await runGit(repo.cwd, [
-    'log',
-    `--format=%x01%H %P%x00%(trailers:key=${TRAILER},valueonly,separator=%x2C)%x00%s%x00`,
-    '-m',
-    '--name-only',
-    '--no-renames',
-    '--no-ext-diff',
-    '-z',
-    ...revs,
-    '--',
-  ]);
+/**
+ * Commits selected by `revs`, newest first. `revs` are commit ids, each alone or with `^` before
+ * it (excluded), and go to git on stdin, so their number is unbounded; `options` are rev-list
+ * options (`--not`, `--all`, `--exclude=…`, `--remotes=…`, `--ignore-missing`) of our own.
+ *
+ * The output can be read without trusting any commit's content: every field ends in NUL, which
+ * no subject, trailer or path can contain; a commit's fields are a fixed number, and each path
+ * follows its own `--raw` entry (`:<modes> <ids> <status>`), so a path can never be mistaken for
+ * the next commit, whatever it holds (newlines, tabs, quotes, 40 hex digits).
+ */
+export async function commitTouches(repo: Repo, revs: string[], options: string[] = []): Promise<CommitTouch[]> {
+  for (const rev of revs) {
+    if (!OID.test(rev.replace(/^\^/, ''))) throw new FailedError(`not a commit id: ${JSON.stringify(rev)}`);
+  }
+  if (revs.length === 0) return [];
+  const r = await runGit(
+    repo.cwd,
+    [
+      // A user's config must not change what is listed: root commits' changes, and each parent of a merge.
+      '-c',
+      'log.showRoot=true',
+      '-c',
+      'log.diffMerges=separate',
+      'log',
+      `--format=%H%x00%P%x00%(trailers:key=${TRAILER},valueonly,unfold,separator=%x0A)%x00%s`,
+      '-m',
+      '--raw',
+      '--no-abbrev',
+      '--no-renames',
+      '--no-ext-diff',
+      '--no-color',
+      '--no-show-signature',
+      '--ignore-submodules=none',
+      '-z',
+      '--stdin',
+      ...options,
+      '--',
+    ],
+    { input: revs.join('\n') + '\n' },
+  );
   if (r.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(r.stderr)}`);
   const byOid = new Map<string, { parents: string[]; agent: string | null; subject: string; diffs: Set<string>[] }>();
-  for (const chunk of r.stdout.split('\x01')) {
-    if (!chunk) continue;
-    const fields = chunk.split('\0');
-    const [oid, ...parents] = fields[0]!.split(' ').filter(Boolean);
-    const agent = fields[1]!.split(',').map((s) => s.trim()).filter(Boolean).at(-1) ?? null;
-    const paths = fields.slice(3).map((p) => p.replace(/^\n/, '')).filter(Boolean);
-    const entry = byOid.get(oid!) ?? { parents, agent, subject: fields[2] ?? '', diffs: [] };
-    entry.diffs.push(new Set(paths));
-    byOid.set(oid!, entry);
+  const fields = r.stdout.split('\0');
+  let i = 0;
+  while (i < fields.length) {
+    if (fields[i] === '') {
+      i++;
+      continue;
+    }
+    const oid = fields[i]!;
+    if (!OID.test(oid) || i + 3 >= fields.length) throw new FailedError(`unexpected output from git log near ${JSON.stringify(oid.slice(0, 80))}`);
+    const parents = fields[i + 1]!.split(' ').filter(Boolean);
+    // With --if-exists replace there is one; if a message carries several, the last one counts.
+    const agent = fields[i + 2]!.split('\n').map((s) => s.trim()).filter(Boolean).at(-1) ?? null;
+    const subject = fields[i + 3]!;
+    i += 4;
+    const paths = new Set<string>();
+    // Each changed path: its raw entry (starting with ':', the first after a newline), then the path.
+    while (i + 1 < fields.length && /^\n?:/.test(fields[i]!)) {
+      paths.add(fields[i + 1]!);
+      i += 2;
+    }
+    const entry = byOid.get(oid) ?? { parents, agent, subject, diffs: [] };
+    entry.diffs.push(paths);
+    byOid.set(oid, entry);
   }
   return [...byOid.entries()].map(([oid, e]) => {
     let paths: string[];
@@ -53,4 +95,36 @@ export async function commitTouches(repo: Repo, revs: string[]): Promise<CommitT
     else paths = [...e.diffs[0]!].filter((p) => e.diffs.every((d) => d.has(p)));
     return { oid, subject: e.subject, agent: e.agent, paths };
   });
+}
+
+/**
+ * Of `tips` (what refs under refs/coordination/ are to point at), the objects that are not
+ * records as git-coord writes them: each tip must be a commit whose tree is the empty tree, and
+ * so must every commit it brings that no ref reaches yet (its new ancestors). So nothing but
+ * records can be stored there, nor reach a branch from there unjudged.
+ */
+export async function notRecords(repo: Repo, tips: string[]): Promise<string[]> {
+  for (const tip of tips) if (!OID.test(tip)) throw new FailedError(`not an object id: ${JSON.stringify(tip)}`);
+  if (tips.length === 0) return [];
+  const empty = emptyTreeId(repo);
+  const bad = new Set<string>();
+  // Each tip's type, then its tree (`<tip>^{tree}` peels a tag too: the type line catches that).
+  const types = await runGit(repo.cwd, ['cat-file', '--batch-check=%(objecttype) %(objectname)'], {
+    input: tips.map((t) => `${t}\n${t}^{tree}\n`).join(''),
+  });
+  if (types.code !== 0) throw new FailedError(`cannot read the objects being pushed: ${firstLine(types.stderr)}`);
+  const lines = types.stdout.split('\n');
+  tips.forEach((tip, k) => {
+    if (lines[2 * k] !== `commit ${tip}` || lines[2 * k + 1] !== `tree ${empty}`) bad.add(tip);
+  });
+  const fresh = tips.filter((t) => !bad.has(t));
+  if (fresh.length > 0) {
+    const r = await runGit(repo.cwd, ['log', '--format=%H %T', '--no-show-signature', '--stdin', '--not', '--all', '--'], { input: fresh.join('\n') + '\n' });
+    if (r.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(r.stderr)}`);
+    for (const line of r.stdout.split('\n')) {
+      const [oid, tree] = line.split(' ');
+      if (oid && tree !== empty) bad.add(oid);
+    }
+  }
+  return [...bad];
 }

@@ -13,6 +13,9 @@ import type { Writers } from './writers.js';
 
 export const ZERO_SHA1 = '0'.repeat(40);
 
+/** An object id as git prints it (SHA-1 or SHA-256). */
+export const OID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
 export function zeroOid(repo: Repo): string {
   return repo.objectFormat === 'sha256' ? '0'.repeat(64) : ZERO_SHA1;
 }
@@ -88,10 +91,13 @@ export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: W
   return expected;
 }
 
-/** Parses `cat-file --batch` output; returns the bodies found and whether all `count` objects are in. */
+/**
+ * Parses `cat-file --batch` output, kept byte for byte (latin1, see GitSession); returns the
+ * bodies found and whether all `count` objects are in.
+ */
 function parseBatch(out: string, count: number): { bodies: Map<string, string>; complete: boolean } {
   const bodies = new Map<string, string>();
-  const buf = Buffer.from(out, 'utf8');
+  const buf = Buffer.from(out, 'latin1');
   let at = 0;
   let seen = 0;
   while (at < buf.length) {
@@ -127,13 +133,13 @@ export class ObjectReader {
   constructor(private readonly cwd: string) {}
 
   warm(): void {
-    if (!this.session?.alive) this.session = new GitSession(this.cwd, ['cat-file', '--batch']);
+    if (!this.session?.alive) this.session = new GitSession(this.cwd, ['cat-file', '--batch'], { binary: true });
   }
 
-  async commitBodies(oids: string[]): Promise<Map<string, string>> {
+  async commitBodies(oids: string[], timeoutMs?: number): Promise<Map<string, string>> {
     if (oids.length === 0) return new Map();
     this.warm();
-    const r = await this.session!.exchange(oids.join('\n') + '\n', (out) => parseBatch(out, oids.length).complete);
+    const r = await this.session!.exchange(oids.join('\n') + '\n', (out) => parseBatch(out, oids.length).complete, timeoutMs);
     if (!r.ok) {
       this.session = null;
       throw new FailedError(`cannot read records: ${r.stderr.trim()}`);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGit, firstLine } from './run.js';
+import { runGit, firstLine, batchByBytes } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { ObjectReader, zeroOid } from './objects.js';
@@ -25,8 +25,9 @@ const FORMAT = '%(objectname) %(refname)%00%(contents:body)%00';
 
 /**
  * Lists refs matching any of `patterns` (for-each-ref semantics: a prefix up to a slash, or a
- * wildmatch glob) with their message bodies. Patterns go on the command line in chunks so a long
- * query never exceeds the argument limit.
+ * wildmatch glob) with their message bodies. Patterns go on the command line (git 2.39 has no
+ * `for-each-ref --stdin`) in batches bounded by bytes, so no query exceeds the argument limit
+ * however many or long its patterns.
  */
 export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry[]> {
   if (patterns.length === 0) return [];
@@ -37,13 +38,12 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
     seen.add(e.ref);
     entries.push(e);
   };
-  for (let i = 0; i < patterns.length; i += 4000) {
-    const chunk = patterns.slice(i, i + 4000);
-    const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, ...chunk]);
+  for (const batch of batchByBytes(patterns)) {
+    const r = await runGit(repo.cwd, ['for-each-ref', `--format=${FORMAT}`, '--end-of-options', ...batch]);
     if (r.code !== 0) {
       // One ref naming a missing object fails the whole listing: read names and ids alone, then
       // the objects that exist, so such a ref is reported rather than blocking every read.
-      for (const e of await readRefsOneByOne(repo, chunk, r.stderr)) add(e);
+      for (const e of await readRefsOneByOne(repo, batch, r.stderr)) add(e);
       continue;
     }
     for (const rec of r.stdout.split('\0\n')) {
@@ -59,7 +59,7 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
 
 /** Names and ids of the refs matching `patterns`, without reading their objects. */
 export async function listRefs(repo: Repo, patterns: string[], failure = ''): Promise<{ ref: string; oid: string }[]> {
-  const r = await runGit(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...patterns]);
+  const r = await runGit(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname)', '--end-of-options', ...patterns]);
   if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(failure || r.stderr)}`);
   return r.stdout.split('\n').filter(Boolean).map((l) => ({ oid: l.slice(0, l.indexOf(' ')), ref: l.slice(l.indexOf(' ') + 1) }));
 }
@@ -80,7 +80,7 @@ async function readRefsOneByOne(repo: Repo, patterns: string[], failure: string)
 
 /** Whether any ref exists under a prefix. */
 export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
-  const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', prefix]);
+  const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', '--end-of-options', prefix]);
   if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
   return r.stdout.length > 0;
 }

@@ -2,20 +2,67 @@
  * Talking to a remote: fetching refs into a local namespace, and compare-and-swap by leased,
  * atomic push. The remote applies a leased update only if the ref still holds the expected value,
  * checked inside its own ref transaction; with --atomic, all refs of one push change or none do.
+ *
+ * Every remote operation has a time limit (a remote that accepts the connection and never
+ * answers would otherwise hang the command for ever), and the remote always follows
+ * `--end-of-options`. It is a configured remote's name (see configuredRemote), or, in pre-push
+ * only, the URL git itself is pushing to.
  */
-import { runGit, firstLine } from './run.js';
-import { FailedError } from '../errors.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runGit, firstLine, argvBytes, ARGV_BUDGET } from './run.js';
+import { printable } from '../printable.js';
+import { FailedError, UsageError } from '../errors.js';
 import type { Repo } from './repo.js';
+import { OID } from './objects.js';
 import { removeStaleLock, type RefUpdate, type TransactionResult } from './refs.js';
 
+/**
+ * Whether `name` is a remote configured in git (`remote.<name>.url` is set). A name that is not
+ * would be taken by git as a URL or a path (a committed directory holding a repository whose
+ * hooks a push would run): only configured remotes may be named. The repository's own config
+ * file answers the common case without a process; anything it does not settle asks git.
+ */
+export async function configuredRemote(repo: Repo, name: string): Promise<boolean> {
+  if (remoteInConfigFile(path.join(repo.commonDir, 'config'), name)) return true;
+  const r = await runGit(repo.cwd, ['config', '--get', '--end-of-options', `remote.${name}.url`]);
+  if (r.code === 0) return r.stdout.trim() !== '';
+  if (r.code === 1) return false;
+  throw new FailedError(`cannot read git config: ${firstLine(r.stderr)}`);
+}
+
+/**
+ * A `[remote "<name>"]` section with a `url` in one config file, read only when its syntax is
+ * plain (no continued lines); otherwise false, and git itself is asked.
+ */
+function remoteInConfigFile(file: string, name: string): boolean {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return false;
+  }
+  if (/\\\r?\n/.test(text)) return false;
+  let inSection = false;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    const header = /^\[\s*remote\s+"([^"\\]*)"\s*\]$/i.exec(t);
+    if (header) inSection = header[1] === name;
+    else if (t.startsWith('[')) inSection = false;
+    else if (inSection && /^url\s*=\s*\S/i.test(t)) return true;
+  }
+  return false;
+}
+
 /** Fetches `refspecs` (each `+src:dst`), pruning dst refs that are gone on the remote. */
-export async function fetchRefs(repo: Repo, remote: string, refspecs: string[], timeoutMs?: number): Promise<void> {
+export async function fetchRefs(repo: Repo, remote: string, refspecs: string[], timeoutMs: number): Promise<void> {
   if (refspecs.length === 0) return;
   for (let attempt = 0; ; attempt++) {
+    // Refspecs on stdin: a query of many long patterns never meets the argument limit.
     const r = await runGit(
       repo.cwd,
-      ['fetch', '--quiet', '--no-tags', '--prune', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', remote, ...refspecs],
-      timeoutMs ? { timeoutMs } : {},
+      ['fetch', '--quiet', '--no-tags', '--prune', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', '--stdin', '--end-of-options', remote],
+      { input: refspecs.join('\n') + '\n', timeoutMs },
     );
     if (r.code === 0) return;
     // Another git-coord of this clone updating the same view refs at this moment: not the remote's fault.
@@ -28,7 +75,7 @@ export async function fetchRefs(repo: Repo, remote: string, refspecs: string[], 
 function unreachable(remote: string, stderr: string): FailedError {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
   const why = lines.find((l) => /^fatal:/.test(l)) ?? lines.find((l) => /error|denied|refused|not found|timed out/i.test(l)) ?? lines[0] ?? 'unknown error';
-  return new FailedError(`cannot reach remote '${remote}': ${why.replace(/^fatal:\s*/, '')}`, { remote });
+  return new FailedError(`cannot reach remote '${remote}': ${printable(why.replace(/^fatal:\s*/, ''))}`, { remote });
 }
 
 // Rejections that mean "someone else changed the ref first": re-read and decide again.
@@ -38,14 +85,21 @@ const LOST_RACE = /stale info|failed to update ref|fetch first|non-fast-forward|
  * One atomic push of every update, each leased on its expected old value (empty: must not exist).
  * Returns {ok: false} for a lost race; throws a FailedError when the remote cannot be reached or
  * refuses for another reason (a hook, a permission, custom refs not allowed).
+ *
+ * A push that times out may still have been applied by the remote: like a connection lost
+ * mid-push, the caller reports a failure, and what it wrote expires by its lease.
  */
-export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[]): Promise<TransactionResult> {
+export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[], timeoutMs: number): Promise<TransactionResult> {
   if (updates.length === 0) return { ok: true };
   const args = ['push', '--porcelain', '--atomic', '--no-verify', '--quiet'];
   for (const u of updates) args.push(`--force-with-lease=${u.ref}:${u.oldOid ?? ''}`);
-  args.push(remote);
+  args.push('--end-of-options', remote);
   for (const u of updates) args.push(u.newOid === null ? `:${u.ref}` : `${u.newOid}:${u.ref}`);
-  const r = await runGit(repo.cwd, args);
+  // git push reads neither refspecs nor leases from stdin, and one change must be one push.
+  if (argvBytes(args) > ARGV_BUDGET) {
+    throw new UsageError(`too many refs to change in one step through remote '${remote}' (${updates.length}): give fewer patterns at once`);
+  }
+  const r = await runGit(repo.cwd, args, { timeoutMs });
   if (r.code === 0) return { ok: true };
   const rejected = r.stdout.split('\n').filter((l) => l.startsWith('!'));
   if (rejected.length === 0) throw unreachable(remote, r.stderr);
@@ -60,21 +114,41 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   if (decisive.every((x) => /atomic transaction failed/.test(x)) && /cannot lock ref|already exists|but expected/.test(r.stderr)) {
     return { ok: false, reason: firstLine(r.stderr) };
   }
-  throw new FailedError(`remote '${remote}' refused the update: ${decisive.join('; ')}${r.stderr ? ` (${firstLine(r.stderr)})` : ''}`, { remote });
+  throw new FailedError(`remote '${remote}' refused the update: ${printable(decisive.join('; '))}${r.stderr ? ` (${firstLine(r.stderr)})` : ''}`, { remote });
 }
 
-/** The refs the remote holds that match `patterns` (for-each-ref style: prefixes ending in `/`, one-`*` globs, exact names). */
-export async function listRemote(repo: Repo, remote: string, patterns: string[], timeoutMs?: number): Promise<{ ref: string; oid: string }[]> {
+
+/**
+ * The refs the remote holds that match `patterns` (for-each-ref style: prefixes ending in `/`,
+ * one-`*` globs, exact names); every ref when `patterns` is empty.
+ */
+export async function listRemote(repo: Repo, remote: string, patterns: string[], timeoutMs: number): Promise<{ ref: string; oid: string }[]> {
   const globs = patterns.map((p) => (p.endsWith('/') ? `${p}*` : p));
-  const r = await runGit(repo.cwd, ['ls-remote', '--refs', remote, ...globs], timeoutMs ? { timeoutMs } : {});
+  // ls-remote reads no patterns from stdin: past the argument budget, ask for their common
+  // prefix instead (the remote sends more; the filter below keeps what was asked for).
+  const asked = argvBytes(globs) > ARGV_BUDGET ? [`${commonPrefix(globs)}*`] : globs;
+  const r = await runGit(repo.cwd, ['ls-remote', '--refs', '--end-of-options', remote, ...asked], { timeoutMs });
   if (r.code !== 0) throw unreachable(remote, r.stderr);
   // ls-remote matches patterns against the tail of a ref name: keep only true prefix matches.
   const wanted = globs.map((g) => (g.includes('*') ? { prefix: g.slice(0, g.indexOf('*')), exact: false } : { prefix: g, exact: true }));
   const out: { ref: string; oid: string }[] = [];
   for (const line of r.stdout.split('\n')) {
     const [oid, ref] = line.split('\t');
-    if (!oid || !ref) continue;
-    if (wanted.some((w) => (w.exact ? ref === w.prefix : ref.startsWith(w.prefix)))) out.push({ ref, oid });
+    if (!oid || !ref || !OID.test(oid)) continue;
+    if (wanted.length === 0 || wanted.some((w) => (w.exact ? ref === w.prefix : ref.startsWith(w.prefix)))) out.push({ ref, oid });
   }
   return out;
+}
+
+function commonPrefix(strings: string[]): string {
+  let prefix = strings[0] ?? '';
+  for (const s of strings) {
+    let i = 0;
+    while (i < prefix.length && i < s.length && prefix[i] === s[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  // Up to a slash, and never past a wildcard.
+  const star = prefix.indexOf('*');
+  if (star >= 0) prefix = prefix.slice(0, star);
+  return prefix.slice(0, prefix.lastIndexOf('/') + 1);
 }

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { FailedError } from '../errors.js';
+import { printable } from '../printable.js';
 
 export interface GitResult {
   code: number;
@@ -19,18 +20,59 @@ export interface GitOptions {
 }
 
 // LC_ALL=C keeps git's messages parseable; no prompt may ever block an agent waiting on a hook.
+// Replacement objects (refs/replace/, which anyone who can push may create) would let git show
+// other content than a commit really has: every check reads the objects themselves.
 const baseEnv: NodeJS.ProcessEnv = {
   ...process.env,
   LC_ALL: 'C',
   LANGUAGE: 'C',
   GIT_TERMINAL_PROMPT: '0',
+  GIT_NO_REPLACE_OBJECTS: '1',
 };
 
-/** Runs git and resolves with its exit code and output; never rejects on a non-zero exit. */
+/**
+ * The most bytes of arguments one git call is given. Linux refuses more than ARG_MAX (2 MiB,
+ * shared with the environment) in all and 128 KiB in one argument (spawn E2BIG); lists that can
+ * grow without bound go to git on stdin, or in batches of at most this many bytes.
+ */
+export const ARGV_BUDGET = 512 * 1024;
+const ARGV_LIMIT = 2 * ARGV_BUDGET;
+
+/** The bytes `args` take in a process's argument area (each string, its NUL and its pointer). */
+export function argvBytes(args: readonly string[]): number {
+  let n = 0;
+  for (const a of args) n += Buffer.byteLength(a) + 1 + 8;
+  return n;
+}
+
+/** Splits `items` into batches whose arguments stay within `budget` bytes (an item larger than that is a batch of its own). */
+export function batchByBytes(items: readonly string[], budget = ARGV_BUDGET): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const item of items) {
+    const n = argvBytes([item]);
+    if (current.length > 0 && size + n > budget) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(item);
+    size += n;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 const trace = process.env.GIT_COORD_TRACE ? (msg: string) => process.stderr.write(`trace: ${msg}\n`) : null;
 
+/** Runs git and resolves with its exit code and output; never rejects on a non-zero exit. */
 export function runGit(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const t0 = trace ? performance.now() : 0;
+  if (argvBytes(args) > ARGV_LIMIT) {
+    // A caller forgot to bound a list: say so instead of failing with spawn E2BIG.
+    return Promise.reject(new FailedError(`git ${args[0]}: argument list too long (${argvBytes(args)} bytes)`));
+  }
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
@@ -39,21 +81,38 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let timedOut = false;
+    let settled = false;
+    const finish = (code: number | null) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      trace?.(`${(performance.now() - t0).toFixed(1)} ms  git ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' ...' : ''}`);
+      resolve({ code: timedOut ? 124 : (code ?? 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    };
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => reject(new FailedError(`cannot run git: ${e.message}`)));
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      settled = true;
+      reject(new FailedError(`cannot run git: ${e.message}`));
+    });
     const timer = opts.timeoutMs
       ? setTimeout(() => {
-          err.push(Buffer.from(`timed out after ${opts.timeoutMs} ms\n`));
+          timedOut = true;
+          err.push(Buffer.from(`fatal: timed out after ${opts.timeoutMs} ms\n`));
           child.kill('SIGKILL');
         }, opts.timeoutMs)
       : null;
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (signal === 'SIGKILL' && timer) code = 124;
-      trace?.(`${(performance.now() - t0).toFixed(1)} ms  git ${args.slice(0, 3).join(' ')}${args.length > 3 ? ' ...' : ''}`);
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    // After a timeout, git's own helpers (ssh, remote-https) may still hold the output pipes
+    // open: do not wait for them to close, only for git itself to be gone.
+    child.on('exit', (code) => {
+      if (!timedOut) return;
+      child.stdout.destroy();
+      child.stderr.destroy();
+      finish(code);
     });
+    child.on('close', (code) => finish(code));
     // git may exit before reading all of stdin (e.g. a failed transaction); that is not our error.
     child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
@@ -67,14 +126,19 @@ export async function git(cwd: string, args: readonly string[], opts: GitOptions
   return r.stdout;
 }
 
+/** The first non-empty line of git's output, fit to show (it may quote a remote's or a hook's words). */
 export function firstLine(s: string): string {
-  return s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return printable(s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '');
 }
 
 /**
  * A long-lived git process spoken to line by line (`update-ref --stdin`): one spawn serves
  * several exchanges. `exchange` writes a request and resolves when `until` matches the output
  * gathered since, or when the process exits (then the session is dead: open a new one).
+ *
+ * With `binary`, output is kept byte for byte (latin1: one character per byte), for a reader
+ * that frames it by byte counts (`cat-file --batch`); UTF-8 decoding chunk by chunk would turn a
+ * character split between two chunks, or any invalid byte, into a replacement of another length.
  */
 export class GitSession {
   private child;
@@ -83,10 +147,11 @@ export class GitSession {
   private exited: GitResult | null = null;
   private waiter: (() => void) | null = null;
 
-  constructor(cwd: string, args: readonly string[]) {
+  constructor(cwd: string, args: readonly string[], opts: { binary?: boolean } = {}) {
+    const encoding = opts.binary ? 'latin1' : 'utf8';
     this.child = spawn('git', args, { cwd, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (b: Buffer) => {
-      this.out += b.toString('utf8');
+      this.out += b.toString(encoding);
       this.waiter?.();
     });
     this.child.stderr.on('data', (b: Buffer) => (this.err += b.toString('utf8')));
@@ -96,6 +161,7 @@ export class GitSession {
   }
 
   private finish(code: number, extra: string): void {
+    if (this.exited) return;
     this.exited = { code, stdout: this.out, stderr: this.err + extra };
     this.waiter?.();
   }
@@ -104,17 +170,33 @@ export class GitSession {
     return this.exited === null;
   }
 
-  async exchange(input: string, until: RegExp | ((out: string) => boolean)): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  /**
+   * With `timeoutMs`, a process that has not answered by then is killed and the exchange fails
+   * (a `cat-file` in a partial clone may be fetching a missing object from a remote that hangs).
+   */
+  async exchange(
+    input: string,
+    until: RegExp | ((out: string) => boolean),
+    timeoutMs?: number,
+  ): Promise<{ ok: boolean; stdout: string; stderr: string }> {
     if (this.exited) return { ok: false, stdout: '', stderr: this.exited.stderr };
     const done = typeof until === 'function' ? until : (out: string) => until.test(out);
     this.out = '';
     this.child.stdin.write(input);
+    let timer: NodeJS.Timeout | null = null;
     await new Promise<void>((resolve) => {
       this.waiter = () => {
         if (done(this.out) || this.exited) resolve();
       };
+      if (timeoutMs) {
+        timer = setTimeout(() => {
+          this.child.kill('SIGKILL');
+          this.finish(124, `fatal: timed out after ${timeoutMs} ms\n`);
+        }, timeoutMs);
+      }
       this.waiter();
     });
+    if (timer) clearTimeout(timer);
     this.waiter = null;
     const ok = done(this.out);
     const exited = this.exited as GitResult | null; // set by the 'close' handler while we awaited

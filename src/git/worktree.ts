@@ -8,13 +8,14 @@ import { runGit, firstLine } from './run.js';
 import { listRefs } from './refs.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
+import { OID } from './objects.js';
 
 /**
  * Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe.
  * Without `rev`, from HEAD (or from nothing on an unborn branch).
  */
 async function changedVs(cwd: string, rev?: string): Promise<string[]> {
-  const r = await runGit(cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', ...(rev ? [rev] : []), '--']);
+  const r = await runGit(cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', '--end-of-options', ...(rev ? [rev] : []), '--']);
   if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
   return r.stdout.split('\0').filter(Boolean);
 }
@@ -34,7 +35,7 @@ async function incomingHeads(repo: Repo): Promise<string[]> {
   const heads: string[] = [];
   for (const name of ['MERGE_HEAD', 'CHERRY_PICK_HEAD', 'REBASE_HEAD']) {
     const text = readGitDirFile(repo, name);
-    if (text) heads.push(...text.split('\n').map((l) => l.trim()).filter(Boolean));
+    if (text) heads.push(...text.split('\n').map((l) => l.trim()).filter((l) => OID.test(l)));
   }
   if (heads.length > 0) return heads;
   const action = process.env.GIT_REFLOG_ACTION ?? '';
@@ -47,7 +48,7 @@ async function incomingHeads(repo: Repo): Promise<string[]> {
   } else if (action.startsWith('pull')) {
     for (const line of (readGitDirFile(repo, 'FETCH_HEAD') ?? '').split('\n')) {
       const [oid, flag] = line.split('\t');
-      if (oid && flag === '') heads.push(oid);
+      if (oid && OID.test(oid) && flag === '') heads.push(oid);
     }
   }
   return heads;

@@ -3,7 +3,7 @@
  * it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal } from './git-hooks.js';
+import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal, notRecordsRefusal } from './git-hooks.js';
 
 function readStdin(): Promise<string> {
   return new Promise((resolve) => {
@@ -29,16 +29,18 @@ export async function runHook(name: string | undefined, args: string[]): Promise
       return EXIT.refused;
     }
     if (name === 'pre-push') {
-      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', await readStdin());
+      // git passes the remote's name (or the URL pushed to, when there is no name) and its URL.
+      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin());
       warn(warnings);
       if (violations.length === 0) return EXIT.ok;
       process.stderr.write(pushRefusal(violations, 'push') + '\n');
       return EXIT.refused;
     }
     if (name === 'pre-receive') {
-      const violations = await runReceiveCheck(await readStdin());
-      if (violations.length === 0) return EXIT.ok;
-      process.stderr.write(pushRefusal(violations, 'server') + '\n');
+      const { violations, notRecords } = await runReceiveCheck(await readStdin());
+      if (violations.length === 0 && notRecords.length === 0) return EXIT.ok;
+      if (notRecords.length > 0) process.stderr.write(notRecordsRefusal(notRecords) + '\n');
+      if (violations.length > 0) process.stderr.write(pushRefusal(violations, 'server') + '\n');
       return EXIT.refused;
     }
     process.stderr.write(`git-coord: unknown hook ${String(name)}\n`);

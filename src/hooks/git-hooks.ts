@@ -10,7 +10,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { hooksDir, stagedDiff, stagedTouches } from '../git/worktree.js';
-import { commitTouches, TRAILER } from '../git/commits.js';
+import { commitTouches, notRecords, TRAILER } from '../git/commits.js';
+import { OID } from '../git/objects.js';
+import { listRemote } from '../git/remote.js';
+import { AGENT_ID } from '../agents/id.js';
+import { REMOTE_NAME } from '../session/config.js';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { printable, shellWord } from '../printable.js';
 import { LOCKS } from '../store/layout.js';
@@ -152,6 +156,8 @@ async function refreshForHook(ctx: Coord, always: boolean): Promise<void> {
   try {
     await ctx.store.refresh([LOCKS], 'authority', cfg.hooks.timeoutMs);
   } catch (e) {
+    // A remote that is not one (an invalid config) is no outage: exit 2, whatever hooks.offline says.
+    if (e instanceof UsageError) throw e;
     const t = ctx.store.viewTime();
     const age = t ? `${Math.round((ctx.now() - t) / 1000)}s old` : 'never synced';
     if (cfg.hooks.offline === 'refuse') {
@@ -215,19 +221,22 @@ export interface PushViolation {
  * The rule shared by pre-push and the server's pre-receive: each commit may change a held path
  * only if the holder made that commit (its Coord-Agent trailer). A merge is judged by the paths
  * it changes against every parent, so one carrying the holder's commit unchanged passes.
+ * `revs` (commit ids, `^` to exclude) and `options` select the commits, as commitTouches takes them.
  */
-export async function checkCommits(ctx: Coord, revs: string[]): Promise<PushViolation[]> {
-  const commits = await commitTouches(ctx.repo, revs);
+export async function checkCommits(ctx: Coord, revs: string[], options: string[] = []): Promise<PushViolation[]> {
+  const commits = await commitTouches(ctx.repo, revs, options);
   const paths = [...new Set(commits.flatMap((c) => c.paths))];
   if (paths.length === 0) return [];
   const covering = await new Locks(ctx).covering(paths, 'view');
   const out: PushViolation[] = [];
   for (const c of commits) {
+    // A trailer that is not a valid id names nobody.
+    const author = c.agent !== null && AGENT_ID.test(c.agent) ? c.agent : null;
     for (const p of c.paths) {
       for (const h of covering.get(p) ?? []) {
-        if (h.rec.agent === c.agent) continue;
+        if (h.rec.agent === author) continue;
         const { pattern, agent, reason, expiresAt } = h.rec;
-        out.push({ commit: c.oid, subject: c.subject, author: c.agent, conflict: { path: p, pattern, agent, reason, expiresAt, state: h.state } });
+        out.push({ commit: c.oid, subject: c.subject, author, conflict: { path: p, pattern, agent, reason, expiresAt, state: h.state } });
       }
     }
   }
@@ -235,56 +244,123 @@ export async function checkCommits(ctx: Coord, revs: string[]): Promise<PushViol
 }
 
 const ZERO = /^0+$/;
+const COORDINATION = 'refs/coordination/';
 
-/** Parses the `<a> <b> <c> <d>` lines git gives pre-push and pre-receive. */
-function refLines(input: string): string[][] {
+/**
+ * The lines git gives pre-push: `<local ref> SP <local oid> SP <remote ref> SP <remote oid>`.
+ * The local ref is what the user typed (`HEAD^{/fix bug}` holds a space), so the fields are
+ * taken from the right; ids must be ids. Anything else is refused, never guessed at.
+ */
+function pushLines(input: string): { localOid: string; remoteRef: string; remoteOid: string }[] {
   return input
     .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 3 && f[0] !== '');
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const f = l.split(' ');
+      const [localOid, remoteRef, remoteOid] = f.slice(-3);
+      if (f.length < 4 || !OID.test(localOid!) || !OID.test(remoteOid!) || !remoteRef) throw new FailedError(`unexpected pre-push input: ${printable(l)}`);
+      return { localOid: localOid!, remoteRef, remoteOid: remoteOid! };
+    });
+}
+
+/** The lines git gives pre-receive: `<old oid> SP <new oid> SP <ref>`. */
+function receiveLines(input: string): { newOid: string; ref: string }[] {
+  return input
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [oldOid, newOid, ref, ...rest] = l.split(' ');
+      if (rest.length > 0 || !OID.test(oldOid!) || !OID.test(newOid!) || !ref) throw new FailedError(`unexpected pre-receive input: ${printable(l)}`);
+      return { newOid: newOid!, ref };
+    });
 }
 
 /**
- * pre-push: git passes the remote's name and `<local ref> <local oid> <remote ref> <remote oid>`
- * lines. Checks every commit not yet on that remote, against the coordination state fetched
- * fresh from the authority (or this repository's own, without a remote).
+ * pre-push: git passes the remote (a name, or the URL pushed to) and its URL, and the refs being
+ * pushed on stdin. Checks every commit not yet on that remote, against the coordination state
+ * fetched fresh from the authority (or this repository's own, without a remote).
+ *
+ * Not yet on the remote: not reachable from the remote's old value of each pushed ref, nor from
+ * this clone's remote-tracking refs of it. Those may say too little (a push by URL, a remote
+ * never fetched, a branch merged from elsewhere), so before refusing, the remote is asked which
+ * refs it holds (`ls-remote`, only then), and the commits reachable from them are not judged.
  */
-export async function runPushCheck(remoteName: string, input: string): Promise<{ violations: PushViolation[]; warnings: string[] }> {
+export async function runPushCheck(remote: string, url: string, input: string): Promise<{ violations: PushViolation[]; warnings: string[] }> {
   const ctx = await Coord.open({});
   try {
     const revs: string[] = [];
-    for (const [, localOid, remoteRef, remoteOid] of refLines(input)) {
-      if (!localOid || ZERO.test(localOid) || remoteRef?.startsWith('refs/coordination/')) continue;
-      revs.push(localOid);
-      if (remoteOid && !ZERO.test(remoteOid)) revs.push(`^${remoteOid}`);
+    for (const u of pushLines(input)) {
+      if (ZERO.test(u.localOid) || u.remoteRef.startsWith(COORDINATION)) continue;
+      revs.push(u.localOid);
+      if (!ZERO.test(u.remoteOid)) revs.push(`^${u.remoteOid}`);
     }
     if (revs.length === 0) return { violations: [], warnings: ctx.warnings };
     await refreshForHook(ctx, true);
-    const violations = await checkCommits(ctx, ['--ignore-missing', ...revs, '--not', `--remotes=${remoteName}`]);
+    const tracking = REMOTE_NAME.test(remote) ? [`--remotes=${remote}`] : [];
+    let violations = await checkCommits(ctx, revs, ['--ignore-missing', '--not', ...tracking]);
+    if (violations.length > 0) {
+      const cfg = await ctx.config();
+      let held: { ref: string; oid: string }[] | null = null;
+      try {
+        held = await listRemote(ctx.repo, url, [], cfg.hooks.timeoutMs);
+      } catch (e) {
+        ctx.warn(`${(e as Error).message}; judging every commit not known to be on it`);
+      }
+      const there = (held ?? []).filter((h) => !h.ref.startsWith(COORDINATION)).map((h) => `^${h.oid}`);
+      if (there.length > 0) violations = await checkCommits(ctx, [...revs, ...there], ['--ignore-missing', '--not', ...tracking]);
+    }
     return { violations, warnings: ctx.warnings };
   } finally {
     ctx.close();
   }
 }
 
+/** What the server refuses: commits that change held paths, and updates of refs/coordination/ to anything but records. */
+export interface ReceiveRefusal {
+  violations: PushViolation[];
+  /** Refs under refs/coordination/ that would point at (or bring) objects that are not records. */
+  notRecords: { ref: string; objects: string[] }[];
+}
+
 /**
- * pre-receive, in the bare repository that is the authority: `<old> <new> <ref>` lines. The new
- * commits are those no ref reaches yet (git quarantines pushed objects until the hook passes).
+ * pre-receive, in the bare repository that is the authority: `<old> <new> <ref>` lines.
+ *
+ * - refs/coordination/ holds only records (notRecords: commits with the empty tree), so nothing
+ *   else can be stored there.
+ * - Every other ref's new commits are judged: those no ref outside refs/coordination/ reaches
+ *   yet (git quarantines pushed objects until the hook passes). Commits reachable only from
+ *   coordination refs count as new, so no commit reaches a branch unjudged, however it arrived.
  */
-export async function runReceiveCheck(input: string): Promise<PushViolation[]> {
+export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
   const ctx = await Coord.open({});
   try {
     if (ctx.repo.top !== null) throw new UsageError('the pre-receive check runs in a bare repository');
-    const news: string[] = [];
-    for (const [, newOid, ref] of refLines(input)) {
-      if (!newOid || ZERO.test(newOid) || ref?.startsWith('refs/coordination/')) continue;
-      news.push(newOid);
+    const lines = receiveLines(input).filter((l) => !ZERO.test(l.newOid));
+    const coordination = lines.filter((l) => l.ref.startsWith(COORDINATION));
+    const bad = new Set(await notRecords(ctx.repo, [...new Set(coordination.map((l) => l.newOid))]));
+    const refused: ReceiveRefusal = { violations: [], notRecords: [] };
+    if (bad.size > 0) {
+      // A bad ancestor is reported with every coordination ref of this push.
+      const tips = new Set(coordination.map((l) => l.newOid));
+      const ancestors = [...bad].filter((o) => !tips.has(o));
+      for (const l of coordination) {
+        const objects = [...(bad.has(l.newOid) ? [l.newOid] : []), ...ancestors];
+        if (objects.length > 0) refused.notRecords.push({ ref: l.ref, objects });
+      }
     }
-    if (news.length === 0) return [];
-    return await checkCommits(ctx, [...news, '--not', '--all']);
+    const news = [...new Set(lines.filter((l) => !l.ref.startsWith(COORDINATION)).map((l) => l.newOid))];
+    if (news.length > 0) refused.violations = await checkCommits(ctx, news, ['--not', `--exclude=${COORDINATION}*`, '--all']);
+    return refused;
   } finally {
     ctx.close();
   }
+}
+
+export function notRecordsRefusal(refused: ReceiveRefusal['notRecords']): string {
+  const lines = ["git-coord: push refused by the server: refs/coordination/ holds only git-coord's records (commits with an empty tree)"];
+  for (const r of refused) lines.push(`  ${printable(r.ref)}: ${r.objects.map((o) => o.slice(0, 10)).join(', ')} ${r.objects.length === 1 ? 'is' : 'are'} not a record`);
+  lines.push('Coordination refs change only through git-coord (lock, unlock, ...); push branches to refs/heads/.');
+  return lines.join('\n');
 }
 
 export function pushRefusal(violations: PushViolation[], where: 'push' | 'server'): string {

@@ -19,6 +19,8 @@ export interface Config {
   remote: string | null;
   /** When reads refresh the local view of the remote. */
   refresh: Refresh;
+  /** The longest a command waits for the remote in one operation, in ms. */
+  timeoutMs: number;
   /** How often `lock --wait` polls the remote, in ms. */
   pollMs: number;
   hooks: { refresh: Refresh; timeoutMs: number; offline: 'allow' | 'refuse' };
@@ -29,12 +31,26 @@ export const DEFAULTS: Config = {
   waitMs: 600_000,
   remote: null,
   refresh: 'never',
+  timeoutMs: 30_000,
   pollMs: 1_000,
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
 };
 
 const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
-const RemoteName = z.string().check(z.regex(/^[^\s:]+$/, 'expected the name of a git remote, such as origin'));
+/**
+ * A git remote's name (as `git remote add` accepts, in the common spelling): letters, digits,
+ * `.`, `_`, `+`, `-`, components joined by `/`, starting with a letter or digit. So it is never
+ * an option, a URL or a path; whether such a remote is configured is checked before use.
+ */
+export const REMOTE_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
+const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';
+const RemoteName = z.string().check(z.maxLength(100, REMOTE_HINT), z.regex(REMOTE_NAME, REMOTE_HINT));
+
+/** Checks a remote name given on the command line (`--remote`): exit 2 when it is not one. */
+export function validateRemoteName(name: string, source: string): string {
+  if (name.length > 100 || !REMOTE_NAME.test(name)) throw new UsageError(`bad remote ${JSON.stringify(name)} (from ${source}): ${REMOTE_HINT}`);
+  return name;
+}
 
 /** `.git-coord.yml`. Unknown keys are refused so a typo never silently does nothing. */
 export const ConfigFile = z.nullable(
@@ -43,8 +59,10 @@ export const ConfigFile = z.nullable(
     ttl: z.optional(z.union([Duration, z.literal('none')])),
     /** Longest `lock --wait` waits when given no duration. */
     wait: z.optional(Duration),
-    /** The git remote that decides every change (agents in separate clones). */
+    /** The git remote that decides every change (agents in separate clones): a configured remote's name. */
     remote: z.optional(RemoteName),
+    /** With a remote: the longest a command waits for it in one operation. */
+    timeout: z.optional(Duration),
     /** With a remote: reads refresh the local view when it is older than this (`always`, `never`). */
     refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
     /** With a remote: how often `lock --wait` asks it again. */
@@ -143,10 +161,12 @@ export async function loadConfig(repo: Repo): Promise<Config> {
     waitMs: ms(c.wait, 'wait', DEFAULTS.waitMs),
     remote: c.remote ?? null,
     refresh: refresh(c.refresh, 'refresh', DEFAULTS.refresh),
+    // A time limit of 0 would mean none: every remote operation has one.
+    timeoutMs: Math.max(100, ms(c.timeout, 'timeout', DEFAULTS.timeoutMs)),
     pollMs: Math.max(100, ms(c.poll, 'poll', DEFAULTS.pollMs)),
     hooks: {
       refresh: refresh(c.hooks?.refresh, 'hooks.refresh', DEFAULTS.hooks.refresh),
-      timeoutMs: ms(c.hooks?.timeout, 'hooks.timeout', DEFAULTS.hooks.timeoutMs),
+      timeoutMs: Math.max(100, ms(c.hooks?.timeout, 'hooks.timeout', DEFAULTS.hooks.timeoutMs)),
       offline: c.hooks?.offline ?? DEFAULTS.hooks.offline,
     },
   };

@@ -10,7 +10,7 @@ import { RecordStore, Writers, type ReadMode, type Store } from '../store/record
 import { RemoteStore } from '../store/remote.js';
 import { UsageError } from '../errors.js';
 import { validateAgentId } from '../agents/id.js';
-import { loadConfig, type Config, type Refresh } from './config.js';
+import { loadConfig, validateRemoteName, CONFIG_FILE, type Config, type Refresh } from './config.js';
 import type { PatternBase } from '../patterns/pattern.js';
 
 /** The per-worktree identity file, in the worktree's own git dir (not shared, no config format change). */
@@ -45,12 +45,17 @@ export class Coord {
   ) {
     const remote = opts.remote ?? cfg.remote;
     this.store = remote
-      ? new RemoteStore(repo, writers, remote, { warn: (m) => this.warn(m) })
+      ? new RemoteStore(repo, writers, remote, {
+          warn: (m) => this.warn(m),
+          timeoutMs: cfg.timeoutMs,
+          source: opts.remote !== undefined ? '--remote' : `remote in ${CONFIG_FILE}`,
+        })
       : new RecordStore(repo, writers);
   }
 
   static async open(opts: OpenOptions = {}): Promise<Coord> {
     if (opts.agent !== undefined) validateAgentId(opts.agent, '--agent');
+    if (opts.remote !== undefined) validateRemoteName(opts.remote, '--remote');
     const cwd = path.resolve(opts.cwd ?? process.cwd());
     const writers = new Writers(cwd);
     const found = openRepo(cwd);

@@ -52,8 +52,22 @@ function sha1(s: string): string {
   return createHash('sha1').update(s).digest('hex');
 }
 
-function anchorDir(segs: string[]): string {
-  return LOCKS + segs.map(dirComponent).map((c) => `${c}/`).join('');
+/**
+ * Anchor directories stop growing past this many bytes: a ref's file name must stay within the
+ * file system's path limit (4,096 bytes with the git dir's own path), and a query for a deep path
+ * names every ancestor. Cutting the anchor to a shorter prefix keeps every query right: a lock is
+ * found under each prefix of its real anchor, and the cut is the same for every pattern sharing it.
+ */
+const MAX_ANCHOR_BYTES = 1024;
+
+function anchorDir(segs: string[], root = LOCKS): string {
+  let dir = root;
+  for (const seg of segs) {
+    const c = `${dirComponent(seg)}/`;
+    if (dir.length + c.length > root.length + MAX_ANCHOR_BYTES) break;
+    dir += c;
+  }
+  return dir;
 }
 
 export function lockRef(p: Keyed): string {
@@ -67,7 +81,7 @@ export function lockRef(p: Keyed): string {
  */
 export function tokenRef(p: Keyed): string {
   const dir = p.kind === 'file' ? p.anchor.slice(0, -1) : p.anchor;
-  return `${TOKENS}${dir.map(dirComponent).map((c) => `${c}/`).join('')}t`;
+  return `${anchorDir(dir, TOKENS)}t`;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fetchRefs, listRemote, pushLeased } from '../git/remote.js';
+import { configuredRemote, fetchRefs, listRemote, pushLeased } from '../git/remote.js';
+import { UsageError } from '../errors.js';
 import { ObjectReader } from '../git/objects.js';
 import { readRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
@@ -20,6 +21,10 @@ const MIN_FETCH_INTERVAL_MS = 70;
 export interface RemoteOptions {
   /** Refreshes that may fail fall back to the view; this receives the warning. */
   warn: (msg: string) => void;
+  /** The longest one remote operation may take. */
+  timeoutMs: number;
+  /** Where the remote's name came from, for errors (`--remote`, the config file). */
+  source: string;
 }
 
 export class RemoteStore extends RecordStore implements Store {
@@ -29,6 +34,7 @@ export class RemoteStore extends RecordStore implements Store {
   private readonly objects: ObjectReader;
   /** The view update of the last swap: it need not delay the caller, only the next git write. */
   private viewUpdate: Promise<void> = Promise.resolve();
+  private verified: Promise<void> | null = null;
 
   constructor(
     repo: Repo,
@@ -69,6 +75,21 @@ export class RemoteStore extends RecordStore implements Store {
     fs.writeFileSync(this.stampFile(), String(time));
   }
 
+  /**
+   * Before git is first given the remote's name: it must be a configured remote, else git would
+   * take it as a URL or a path (a committed file must never choose what git connects to or runs).
+   */
+  private verify(): Promise<void> {
+    this.verified ??= configuredRemote(this.repo, this.remote).then((ok) => {
+      if (!ok) {
+        throw new UsageError(
+          `'${this.remote}' (${this.opts.source}) is not a remote of this repository: name one that \`git remote\` lists, or add it with \`git remote add ${this.remote} <url>\``,
+        );
+      }
+    });
+    return this.verified;
+  }
+
   /** One refspec a query pattern: a prefix, a glob (one `*`), or an exact ref (as a glob, so a missing ref is no error). */
   private refspec(pattern: string): string {
     const src = pattern.endsWith('/') || !pattern.includes('*') ? `${pattern}*` : pattern;
@@ -76,8 +97,9 @@ export class RemoteStore extends RecordStore implements Store {
   }
 
   /** Brings the view of `patterns` up to date from the remote. */
-  override async refresh(patterns: string[], mode: ReadMode, timeoutMs?: number): Promise<void> {
+  override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.timeoutMs): Promise<void> {
     if (mode === 'view') return;
+    await this.verify();
     await this.viewUpdate;
     await this.rateLimit();
     const started = this.lastFetch;
@@ -109,9 +131,10 @@ export class RemoteStore extends RecordStore implements Store {
    * not here yet: then the caller fetches.
    */
   private async authorityEntries(patterns: string[]): Promise<RefEntry[] | null> {
+    await this.verify();
     await this.rateLimit();
-    const listed = await listRemote(this.repo, this.remote, patterns);
-    const bodies = await this.objects.commitBodies([...new Set(listed.map((l) => l.oid))]);
+    const listed = await listRemote(this.repo, this.remote, patterns, this.opts.timeoutMs);
+    const bodies = await this.objects.commitBodies([...new Set(listed.map((l) => l.oid))], this.opts.timeoutMs);
     if (listed.some((l) => !bodies.has(l.oid))) return null;
     return listed.map((l) => ({ ref: l.ref, oid: l.oid, body: bodies.get(l.oid)! }));
   }
@@ -131,8 +154,9 @@ export class RemoteStore extends RecordStore implements Store {
    * state about to be replaced, such as a pending record, need not reach the view).
    */
   override async swap(updates: RefUpdate[], opts: { transient?: boolean } = {}): Promise<TransactionResult> {
+    await this.verify();
     await this.viewUpdate;
-    const r = await pushLeased(this.repo, this.remote, updates);
+    const r = await pushLeased(this.repo, this.remote, updates, this.opts.timeoutMs);
     if (r.ok && !opts.transient) {
       this.viewUpdate = setRefs(this.repo, updates.map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
         this.opts.warn(e.message),
