@@ -258,13 +258,21 @@ export class Locks {
     // paths, the one waiting longest wins. Retries read before they write, so a waiter polling
     // a held lock costs one read and never disturbs others' grants with pending records.
     const ticketAt = this.ctx.now();
+    // Polls back off while the same locks stand in the way. When they change (someone else got
+    // in between two polls: this waiter was passed over), polling starts fast again, so a long
+    // waiter is not the slowest to notice the next release; when several notice it at once, the
+    // oldest ticket wins.
+    let backoff = 0;
+    let blockers = '';
     for (let round = 0; ; round++) {
       try {
         return await this.acquire(me, pats, ttlMs, opts.reason, { optimistic: round === 0, ticketAt });
       } catch (e) {
         const left = deadline - performance.now();
         if (!(e instanceof RefusedError) || left <= 0) throw e;
-        await sleep(Math.min(left, Math.min(cap, base * 1.5 ** round) * (0.5 + Math.random())));
+        const now = JSON.stringify((e.detail.conflicts as Conflict[] | undefined)?.map((c) => [c.agent, c.pattern, c.expiresAt]) ?? []);
+        if (now !== blockers) [backoff, blockers] = [0, now];
+        await sleep(Math.min(left, Math.min(cap, base * 1.5 ** backoff++) * (0.5 + Math.random())));
       }
     }
   }
