@@ -46,6 +46,10 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       ? setTimeout(() => {
           err.push(Buffer.from(`timed out after ${opts.timeoutMs} ms\n`));
           child.kill('SIGKILL');
+          // git's own children (ssh, a credential helper) may still hold the pipes open: let go of
+          // them, or 'close' would wait for those children.
+          child.stdout.destroy();
+          child.stderr.destroy();
         }, opts.timeoutMs)
       : null;
     child.on('close', (code, signal) => {
