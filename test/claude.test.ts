@@ -148,8 +148,9 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
   it('SessionStart adds the briefing; a quiet prompt adds nothing; a lock broken or expired is told once', async () => {
     const dir = repo();
     coord(dir, ['lock', 'src/a.ts', '--reason', 'mine'], A);
-    coord(dir, ['lock', 'src/short.ts', '--ttl', '2s'], A);
     coord(dir, ['lock', 'docs/', '--reason', 'docs pass'], B);
+    // A short lease, taken last so that the session starts while it is still held.
+    const short = json(coord(dir, ['lock', 'src/short.ts', '--ttl', '10s', '--json'], A)).locks[0];
     const start = hook(dir, fixture('session-start.json', { cwd: dir }));
     expect(start.code).toBe(0);
     const brief = context(start.stdout);
@@ -157,6 +158,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(brief.length).toBeLessThanOrEqual(BRIEFING_LIMIT);
     expect(brief).toContain('you are alice');
     expect(brief).toContain('src/a.ts');
+    expect(brief).toContain('src/short.ts');
     expect(brief).toMatch(/1 agent hold 1 lock/);
     expect(fs.existsSync(path.join(dir, '.git', 'git-coord-claude-seen'))).toBe(true);
 
@@ -164,7 +166,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
 
     coord(dir, ['unlock', '--force', '--reason', 'alice left it', 'src/a.ts'], B);
     coord(dir, ['lock', 'src/new.ts'], A);
-    await new Promise((r) => setTimeout(r, 2100));
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(short.expiresAt) - Date.now() + 200)));
     const changed = hook(dir, fixture('user-prompt-submit.json', { cwd: dir }));
     const text = context(changed.stdout);
     expect(JSON.parse(changed.stdout).hookSpecificOutput.hookEventName).toBe('UserPromptSubmit');
@@ -216,6 +218,16 @@ describe('prime', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/whoami --set/);
     expect(refs(dir)).toEqual([]);
+  });
+});
+
+describe('templates/AGENTS.md', () => {
+  it('the instructions an agent needs in at most 2,000 characters: identity, tasks, locks, messages', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'templates', 'AGENTS.md'), 'utf8');
+    expect(text.length).toBeLessThanOrEqual(2000);
+    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'ack', 'send', 'unlock --force --reason']) {
+      expect(text, cmd).toContain(`git-coord ${cmd}`);
+    }
   });
 });
 

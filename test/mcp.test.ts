@@ -60,6 +60,21 @@ describe('mcp: the tool list', () => {
   });
 });
 
+describe('mcp: start-up of other commands', () => {
+  it('only the chunk that `git-coord mcp` imports on demand loads the SDK and zod\'s classic API', () => {
+    const dist = path.dirname(CLI);
+    const chunks = fs.readdirSync(dist).filter((f) => f.endsWith('.js'));
+    const text = new Map(chunks.map((f) => [f, fs.readFileSync(path.join(dist, f), 'utf8')]));
+    const heavy = chunks.filter((f) => /from\s*["'](@modelcontextprotocol\/|zod\/v4["'])/.test(text.get(f)!));
+    expect(heavy).toHaveLength(1);
+    for (const [f, t] of text) {
+      // A static import of it from any other chunk would load it at start-up; a dynamic one does not.
+      const statics = [...t.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^"'()]*?\bfrom\s*)?["']\.\/([^"']+)["']/g)].map((m) => m[1]);
+      expect(statics, f).not.toContain(heavy[0]);
+    }
+  });
+});
+
 describe('mcp: locks and the board', () => {
   it('locks, shows the board, checks and unlocks, as the agent named in the environment; the CLI sees the same state', async () => {
     const dir = repo();

@@ -50,6 +50,12 @@ export function serve(ctx: Coord, version: string): Promise<void> {
     const handle = serveStdio(() => createServer(runner, version), {
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
     });
-    process.stdin.once('close', () => void handle.close().finally(resolve));
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      void handle.close().finally(resolve);
+    };
+    process.stdin.once('end', end).once('close', end);
   });
 }
