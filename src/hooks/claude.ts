@@ -21,7 +21,7 @@ import { LOCKS } from '../store/layout.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
 import { Locks } from '../locks/locks.js';
 import { heldLine, nextSteps } from '../agents/advice.js';
-import { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf, type Seen } from '../agents/briefing.js';
+import type { Seen } from '../agents/briefing.js';
 
 export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
 /** What the agent of this worktree has been told, for telling it only what changed. */
@@ -32,24 +32,25 @@ const REFRESH_TIMEOUT_MS = 3_000;
 type Event = Record<string, unknown>;
 
 /** The hook's answer: what to print on stdout ('' for none). The exit code is always 0. */
-export async function claudeHook(input: string, warn: (msg: string) => void): Promise<string> {
-  let ev: unknown;
+export async function claudeHook(input: Promise<string>, warn: (msg: string) => void): Promise<string> {
+  const sessions = new Sessions();
   try {
-    ev = JSON.parse(input);
-  } catch {
-    return '';
-  }
-  if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return '';
-  const event = ev as Event;
-  const cwd = typeof event.cwd === 'string' && path.isAbsolute(event.cwd) ? event.cwd : process.cwd();
-  try {
+    let ev: unknown;
+    try {
+      ev = JSON.parse(await input);
+    } catch {
+      return '';
+    }
+    if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return '';
+    const event = ev as Event;
+    const cwd = typeof event.cwd === 'string' && path.isAbsolute(event.cwd) ? event.cwd : process.cwd();
     switch (event.hook_event_name) {
       case 'PreToolUse':
-        return await preToolUse(event, cwd, warn);
+        return await preToolUse(sessions, event, cwd, warn);
       case 'SessionStart':
-        return await inSession(cwd, warn, sessionStart);
+        return await inSession(sessions, cwd, warn, sessionStart);
       case 'UserPromptSubmit':
-        return await inSession(cwd, warn, promptSubmit);
+        return await inSession(sessions, cwd, warn, promptSubmit);
       default:
         return '';
     }
@@ -57,6 +58,42 @@ export async function claudeHook(input: string, warn: (msg: string) => void): Pr
     // A hook that cannot read the state gives no decision: the git hooks still refuse the commit.
     warn(e instanceof CoordError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`);
     return '';
+  } finally {
+    await sessions.dispose();
+  }
+}
+
+/**
+ * Sessions for the hook. Claude Code runs a hook in the session's directory, the one the event
+ * names as its cwd: the repository there is found while the event is still being read, so that
+ * git's start-up overlaps Node's.
+ */
+class Sessions {
+  private early: Promise<{ ctx: Coord | null } | { error: unknown }> | null;
+
+  constructor() {
+    this.early = openAt(process.cwd()).then(
+      (ctx) => ({ ctx }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  /** A session in the repository at `dir` (or its nearest existing parent); null when there is none. */
+  async at(dir: string, agent?: string): Promise<Coord | null> {
+    if (this.early && agent === undefined && path.resolve(dir) === process.cwd()) {
+      const r = await this.early;
+      this.early = null;
+      if ('error' in r) throw r.error;
+      return r.ctx;
+    }
+    return openAt(dir, agent);
+  }
+
+  /** Ends the early session if nobody took it. */
+  async dispose(): Promise<void> {
+    const r = await this.early;
+    this.early = null;
+    if (r && 'ctx' in r) r.ctx?.close();
   }
 }
 
@@ -64,7 +101,6 @@ function answer(hookEventName: string, fields: Record<string, string>): string {
   return JSON.stringify({ hookSpecificOutput: { hookEventName, ...fields } });
 }
 
-/** A session in the repository at `dir` (or its nearest existing parent); null when there is none. */
 async function openAt(dir: string, agent?: string): Promise<Coord | null> {
   let d = dir;
   while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
@@ -107,20 +143,20 @@ function inside(top: string | null, file: string): string | null {
   return p === '.git' || p.startsWith('.git/') ? null : p;
 }
 
-async function preToolUse(ev: Event, cwd: string, warn: (msg: string) => void): Promise<string> {
+async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg: string) => void): Promise<string> {
   if (typeof ev.tool_name !== 'string' || !WRITE_TOOLS.includes(ev.tool_name)) return '';
   const input = ev.tool_input as Record<string, unknown> | null | undefined;
   const target = typeof input?.file_path === 'string' ? input.file_path : typeof input?.notebook_path === 'string' ? input.notebook_path : null;
   if (!target || target.includes('\0')) return '';
   const file = path.resolve(cwd, target);
-  const here = await openAt(cwd);
+  const here = await sessions.at(cwd);
   const me = here ? agentOf(here) : null;
   let ctx = here;
   let rel = here ? inside(here.repo.top, file) : null;
   if (rel === null) {
     // A file of another repository or worktree: its repository decides, for this agent.
     here?.close();
-    ctx = await openAt(path.dirname(file), me ?? undefined);
+    ctx = await sessions.at(path.dirname(file), me ?? undefined);
     rel = ctx ? inside(ctx.repo.top, file) : null;
   }
   if (!ctx || rel === null) {
@@ -168,8 +204,8 @@ function writeSeen(ctx: Coord, seen: Seen): void {
 }
 
 /** Runs `fn` in the session of the repository at `cwd` (none: no answer), then reports its warnings. */
-async function inSession(cwd: string, warn: (msg: string) => void, fn: (ctx: Coord) => Promise<string>): Promise<string> {
-  const ctx = await openAt(cwd);
+async function inSession(sessions: Sessions, cwd: string, warn: (msg: string) => void, fn: (ctx: Coord) => Promise<string>): Promise<string> {
+  const ctx = await sessions.at(cwd);
   if (!ctx) return '';
   try {
     await refreshView(ctx);
@@ -180,13 +216,18 @@ async function inSession(cwd: string, warn: (msg: string) => void, fn: (ctx: Coo
   }
 }
 
+// The briefing loads only for the session and prompt events: an edit's check never needs it.
+const briefing = () => import('../agents/briefing.js');
+
 async function sessionStart(ctx: Coord): Promise<string> {
+  const { briefingText, gatherBriefing, seenOf } = await briefing();
   const b = await gatherBriefing(ctx, 'view');
   writeSeen(ctx, seenOf(b));
   return answer('SessionStart', { additionalContext: briefingText(b) });
 }
 
 async function promptSubmit(ctx: Coord): Promise<string> {
+  const { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf } = await briefing();
   const prev = readSeen(ctx);
   const b = await gatherBriefing(ctx, 'view');
   const seen = seenOf(b);

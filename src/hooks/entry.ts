@@ -23,8 +23,9 @@ export async function runHook(name: string | undefined, args: string[]): Promise
   try {
     if (name === 'claude') {
       // Claude Code's hooks answer on stdout and always exit 0 (see claude.ts).
+      const input = process.stdin.isTTY ? Promise.resolve('') : readStdin();
       const { claudeHook } = await import('./claude.js');
-      const out = await claudeHook(process.stdin.isTTY ? '' : await readStdin(), (w) => warn([w]));
+      const out = await claudeHook(input, (w) => warn([w]));
       if (out) process.stdout.write(`${out}\n`);
       return EXIT.ok;
     }
