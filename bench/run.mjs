@@ -288,6 +288,53 @@ if (want('contention')) {
   await contention('contention through a file:// remote', clones);
 }
 
+// 9-10. Agents: a lock through a running MCP server, and Claude Code's edit hook.
+if (want('agents')) {
+  const { Client } = await import('@modelcontextprotocol/client');
+  const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+  const dir = repo('mcp');
+  holdLocks(dir, 10, 0);
+  const client = new Client({ name: 'bench', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd: dir, env: { ...ENV, GIT_COORD_AGENT: 'mcp' } }));
+  const call = async (name, args) => {
+    const r = await client.callTool({ name, arguments: args });
+    if (r.isError) throw new Error(`${name} failed: ${r.content[0].text}`);
+  };
+  await call('lock', { patterns: ['warm-up.txt'] });
+  const head = git(dir, 'rev-parse', 'HEAD').trim();
+  const zero = '0'.repeat(head.length);
+  const viaMcp = [];
+  const raw = [];
+  for (let i = 0; i < REPS * 2; i++) {
+    viaMcp.push(await timedAsync(() => call('lock', { patterns: [`mcp/x${i}.txt`] })));
+    raw.push(timed(() => git(dir, 'update-ref', `refs/bench/cas${i}`, head, zero)));
+    await call('unlock', { patterns: [`mcp/x${i}.txt`] });
+  }
+  await client.close();
+  report('one lock through a running `git-coord mcp` (call to answer) vs one raw compare-and-swap `git update-ref`', median(viaMcp) / median(raw), 5.0,
+    `MCP lock ${ms(median(viaMcp))}; git update-ref <ref> <new> <zero> ${ms(median(raw))}`);
+
+  // Claude Code's PreToolUse hook on an Edit of a file another agent holds (denied) and of a free one.
+  const event = (file) => JSON.stringify({ session_id: 'bench', hook_event_name: 'PreToolUse', cwd: dir, tool_name: 'Edit', tool_input: { file_path: path.join(dir, file), old_string: 'a', new_string: 'b' } });
+  const hook = (file) => {
+    const r = spawnSync(process.execPath, [CLI, 'hook', 'claude'], { cwd: dir, env: { ...ENV, GIT_COORD_AGENT: 'editor' }, input: event(file), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`hook claude exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  if (!hook('held/d1/f1.txt').includes('"deny"') || hook('free.txt') !== '') throw new Error('hook claude did not answer as expected');
+  const denied = [];
+  const free = [];
+  const base = [];
+  for (let i = 0; i < REPS; i++) {
+    denied.push(timed(() => hook('held/d1/f1.txt')));
+    free.push(timed(() => hook('free.txt')));
+    base.push(node0());
+  }
+  const worst = Math.max(median(denied), median(free));
+  report('`git-coord hook claude` on a PreToolUse event vs `node -e 0`', worst / median(base), 2.0,
+    `denied (held by another agent) ${ms(median(denied))}; allowed ${ms(median(free))}; node -e 0 ${ms(median(base))}`);
+}
+
 for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 const failed = results.filter((r) => !r.ok);
 console.log(failed.length === 0 ? `\nall ${results.length} targets met` : `\n${failed.length} of ${results.length} targets missed`);

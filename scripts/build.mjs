@@ -36,6 +36,9 @@ await build({
   legalComments: 'none',
   define: { __VERSION__: JSON.stringify(pkg.version) },
   plugins: [builtinShims],
+  // The MCP SDK (and zod's classic API it builds on) load from node_modules, only in `git-coord
+  // mcp`: bundled, zod's core modules they share with zod/mini would grow the chunk every command loads.
+  external: ['@modelcontextprotocol/*', 'zod/v4'],
   logLevel: 'warning',
 });
 const cli = 'dist/cli.js';

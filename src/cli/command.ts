@@ -3,6 +3,8 @@
  * Each concept's commands live in one module under commands/ and export a list of these; main.ts
  * loads only the module of the command being run.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Coord } from '../session/coord.js';
 import type { Output } from './output.js';
 
@@ -56,4 +58,14 @@ export function str(opts: OptionValues, name: string): string | undefined {
 export function list(opts: OptionValues, name: string): string[] {
   const v = opts[name];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+/**
+ * The git-coord that is running: its Node and its bundled CLI (the entry script, through npx's
+ * symlink), and the package root. Hooks and agent settings call exactly these, so they work
+ * where a worktree has no node_modules.
+ */
+export function runtime(): { node: string; cli: string; root: string } {
+  const cli = fs.realpathSync(process.argv[1]!);
+  return { node: process.execPath, cli, root: path.resolve(path.dirname(cli), '..') };
 }

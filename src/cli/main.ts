@@ -11,13 +11,14 @@ import { Output } from './output.js';
 import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
 
 declare const __VERSION__: string;
-const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
 /** Each command's module: loaded only when that command runs (or for the full help). */
 const MODULES = {
   locks: () => import('./commands/locks.js'),
   session: () => import('./commands/session.js'),
   hooks: () => import('./commands/hooks.js'),
+  integrations: () => import('./commands/integrations.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -36,7 +37,18 @@ const INDEX: Record<string, ModuleName> = {
   sync: 'session',
   'install-hooks': 'hooks',
   'uninstall-hooks': 'hooks',
+  prime: 'integrations',
+  mcp: 'integrations',
+  'setup claude': 'integrations',
 };
+
+/** The command named `name`: for a face that runs commands itself (the MCP server). */
+export async function commandSpec(name: string): Promise<CommandSpec> {
+  const mod = INDEX[name];
+  const spec = mod && (await MODULES[mod]()).commands.find((c) => c.name === name);
+  if (!spec) throw new Error(`no command ${name}`);
+  return spec;
+}
 
 /** Words that take a second word naming the command (`task add`). */
 const GROUPS = new Set(Object.keys(INDEX).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));

@@ -6,28 +6,44 @@
 import type { LockView, Conflict } from '../locks/locks.js';
 import type { Coord } from '../session/coord.js';
 import { printable } from '../printable.js';
+import { heldLine } from '../agents/advice.js';
 
 export { printable };
 
+/** Where a command's output goes: the process's stdout and stderr, or (for the MCP server) a tool's answer. */
+export interface Sink {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const STDIO: Sink = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
 export class Output {
-  constructor(readonly json: boolean) {}
+  /** The last result's data, for a face that runs a command and answers with more than its text. */
+  data: unknown;
+
+  constructor(
+    readonly json: boolean,
+    private readonly sink: Sink = STDIO,
+  ) {}
 
   /** The command's result: `data` as JSON, or `text()` for people. */
   result(data: unknown, text: () => string): void {
-    if (this.json) process.stdout.write(JSON.stringify(data, null, 2) + '\n');
+    this.data = data;
+    if (this.json) this.sink.out(JSON.stringify(data, null, 2) + '\n');
     else {
       const t = text();
-      if (t) process.stdout.write(t.endsWith('\n') ? t : t + '\n');
+      if (t) this.sink.out(t.endsWith('\n') ? t : t + '\n');
     }
   }
 
   warn(msg: string): void {
-    process.stderr.write(`git-coord: warning: ${msg}\n`);
+    this.sink.err(`git-coord: warning: ${msg}\n`);
   }
 
   error(msg: string, code: number, detail: Record<string, unknown>): void {
-    process.stderr.write(`git-coord: ${msg}\n`);
-    if (this.json) process.stdout.write(JSON.stringify({ ok: false, code, error: msg.split('\n')[0], ...detail }, null, 2) + '\n');
+    this.sink.err(`git-coord: ${msg}\n`);
+    if (this.json) this.sink.out(JSON.stringify({ ok: false, code, error: msg.split('\n')[0], ...detail }, null, 2) + '\n');
   }
 }
 
@@ -51,6 +67,7 @@ export function lockLine(l: LockView, only?: 'pattern'): string {
   return `${printable(l.pattern)}  ${l.agent}  ${expiry(l)}  token ${l.token}${l.reason ? `  "${printable(l.reason)}"` : ''}`;
 }
 
+/** A conflict for people: the path, the holder, the reason, the expiry. */
 export function conflictLine(c: Conflict): string {
-  return `${printable(c.path)}: locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ${expiry(c)}`;
+  return heldLine(c);
 }

@@ -102,6 +102,10 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
           timedOut = true;
           err.push(Buffer.from(`fatal: timed out after ${opts.timeoutMs} ms\n`));
           child.kill('SIGKILL');
+          // git's own children (ssh, a credential helper) may still hold the pipes open: let go of
+          // them, or 'close' would wait for those children.
+          child.stdout.destroy();
+          child.stderr.destroy();
         }, opts.timeoutMs)
       : null;
     // After a timeout, git's own helpers (ssh, remote-https) may still hold the output pipes

@@ -1,6 +1,6 @@
 /**
- * The hooks' entry point. Kept apart from the command parser: a hook runs on every commit, so
- * it loads only what the check needs.
+ * The hooks' entry point. Kept apart from the command parser: a hook runs on every commit (and
+ * Claude Code's on every edit), so it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
 import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal, notRecordsRefusal } from './git-hooks.js';
@@ -21,6 +21,14 @@ function warn(warnings: string[]): void {
 
 export async function runHook(name: string | undefined, args: string[]): Promise<number> {
   try {
+    if (name === 'claude') {
+      // Claude Code's hooks answer on stdout and always exit 0 (see claude.ts).
+      const input = process.stdin.isTTY ? Promise.resolve('') : readStdin();
+      const { claudeHook } = await import('./claude.js');
+      const out = await claudeHook(input, (w) => warn([w]));
+      if (out) process.stdout.write(`${out}\n`);
+      return EXIT.ok;
+    }
     if (name === 'pre-commit' || name === 'pre-merge-commit') {
       const { conflicts, warnings } = await runCommitCheck();
       warn(warnings);

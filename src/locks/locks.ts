@@ -219,10 +219,10 @@ export class Locks {
     return marks.get(tokenRef(patternFromText(pattern))) ?? { oid: null, max: 0 };
   }
 
-  /** Every live lock (granted, unexpired), optionally only this agent's. */
-  async list(opts: { mine?: boolean } = {}): Promise<LockView[]> {
+  /** Every live lock (granted, unexpired), optionally only this agent's; read as the session's policy says unless told. */
+  async list(opts: { mine?: boolean; mode?: ReadMode } = {}): Promise<LockView[]> {
     const me = opts.mine ? this.ctx.requireAgent() : null;
-    const { records } = await this.readState([LOCKS], null, this.ctx.readMode());
+    const { records } = await this.readState([LOCKS], null, opts.mode ?? this.ctx.readMode());
     const now = this.ctx.now();
     return records
       .filter((s) => liveness(s.record, now) === 'granted' && (!me || s.record.agent === me))
@@ -244,11 +244,7 @@ export class Locks {
     return { me, pats, ttlMs };
   }
 
-  /**
-   * `lock --wait`: retries while refused, until granted or `waitMs` has passed (then refused).
-   * Locally it polls fast; against a remote no faster than the configured poll interval, since
-   * hosted forges limit reads per repository.
-   */
+  /** `lock --wait`: retries while refused, until granted or `waitMs` has passed (then refused). */
   async lockWaiting(raw: string[], opts: LockOptions, waitMs: number): Promise<LockView[]> {
     const deadline = performance.now() + waitMs;
     const cfg = await this.ctx.config();
@@ -658,6 +654,21 @@ export class Locks {
     for (const path of paths) {
       const hits = index.covering(path);
       if (hits.length > 0) out.set(path, hits);
+    }
+    return out;
+  }
+
+  /**
+   * What is on these patterns' refs now (any agent, any state, expired or not), by pattern: for
+   * telling an agent what became of a lock it held.
+   */
+  async current(patterns: string[], mode: ReadMode): Promise<Map<string, LockRecord>> {
+    const refs = new Map(patterns.map((p) => [lockRef(patternFromText(p)), p]));
+    const { records } = await this.readState([...refs.keys()], null, mode);
+    const out = new Map<string, LockRecord>();
+    for (const r of records) {
+      const p = refs.get(r.ref);
+      if (p !== undefined && r.record.pattern === p) out.set(p, r.record);
     }
     return out;
   }

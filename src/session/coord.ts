@@ -33,24 +33,35 @@ export interface OpenOptions {
 }
 
 export class Coord {
-  readonly store: Store;
+  private currentStore: Store;
   readonly warnings: string[] = [];
   readonly notes: string[] = [];
+  /** The config file as last read (its size and time), to see when a long-lived session must re-read it. */
+  private cfgStamp: string;
 
   private constructor(
     readonly repo: Repo,
     private readonly opts: OpenOptions,
     writers: Writers,
-    private readonly cfg: Config,
+    private cfg: Config,
   ) {
-    const remote = opts.remote ?? cfg.remote;
-    this.store = remote
-      ? new RemoteStore(repo, writers, remote, {
+    this.currentStore = this.makeStore(writers);
+    this.cfgStamp = configStamp(repo);
+  }
+
+  private makeStore(writers: Writers): Store {
+    const remote = this.opts.remote ?? this.cfg.remote;
+    return remote
+      ? new RemoteStore(this.repo, writers, remote, {
           warn: (m) => this.warn(m),
-          timeoutMs: cfg.timeoutMs,
-          source: opts.remote !== undefined ? '--remote' : `remote in ${CONFIG_FILE}`,
+          timeoutMs: this.cfg.timeoutMs,
+          source: this.opts.remote !== undefined ? '--remote' : `remote in ${CONFIG_FILE}`,
         })
-      : new RecordStore(repo, writers);
+      : new RecordStore(this.repo, writers);
+  }
+
+  get store(): Store {
+    return this.currentStore;
   }
 
   static async open(opts: OpenOptions = {}): Promise<Coord> {
@@ -73,6 +84,29 @@ export class Coord {
   /** Ends the session's git processes. */
   close(): void {
     this.store.close();
+  }
+
+  /**
+   * For a session that serves many calls (the MCP server): re-reads the config when its file
+   * changed since it was read, and when that changes which remote decides, swaps in a new store
+   * (the old one's git processes end). An invalid file throws, as it does for a command, and is
+   * read again on the next call.
+   */
+  async reloadConfig(): Promise<void> {
+    const stamp = configStamp(this.repo);
+    if (stamp === this.cfgStamp) return;
+    const before = this.opts.remote ?? this.cfg.remote;
+    this.cfg = await loadConfig(this.repo);
+    this.cfgStamp = stamp;
+    if ((this.opts.remote ?? this.cfg.remote) !== before) {
+      this.currentStore.close();
+      this.currentStore = this.makeStore(new Writers(this.repo.cwd));
+    }
+  }
+
+  /** Takes the warnings and notes gathered so far: a long-lived session reports them per call. */
+  drain(): { warnings: string[]; notes: string[] } {
+    return { warnings: this.warnings.splice(0), notes: this.notes.splice(0) };
   }
 
   now(): number {
@@ -98,6 +132,16 @@ export class Coord {
     if (policy === 'never') return 'view';
     const t = this.store.viewTime();
     return t === null || this.now() - t > policy ? 'refresh' : 'view';
+  }
+
+  /**
+   * How long a waiting command (`lock --wait`) pauses before its next try: quickly at first and
+   * longer each round, locally; against a remote never faster than the configured poll interval,
+   * since hosted forges limit reads per repository.
+   */
+  pollDelay(round: number): number {
+    const [base, cap] = this.store.remote ? [this.cfg.pollMs, this.cfg.pollMs * 4] : [20, 500];
+    return Math.min(cap, base * 1.5 ** round) * (0.5 + Math.random());
   }
 
   /** Describes the view a read used, for people: where it came from and how old it is. */
@@ -139,6 +183,16 @@ export class Coord {
 
   async config(): Promise<Config> {
     return this.cfg;
+  }
+}
+
+function configStamp(repo: Repo): string {
+  if (!repo.top) return 'none';
+  try {
+    const st = fs.statSync(path.join(repo.top, CONFIG_FILE));
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return 'none';
   }
 }
 

@@ -1,17 +1,13 @@
 /** Installing and removing git's hooks. */
-import fs from 'node:fs';
-import path from 'node:path';
 import { installHooks, uninstallHooks } from '../../hooks/git-hooks.js';
-import type { CommandSpec } from '../command.js';
+import { runtime, type CommandSpec } from '../command.js';
 
 export const commands: CommandSpec[] = [
   {
     name: 'install-hooks',
     summary: 'install the git hooks that enforce locks (every worktree; in a bare repository, the server-side hook)',
     async run({ ctx, out }) {
-      // The entry script node was started with (through npx's symlink): the bundled cli.js.
-      const cli = fs.realpathSync(process.argv[1]!);
-      const r = await installHooks(ctx, { node: process.execPath, cli, root: path.resolve(path.dirname(cli), '..') });
+      const r = await installHooks(ctx, runtime());
       out.result(r, () =>
         [
           `installed ${r.installed.join(', ')} in ${r.dir}${r.husky ? ' (through husky)' : ''}${r.server ? ' (server side: every push is checked)' : ''}`,

@@ -1,0 +1,61 @@
+/**
+ * `git-coord mcp`: a Model Context Protocol server on stdio, built on the official TypeScript
+ * SDK. It registers every row of the tool table (tools.ts) and answers each call through one
+ * long-lived session (runner.ts). Loaded only by this command: the SDK costs a few hundred
+ * milliseconds to load, which no other command pays.
+ */
+import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { Coord } from '../session/coord.js';
+import { TOOLS } from './tools.js';
+import { ToolRunner } from './runner.js';
+
+/** Sent once on connect: what an agent must know to use the tools well. */
+const INSTRUCTIONS =
+  'Several agents share this repository. Lock paths before editing them and unlock when done; edits to paths another agent holds are refused.';
+
+/**
+ * The schema as the SDK lists it, without the `$schema` line zod adds to each (the protocol's
+ * default dialect is the same): ~60 characters less of every agent's context per tool.
+ */
+function listed(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
+  const std = schema['~standard'];
+  const input: typeof std.jsonSchema.input = (opts) => {
+    const { $schema: _, ...rest } = std.jsonSchema.input(opts);
+    return rest;
+  };
+  return { '~standard': { ...std, jsonSchema: { ...std.jsonSchema, input } } };
+}
+
+export function createServer(runner: ToolRunner, version: string): McpServer {
+  const server = new McpServer({ name: 'git-coord', version }, { instructions: INSTRUCTIONS });
+  for (const t of TOOLS) {
+    server.registerTool(t.name, { description: t.description, inputSchema: listed(t.input) }, async (args, ctx) => {
+      const a = await runner.call(t, args, ctx.mcpReq.signal);
+      return { content: [{ type: 'text', text: a.text }], ...(a.isError ? { isError: true } : {}) };
+    });
+  }
+  return server;
+}
+
+/**
+ * Serves MCP on this process's stdin and stdout until the client closes stdin. Either era of the
+ * protocol: the SDK's stdio entry picks the one the client opens with.
+ */
+export function serve(ctx: Coord, version: string): Promise<void> {
+  const runner = new ToolRunner(ctx);
+  // Start the writing processes now, so the first lock does not wait for them.
+  ctx.store.warm();
+  return new Promise((resolve) => {
+    const handle = serveStdio(() => createServer(runner, version), {
+      onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
+    });
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      void handle.close().finally(resolve);
+    };
+    process.stdin.once('end', end).once('close', end);
+  });
+}

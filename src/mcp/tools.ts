@@ -1,0 +1,77 @@
+/**
+ * The MCP tools: one row each. A tool is a CLI command with the same arguments: the row names the
+ * command and turns the tool's arguments into the command's, so a call is decided by exactly the
+ * code that decides the command (same refusals, same remote). Every definition is sent to the
+ * agent's context on connect: names are plain, descriptions one line, and the whole list stays
+ * under 6,000 characters serialised (test/mcp.test.ts measures it; plan ~460 per tool).
+ *
+ * Input schemas are zod's classic API (the SDK converts them to JSON Schema through it); this
+ * module is loaded only by `git-coord mcp`, so no other command pays for it.
+ */
+import * as z from 'zod/v4';
+import type { OptionValues } from '../cli/command.js';
+import type { CommandResult } from './runner.js';
+
+export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
+  name: string;
+  description: string;
+  input: S;
+  /** The CLI command that decides the call. */
+  command: string;
+  /** The command's positional arguments and options, from the tool's arguments. */
+  argv(a: z.infer<S>): { args?: string[]; opts?: OptionValues };
+  /**
+   * A tool that can wait: how long (a duration, as the CLI's `--wait`), and while which answer it
+   * keeps asking (default: refused). Each try is one call of the command.
+   */
+  wait?: { of(a: z.infer<S>): string | undefined; while?(r: CommandResult): boolean };
+}
+
+/** Erases a row's argument type so rows of different tools share one table. */
+function tool<S extends z.ZodObject>(spec: ToolSpec<S>): ToolSpec {
+  return spec as unknown as ToolSpec;
+}
+
+const paths = z.array(z.string()).min(1);
+
+export const TOOLS: ToolSpec[] = [
+  tool({
+    name: 'check',
+    description: "May I edit these paths? Lists other agents' locks covering them (an error if any).",
+    input: z.object({ paths }),
+    command: 'check',
+    argv: (a) => ({ args: a.paths }),
+  }),
+  tool({
+    name: 'lock',
+    description: 'Lock files, dirs (trailing /) or globs before editing them: all or none. Locking again renews.',
+    input: z.object({
+      patterns: paths,
+      reason: z.string().describe('what you are doing, shown to agents refused').optional(),
+      ttl: z.string().describe("lease: 30m, 2h, 1d or none; default 1h or the config's").optional(),
+      wait: z.string().describe('if held, keep trying this long: 30s, 5m').optional(),
+    }),
+    command: 'lock',
+    argv: (a) => ({ args: a.patterns, opts: { reason: a.reason, ttl: a.ttl } }),
+    wait: { of: (a) => a.wait },
+  }),
+  tool({
+    name: 'unlock',
+    description: "Release your locks (all: every one). force with reason breaks another agent's, recorded.",
+    input: z.object({
+      patterns: z.array(z.string()).optional(),
+      all: z.boolean().optional(),
+      force: z.boolean().optional(),
+      reason: z.string().optional(),
+    }),
+    command: 'unlock',
+    argv: (a) => ({ args: a.patterns ?? [], opts: { all: a.all, force: a.force, reason: a.reason } }),
+  }),
+  tool({
+    name: 'status',
+    description: 'The board: who is here and what each agent holds.',
+    input: z.object({}),
+    command: 'status',
+    argv: () => ({}),
+  }),
+];

@@ -1,0 +1,324 @@
+/**
+ * Claude Code: `hook claude` with event payloads of each kind (test/fixtures/claude/, shaped as
+ * Claude Code's hooks documentation gives them), `setup claude`, `prime`, and the briefing's own
+ * rules (length bound, what changed). Real repositories, real processes.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, ENV, ROOT, coord, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing } from '../src/agents/briefing.js';
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'claude');
+const A = { GIT_COORD_AGENT: 'alice' };
+const B = { GIT_COORD_AGENT: 'bob' };
+
+const made: string[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function repo(files: Record<string, string> = { 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'b\n', 'nb.ipynb': '{}\n' }) {
+  const dir = makeRepo(files);
+  made.push(dir);
+  return dir;
+}
+
+/** A fixture with its placeholders filled (as JSON string content). */
+function fixture(name: string, vars: { cwd: string; file?: string }): string {
+  const esc = (s: string) => JSON.stringify(s).slice(1, -1);
+  return fs
+    .readFileSync(path.join(FIXTURES, name), 'utf8')
+    .replaceAll('{{CWD}}', esc(vars.cwd))
+    .replaceAll('{{FILE}}', esc(vars.file ?? path.join(vars.cwd, 'src', 'a.ts')));
+}
+
+function hook(cwd: string, input: string, env: NodeJS.ProcessEnv = A, timeoutMs = 20_000) {
+  const r = spawnSync(process.execPath, [CLI, 'hook', 'claude'], { cwd, env: { ...ENV, ...env }, input, encoding: 'utf8', timeout: timeoutMs });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+function decision(stdout: string): { permissionDecision: string; permissionDecisionReason: string; hookEventName: string } {
+  return JSON.parse(stdout).hookSpecificOutput;
+}
+
+function context(stdout: string): string {
+  const out = JSON.parse(stdout).hookSpecificOutput;
+  return out.additionalContext as string;
+}
+
+describe('hook claude: PreToolUse', () => {
+  it.each([
+    ['pre-tool-use-edit.json', 'src/a.ts'],
+    ['pre-tool-use-write.json', 'src/new-file.ts'],
+    ['pre-tool-use-multiedit.json', 'src/b.ts'],
+    ['pre-tool-use-notebookedit.json', 'nb.ipynb'],
+  ])('%s: denied when another agent holds the file, naming holder, reason, expiry and the next step', (name, file) => {
+    const dir = repo();
+    expect(coord(dir, ['lock', 'src/', 'nb.ipynb', '--reason', 'auth rewrite', '--ttl', '2h'], B).code).toBe(0);
+    const r = hook(dir, fixture(name, { cwd: dir, file: path.join(dir, file) }));
+    expect(r.code).toBe(0);
+    const d = decision(r.stdout);
+    expect(d.hookEventName).toBe('PreToolUse');
+    expect(d.permissionDecision).toBe('deny');
+    expect(d.permissionDecisionReason).toContain('bob');
+    expect(d.permissionDecisionReason).toContain('auth rewrite');
+    expect(d.permissionDecisionReason).toMatch(/until 20\d\d-/);
+    expect(d.permissionDecisionReason).toMatch(/Next: .*git-coord lock --wait 10m .*git-coord unlock --force --reason/);
+  });
+
+  it('gives no decision (so the user\'s own permission rules still apply) for a free file and for a file it holds itself', () => {
+    const dir = repo();
+    expect(coord(dir, ['lock', 'src/a.ts'], A).code).toBe(0);
+    for (const file of ['src/a.ts', 'src/b.ts', 'docs/new.md']) {
+      const r = hook(dir, fixture('pre-tool-use-edit.json', { cwd: dir, file: path.join(dir, file) }));
+      expect(r).toMatchObject({ code: 0, stdout: '' });
+    }
+  });
+
+  it('takes relative paths from the event\'s cwd, and holds the agent with no identity to holding nothing', () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    const rel = hook(dir, fixture('pre-tool-use-edit.json', { cwd: path.join(dir, 'src'), file: 'a.ts' }));
+    expect(decision(rel.stdout).permissionDecision).toBe('deny');
+    const anon = hook(dir, fixture('pre-tool-use-edit.json', { cwd: dir }), {});
+    expect(decision(anon.stdout).permissionDecisionReason).toMatch(/no agent id.*whoami --set/s);
+  });
+
+  it('a file in another worktree of the same repository is judged by its locks; a file outside any repository gets no decision', () => {
+    const dir = repo();
+    const wt = `${dir}-wt`;
+    made.push(wt);
+    gitSync(dir, 'worktree', 'add', '-q', wt);
+    coord(dir, ['lock', 'src/a.ts'], B);
+    const other = hook(dir, fixture('pre-tool-use-edit.json', { cwd: dir, file: path.join(wt, 'src', 'a.ts') }));
+    expect(decision(other.stdout).permissionDecision).toBe('deny');
+    const outside = tmpdir('outside');
+    made.push(outside);
+    expect(hook(dir, fixture('pre-tool-use-write.json', { cwd: dir, file: path.join(outside, 'x.txt') }))).toMatchObject({ code: 0, stdout: '' });
+    expect(hook(outside, fixture('pre-tool-use-write.json', { cwd: outside, file: path.join(outside, 'x.txt') }))).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('other tools and other events get no decision', () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    for (const name of ['pre-tool-use-bash.json', 'stop.json', 'post-tool-use-edit.json']) {
+      expect(hook(dir, fixture(name, { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+    }
+  });
+
+  it('malformed events: exit 0, no decision, no stack trace', () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    const names = fs.readdirSync(path.join(FIXTURES, 'malformed'));
+    expect(names.length).toBeGreaterThanOrEqual(8);
+    for (const name of names) {
+      const r = hook(dir, fixture(path.join('malformed', name), { cwd: dir }));
+      expect(r.code, name).toBe(0);
+      expect(r.stdout, name).not.toMatch(/deny/);
+      expect(r.stderr, name).not.toMatch(/\n\s+at /);
+      if (r.stdout) expect(() => JSON.parse(r.stdout), name).not.toThrow();
+    }
+  });
+
+  it('answers from the local view when the remote is slow: within the hook timeout, still refusing', () => {
+    const root = tmpdir('slow');
+    made.push(root);
+    const hub = path.join(root, 'hub.git');
+    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+    const dir = path.join(root, 'clone');
+    gitSync(root, 'clone', '-q', `file://${hub}`, dir);
+    write(dir, { '.git-coord.yml': 'remote: origin\nrefresh: always\nhooks:\n  refresh: always\n', 'src/a.ts': 'a\n' });
+    expect(coord(dir, ['lock', 'src/', '--reason', 'via the remote'], B).code).toBe(0);
+    // Now the remote hangs: any fetch or push would wait for it.
+    gitSync(dir, 'remote', 'set-url', 'origin', 'ssh://example.invalid/repo.git');
+    gitSync(dir, 'config', 'core.sshCommand', 'sleep 60;');
+    const edit = hook(dir, fixture('pre-tool-use-edit.json', { cwd: dir }), A, 10_000);
+    expect(edit.signal).toBeNull();
+    expect(decision(edit.stdout).permissionDecisionReason).toContain('via the remote');
+    const start = hook(dir, fixture('session-start.json', { cwd: dir }), A, 10_000);
+    expect(start.signal).toBeNull();
+    expect(context(start.stdout)).toMatch(/you are alice[^]*1 agent hold 1 lock/);
+    expect(start.stderr).toMatch(/using the local view/);
+  });
+});
+
+describe('hook claude: SessionStart and UserPromptSubmit', () => {
+  it('SessionStart adds the briefing; a quiet prompt adds nothing; a lock broken or expired is told once', async () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/a.ts', '--reason', 'mine'], A);
+    coord(dir, ['lock', 'docs/', '--reason', 'docs pass'], B);
+    // A short lease, taken last so that the session starts while it is still held.
+    const short = json(coord(dir, ['lock', 'src/short.ts', '--ttl', '10s', '--json'], A)).locks[0];
+    const start = hook(dir, fixture('session-start.json', { cwd: dir }));
+    expect(start.code).toBe(0);
+    const brief = context(start.stdout);
+    expect(JSON.parse(start.stdout).hookSpecificOutput.hookEventName).toBe('SessionStart');
+    expect(brief.length).toBeLessThanOrEqual(BRIEFING_LIMIT);
+    expect(brief).toContain('you are alice');
+    expect(brief).toContain('src/a.ts');
+    expect(brief).toContain('src/short.ts');
+    expect(brief).toMatch(/1 agent hold 1 lock/);
+    expect(fs.existsSync(path.join(dir, '.git', 'git-coord-claude-seen'))).toBe(true);
+
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+
+    coord(dir, ['unlock', '--force', '--reason', 'alice left it', 'src/a.ts'], B);
+    coord(dir, ['lock', 'src/new.ts'], A);
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(short.expiresAt) - Date.now() + 200)));
+    const changed = hook(dir, fixture('user-prompt-submit.json', { cwd: dir }));
+    const text = context(changed.stdout);
+    expect(JSON.parse(changed.stdout).hookSpecificOutput.hookEventName).toBe('UserPromptSubmit');
+    expect(text).toMatch(/src\/a\.ts was broken by bob \("alice left it"\)/);
+    expect(text).toMatch(/src\/short\.ts expired/);
+    expect(text).not.toContain('src/new.ts');
+    // Told once: the next prompt is quiet again.
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+    // Releasing its own lock is no news.
+    coord(dir, ['unlock', 'src/new.ts'], A);
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('a prompt in a worktree never briefed gets the briefing; worktrees keep their own state', () => {
+    const dir = repo();
+    const wt = `${dir}-wt`;
+    made.push(wt);
+    gitSync(dir, 'worktree', 'add', '-q', wt);
+    coord(wt, ['whoami', '--set', 'carol']);
+    const first = hook(wt, fixture('user-prompt-submit.json', { cwd: wt }), {});
+    expect(context(first.stdout)).toContain('you are carol');
+    expect(hook(wt, fixture('user-prompt-submit.json', { cwd: wt }), {}).stdout).toBe('');
+    expect(context(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }), {}).stdout)).toMatch(/no agent id/);
+  });
+});
+
+describe('prime', () => {
+  it('a briefing of at most 1,500 characters, whatever is held; --json for tools', () => {
+    const dir = repo();
+    const many = Array.from({ length: 60 }, (_, i) => `deep/${'x'.repeat(40)}/${i}.ts`);
+    expect(coord(dir, ['lock', ...many, '--reason', 'r'.repeat(300)], A).code).toBe(0);
+    coord(dir, ['lock', 'other/'], B);
+    const r = coord(dir, ['prime'], A);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().length).toBeLessThanOrEqual(BRIEFING_LIMIT);
+    expect(r.stdout).toContain('You hold 60 locks');
+    expect(r.stdout).toMatch(/\+\d+ more/);
+    expect(r.stdout).toMatch(/Next: .*\|.*\|/);
+    const j = json(coord(dir, ['prime', '--json'], A));
+    expect(j.agent).toBe('alice');
+    expect(j.locks).toHaveLength(60);
+    expect(j.others).toEqual({ agents: 1, locks: 1 });
+    expect(j.next).toHaveLength(3);
+  });
+
+  it('with no identity it says how to set one, and writes nothing', () => {
+    const dir = repo();
+    const r = coord(dir, ['prime']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/whoami --set/);
+    expect(refs(dir)).toEqual([]);
+  });
+});
+
+describe('templates/AGENTS.md', () => {
+  it('the instructions an agent needs in at most 2,000 characters: identity, tasks, locks, messages', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'templates', 'AGENTS.md'), 'utf8');
+    expect(text.length).toBeLessThanOrEqual(2000);
+    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'ack', 'send', 'unlock --force --reason']) {
+      expect(text, cmd).toContain(`git-coord ${cmd}`);
+    }
+  });
+});
+
+describe('briefing rules (pure)', () => {
+  const lock = (i: number) => ({ pattern: `src/${'p'.repeat(80)}${i}.ts`, kind: 'file' as const, agent: 'a', reason: 'r'.repeat(200), acquiredAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-01T01:00:00.000Z', token: i });
+  const full = (): Briefing => {
+    const b = {
+      agent: 'a',
+      locks: Array.from({ length: 50 }, (_, i) => lock(i)),
+      others: { agents: 3, locks: 9 },
+      task: { id: 't-1', title: 'T'.repeat(300), priority: 1, claimExpiresAt: '2026-01-01T02:00:00.000Z' },
+      unread: Array.from({ length: 40 }, (_, i) => ({ id: `m-${i}`, from: 'b', subject: 'S'.repeat(200), priority: i % 5, sentAt: '2026-01-01T00:00:00.000Z' })),
+      ready: Array.from({ length: 40 }, (_, i) => ({ id: `t-${i + 2}`, title: 'R'.repeat(200), priority: 2 })),
+    };
+    return { ...b, next: nextCommands(b) };
+  };
+
+  it('stays within the limit with tasks and messages at their longest, and keeps every section', () => {
+    const text = briefingText(full());
+    expect(text.length).toBeLessThanOrEqual(BRIEFING_LIMIT);
+    expect(text).toMatch(/You hold 50 locks/);
+    expect(text).toMatch(/Your task: t-1/);
+    expect(text).toMatch(/Unread messages \(40/);
+    expect(text).toMatch(/Next: git-coord inbox \| git-coord task done t-1/);
+  });
+
+  it('tells new messages and an ended claim once, and nothing when nothing changed', () => {
+    const b = full();
+    const seen = { agent: 'a', locks: b.locks.map((l) => ({ pattern: l.pattern, token: l.token, expiresAt: l.expiresAt })), task: { id: 't-1' }, messages: b.unread!.slice(1).map((m) => m.id) };
+    const changes = changesSince(seen, b, new Map());
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatch(/^New messages \(1, most urgent first\): m-0 /);
+    expect(changesSince({ ...seen, messages: b.unread!.map((m) => m.id) }, b, new Map())).toEqual([]);
+    expect(changesSince(seen, { ...b, task: null }, new Map()).join('\n')).toMatch(/claim on task t-1 has ended/);
+    // Another identity: nothing to compare.
+    expect(changesSince({ ...seen, agent: 'z' }, { ...b, task: null }, new Map())).toEqual([]);
+  });
+});
+
+describe('setup claude', () => {
+  const settingsOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.claude', 'settings.json'), 'utf8'));
+  const mcpOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.mcp.json'), 'utf8'));
+
+  it('merges into existing files keeping every key and hook; twice changes nothing; the hook it writes works', () => {
+    const dir = repo();
+    const userHook = { matcher: 'Bash', hooks: [{ type: 'command', command: 'echo user-hook' }] };
+    write(dir, {
+      '.claude/settings.json': JSON.stringify({ permissions: { allow: ['Bash(npm test)'] }, hooks: { PreToolUse: [userHook], Stop: [{ hooks: [{ type: 'command', command: 'echo stop' }] }] } }),
+      '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other-server' }, 'git-coord': { command: 'old', env: { GIT_COORD_AGENT: 'kept' } } } }),
+    });
+    const r = coord(dir, ['setup', 'claude']);
+    expect(r.code).toBe(0);
+    const s = settingsOf(dir);
+    expect(s.permissions).toEqual({ allow: ['Bash(npm test)'] });
+    expect(s.hooks.Stop).toHaveLength(1);
+    expect(s.hooks.PreToolUse[0]).toEqual(userHook);
+    const ours = s.hooks.PreToolUse[1];
+    expect(ours.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit');
+    expect(ours.hooks[0]).toMatchObject({ type: 'command', timeout: 10 });
+    expect(ours.hooks[0].command).toMatch(/ hook claude$/);
+    expect(s.hooks.SessionStart[0].hooks[0].command).toBe(ours.hooks[0].command);
+    expect(s.hooks.UserPromptSubmit[0].hooks[0].command).toBe(ours.hooks[0].command);
+    const m = mcpOf(dir);
+    expect(m.mcpServers.other).toEqual({ command: 'other-server' });
+    expect(m.mcpServers['git-coord']).toEqual({ command: process.execPath, args: [CLI, 'mcp'], env: { GIT_COORD_AGENT: 'kept' } });
+
+    const before = ['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    const again = coord(dir, ['setup', 'claude', '--json']);
+    expect(json(again).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
+    expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
+
+    // The registered command, run as Claude Code runs it (through a shell), denies a held file.
+    coord(dir, ['lock', 'src/'], B);
+    const run = spawnSync('sh', ['-c', ours.hooks[0].command], { cwd: dir, env: { ...ENV, ...A }, input: fixture('pre-tool-use-edit.json', { cwd: dir }), encoding: 'utf8' });
+    expect(decision(run.stdout).permissionDecision).toBe('deny');
+  });
+
+  it('--dry-run prints the change and writes nothing; a file that is not JSON is exit 2, nothing written', () => {
+    const dir = repo();
+    const dry = coord(dir, ['setup', 'claude', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(/would write \.mcp\.json:\n\{/);
+    expect(dry.stdout).toMatch(/would write \.claude\/settings\.json:/);
+    expect(fs.existsSync(path.join(dir, '.mcp.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+
+    write(dir, { '.claude/settings.json': '{ "hooks": ' });
+    const bad = coord(dir, ['setup', 'claude']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/\.claude\/settings\.json is not valid JSON/);
+    expect(fs.existsSync(path.join(dir, '.mcp.json'))).toBe(false);
+    expect(fs.readFileSync(path.join(dir, '.claude', 'settings.json'), 'utf8')).toBe('{ "hooks": ');
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * `git-coord mcp`, driven by the MCP SDK's own client over stdio against real repositories, with
+ * other agents acting through the CLI at the same time.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, coordAsync, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+
+/** The whole list of tool definitions stays under this, serialised, with every tool there will be. */
+const LIST_LIMIT = 6_000;
+/** Planned tools: check, lock, unlock, status; task list/claim/done/fail/release; send/reply/inbox/ack. */
+const PLANNED_TOOLS = 13;
+
+const B = { GIT_COORD_AGENT: 'bob' };
+
+const made: string[] = [];
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.close();
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function repo(): string {
+  const dir = makeRepo({ 'src/a.ts': 'a\n', 'README.md': 'r\n' });
+  made.push(dir);
+  return dir;
+}
+
+async function server(cwd: string, env: NodeJS.ProcessEnv = { GIT_COORD_AGENT: 'mcp-agent' }, args: string[] = []) {
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, ...args, 'mcp'], cwd, env: { ...ENV, ...env } as Record<string, string>, stderr: 'pipe' }));
+  clients.push(client);
+  const call = async (name: string, args: Record<string, unknown> = {}) => {
+    const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; isError?: boolean };
+    return { text: r.content.map((c) => c.text).join('\n'), isError: Boolean(r.isError) };
+  };
+  return { client, call };
+}
+
+describe('mcp: the tool list', () => {
+  it(`the tools so far take no more than their share of ${LIST_LIMIT} characters for ${PLANNED_TOOLS} tools; one-line descriptions`, async () => {
+    const { client } = await server(repo());
+    const list = await client.listTools();
+    const names = list.tools.map((t) => t.name);
+    expect(names).toEqual(['check', 'lock', 'unlock', 'status']);
+    const size = JSON.stringify(list).length;
+    expect(size).toBeLessThan(LIST_LIMIT);
+    // Each tool added must keep this true, so that all of them fit.
+    expect(size).toBeLessThanOrEqual(names.length * Math.floor(LIST_LIMIT / PLANNED_TOOLS));
+    for (const t of list.tools) {
+      expect(t.description, t.name).toMatch(/^[^\n]{10,110}$/);
+      expect(JSON.stringify(t), t.name).not.toContain('$schema');
+    }
+    // Arguments are named as on the command line.
+    const lock = list.tools.find((t) => t.name === 'lock')!;
+    expect(Object.keys(lock.inputSchema.properties ?? {})).toEqual(['patterns', 'reason', 'ttl', 'wait']);
+  });
+});
+
+describe('mcp: start-up of other commands', () => {
+  it('only the chunk that `git-coord mcp` imports on demand loads the SDK and zod\'s classic API', () => {
+    const dist = path.dirname(CLI);
+    const chunks = fs.readdirSync(dist).filter((f) => f.endsWith('.js'));
+    const text = new Map(chunks.map((f) => [f, fs.readFileSync(path.join(dist, f), 'utf8')]));
+    const heavy = chunks.filter((f) => /from\s*["'](@modelcontextprotocol\/|zod\/v4["'])/.test(text.get(f)!));
+    expect(heavy).toHaveLength(1);
+    for (const [f, t] of text) {
+      // A static import of it from any other chunk would load it at start-up; a dynamic one does not.
+      const statics = [...t.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^"'()]*?\bfrom\s*)?["']\.\/([^"']+)["']/g)].map((m) => m[1]);
+      expect(statics, f).not.toContain(heavy[0]);
+    }
+  });
+});
+
+describe('mcp: locks and the board', () => {
+  it('locks, shows the board, checks and unlocks, as the agent named in the environment; the CLI sees the same state', async () => {
+    const dir = repo();
+    const { call } = await server(dir);
+    const locked = await call('lock', { patterns: ['src/'], reason: 'refactor', ttl: '30m' });
+    expect(locked).toMatchObject({ isError: false });
+    expect(locked.text).toMatch(/^locked src\/ {2}mcp-agent {2}until .* "refactor"$/);
+    const list = json(coord(dir, ['locks', '--json']));
+    expect(list).toMatchObject([{ pattern: 'src/', agent: 'mcp-agent', reason: 'refactor' }]);
+    expect(Date.parse(list[0].expiresAt) - Date.parse(list[0].acquiredAt)).toBe(30 * 60_000);
+    coord(dir, ['lock', 'README.md', '--reason', 'docs'], B);
+    const board = await call('status');
+    expect(board.text).toMatch(/you are mcp-agent/);
+    expect(board.text).toMatch(/bob: 1 lock\n {2}README\.md/);
+    expect(await call('check', { paths: ['src/a.ts'] })).toEqual({ isError: false, text: 'ok: nothing you named is held by another agent' });
+    const held = await call('check', { paths: ['README.md', 'src/a.ts'] });
+    expect(held.isError).toBe(true);
+    expect(held.text).toMatch(/^README\.md: locked by bob as README\.md \("docs"\), until 20/);
+    expect(held.text).toMatch(/\nNext: .*lock \{"patterns":\["README\.md"\],"wait":"10m"\}/);
+    expect(await call('unlock', { all: true })).toEqual({ isError: false, text: 'unlocked src/' });
+    expect(json(coord(dir, ['locks', '--json']))).toMatchObject([{ agent: 'bob' }]);
+  });
+
+  it('a refusal is a tool error naming holder, reason, expiry and the next step; nothing is written', async () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/', '--reason', 'auth rewrite'], B);
+    const before = refs(dir);
+    const { call } = await server(dir);
+    const r = await call('lock', { patterns: ['src/a.ts', 'other.txt'] });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^cannot lock: held by another agent\n {2}src\/a\.ts: locked by bob as src\/ \(auth rewrite\), until 20/);
+    expect(r.text).toMatch(/\nNext: work on something else, or wait for it: lock \{"patterns":\["src\/a\.ts"\],"wait":"10m"\}; if bob is gone for good, break it \(recorded\): unlock \{"patterns":\["src\/"\],"force":true,"reason":"<why>"\}$/);
+    expect(refs(dir)).toEqual(before);
+    const notMine = await call('unlock', { patterns: ['src/'] });
+    expect(notMine.isError).toBe(true);
+    expect(notMine.text).toMatch(/not held by you[^]*held by bob/);
+    // The refusal's own next step works: break it, with a reason, recorded.
+    expect(await call('unlock', { patterns: ['src/'], force: true, reason: 'bob left' })).toMatchObject({ isError: false });
+    expect(json(coord(dir, ['log', '--json']))[0]).toMatchObject({ agent: 'mcp-agent', action: 'break', subject: 'src/', reason: 'bob left', other: 'bob' });
+  });
+
+  it('bad arguments are errors, never crashes: the server answers every later call', async () => {
+    const dir = repo();
+    const { client, call } = await server(dir);
+    const bad: [string, Record<string, unknown>][] = [
+      ['lock', {}],
+      ['lock', { patterns: 'src/' }],
+      ['lock', { patterns: [] }],
+      ['lock', { patterns: [42] }],
+      ['lock', { patterns: ['../outside'] }],
+      ['lock', { patterns: ['.git/config'] }],
+      ['lock', { patterns: ['a\nb'] }],
+      ['lock', { patterns: ['a'], ttl: 'soon' }],
+      ['lock', { patterns: ['a'], wait: 'forever' }],
+      ['unlock', {}],
+      ['unlock', { patterns: ['a'], force: true }],
+      ['check', { paths: null }],
+      ['status', { extra: { deeply: ['nested'] } }],
+    ];
+    for (const [name, args] of bad) {
+      const r = await call(name, args);
+      if (name === 'status') expect(r.isError, JSON.stringify(args)).toBe(false);
+      else {
+        expect(r.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
+        expect(r.text, `${name} ${JSON.stringify(args)}`).not.toMatch(/\n\s+at /);
+      }
+    }
+    await expect(client.callTool({ name: 'no-such-tool', arguments: {} })).rejects.toThrow(/no-such-tool/);
+    expect(refs(dir)).toEqual([]);
+    expect(await call('lock', { patterns: ['src/a.ts'] })).toMatchObject({ isError: false });
+  });
+
+  it('with no identity, a change is an error saying how to set one', async () => {
+    const dir = repo();
+    const { call } = await server(dir, {});
+    const r = await call('lock', { patterns: ['src/a.ts'] });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/^bad arguments: no agent id: .*whoami --set/);
+    // The worktree's identity, set while the server runs, is used on the next call.
+    coord(dir, ['whoami', '--set', 'wt-agent']);
+    expect((await call('lock', { patterns: ['src/a.ts'] })).text).toMatch(/wt-agent/);
+  });
+
+  it('--agent on the server command line names the agent', async () => {
+    const dir = repo();
+    const { call } = await server(dir, {}, ['--agent', 'flagged']);
+    expect((await call('lock', { patterns: ['x'] })).text).toMatch(/ flagged /);
+  });
+});
+
+describe('mcp: one long-lived session', () => {
+  it('re-reads the config when it changes: a new default lease applies to the next lock; an invalid file is an error until fixed', async () => {
+    const dir = repo();
+    const { call } = await server(dir);
+    await call('lock', { patterns: ['one'] });
+    write(dir, { '.git-coord.yml': 'ttl: 5m\n' });
+    await call('lock', { patterns: ['two'] });
+    const two = json(coord(dir, ['locks', '--json'])).find((l: { pattern: string }) => l.pattern === 'two');
+    expect(Date.parse(two.expiresAt) - Date.parse(two.acquiredAt)).toBe(5 * 60_000);
+    write(dir, { '.git-coord.yml': 'ttl: [\n' });
+    const bad = await call('lock', { patterns: ['three'] });
+    expect(bad).toMatchObject({ isError: true });
+    expect(bad.text).toMatch(/invalid \.git-coord\.yml/);
+    write(dir, { '.git-coord.yml': 'ttl: 2h\n' });
+    expect(await call('lock', { patterns: ['three'] })).toMatchObject({ isError: false });
+  });
+
+  it('lock with wait: granted once the CLI agent releases, while other calls are still answered', async () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    const { call } = await server(dir);
+    const waiting = call('lock', { patterns: ['src/a.ts'], wait: '30s' });
+    // The session is not held by the waiting call.
+    expect((await call('status')).text).toMatch(/bob: 1 lock/);
+    expect(await call('lock', { patterns: ['README.md'] })).toMatchObject({ isError: false });
+    expect(coord(dir, ['unlock', 'src/'], B).code).toBe(0);
+    expect(await waiting).toMatchObject({ isError: false, text: expect.stringMatching(/^locked src\/a\.ts/) });
+  });
+
+  it('lock with a short wait still held: refused after the wait', async () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    const { call } = await server(dir);
+    const r = await call('lock', { patterns: ['src/a.ts'], wait: '1s' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/locked by bob/);
+  });
+
+  it('races a CLI agent for the same paths: exactly one of them holds each, every round', async () => {
+    const dir = repo();
+    const { call } = await server(dir);
+    for (let round = 0; round < 6; round++) {
+      const pattern = round % 2 ? `race/${round}/` : `race/${round}.txt`;
+      const [viaMcp, viaCli] = await Promise.all([call('lock', { patterns: [pattern] }), coordAsync(dir, ['lock', pattern], B)]);
+      expect([viaMcp.isError, viaCli.code !== 0].filter((lost) => !lost), `round ${round}`).toHaveLength(1);
+      const held = json(coord(dir, ['locks', '--json'])).filter((l: { pattern: string }) => l.pattern === pattern);
+      expect(held).toHaveLength(1);
+      expect(held[0].agent).toBe(viaMcp.isError ? 'bob' : 'mcp-agent');
+    }
+  });
+});
+
+describe('mcp: a remote decides', () => {
+  it('locks through the remote, as the CLI does; an agent in another clone is refused', async () => {
+    const root = tmpdir('mcp-remote');
+    made.push(root);
+    const hub = path.join(root, 'hub.git');
+    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+    const seed = path.join(root, 'seed');
+    gitSync(root, 'clone', '-q', `file://${hub}`, seed);
+    write(seed, { '.git-coord.yml': 'remote: origin\n', 'src/a.ts': 'a\n' });
+    gitSync(seed, 'add', '-A');
+    gitSync(seed, 'commit', '-q', '-m', 'config');
+    gitSync(seed, 'push', '-q', 'origin', 'main');
+    const other = path.join(root, 'other');
+    gitSync(root, 'clone', '-q', `file://${hub}`, other);
+    const { call } = await server(seed);
+    expect(await call('lock', { patterns: ['src/'], reason: 'remote' })).toMatchObject({ isError: false });
+    expect(gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/')).toMatch(/refs\/coordination\/locks\//);
+    const refused = coord(other, ['lock', 'src/a.ts'], B);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/mcp-agent/);
+    coord(other, ['lock', 'docs/', '--reason', 'docs'], B);
+    const r = await call('lock', { patterns: ['docs/x.md'] });
+    expect(r).toMatchObject({ isError: true });
+    expect(r.text).toMatch(/locked by bob as docs\/ \(docs\)/);
+  });
+});
