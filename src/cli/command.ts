@@ -5,6 +5,7 @@
  */
 import type { Coord } from '../session/coord.js';
 import type { Output } from './output.js';
+import { UsageError } from '../errors.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -56,4 +57,13 @@ export function str(opts: OptionValues, name: string): string | undefined {
 export function list(opts: OptionValues, name: string): string[] {
   const v = opts[name];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+/** A count option such as `-n`: a whole number, 1 or more; `fallback` when not given. */
+export function count(opts: OptionValues, name: string, fallback?: number): number | undefined {
+  const raw = str(opts, name);
+  if (raw === undefined) return fallback;
+  const n = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1)) throw new UsageError(`bad count for ${name.length === 1 ? '-' : '--'}${name}: ${JSON.stringify(raw)} (a whole number, 1 or more)`);
+  return n;
 }

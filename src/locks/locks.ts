@@ -19,6 +19,7 @@ import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable } from '../printable.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { jitter, sleep } from '../store/backoff.js';
 import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { LockRecord } from './schema.js';
@@ -112,14 +113,6 @@ export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedErr
       `${c.reason ? ` (${printable(c.reason)})` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'no expiry'}`,
   );
   return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function jitter(round: number): number {
-  return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
 }
 
 export interface LockOptions {
