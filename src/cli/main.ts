@@ -18,6 +18,7 @@ const MODULES = {
   locks: () => import('./commands/locks.js'),
   session: () => import('./commands/session.js'),
   hooks: () => import('./commands/hooks.js'),
+  messages: () => import('./commands/messages.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -34,6 +35,15 @@ const INDEX: Record<string, ModuleName> = {
   status: 'session',
   log: 'session',
   sync: 'session',
+  send: 'messages',
+  reply: 'messages',
+  inbox: 'messages',
+  ack: 'messages',
+  thread: 'messages',
+  outbox: 'messages',
+  'channel join': 'messages',
+  'channel leave': 'messages',
+  'channel list': 'messages',
   'install-hooks': 'hooks',
   'uninstall-hooks': 'hooks',
 };
