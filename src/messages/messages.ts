@@ -42,6 +42,8 @@ import {
 } from './rules.js';
 
 const MAX_ROUNDS = 50;
+/** What all the agents waiting on one remote may ask it together, at most (GitHub asks for at most ~15 reads a second). */
+export const WAIT_READS_PER_SECOND = 10;
 
 export interface SendOptions {
   subject?: string;
@@ -387,13 +389,20 @@ export class Messages {
 
   /**
    * Reads again until `read` finds something or `waitMs` has passed (then refused). Locally every
-   * read is current and cheap; a remote is asked no more often than the configured `poll`,
-   * backing off to 4×, since hosted forges limit reads per repository.
+   * read is current and cheap. A remote is asked no more often than the configured `poll`, backing
+   * off to 4×; and since hosted forges limit reads per repository (about 15 a second on GitHub),
+   * each waiter assumes every agent it knows of may be waiting too and keeps their sum under
+   * WAIT_READS_PER_SECOND (docs/scale.md).
    */
   private async poll<T>(waitMs: number, read: (mode: ReadMode) => Promise<T[]>, none: string): Promise<T[]> {
     const deadline = performance.now() + waitMs;
     const cfg = await this.ctx.config();
-    const [base, cap] = this.ctx.store.remote ? [cfg.pollMs, cfg.pollMs * 4] : [20, 500];
+    let [base, cap] = [20, 500];
+    if (this.ctx.store.remote) {
+      const agents = (await this.ctx.store.entries([JOURNAL], 'view')).length;
+      base = Math.max(cfg.pollMs, (agents * 1000) / WAIT_READS_PER_SECOND);
+      cap = base * 4;
+    }
     for (let round = 0; ; round++) {
       const left = deadline - performance.now();
       if (left <= 0) throw new RefusedError(`${none} within ${Math.round(waitMs / 1000)}s`);
