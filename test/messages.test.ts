@@ -154,6 +154,30 @@ describe('bad input: exit 2, nothing written', () => {
   });
 });
 
+describe('records written by hand (other agents are not trusted)', () => {
+  it('a message that does not parse, or names another id than its ref, is skipped with a warning', () => {
+    const dir = repo();
+    const good = sent(send(dir, 'alice', ['bob', 'real one']));
+    const tree = gitSync(dir, 'hash-object', '-t', 'tree', '-w', '/dev/null').trim();
+    const forge = (ref: string, record: object) => {
+      const oid = spawnSync('git', ['commit-tree', tree], { cwd: dir, env: ENV, input: `forged\n\n${JSON.stringify(record)}\n`, encoding: 'utf8' }).stdout.trim();
+      gitSync(dir, 'update-ref', ref, oid);
+    };
+    const base = { v: 1, type: 'message', from: 'mallory', subject: '', body: 'x', priority: 0, thread: 't', replyTo: null, sentAt: new Date().toISOString(), expiresAt: null, ack: false };
+    forge('refs/coordination/messages/to/bob/m-bad-to', { ...base, id: 'm-bad-to', to: ['bob\u001b[2J'] });
+    forge('refs/coordination/messages/to/bob/m-other', { ...base, id: 'm-claimed', to: ['bob'] });
+    forge('refs/coordination/messages/member/mallory', { v: 1, type: 'membership', agent: 'mallory', channels: { 'ops\u001b[2J': new Date().toISOString() } });
+    const r = coord(dir, ['inbox', '--json'], as('bob'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(ids(json(r))).toEqual([good.id]);
+    expect(r.stderr).toMatch(/skipping unreadable message .*m-bad-to/);
+    expect(r.stderr).toMatch(/names another id \(m-claimed\)/);
+    const list = coord(dir, ['channel', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout + list.stderr).not.toMatch(/\x1b/);
+  });
+});
+
 describe('acknowledgements', () => {
   it('ack removes a message from the inbox (inbox --all still shows it); twice is fine; not addressed to you is exit 3', () => {
     const dir = repo();

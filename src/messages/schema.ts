@@ -7,6 +7,8 @@ import { AgentId, Iso } from '../schemas.js';
 
 /** Message, thread and channel ids follow the agent-id rule: valid ref components, printable. */
 export const Id = AgentId;
+/** An address as sent: an agent id, `@all`, or `#<channel>` (checked on reading too: records come from other agents). */
+export const Address = z.string().check(z.regex(/^(@all|#?[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/));
 
 export const MessageRecord = z.object({
   v: z.literal(1),
@@ -14,7 +16,7 @@ export const MessageRecord = z.object({
   id: Id,
   from: AgentId,
   /** The addresses as sent: agent ids, `@all`, `#<channel>`. */
-  to: z.array(z.string()).check(z.minLength(1)),
+  to: z.array(Address).check(z.minLength(1)),
   subject: z.string(),
   body: z.string(),
   /** 0 is the most urgent, as for tasks. */
@@ -55,7 +57,7 @@ export type AckRecord = z.infer<typeof AckRecord>;
 export const SentEntry = z.object({
   id: Id,
   oid: z.string(),
-  to: z.array(z.string()),
+  to: z.array(Address),
   ack: z.boolean(),
   expiresAt: z.nullable(Iso),
   /** For an @all or channel message asking for acks: who it reached when sent. */
@@ -79,6 +81,6 @@ export const MembershipRecord = z.object({
   v: z.literal(1),
   type: z.literal('membership'),
   agent: AgentId,
-  channels: z.record(z.string(), Iso),
+  channels: z.record(Id, Iso),
 });
 export type MembershipRecord = z.infer<typeof MembershipRecord>;

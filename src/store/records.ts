@@ -8,6 +8,7 @@ import { readRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type Tran
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
+import { printable } from '../printable.js';
 export { Writers };
 
 /** What the store needs of a schema: the domain passes its zod schemas, the store stays generic. */
@@ -56,7 +57,8 @@ export function parseBody<T>(schema: Schema<T>, body: string): { ok: true; value
   const r = schema.safeParse(json);
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0];
-  return { ok: false, problem: issue ? `${issue.path.map(String).join('.') || 'record'}: ${issue.message}` : 'invalid record' };
+  // The path can hold keys another agent wrote: escaped, since the problem is printed.
+  return { ok: false, problem: issue ? `${printable(issue.path.map(String).join('.')) || 'record'}: ${issue.message}` : 'invalid record' };
 }
 
 /** Parses entries through `schema`; the ones that do not parse are returned as corrupt. */

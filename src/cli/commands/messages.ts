@@ -50,7 +50,7 @@ function traceRetries(name: string, m: Messages): void {
 /** A message for people. Everything another agent wrote goes through printable; body lines are quoted so none can pass for output. */
 function messageText(m: MessageView): string {
   const flags = [m.ack ? 'ack requested' : '', m.acked ? 'acknowledged' : ''].filter(Boolean);
-  const lines = [`${m.id}  p${m.priority}  from ${m.from} to ${m.to.join(',')}  ${m.sentAt}${flags.length ? `  (${flags.join(', ')})` : ''}`];
+  const lines = [`${m.id}  p${m.priority}  from ${m.from} to ${m.to.join(',')}  ${printable(m.sentAt)}${flags.length ? `  (${flags.join(', ')})` : ''}`];
   if (m.subject) lines.push(`  subject: ${printable(m.subject)}`);
   if (m.thread !== m.id || m.replyTo) lines.push(`  thread ${m.thread}${m.replyTo ? `, reply to ${m.replyTo}` : ''}`);
   for (const l of m.body.replace(/\n$/, '').split('\n')) lines.push(`  | ${printable(l)}`);
@@ -58,10 +58,10 @@ function messageText(m: MessageView): string {
 }
 
 function outboxText(m: OutboxView): string {
-  const acks = Object.entries(m.acks).map(([a, t]) => `${a} ${t ? `acknowledged ${t}` : 'not yet'}`);
+  const acks = Object.entries(m.acks).map(([a, t]) => `${a} ${t ? `acknowledged ${printable(t)}` : 'not yet'}`);
   return [
     messageText(m),
-    `  ${m.dead ? 'DEAD LETTER: expired before every recipient acknowledged it; ' : ''}${m.expiresAt ? `expires ${m.expiresAt}` : 'no expiry'}`,
+    `  ${m.dead ? 'DEAD LETTER: expired before every recipient acknowledged it; ' : ''}${m.expiresAt ? `expires ${printable(m.expiresAt)}` : 'no expiry'}`,
     ...(acks.length ? [`  acks: ${acks.join('; ')}`] : []),
   ].join('\n');
 }
