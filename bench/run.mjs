@@ -265,6 +265,16 @@ const node0 = () => timed(() => sh(ROOT, process.execPath, ['-e', '0']));
   report('inbox with 10,000 messages in the history and 10 unread vs 10 messages in all', median(large) / median(small), 1.5,
     `10 in all ${ms(median(small))}; 10,000 + 10 ${ms(median(large))} (${history} sends in the history, ${liveRefs} live refs under messages/; setting up took ${setupS.toFixed(0)} s)`);
 
+  // What history does cost: an ack rewrites the reader's own receipts (10,000 kept in `big`).
+  const ackSmall = [];
+  const ackLarge = [];
+  for (let i = 0; i < 5; i++) {
+    const [x, y] = [dir, big].map((d) => coord(d, ['send', '--agent', 'alice', 'reader', `to ack ${i}`]).trim());
+    ackSmall.push(timed(() => coord(dir, ['ack', '--agent', 'reader', x])));
+    ackLarge.push(timed(() => coord(big, ['ack', '--agent', 'reader', y])));
+  }
+  console.log(`INFO  one \`ack\` with 10,000 acknowledgements kept in the reader's receipts: ${ms(median(ackLarge))}, vs ${ms(median(ackSmall))} with 10 (${(median(ackLarge) / median(ackSmall)).toFixed(2)} x)`);
+
   // 11. 8 processes sending to one recipient at once, 10 rounds: lost compare-and-swap rounds.
   const race = repo('messages-race');
   let retries = 0;

@@ -67,6 +67,9 @@ describe('send and inbox', () => {
     expect(coord(dir, ['channel', 'leave', 'ops'], as('dave')).code).toBe(0);
     expect(ids(inbox(dir, 'dave'))).toEqual([all.id]);
     expect(coord(dir, ['channel', 'leave', 'ops'], as('dave')).code).toBe(3);
+    // Names that are also properties of every JavaScript object are ordinary names.
+    expect(coord(dir, ['channel', 'join', 'constructor'], as('dave')).stdout).toMatch(/joined #constructor/);
+    expect(coord(dir, ['channel', 'leave', 'toString'], as('dave')).code).toBe(3);
     // A message to a channel and to a member directly shows once.
     const both = sent(send(dir, 'alice', ['erin,#ops', 'twice?']));
     expect(ids(inbox(dir, 'erin')).filter((i: string) => i === both.id)).toHaveLength(1);

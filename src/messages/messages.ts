@@ -149,13 +149,13 @@ export class Messages {
    * One read (one git call) of what `me` needs: its direct deliveries, the shared messages, and
    * the own records asked for. Decisions read the authority; listings as the session says.
    */
-  private async readBox(me: string, mode: ReadMode, want: { receipts?: boolean; out?: boolean; journal?: boolean; extra?: string[] } = {}) {
+  private async readBox(me: string, mode: ReadMode, want: { receipts?: boolean; out?: boolean; journal?: boolean } = {}): Promise<Box> {
     const r = this.refs(me);
     const patterns = [r.inbox, BROADCASTS, CHANNELS, r.acks, r.member];
     if (want.receipts) patterns.push(r.receipts);
     if (want.out) patterns.push(r.out);
     if (want.journal) patterns.push(r.journal);
-    const entries = await this.ctx.store.entries([...patterns, ...(want.extra ?? [])], mode);
+    const entries = await this.ctx.store.entries(patterns, mode);
     const byRef = new Map(entries.map((e) => [e.ref, e]));
     const box: Box = {
       direct: new Map(),
@@ -171,7 +171,7 @@ export class Messages {
     for (const s of this.messages(entries.filter((e) => e.ref.startsWith(BROADCASTS) || e.ref.startsWith(CHANNELS)))) {
       box.shared.set(s.record.id, { oid: s.oid, record: s.record });
     }
-    return { box, entries };
+    return box;
   }
 
   /** Messages by commit id, from this repository's objects (with a warning for any it lacks). */
@@ -330,7 +330,7 @@ export class Messages {
     const chans = addresses.filter((a) => a.startsWith('#')).map((a) => a.slice(1));
     if (chans.length > 0) {
       const { records } = decode(MembershipRecord, entries.filter((e) => e.ref.startsWith(`${MESSAGES}member/`)));
-      for (const s of records) if (chans.some((c) => c in s.record.channels)) who.add(s.record.agent);
+      for (const s of records) if (chans.some((c) => Object.hasOwn(s.record.channels, c))) who.add(s.record.agent);
     }
     who.delete(me);
     return [...who].sort();
@@ -344,7 +344,7 @@ export class Messages {
 
   /** Every unexpired message this agent can see: addressed to it, or sent by it. */
   private async seen(me: string, mode: ReadMode): Promise<MessageView[]> {
-    const { box } = await this.readBox(me, mode, { receipts: true, out: true });
+    const box = await this.readBox(me, mode, { receipts: true, out: true });
     const now = this.ctx.now();
     const out = await this.visible(box, me, now, true);
     for (const { record } of (await this.sent(box.out)).values()) if (!out.has(record.id) && !expired(record, now)) out.set(record.id, view(record, false));
@@ -379,7 +379,7 @@ export class Messages {
         .sort(inboxOrder)
         .slice(0, opts.limit ?? Infinity);
     const read = async (mode: ReadMode) => {
-      const { box } = await this.readBox(me, mode, opts.all ? { receipts: true } : {});
+      const box = await this.readBox(me, mode, opts.all ? { receipts: true } : {});
       return pick([...(await this.visible(box, me, this.ctx.now(), Boolean(opts.all))).values()]);
     };
     const first = await read(this.ctx.readMode());
@@ -416,7 +416,7 @@ export class Messages {
   async waitReply(id: string, waitMs: number): Promise<MessageView> {
     const me = this.ctx.requireAgent();
     const read = async (mode: ReadMode) => {
-      const { box } = await this.readBox(me, mode, { receipts: true });
+      const box = await this.readBox(me, mode, { receipts: true });
       return [...(await this.visible(box, me, this.ctx.now(), true)).values()].filter((m) => m.replyTo === id).sort((a, b) => Date.parse(a.sentAt) - Date.parse(b.sentAt));
     };
     const now = await read(this.ctx.store.remote ? 'authority' : 'view');
@@ -436,7 +436,7 @@ export class Messages {
     }
     const r = this.refs(me);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const { box } = await this.readBox(me, 'authority', { receipts: true, journal: true });
+      const box = await this.readBox(me, 'authority', { receipts: true, journal: true });
       const now = this.ctx.now();
       const open = await this.visible(box, me, now, false);
       const before = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
@@ -518,7 +518,7 @@ export class Messages {
       const acks = recipientAcks(entry, me, ackers.get(entry.id) ?? new Map());
       const dead = isDead(entry, acks, now);
       if ((expired(entry, now) && !dead) || (opts.dead && !dead)) continue;
-      list.push({ ...view(record, acks[me] !== undefined && acks[me] !== null), acks, dead });
+      list.push({ ...view(record, Object.hasOwn(acks, me) && acks[me] !== null), acks, dead });
     }
     return list.sort((a, b) => Date.parse(b.sentAt) - Date.parse(a.sentAt) || (a.id < b.id ? 1 : -1));
   }
@@ -541,7 +541,7 @@ export class Messages {
       const slot = this.one(MembershipRecord, entries.find((e) => e.ref === r.member));
       const channels = { ...(slot.record?.channels ?? {}) };
       const now = this.ctx.now();
-      if ((name in channels) === join) {
+      if (Object.hasOwn(channels, name) === join) {
         if (join) return false;
         throw new RefusedError(`cannot leave #${name}: you are not a member (git-coord channel list shows who is)`);
       }
