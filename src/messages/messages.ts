@@ -66,6 +66,8 @@ export interface InboxOptions {
   limit?: number;
   /** When none: wait up to this long for one (then RefusedError). */
   waitMs?: number;
+  /** How to read: default, as the session's policy says (a hook passes 'view': a slow remote never delays it). */
+  mode?: ReadMode;
 }
 
 export interface AckResult {
@@ -382,7 +384,7 @@ export class Messages {
       const box = await this.readBox(me, mode, opts.all ? { receipts: true } : {});
       return pick([...(await this.visible(box, me, this.ctx.now(), Boolean(opts.all))).values()]);
     };
-    const first = await read(this.ctx.readMode());
+    const first = await read(opts.mode ?? this.ctx.readMode());
     if (first.length > 0 || opts.waitMs === undefined) return first;
     return this.poll(opts.waitMs, read, 'no message arrived');
   }
