@@ -335,7 +335,135 @@ if (want('agents')) {
     `denied (held by another agent) ${ms(median(denied))}; allowed ${ms(median(free))}; node -e 0 ${ms(median(base))}`);
 }
 
+// 11-14. Messages.
+if (want('messages')) {
+  const { Coord, Messages } = await import('../dist/index.js');
+  Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
+
+  // 8-9. One `send` and one `inbox` (10 unread) from the command line, against `node -e 0`.
+  const dir = repo('messages');
+  for (let i = 0; i < 10; i++) coord(dir, ['send', '--agent', 'alice', 'reader', `unread ${i}`]);
+  const send = [];
+  const inbox = [];
+  const base = [];
+  for (let i = 0; i < REPS; i++) {
+    send.push(timed(() => coord(dir, ['send', '--agent', 'alice', 'bob', `hello ${i}`])));
+    inbox.push(timed(() => coord(dir, ['inbox', '--agent', 'reader'])));
+    base.push(node0());
+  }
+  report('one `git-coord send` vs `node -e 0`', median(send) / median(base), 2.0, `send ${ms(median(send))}; node -e 0 ${ms(median(base))}`);
+  report('one `git-coord inbox` (10 unread) vs `node -e 0`', median(inbox) / median(base), 2.0, `inbox ${ms(median(inbox))}; node -e 0 ${ms(median(base))}`);
+
+  // 10. inbox with 10,000 messages in the history (sent by 100 agents, acknowledged) and 10 unread,
+  // against inbox with 10 messages in all.
+  const big = repo('messages10k');
+  const t0 = performance.now();
+  const reader = await Coord.open({ cwd: big, agent: 'reader' });
+  const readerBox = new Messages(reader);
+  // Ten senders at a time (sends never contend), then the reader acknowledges their thousand.
+  for (let g = 0; g < 100; g += 10) {
+    const lists = await Promise.all(Array.from({ length: 10 }, async (_, k) => {
+      const ctx = await Coord.open({ cwd: big, agent: `sender${g + k}` });
+      const m = new Messages(ctx);
+      const sent = [];
+      for (let i = 0; i < 100; i++) sent.push((await m.send('reader', `old message ${i} from sender${g + k}`, { subject: `old ${i}` })).id);
+      ctx.close();
+      return sent;
+    }));
+    await readerBox.ack(lists.flat());
+  }
+  reader.close();
+  const setupS = (performance.now() - t0) / 1000;
+  for (let i = 0; i < 10; i++) coord(big, ['send', '--agent', 'alice', 'reader', `unread ${i}`]);
+  const small = [];
+  const large = [];
+  for (let i = 0; i < REPS; i++) {
+    small.push(timed(() => coord(dir, ['inbox', '--agent', 'reader'])));
+    large.push(timed(() => coord(big, ['inbox', '--agent', 'reader'])));
+  }
+  const liveRefs = git(big, 'for-each-ref', '--format=%(refname)', 'refs/coordination/messages/').split('\n').filter(Boolean).length;
+  const history = JSON.parse(coord(big, ['log', '-n', '100000', '--json'])).filter((e) => e.action === 'send').length;
+  report('inbox with 10,000 messages in the history and 10 unread vs 10 messages in all', median(large) / median(small), 1.5,
+    `10 in all ${ms(median(small))}; 10,000 + 10 ${ms(median(large))} (${history} sends in the history, ${liveRefs} live refs under messages/; setting up took ${setupS.toFixed(0)} s)`);
+
+  // What history does cost: an ack rewrites the reader's own receipts (10,000 kept in `big`).
+  const ackSmall = [];
+  const ackLarge = [];
+  for (let i = 0; i < 5; i++) {
+    const [x, y] = [dir, big].map((d) => coord(d, ['send', '--agent', 'alice', 'reader', `to ack ${i}`]).trim());
+    ackSmall.push(timed(() => coord(dir, ['ack', '--agent', 'reader', x])));
+    ackLarge.push(timed(() => coord(big, ['ack', '--agent', 'reader', y])));
+  }
+  console.log(`INFO  one \`ack\` with 10,000 acknowledgements kept in the reader's receipts: ${ms(median(ackLarge))}, vs ${ms(median(ackSmall))} with 10 (${(median(ackLarge) / median(ackSmall)).toFixed(2)} x)`);
+
+  // 11. 8 processes sending to one recipient at once, 10 rounds: lost compare-and-swap rounds.
+  const race = repo('messages-race');
+  let retries = 0;
+  let failures = 0;
+  const raceT = [];
+  for (let round = 0; round < 10; round++) {
+    const t = performance.now();
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, k) => new Promise((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'send', '--agent', `s${k}`, 'bob', `round ${round}`], { cwd: race, env: { ...ENV, GIT_COORD_TRACE: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let err = '';
+      c.stderr.on('data', (d) => (err += d));
+      c.on('close', (code) => resolve({ code, err }));
+    })));
+    raceT.push(performance.now() - t);
+    for (const r of runs) {
+      if (r.code !== 0) failures++;
+      retries += Number(/trace: send: (\d+) retries/.exec(r.err)?.[1] ?? 0);
+    }
+  }
+  const delivered = JSON.parse(coord(race, ['inbox', '--agent', 'bob', '--json'])).length;
+  results.push({ name: '8 concurrent senders', ok: retries === 0 && failures === 0 && delivered === 80 });
+  console.log(`${retries === 0 && failures === 0 && delivered === 80 ? 'PASS' : 'FAIL'}  8 processes sending to one recipient at once, 10 rounds: ${retries} retries, ${failures} failures (target 0), ${delivered} of 80 delivered; a round took ${ms(median(raceT))} (one send ${ms(median(send))})`);
+}
+
+// 15. What each command asks of a remote (docs/scale.md builds on these counts): pushes and reads
+// (ls-remote, fetch), counted from GIT_COORD_TRACE, through a file:// remote.
+if (want('ops')) {
+  const root = mkdtemp('ops');
+  const hub = path.join(root, 'hub.git');
+  git(root, 'init', '-q', '--bare', '-b', 'main', hub);
+  const seed = repo('ops-seed');
+  fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'config');
+  git(seed, 'push', '-q', hub, 'main');
+  const clone = (name) => {
+    const dir = path.join(root, name);
+    git(root, 'clone', '-q', `file://${hub}`, dir);
+    return dir;
+  };
+  const [a, b] = [clone('alice'), clone('bob')];
+  const ops = (dir, agent, args) => {
+    const r = spawnSync(process.execPath, [CLI, '--agent', agent, ...args], { cwd: dir, env: { ...ENV, GIT_COORD_TRACE: '1' }, encoding: 'utf8' });
+    const lines = r.stderr.split('\n');
+    const count = (re) => lines.filter((l) => re.test(l)).length;
+    return { out: r.stdout, pushes: count(/^trace: .* git push /), reads: count(/^trace: .* git (ls-remote|fetch) /), code: r.status };
+  };
+  const rows = [];
+  const row = (name, r) => rows.push(`${name.padEnd(34)} ${String(r.pushes).padStart(6)} ${String(r.reads).padStart(6)}`);
+  row('lock <path>', ops(a, 'alice', ['lock', 'src/a.ts']));
+  row('unlock <path>', ops(a, 'alice', ['unlock', 'src/a.ts']));
+  const sent = ops(a, 'alice', ['send', 'bob', 'hello', '--json']);
+  row('send <agent> <text>', sent);
+  row('send @all,#ops <text>', ops(a, 'alice', ['send', '@all,#ops', 'hello all']));
+  row('inbox (the local view)', ops(b, 'bob', ['inbox']));
+  row('inbox --fresh', ops(b, 'bob', ['inbox', '--fresh']));
+  row('ack <id>', ops(b, 'bob', ['ack', JSON.parse(sent.out).id]));
+  row('outbox --fresh', ops(a, 'alice', ['outbox', '--fresh']));
+  row('sync', ops(b, 'bob', ['sync']));
+  row('ack --all', ops(b, 'bob', ['ack', '--all']));
+  const t = performance.now();
+  const waited = ops(b, 'bob', ['inbox', '--wait', '30s']);
+  const perMin = (waited.reads / ((performance.now() - t) / 60_000)).toFixed(1);
+  console.log(`INFO  remote operations per command (pushes, reads), counted through a file:// remote:\n      ${'command'.padEnd(34)} pushes  reads\n      ${rows.join('\n      ')}\n      inbox --wait with nothing arriving (poll 1s, 2 agents): ${waited.reads} reads in 30 s, ${perMin} a minute`);
+}
+
 for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+
 const failed = results.filter((r) => !r.ok);
 console.log(failed.length === 0 ? `\nall ${results.length} targets met` : `\n${failed.length} of ${results.length} targets missed`);
 process.exitCode = failed.length === 0 ? 0 : 1;

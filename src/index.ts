@@ -1,6 +1,6 @@
 /**
  * git-coord as a library. One concept a module: open a session with `Coord.open`, then use
- * `Locks` for locks, `history` for the log, `installHooks` for enforcement.
+ * `Locks` for locks, `Messages` for messages, `history` for the log, `installHooks` for enforcement.
  *
  *   const ctx = await Coord.open({ cwd, agent: 'alice' });
  *   await new Locks(ctx).lock(['src/auth/'], { reason: 'refactor', ttlMs: 30 * 60_000 });
@@ -12,6 +12,9 @@ export { Locks, type LockView, type Conflict, type LockOptions } from './locks/l
 export { LockRecord } from './locks/schema.js';
 export { history, type HistoryEntry } from './history/history.js';
 export { EventRecord } from './history/schema.js';
+export { Messages, type SendOptions, type InboxOptions, type AckResult, type Channel } from './messages/messages.js';
+export { type MessageView, type OutboxView } from './messages/rules.js';
+export { MessageRecord } from './messages/schema.js';
 export { installHooks, uninstallHooks, checkCommit } from './hooks/git-hooks.js';
 export { parsePattern, type Pattern } from './patterns/pattern.js';
 export { overlaps } from './patterns/overlap.js';

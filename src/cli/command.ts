@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Coord } from '../session/coord.js';
 import type { Output } from './output.js';
+import { UsageError } from '../errors.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -68,4 +69,13 @@ export function list(opts: OptionValues, name: string): string[] {
 export function runtime(): { node: string; cli: string; root: string } {
   const cli = fs.realpathSync(process.argv[1]!);
   return { node: process.execPath, cli, root: path.resolve(path.dirname(cli), '..') };
+}
+
+/** A count option such as `-n`: a whole number, 1 or more; `fallback` when not given. */
+export function count(opts: OptionValues, name: string, fallback?: number): number | undefined {
+  const raw = str(opts, name);
+  if (raw === undefined) return fallback;
+  const n = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1)) throw new UsageError(`bad count for ${name.length === 1 ? '-' : '--'}${name}: ${JSON.stringify(raw)} (a whole number, 1 or more)`);
+  return n;
 }

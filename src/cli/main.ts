@@ -19,6 +19,7 @@ const MODULES = {
   session: () => import('./commands/session.js'),
   hooks: () => import('./commands/hooks.js'),
   integrations: () => import('./commands/integrations.js'),
+  messages: () => import('./commands/messages.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -35,6 +36,15 @@ const INDEX: Record<string, ModuleName> = {
   status: 'session',
   log: 'session',
   sync: 'session',
+  send: 'messages',
+  reply: 'messages',
+  inbox: 'messages',
+  ack: 'messages',
+  thread: 'messages',
+  outbox: 'messages',
+  'channel join': 'messages',
+  'channel leave': 'messages',
+  'channel list': 'messages',
   'install-hooks': 'hooks',
   'uninstall-hooks': 'hooks',
   prime: 'integrations',

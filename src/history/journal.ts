@@ -21,12 +21,24 @@ export interface RecordChange {
   /** The record commit's subject line (what `git log <ref>` shows). */
   subject: string;
   remove?: boolean;
-  /** What the history says of this change. */
-  event: Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
+  /** More refs, which must not exist yet, created pointing at the same new record (a message to several addresses). */
+  alsoRefs?: string[];
+  /**
+   * What the history says of this change: one entry, several (one record acknowledging several
+   * messages), or none (an index kept beside records whose changes are recorded already).
+   */
+  event?: JournalEvent | JournalEvent[];
 }
+
+export type JournalEvent = Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** The record commit a change writes: `store.ids([recordOf(...)])` is its id before it is written. */
+export function recordOf(c: RecordChange, me: string, now: number): NewRecord {
+  return { subject: c.subject, record: c.record, parents: c.oldOid ? [c.oldOid] : [], agent: me, timeMs: now };
 }
 
 /**
@@ -43,13 +55,7 @@ export async function commitWithJournal(
   now: number,
   extra: RefUpdate[] = [],
 ): Promise<{ ok: boolean; records: string[]; journal: string }> {
-  const records: NewRecord[] = changes.map((c) => ({
-    subject: c.subject,
-    record: c.record,
-    parents: c.oldOid ? [c.oldOid] : [],
-    agent: me,
-    timeMs: now,
-  }));
+  const records = changes.map((c) => recordOf(c, me, now));
   const recordOids = store.ids(records);
   const entries: NewRecord[] = [];
   if (journal === null) {
@@ -58,22 +64,27 @@ export async function commitWithJournal(
   }
   let prev = journal ?? store.ids(entries)[0]!;
   for (const [i, c] of changes.entries()) {
-    const ev: EventRecord = {
-      v: 1,
-      type: 'event',
-      at: iso(now),
-      agent: me,
-      action: c.event.action,
-      subject: c.event.subject,
-      ...(c.event.reason ? { reason: c.event.reason } : {}),
-      ...(c.event.other ? { other: c.event.other } : {}),
-    };
-    const entry: NewRecord = { subject: `${c.event.action} ${c.event.subject}`, record: ev, parents: [prev, recordOids[i]!], agent: me, timeMs: now };
-    prev = store.ids([entry])[0]!;
-    entries.push(entry);
+    for (const e of c.event === undefined ? [] : Array.isArray(c.event) ? c.event : [c.event]) {
+      const ev: EventRecord = {
+        v: 1,
+        type: 'event',
+        at: iso(now),
+        agent: me,
+        action: e.action,
+        subject: e.subject,
+        ...(e.reason ? { reason: e.reason } : {}),
+        ...(e.other ? { other: e.other } : {}),
+      };
+      const entry: NewRecord = { subject: `${e.action} ${e.subject}`, record: ev, parents: [prev, recordOids[i]!], agent: me, timeMs: now };
+      prev = store.ids([entry])[0]!;
+      entries.push(entry);
+    }
   }
   await store.write([...records, ...entries]);
-  const updates: RefUpdate[] = changes.map((c, i) => ({ ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid }));
+  const updates: RefUpdate[] = changes.flatMap((c, i) => [
+    { ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid },
+    ...(c.alsoRefs ?? []).map((ref) => ({ ref, newOid: recordOids[i]!, oldOid: null })),
+  ]);
   updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal }, ...extra);
   const ok = (await store.swap(updates)).ok;
   store.warmSoon();

@@ -20,6 +20,7 @@ import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable, shellWord } from '../printable.js';
 import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { jitter, sleep } from '../store/backoff.js';
 import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { checkDurationMs } from '../session/duration.js';
@@ -115,14 +116,6 @@ export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedErr
       `${c.reason ? ` (${printable(c.reason)})` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'no expiry'}`,
   );
   return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-function jitter(round: number): number {
-  return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
 }
 
 export interface LockOptions {

@@ -24,6 +24,8 @@ export interface Config {
   /** How often `lock --wait` polls the remote, in ms. */
   pollMs: number;
   hooks: { refresh: Refresh; timeoutMs: number; offline: 'allow' | 'refuse' };
+  /** Default lifetime of a message in ms; null: messages never expire. */
+  messages: { ttlMs: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -34,6 +36,7 @@ export const DEFAULTS: Config = {
   timeoutMs: 30_000,
   pollMs: 1_000,
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
+  messages: { ttlMs: 7 * 86_400_000 },
 };
 
 const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
@@ -75,6 +78,12 @@ export const ConfigFile = z.nullable(
         timeout: z.optional(Duration),
         /** When the remote cannot be reached: `allow` checks the last view, `refuse` refuses the commit. */
         offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
+      }),
+    ),
+    messages: z.optional(
+      z.strictObject({
+        /** Default lifetime of a message (`none`: never expires); `send --ttl` overrides it. */
+        ttl: z.optional(z.union([Duration, z.literal('none')])),
       }),
     ),
   }),
@@ -168,6 +177,9 @@ export async function loadConfig(repo: Repo): Promise<Config> {
       refresh: refresh(c.hooks?.refresh, 'hooks.refresh', DEFAULTS.hooks.refresh),
       timeoutMs: Math.max(100, ms(c.hooks?.timeout, 'hooks.timeout', DEFAULTS.hooks.timeoutMs)),
       offline: c.hooks?.offline ?? DEFAULTS.hooks.offline,
+    },
+    messages: {
+      ttlMs: c.messages?.ttl === undefined ? DEFAULTS.messages.ttlMs : parseDuration(c.messages.ttl, 'messages.ttl in config', true),
     },
   };
 }

@@ -6,6 +6,7 @@
  *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
  *   refs/coordination/tokens/p-src/p-lib/t                     the highest token released there
  *   refs/coordination/journal/<agent>                          each agent's history
+ *   refs/coordination/messages/...                             messages (see MESSAGES below)
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
  * text. Escaping keeps only [a-z0-9-] and writes every other byte as `_xx`, so names are valid
@@ -24,6 +25,20 @@ export const ROOT = 'refs/coordination/';
 export const LOCKS = `${ROOT}locks/`;
 export const JOURNAL = `${ROOT}journal/`;
 export const TOKENS = `${ROOT}tokens/`;
+/**
+ * Messages. Every ref is written by one agent only, so a send never swaps a ref another sender
+ * writes (docs/design.md, Messages):
+ *
+ *   messages/to/<agent>/<id>        a direct message, one ref per recipient: created by the
+ *                                   sender, deleted by that recipient's ack
+ *   messages/all/<id>               an @all message, and
+ *   messages/channel/<name>/<id>    a channel's: created by the sender, deleted by it once expired
+ *   messages/acks/<agent>           the agent's acknowledgements of @all and channel messages
+ *   messages/receipts/<agent>       the agent's acknowledgements of direct messages
+ *   messages/out/<agent>            the agent's index of the messages it sent
+ *   messages/member/<agent>         the channels the agent joined
+ */
+export const MESSAGES = `${ROOT}messages/`;
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -117,4 +132,28 @@ export function coveringQuery(paths: string[]): string[] {
 
 export function journalRef(agent: string): string {
   return JOURNAL + escapeComponent(agent);
+}
+
+/** Where a message lives for one of its addresses: an agent id, `@all`, or `#<channel>`. */
+export function deliveryRef(address: string, id: string): string {
+  if (address === '@all') return `${MESSAGES}all/${id}`;
+  if (address.startsWith('#')) return `${channelPrefix(address.slice(1))}${id}`;
+  return `${inboxPrefix(address)}${id}`;
+}
+
+/** The direct messages waiting for `agent`. */
+export function inboxPrefix(agent: string): string {
+  return `${MESSAGES}to/${escapeComponent(agent)}/`;
+}
+
+export const BROADCASTS = `${MESSAGES}all/`;
+export const CHANNELS = `${MESSAGES}channel/`;
+
+export function channelPrefix(name: string): string {
+  return `${CHANNELS}${escapeComponent(name)}/`;
+}
+
+/** One of an agent's own message records: `acks`, `receipts`, `out` or `member`. */
+export function agentMessagesRef(kind: 'acks' | 'receipts' | 'out' | 'member', agent: string): string {
+  return `${MESSAGES}${kind}/${escapeComponent(agent)}`;
 }

@@ -5,9 +5,10 @@
  */
 import type { Repo } from '../git/repo.js';
 import { readRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
-import { writeCommits, objectId, commitBody, type CommitSpec } from '../git/objects.js';
+import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
+import { printable } from '../printable.js';
 export { Writers };
 
 /** What the store needs of a schema: the domain passes its zod schemas, the store stays generic. */
@@ -58,7 +59,8 @@ export function parseBody<T>(schema: Schema<T>, body: string): { ok: true; value
   const r = schema.safeParse(json);
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0];
-  return { ok: false, problem: issue ? `${issue.path.map(String).join('.') || 'record'}: ${issue.message}` : 'invalid record' };
+  // The path can hold keys another agent wrote: escaped, since the problem is printed.
+  return { ok: false, problem: issue ? `${printable(issue.path.map(String).join('.')) || 'record'}: ${issue.message}` : 'invalid record' };
 }
 
 /** Parses entries through `schema`; the ones that do not parse are returned as corrupt. */
@@ -102,6 +104,8 @@ export interface Store {
   /** `transient`: the new values are about to be replaced again (a remote's view may skip them). */
   swap(updates: RefUpdate[], opts?: { transient?: boolean }): Promise<TransactionResult>;
   history<T>(schema: Schema<T>, prefix: string, max: number, mode?: ReadMode): Promise<ReadResult<T>>;
+  /** Record bodies by commit id, from the objects this repository has (ids it lacks are left out). */
+  bodies(oids: string[]): Promise<Map<string, string>>;
   /** When the local view of the authority was last refreshed in full (null: local, or never). */
   viewTime(): number | null;
   warm(): void;
@@ -112,6 +116,7 @@ export interface Store {
 /** Records in this repository's own refs. */
 export class RecordStore implements Store {
   readonly remote: string | null = null;
+  private reader: ObjectReader | null = null;
 
   constructor(
     readonly repo: Repo,
@@ -137,6 +142,7 @@ export class RecordStore implements Store {
   /** Ends the writing processes (a command calls this once it is done). */
   close(): void {
     this.writers.close();
+    this.reader?.close();
   }
 
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
@@ -161,6 +167,11 @@ export class RecordStore implements Store {
   /** One atomic compare-and-swap over several refs. */
   async swap(updates: RefUpdate[], _opts?: { transient?: boolean }): Promise<TransactionResult> {
     return updateRefs(this.repo, updates, this.writers);
+  }
+
+  async bodies(oids: string[]): Promise<Map<string, string>> {
+    this.reader ??= new ObjectReader(this.repo.cwd);
+    return this.reader.commitBodies(oids);
   }
 
   /** The newest entries of every history ref matching `glob`, newest first. */

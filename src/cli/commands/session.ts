@@ -1,10 +1,9 @@
 /** Who am I, what is going on, what happened: whoami, status, log, sync. */
-import { UsageError } from '../../errors.js';
 import { Locks } from '../../locks/locks.js';
 import { history } from '../../history/history.js';
 import { sync } from '../../session/sync.js';
 import { noteView, printable } from '../output.js';
-import { str, type CommandSpec } from '../command.js';
+import { count, str, type CommandSpec } from '../command.js';
 
 export const commands: CommandSpec[] = [
   {
@@ -43,10 +42,7 @@ export const commands: CommandSpec[] = [
     summary: 'the history of changes, newest first',
     options: { n: { type: 'string', short: 'n', value: '<count>', help: 'how many entries (default 20)' } },
     async run({ ctx, out, opts }) {
-      const raw = str(opts, 'n') ?? '20';
-      const n = /^[0-9]{1,9}$/.test(raw) ? Number(raw) : NaN;
-      if (!(n >= 1)) throw new UsageError(`bad count for -n: ${JSON.stringify(raw)} (a whole number, 1 or more)`);
-      const entries = await history(ctx, n);
+      const entries = await history(ctx, count(opts, 'n', 20)!);
       out.result(entries, () =>
         entries.length === 0
           ? 'no history yet'

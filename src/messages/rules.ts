@@ -1,0 +1,170 @@
+/**
+ * The rules of messages, without git: addresses, validation, who sees what, order, expiry, what
+ * records keep, acknowledgements and dead letters. messages.ts applies them to the store.
+ */
+import crypto from 'node:crypto';
+import { UsageError } from '../errors.js';
+import { AGENT_ID } from '../agents/id.js';
+import type { AckEntry, MessageRecord, SentEntry } from './schema.js';
+
+export const ALL = '@all';
+/** A body may hold at most this many bytes (UTF-8). */
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_SUBJECT_CHARS = 1000;
+/** How long after expiring a message that asked for acks stays in its sender's outbox (dead letters). */
+export const DEAD_RETAIN_MS = 7 * 86_400_000;
+export const DEFAULT_PRIORITY = 2;
+
+/** A message as every face shows it (the contract's JSON fields). */
+export interface MessageView {
+  id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  body: string;
+  priority: number;
+  thread: string;
+  replyTo: string | null;
+  sentAt: string;
+  expiresAt: string | null;
+  /** Acknowledgement asked. */
+  ack: boolean;
+  /** Acknowledged by the reader. */
+  acked: boolean;
+}
+
+/** A sent message with each recipient's acknowledgement (ISO time, or null: not yet). */
+export interface OutboxView extends MessageView {
+  acks: Record<string, string | null>;
+  dead: boolean;
+}
+
+export function view(m: MessageRecord, acked: boolean): MessageView {
+  const { id, from, to, subject, body, priority, thread, replyTo, sentAt, expiresAt, ack } = m;
+  return { id, from, to, subject, body, priority, thread, replyTo, sentAt, expiresAt, ack, acked };
+}
+
+function badId(what: string, text: string): UsageError {
+  return new UsageError(`bad ${what} ${JSON.stringify(text)}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+}
+
+/** A channel's name, given with or without its `#`. */
+export function channelName(text: string): string {
+  const name = text.startsWith('#') ? text.slice(1) : text;
+  if (!AGENT_ID.test(name)) throw badId('channel name', text);
+  return name;
+}
+
+/** A message or thread id given on the command line. */
+export function messageId(text: string, what = 'message id'): string {
+  if (!AGENT_ID.test(text)) throw badId(what, text);
+  return text;
+}
+
+/** Comma-separated addresses (agent ids, `@all`, `#<channel>`), each checked; duplicates dropped. */
+export function parseAddresses(input: string | string[]): string[] {
+  const parts = (Array.isArray(input) ? input : [input]).flatMap((s) => s.split(','));
+  const out: string[] = [];
+  for (const raw of parts) {
+    const a = raw.trim();
+    if (a === '') throw new UsageError(`bad address list ${JSON.stringify(Array.isArray(input) ? input.join(',') : input)}: an empty address`);
+    let address: string;
+    if (a === ALL) address = ALL;
+    else if (a.startsWith('#')) address = `#${channelName(a)}`;
+    else if (AGENT_ID.test(a)) address = a;
+    else throw new UsageError(`bad address ${JSON.stringify(a)}: use an agent id, @all, or #<channel>`);
+    if (!out.includes(address)) out.push(address);
+  }
+  if (out.length === 0) throw new UsageError('no address given: use an agent id, @all, or #<channel>');
+  return out;
+}
+
+export function checkBody(body: string): void {
+  if (body.trim() === '') throw new UsageError('empty message: give the text to send (or - to read it from stdin)');
+  const bytes = Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new UsageError(`message too long: ${bytes} bytes, at most ${MAX_BODY_BYTES} (64 KiB)`);
+}
+
+export function checkSubject(subject: string): void {
+  if (subject.length > MAX_SUBJECT_CHARS) throw new UsageError(`subject too long: ${subject.length} characters, at most ${MAX_SUBJECT_CHARS}`);
+}
+
+export function parsePriority(text: string): number {
+  if (!/^[0-4]$/.test(text.trim())) throw new UsageError(`bad priority ${JSON.stringify(text)}: use 0 (most urgent) to 4`);
+  return Number(text.trim());
+}
+
+/** A new message id: time-ordered, unique without coordination (48 random bits), a valid ref component. */
+export function newMessageId(now: number): string {
+  return `m-${now.toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
+}
+
+export function expired(m: { expiresAt: string | null }, now: number): boolean {
+  return m.expiresAt !== null && Date.parse(m.expiresAt) <= now;
+}
+
+/** Whether `m` is addressed to `me`: directly, through @all, or through a channel `me` joined (not to its own sender). */
+export function addressedTo(m: MessageRecord, me: string, channels: ReadonlySet<string>): boolean {
+  if (m.to.includes(me)) return true;
+  if (m.from === me) return false;
+  return m.to.some((a) => a === ALL || (a.startsWith('#') && channels.has(a.slice(1))));
+}
+
+/** Whether `m` reaches anyone through a shared ref (@all or a channel). */
+export function shared(to: readonly string[]): boolean {
+  return to.some((a) => a === ALL || a.startsWith('#'));
+}
+
+/** Inbox order: most urgent first, then oldest first. */
+export function inboxOrder(a: MessageView, b: MessageView): number {
+  return a.priority - b.priority || Date.parse(a.sentAt) - Date.parse(b.sentAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Until when a record about `m` must be kept: its expiry, a week more when it asked for acks (dead letters). */
+export function keepUntil(m: { expiresAt: string | null; ack: boolean }): string | null {
+  if (m.expiresAt === null) return null;
+  return m.ack ? new Date(Date.parse(m.expiresAt) + DEAD_RETAIN_MS).toISOString() : m.expiresAt;
+}
+
+export function keptAcks(entries: readonly AckEntry[], now: number): AckEntry[] {
+  return entries.filter((e) => e.until === null || Date.parse(e.until) > now);
+}
+
+export function keptSent(entries: readonly SentEntry[], now: number): SentEntry[] {
+  return entries.filter((e) => {
+    const until = keepUntil(e);
+    return until === null || Date.parse(until) > now;
+  });
+}
+
+/**
+ * Each recipient's acknowledgement of a sent message (`ackers`: agent → time). Direct recipients
+ * are known; for @all and channels, the agents it reached when sent (recorded when it asked for
+ * acks) and whoever acknowledged it since.
+ */
+export function recipientAcks(
+  entry: Pick<SentEntry, 'to' | 'expect'>,
+  from: string,
+  ackers: ReadonlyMap<string, string>,
+): Record<string, string | null> {
+  const who = new Set<string>(entry.to.filter((a) => a !== ALL && !a.startsWith('#')));
+  if (shared(entry.to)) for (const a of [...(entry.expect ?? []), ...ackers.keys()]) if (a !== from) who.add(a);
+  const out: Record<string, string | null> = {};
+  for (const a of [...who].sort()) out[a] = ackers.get(a) ?? null;
+  return out;
+}
+
+/**
+ * A message that asked for acks is dead once it expired with some recipient not acknowledging it
+ * (or nobody at all: an @all or channel message that reached no one).
+ */
+export function isDead(m: { ack: boolean; expiresAt: string | null }, acks: Record<string, string | null>, now: number): boolean {
+  const times = Object.values(acks);
+  return m.ack && expired(m, now) && (times.length === 0 || times.some((t) => t === null));
+}
+
+/** The subject of a reply: `Re: <subject>` unless it already is one. */
+export function replySubject(subject: string): string {
+  if (subject === '' || /^re:/i.test(subject)) return subject;
+  return `Re: ${subject}`;
+}

@@ -1,0 +1,86 @@
+/**
+ * Message records (store/layout.ts has where each lives). A message is written once and never
+ * changed; what happens to it afterwards is recorded on its recipients' and sender's own refs.
+ */
+import * as z from 'zod/mini';
+import { AgentId, Iso } from '../schemas.js';
+
+/** Message, thread and channel ids follow the agent-id rule: valid ref components, printable. */
+export const Id = AgentId;
+/** An address as sent: an agent id, `@all`, or `#<channel>` (checked on reading too: records come from other agents). */
+export const Address = z.string().check(z.regex(/^(@all|#?[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/));
+
+export const MessageRecord = z.object({
+  v: z.literal(1),
+  type: z.literal('message'),
+  id: Id,
+  from: AgentId,
+  /** The addresses as sent: agent ids, `@all`, `#<channel>`. */
+  to: z.array(Address).check(z.minLength(1)),
+  subject: z.string(),
+  body: z.string(),
+  /** 0 is the most urgent, as for tasks. */
+  priority: z.number().check(z.int(), z.minimum(0), z.maximum(4)),
+  thread: Id,
+  replyTo: z.nullable(Id),
+  sentAt: Iso,
+  /** Null: never expires. */
+  expiresAt: z.nullable(Iso),
+  /** Every recipient is asked to acknowledge it (else it is a dead letter once expired). */
+  ack: z.boolean(),
+});
+export type MessageRecord = z.infer<typeof MessageRecord>;
+
+/** One acknowledgement: which message, its commit, when, and until when it must be kept. */
+export const AckEntry = z.object({
+  id: Id,
+  oid: z.string(),
+  at: Iso,
+  /** Dropped after this (the message's expiry, a week later when it asked for acks); null: kept. */
+  until: z.nullable(Iso),
+});
+export type AckEntry = z.infer<typeof AckEntry>;
+
+/**
+ * An agent's acknowledgements, on its own refs: `acks/<agent>` for @all and channel messages
+ * (what its inbox filters out), `receipts/<agent>` for direct ones (their refs are deleted).
+ */
+export const AckRecord = z.object({
+  v: z.literal(1),
+  type: z.literal('acks'),
+  agent: AgentId,
+  acks: z.array(AckEntry),
+});
+export type AckRecord = z.infer<typeof AckRecord>;
+
+/** One message in its sender's index. */
+export const SentEntry = z.object({
+  id: Id,
+  oid: z.string(),
+  to: z.array(Address),
+  ack: z.boolean(),
+  expiresAt: z.nullable(Iso),
+  /** For an @all or channel message asking for acks: who it reached when sent. */
+  expect: z.nullable(z.array(AgentId)),
+  /** Its @all and channel refs are deleted (it expired). */
+  pruned: z.boolean(),
+});
+export type SentEntry = z.infer<typeof SentEntry>;
+
+/** The sender's index of its messages (`out/<agent>`): unexpired ones, and dead letters for a week. */
+export const OutboxRecord = z.object({
+  v: z.literal(1),
+  type: z.literal('outbox'),
+  agent: AgentId,
+  sent: z.array(SentEntry),
+});
+export type OutboxRecord = z.infer<typeof OutboxRecord>;
+
+/** The channels an agent joined (`member/<agent>`), with when. */
+export const MembershipRecord = z.object({
+  v: z.literal(1),
+  type: z.literal('membership'),
+  agent: AgentId,
+  channels: z.record(Id, Iso),
+});
+export type MembershipRecord = z.infer<typeof MembershipRecord>;
