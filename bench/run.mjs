@@ -418,6 +418,7 @@ if (want('messages')) {
   const delivered = JSON.parse(coord(race, ['inbox', '--agent', 'bob', '--json'])).length;
   results.push({ name: '8 concurrent senders', ok: retries === 0 && failures === 0 && delivered === 80 });
   console.log(`${retries === 0 && failures === 0 && delivered === 80 ? 'PASS' : 'FAIL'}  8 processes sending to one recipient at once, 10 rounds: ${retries} retries, ${failures} failures (target 0), ${delivered} of 80 delivered; a round took ${ms(median(raceT))} (one send ${ms(median(send))})`);
+  for (const d of [dir, big, race]) fs.rmSync(d, { recursive: true, force: true });
 }
 
 // 15. What each command asks of a remote (docs/scale.md builds on these counts): pushes and reads
@@ -459,6 +460,8 @@ if (want('ops')) {
   const t = performance.now();
   const waited = ops(b, 'bob', ['inbox', '--wait', '30s']);
   const perMin = (waited.reads / ((performance.now() - t) / 60_000)).toFixed(1);
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(seed, { recursive: true, force: true });
   console.log(`INFO  remote operations per command (pushes, reads), counted through a file:// remote:\n      ${'command'.padEnd(34)} pushes  reads\n      ${rows.join('\n      ')}\n      inbox --wait with nothing arriving (poll 1s, 2 agents): ${waited.reads} reads in 30 s, ${perMin} a minute`);
 }
 
