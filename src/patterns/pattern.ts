@@ -3,6 +3,7 @@
  * pathspecs are. Three kinds: a file (`a/b.ts`), a directory and everything below it (`a/`),
  * and a glob (`src/**\/*.test.ts`).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -42,8 +43,8 @@ export function parsePattern(raw: string, base: PatternBase): Pattern {
   if (/[\0\n\r]/.test(raw)) throw new UsageError(`pattern contains a NUL or newline: ${JSON.stringify(raw)}`);
   let rel: string;
   if (path.isAbsolute(raw)) {
-    const r = path.relative(base.top, raw);
-    if (r.startsWith('..') || path.isAbsolute(r)) throw new UsageError(`pattern is outside the repository: ${raw}`);
+    const r = repoRelative(raw, base.top);
+    if (r === null) throw new UsageError(`pattern is outside the repository: ${raw}`);
     rel = r.split(path.sep).join('/') + (raw.endsWith('/') && r !== '' ? '/' : '');
     if (r === '') rel = './';
   } else {
@@ -68,6 +69,31 @@ export function parsePattern(raw: string, base: PatternBase): Pattern {
   }
   if (dirLike || out.length === 0) return { text: text === '' ? './' : `${text}/`, kind: 'dir', anchor: out };
   return { text, kind: 'file', anchor: out };
+}
+
+/**
+ * An absolute path relative to the repository top, or null outside it. Compared as given, then
+ * as real paths: through a symlinked directory (`/tmp` on macOS) one file has two names, and the
+ * top is a real path. A path that does not exist yet is resolved through its nearest existing parent.
+ */
+function repoRelative(abs: string, top: string): string | null {
+  const inside = (r: string) => r !== '..' && !r.startsWith(`..${path.sep}`) && !path.isAbsolute(r);
+  const r = path.relative(top, abs);
+  if (inside(r)) return r;
+  const real = path.relative(realPath(top), realPath(abs));
+  return inside(real) ? real : null;
+}
+
+function realPath(p: string): string {
+  let rest = '';
+  for (let dir = path.resolve(p); ; dir = path.dirname(dir)) {
+    try {
+      return path.join(fs.realpathSync(dir), rest);
+    } catch {
+      if (path.dirname(dir) === dir) return p;
+      rest = path.join(path.basename(dir), rest);
+    }
+  }
 }
 
 function glob(text: string): Pattern {
