@@ -19,9 +19,9 @@ import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable } from '../printable.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
-import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
+import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode, type Schema } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
-import { LockRecord } from './schema.js';
+import type { LockRecord } from './schema.js';
 import type { EventRecord } from '../history/schema.js';
 import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
 import { overlaps } from '../patterns/overlap.js';
@@ -128,6 +128,15 @@ export interface LockOptions {
   ttlMs?: number | null;
 }
 
+/**
+ * The record schema, loaded when a record must be checked: zod costs a command several ms to
+ * load, and a lock that meets no record but its own never needs it.
+ */
+let schema: Promise<Schema<LockRecord>> | undefined;
+function lockSchema(): Promise<Schema<LockRecord>> {
+  return (schema ??= import('./schema.js').then((m) => m.LockRecord));
+}
+
 interface Slot {
   pattern: Pattern;
   ref: string;
@@ -158,16 +167,20 @@ export class Locks {
    * Reads lock records (and this agent's journal head) in one git call. Decisions read the
    * authority itself ('authority'); read-only commands read as the session's policy says.
    */
-  private async readState(query: string[], me: string | null, mode: ReadMode = 'authority') {
+  private async readState(query: string[], me: string | null, mode: ReadMode = 'authority', written?: Map<string, LockRecord>) {
     const jref = me ? journalRef(me) : null;
     const entries = await this.ctx.store.entries(jref ? [...query, jref] : query, mode);
     const lockEntries: RefEntry[] = [];
+    const known: Stored<LockRecord>[] = [];
     let journal: string | null = null;
     for (const e of entries) {
       if (e.ref === jref) journal = e.oid;
+      else if (written?.has(e.oid)) known.push({ ref: e.ref, oid: e.oid, record: written.get(e.oid)! });
       else lockEntries.push(e);
     }
-    const { records, corrupt } = decode(LockRecord, lockEntries);
+    // A record this process wrote is known by its id (a hash of its content): no need to parse it.
+    const { records, corrupt } = lockEntries.length > 0 ? decode(await lockSchema(), lockEntries) : { records: [], corrupt: [] };
+    records.push(...known);
     for (const c of corrupt) this.ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
     const byRef = new Map<string, { oid: string; record: LockRecord | null }>();
     for (const r of records) byRef.set(r.ref, { oid: r.oid, record: r.record });
@@ -327,8 +340,9 @@ export class Locks {
       await this.ctx.store.swap(ours.map((s) => ({ ref: s.ref, newOid: null, oldOid: s.current.oid })));
     };
     // Phase 2: read after our own write.
+    const written = new Map(mine.map((s) => [s.current.oid, s.current.record]));
     for (let round = 0; ; round++) {
-      const state = await this.readState(query, me);
+      const state = await this.readState(query, me, 'authority', written);
       journal = state.journal;
       const isOurs = (ref: string) => state.byRef.get(ref)?.oid === mine.find((m) => m.ref === ref)?.current.oid;
       if (mine.some((s) => !isOurs(s.ref))) {

@@ -1,7 +1,6 @@
 /** The configuration: `.git-coord.yml` at the top of the work tree, validated by its schema. */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod/mini';
 import type { Repo } from '../git/repo.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
@@ -33,36 +32,6 @@ export const DEFAULTS: Config = {
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
 };
 
-const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
-const RemoteName = z.string().check(z.regex(/^[^\s:]+$/, 'expected the name of a git remote, such as origin'));
-
-/** `.git-coord.yml`. Unknown keys are refused so a typo never silently does nothing. */
-export const ConfigFile = z.nullable(
-  z.strictObject({
-    /** Default lease for `lock` (`none`: never expires). */
-    ttl: z.optional(z.union([Duration, z.literal('none')])),
-    /** Longest `lock --wait` waits when given no duration. */
-    wait: z.optional(Duration),
-    /** The git remote that decides every change (agents in separate clones). */
-    remote: z.optional(RemoteName),
-    /** With a remote: reads refresh the local view when it is older than this (`always`, `never`). */
-    refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
-    /** With a remote: how often `lock --wait` asks it again. */
-    poll: z.optional(Duration),
-    hooks: z.optional(
-      z.strictObject({
-        /** With a remote: pre-commit refreshes the view when it is older than this. */
-        refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
-        /** How long a hook waits for the remote before giving up. */
-        timeout: z.optional(Duration),
-        /** When the remote cannot be reached: `allow` checks the last view, `refuse` refuses the commit. */
-        offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
-      }),
-    ),
-  }),
-);
-export type ConfigFile = z.infer<typeof ConfigFile>;
-
 /** Reads `.git-coord.yml` at the top of the work tree; the yaml parser is loaded only when there is one. */
 export async function loadConfig(repo: Repo): Promise<Config> {
   if (!repo.top) return DEFAULTS;
@@ -74,7 +43,11 @@ export async function loadConfig(repo: Repo): Promise<Config> {
     return DEFAULTS;
   }
   // yaml is CommonJS: once bundled, its functions may sit on the namespace or on its default.
-  const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  // It and the file's schema (zod) load only here: most commands run without a config file.
+  const [yaml, { ConfigFile }] = await Promise.all([
+    import('yaml') as Promise<typeof import('yaml') & { default?: typeof import('yaml') }>,
+    import('./config-file.js'),
+  ]);
   const parse = yaml.parse ?? yaml.default!.parse;
   let doc: unknown;
   try {
