@@ -1,45 +1,48 @@
-// Bundles the CLI (with code splitting, so a command loads only what it needs) and the library.
+// Bundles the CLI and the library as CommonJS: Node starts a CommonJS entry without its ESM
+// loader (measured: the ESM loader, module linking and the namespaces of node builtins cost a
+// lock several ms). esbuild splits only ESM, so lazy parts stay lazy another way:
+// - the CLI's own modules are one file; those it imports with `import()` (each command's module,
+//   the hooks' entry, record schemas with zod) are wrapped by esbuild and run only when imported,
+//   so start-up pays for parsing them, not for running them;
+// - large dependencies needed only sometimes (VENDOR) are bundled into files of their own under
+//   dist/vendor/ and required on first use, so start-up does not even parse them.
+// dist/package.json marks dist/ as CommonJS. The library (dist/index.js) is CommonJS too; ESM
+// importers get its named exports through Node's CommonJS interop (test/build.test.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
-import { builtinModules } from 'node:module';
 
-// Bundled CommonJS (yaml, braces) calls require() on node builtins: resolve those at bundle
-// time to ESM re-exports, so no chunk needs a runtime require (createRequire in every chunk cost
-// ~3 ms of start-up).
-const builtinShims = {
-  name: 'builtin-shims',
+/** Dependencies loaded lazily, each bundled on its own: name -> file under dist/. */
+const VENDOR = { yaml: 'vendor/yaml.js' };
+
+const vendorFiles = {
+  name: 'vendor-files',
   setup(b) {
-    const builtins = new Set(builtinModules);
-    b.onResolve({ filter: /^[a-z_:/]+$/ }, (a) => {
-      const name = a.path.replace(/^node:/, '');
-      return a.kind === 'require-call' && builtins.has(name) ? { path: name, namespace: 'builtin-shim' } : undefined;
-    });
-    b.onLoad({ filter: /.*/, namespace: 'builtin-shim' }, (a) => ({
-      contents: `import * as m from 'node:${a.path}'; export default m; export * from 'node:${a.path}';`,
-      loader: 'js',
-    }));
+    const names = new Set(Object.keys(VENDOR));
+    b.onResolve({ filter: /^[^./]/ }, (a) => (names.has(a.path) ? { path: `./${VENDOR[a.path]}`, external: true } : undefined));
   },
 };
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 fs.rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' },
-  outdir: 'dist',
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
   sourcemap: false,
   legalComments: 'none',
+  // `import()` of a bundled or vendored file becomes a require(): no ESM loader, ever.
+  supported: { 'dynamic-import': false },
   define: { __VERSION__: JSON.stringify(pkg.version) },
-  plugins: [builtinShims],
   logLevel: 'warning',
-});
+};
+await Promise.all([
+  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles] }),
+  ...Object.entries(VENDOR).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
+]);
+fs.writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 const cli = 'dist/cli.js';
 const body = fs.readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');
 fs.writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
 fs.chmodSync(cli, 0o755);
-
