@@ -6,9 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { directWrites } from '../src/git/objects.js';
+import { directWrites, zlibStored } from '../src/git/objects.js';
 import { discover } from '../src/git/repo.js';
 import { ENV, coord, gitRun, gitSync } from './helpers.js';
 
@@ -46,6 +47,13 @@ function exercise(dir: string, gitDirOf: string = dir): void {
 }
 
 describe('record objects', () => {
+  it('are in zlib format, stored uncompressed, in blocks of at most 64 KiB', () => {
+    for (const n of [0, 1, 300, 65534, 65535, 65536, 200_000]) {
+      const data = Buffer.from(Array.from({ length: n }, (_, i) => (i * 7919) % 251));
+      expect(zlib.inflateSync(zlibStored(data)).equals(data), `${n} bytes`).toBe(true);
+    }
+  });
+
   it('are written without git where the repository allows it, and fsck --strict is clean', () => {
     const root = scratch();
     const repo = path.join(root, 'repo');

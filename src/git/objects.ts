@@ -98,10 +98,38 @@ function userConfigPlain(env: NodeJS.ProcessEnv): boolean {
   return userConfigChecked;
 }
 
-let zlib: typeof import('node:zlib') | undefined;
+/**
+ * Data in zlib's format with its deflate blocks stored, not compressed (RFC 1950/1951): what any
+ * zlib reader, git's included, inflates. Records are a few hundred bytes, so compressing them
+ * saves little, and not loading node:zlib saves a command several ms (git compresses them anyway
+ * when it packs them).
+ */
+export function zlibStored(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x78, 0x01])];
+  for (let at = 0; ; at += 0xffff) {
+    const chunk = data.subarray(at, at + 0xffff);
+    const last = at + 0xffff >= data.length;
+    const head = Buffer.alloc(5);
+    head[0] = last ? 1 : 0;
+    head.writeUInt16LE(chunk.length, 1);
+    head.writeUInt16LE(~chunk.length & 0xffff, 3);
+    parts.push(head, chunk);
+    if (last) break;
+  }
+  let a = 1;
+  let b = 0;
+  for (const byte of data) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(((b << 16) | a) >>> 0);
+  parts.push(sum);
+  return Buffer.concat(parts);
+}
 
 /**
- * Writes one loose object as git does: zlib-deflated `<type> <size>\0<body>` at
+ * Writes one loose object as git does: `<type> <size>\0<body>` in zlib's format at
  * objects/<2 hex>/<rest>, written to a temporary file beside it (git's `tmp_obj_` prefix, so
  * `git gc` removes one left by a killed process) and moved into place, read-only. Returns false
  * if it could not, so the caller lets git try (and report why).
@@ -109,8 +137,7 @@ let zlib: typeof import('node:zlib') | undefined;
 function writeLoose(repo: Repo, id: string, type: string, body: Buffer): boolean {
   const file = loosePath(repo, id);
   if (fs.existsSync(file)) return true;
-  zlib ??= process.getBuiltinModule('node:zlib') as typeof import('node:zlib');
-  const data = zlib.deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), { level: 1 });
+  const data = zlibStored(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]));
   const tmp = path.join(path.dirname(file), `tmp_obj_${process.pid}_${++tmpCounter}`);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
