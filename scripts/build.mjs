@@ -22,6 +22,21 @@ const vendorFiles = {
   },
 };
 
+/**
+ * `import fs from 'node:fs'` becomes `const fs = require('node:fs')` in our sources: the same
+ * object, without the copy of every property esbuild's ESM interop makes at each such import
+ * (measured ~1 ms of a command's start-up).
+ */
+const builtinDefaults = {
+  name: 'builtin-defaults',
+  setup(b) {
+    b.onLoad({ filter: /\/src\/.*\.ts$/ }, (a) => ({
+      contents: fs.readFileSync(a.path, 'utf8').replace(/^import (\w+) from '(node:[\w/]+)';$/gm, "const $1 = require('$2');"),
+      loader: 'ts',
+    }));
+  },
+};
+
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 fs.rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = {
@@ -38,7 +53,7 @@ const common = {
   logLevel: 'warning',
 };
 await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles] }),
+  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults] }),
   ...Object.entries(VENDOR).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
 ]);
 fs.writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
