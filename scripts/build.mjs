@@ -2,17 +2,18 @@
 // loader (measured: the ESM loader, module linking and the namespaces of node builtins cost a
 // lock several ms). esbuild splits only ESM, so lazy parts stay lazy another way:
 // - the CLI's own modules are one file; those it imports with `import()` (each command's module,
-//   the hooks' entry, record schemas with zod) are wrapped by esbuild and run only when imported,
-//   so start-up pays for parsing them, not for running them;
-// - large dependencies needed only sometimes (VENDOR) are bundled into files of their own under
-//   dist/vendor/ and required on first use, so start-up does not even parse them.
+//   the hooks' entry, the record schemas) are wrapped by esbuild and run only when imported, so
+//   start-up pays for parsing them, not for running them;
+// - dependencies needed only sometimes (VENDOR: the yaml parser, zod) are bundled into files of
+//   their own under dist/vendor/ and required on first use, so start-up does not even parse them.
 // dist/package.json marks dist/ as CommonJS. The library (dist/index.js) is CommonJS too; ESM
 // importers get its named exports through Node's CommonJS interop (test/build.test.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Dependencies loaded lazily, each bundled on its own: name -> file under dist/. */
-const VENDOR = { yaml: 'vendor/yaml.js' };
+const VENDOR = { yaml: 'vendor/yaml.js', 'zod/mini': 'vendor/zod.js' };
 
 const vendorFiles = {
   name: 'vendor-files',
@@ -21,6 +22,24 @@ const vendorFiles = {
     b.onResolve({ filter: /^[^./]/ }, (a) => (names.has(a.path) ? { path: `./${VENDOR[a.path]}`, external: true } : undefined));
   },
 };
+
+/**
+ * The vendored zod: only the functions our schemas call (`z.<name>` in the sources, which import
+ * zod one way only), so that esbuild still leaves the rest of zod out.
+ */
+async function zodEntry() {
+  const zod = await import('zod/mini');
+  const used = new Set();
+  for (const f of fs.readdirSync('src', { recursive: true })) {
+    if (!f.endsWith('.ts')) continue;
+    const text = fs.readFileSync(path.join('src', f), 'utf8');
+    for (const [line] of text.matchAll(/^.*from 'zod[^']*'.*$/gm)) {
+      if (line !== "import * as z from 'zod/mini';") throw new Error(`src/${f}: import zod as \`import * as z from 'zod/mini';\` (the build looks for z.<name>)`);
+    }
+    for (const m of text.matchAll(/\bz\.(\w+)/g)) if (m[1] in zod) used.add(m[1]);
+  }
+  return `export { ${[...used].sort().join(', ')} } from 'zod/mini';`;
+}
 
 /**
  * `import fs from 'node:fs'` becomes `const fs = require('node:fs')` in our sources: the same
@@ -54,7 +73,8 @@ const common = {
 };
 await Promise.all([
   build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults] }),
-  ...Object.entries(VENDOR).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
+  build({ ...common, entryPoints: ['yaml'], outfile: `dist/${VENDOR.yaml}` }),
+  build({ ...common, stdin: { contents: await zodEntry(), resolveDir: '.', loader: 'js' }, outfile: `dist/${VENDOR['zod/mini']}` }),
 ]);
 fs.writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 const cli = 'dist/cli.js';
