@@ -74,11 +74,12 @@ export function directWrites(repo: Repo, env: NodeJS.ProcessEnv = process.env): 
   return userConfigPlain(env);
 }
 
-let userConfigChecked: boolean | undefined;
+const userConfigChecked = new WeakMap<NodeJS.ProcessEnv, boolean>();
 
 /** The global and system config files say nothing about how objects are written (nor include others). */
 function userConfigPlain(env: NodeJS.ProcessEnv): boolean {
-  if (userConfigChecked !== undefined) return userConfigChecked;
+  const known = userConfigChecked.get(env);
+  if (known !== undefined) return known;
   const home = env.HOME ?? '';
   const files = [
     ...(env.GIT_CONFIG_GLOBAL !== undefined
@@ -86,7 +87,7 @@ function userConfigPlain(env: NodeJS.ProcessEnv): boolean {
       : [path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config'), path.join(home, '.gitconfig')]),
     ...(env.GIT_CONFIG_NOSYSTEM ? [] : [env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig']),
   ];
-  userConfigChecked = files.every((f) => {
+  const plain = files.every((f) => {
     let text: string;
     try {
       text = fs.readFileSync(f, 'utf8');
@@ -95,7 +96,8 @@ function userConfigPlain(env: NodeJS.ProcessEnv): boolean {
     }
     return !/sharedrepository|fsync|^\s*\[\s*include/im.test(text);
   });
-  return userConfigChecked;
+  userConfigChecked.set(env, plain);
+  return plain;
 }
 
 /**

@@ -138,7 +138,7 @@ function fromGitDir(gitDir: string, top: string | null, cwd: string): Repo | nul
   else if (top === null) return null; // inside a git dir that has a work tree: git decides
   // git refuses a repository owned by someone else unless safe.directory allows it: let git say.
   const uid = process.getuid?.();
-  if (uid !== undefined && [gitDir, top ?? gitDir].some((p) => fs.statSync(p).uid !== uid)) return null;
+  if (uid !== undefined && [gitDir, commonDir, top ?? gitDir].some((p) => fs.statSync(p).uid !== uid)) return null;
   let prefix = '';
   if (top !== null) {
     const rel = path.relative(top, cwd);
