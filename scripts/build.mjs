@@ -5,7 +5,8 @@
 //   the hooks' entry, the record schemas) are wrapped by esbuild and run only when imported, so
 //   start-up pays for parsing them, not for running them;
 // - dependencies needed only sometimes (VENDOR: the yaml parser, zod) are bundled into files of
-//   their own under dist/vendor/ and required on first use, so start-up does not even parse them.
+//   their own under dist/vendor/ and required on first use, so start-up does not even parse them;
+//   a package left external (loaded from node_modules) keeps its `import()`.
 // dist/package.json marks dist/ as CommonJS. The library (dist/index.js) is CommonJS too; ESM
 // importers get its named exports through Node's CommonJS interop (test/build.test.ts).
 import { build } from 'esbuild';
@@ -15,11 +16,16 @@ import path from 'node:path';
 /** Dependencies loaded lazily, each bundled on its own: name -> file under dist/. */
 const VENDOR = { yaml: 'vendor/yaml.js', 'zod/mini': 'vendor/zod.js' };
 
+/**
+ * An import of a vendored dependency becomes a `require()` of its file, also where the source
+ * says `import()`: loading it needs no ESM loader. (Other external packages keep `import()`.)
+ */
 const vendorFiles = {
   name: 'vendor-files',
   setup(b) {
-    const names = new Set(Object.keys(VENDOR));
-    b.onResolve({ filter: /^[^./]/ }, (a) => (names.has(a.path) ? { path: `./${VENDOR[a.path]}`, external: true } : undefined));
+    b.onResolve({ filter: /^[^./]/ }, (a) => (a.path in VENDOR ? { path: a.path, namespace: 'vendor' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (a) => ({ contents: `module.exports = require('./${VENDOR[a.path]}');`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/vendor\//, namespace: 'vendor' }, (a) => ({ path: a.path, external: true }));
   },
 };
 
@@ -66,8 +72,6 @@ const common = {
   minify: true,
   sourcemap: false,
   legalComments: 'none',
-  // `import()` of a bundled or vendored file becomes a require(): no ESM loader, ever.
-  supported: { 'dynamic-import': false },
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };

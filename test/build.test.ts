@@ -48,6 +48,20 @@ describe('the built package', () => {
     expect(JSON.parse(r.stdout)).toEqual({ missing: [], pattern: 'src/', refused: true, schema: false, config: true, event: 'function', glob: 'glob' });
   });
 
+  it('a lock loads neither zod nor the yaml parser; reading another process\'s record loads zod', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
+    made.push(dir);
+    gitSync(dir, 'init', '-q', '-b', 'main');
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    const loaded = (args: string[]) => {
+      const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => path.relative(path.join(ROOT, 'dist'), m[1]!));
+    };
+    expect(loaded(['lock', 'a.txt'])).toEqual(['cli.js']);
+    expect(loaded(['unlock', 'a.txt'])).toEqual(['cli.js', path.join('vendor', 'zod.js')]);
+  });
+
   it('the CLI is CommonJS and starts without an ESM loader', () => {
     expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'package.json'), 'utf8')).type).toBe('commonjs');
     // A CommonJS entry has `require`; in ESM this would throw.
