@@ -124,6 +124,7 @@ describe('pre-commit in shell', () => {
       ['a backslash', ['back\\slash.txt']],
       ['a tab', ['tab\there.txt']],
       ['a segment too long to be a ref component', [`${'A'.repeat(67)}/x.txt`]],
+      ['a directory deeper than 1 KB of ref components', [`${Array.from({ length: 7 }, (_, i) => `${i}${'d'.repeat(149)}`).join('/')}/x.txt`]],
       ['a very long query', Array.from({ length: 300 }, (_, i) => `${String(i).padStart(3, '0')}${'d'.repeat(100)}/f.txt`)],
     ];
     for (const [what, files] of cases) {
