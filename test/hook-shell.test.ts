@@ -116,6 +116,24 @@ describe('pre-commit in shell', () => {
     expect(c.stderr).toContain(`${held}: locked by other`);
   });
 
+  it('reads the index git commits: `commit <path>` and `commit -a` (a temporary GIT_INDEX_FILE)', () => {
+    const repo = hookedRepo();
+    stage(repo, ['held/a.txt', 'free/b.txt']);
+    gitSync(repo, 'commit', '-q', '--no-verify', '-m', 'files');
+    expect(coord(repo, ['lock', 'held/'], { GIT_COORD_AGENT: 'other' }).code).toBe(0);
+    fs.writeFileSync(path.join(repo, 'held', 'a.txt'), 'changed\n');
+    fs.writeFileSync(path.join(repo, 'free', 'b.txt'), 'changed\n');
+    // Nothing staged in the real index; git builds a temporary one for these commits.
+    for (const args of [['commit', '-q', '-m', 'c', '--', 'held/a.txt'], ['commit', '-q', '-a', '-m', 'c']]) {
+      const r = gitRun(repo, args, { GIT_COORD_AGENT: 'me' });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain('held/a.txt: locked by other');
+    }
+    const r = gitRun(repo, ['commit', '-q', '-m', 'c', '--', 'free/b.txt'], { GIT_COORD_AGENT: 'me', GIT_COORD_TRACE: '1' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no lock near the staged paths');
+  });
+
   it('hands the unusual over to Node, which decides the same', () => {
     const repo = hookedRepo();
     const cases: [string, string[]][] = [
