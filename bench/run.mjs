@@ -40,8 +40,19 @@ function coordAsync(cwd, args) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
 
-function repo(name) {
+/** A scratch directory, removed when the bench ends. */
+const made = [];
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+function scratch(name) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-bench-${name}-`));
+  made.push(dir);
+  return dir;
+}
+
+function repo(name) {
+  const dir = scratch(name);
   git(dir, 'init', '-q', '-b', 'main');
   fs.writeFileSync(path.join(dir, 'README.md'), 'bench\n');
   git(dir, 'add', '-A');
@@ -77,8 +88,7 @@ if (runs('hook')) {
   git(dir, 'commit', '-q', '-m', 'files');
   holdLocks(dir, 1000, 100);
   coord(dir, ['install-hooks']);
-  const hooksDir = path.join(dir, '.git', 'hooks');
-  const emptyHooks = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-bench-nohooks-'));
+  const emptyHooks = scratch('nohooks');
   let gen = 0;
   const commitOnce = (withHooks) => {
     gen++;
@@ -98,7 +108,7 @@ if (runs('hook')) {
   }
   const added = median(withH) - median(without);
   report('hooks added to a 1,000-file commit, 1,000 locks held', added / median(base), 1.0,
-    `commit ${ms(median(without))} -> ${ms(median(withH))} (+${ms(added)}); node -e 0 ${ms(median(base))}; hooks dir ${hooksDir}`);
+    `commit ${ms(median(without))} -> ${ms(median(withH))} (+${ms(added)}); node -e 0 ${ms(median(base))}`);
 }
 
 // 2. One `git-coord lock` from the command line, against `node -e 0`.
@@ -138,7 +148,7 @@ if (runs('remote')) {
   const { Coord, Locks } = await import('../dist/index.js');
   // The library runs git in this process: keep it off the machine's git config, like the CLI runs.
   Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-bench-remote-'));
+  const root = scratch('remote');
   const hub = path.join(root, 'hub.git');
   git(root, 'init', '-q', '--bare', '-b', 'main', hub);
   const seed = repo('seed');

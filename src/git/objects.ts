@@ -2,7 +2,7 @@
  * Writing commit objects. Records are commits whose message holds the JSON; the tree is the
  * empty tree. Object ids are computed here so dependent objects (a journal entry whose parent is
  * a record written in the same step) can be written together. Where the repository allows it they
- * are written here as loose objects, exactly as git writes them (no process to start); else by git.
+ * are written here as loose objects in git's own format (no process to start); else by git.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
