@@ -6,7 +6,8 @@
  *   await new Locks(ctx).lock(['src/auth/'], { reason: 'refactor', ttlMs: 30 * 60_000 });
  */
 export { Coord, type OpenOptions } from './session/coord.js';
-export { ConfigFile, type Config } from './session/config.js';
+export { type Config } from './session/config.js';
+export { ConfigFile } from './session/config-file.js';
 export { parseDuration } from './session/duration.js';
 export { Locks, type LockView, type Conflict, type LockOptions } from './locks/locks.js';
 export { LockRecord } from './locks/schema.js';

@@ -2,6 +2,7 @@
  * `git-coord mcp`, driven by the MCP SDK's own client over stdio against real repositories, with
  * other agents acting through the CLI at the same time.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -61,17 +62,19 @@ describe('mcp: the tool list', () => {
 });
 
 describe('mcp: start-up of other commands', () => {
-  it('only the chunk that `git-coord mcp` imports on demand loads the SDK and zod\'s classic API', () => {
-    const dist = path.dirname(CLI);
-    const chunks = fs.readdirSync(dist).filter((f) => f.endsWith('.js'));
-    const text = new Map(chunks.map((f) => [f, fs.readFileSync(path.join(dist, f), 'utf8')]));
-    const heavy = chunks.filter((f) => /from\s*["'](@modelcontextprotocol\/|zod\/v4["'])/.test(text.get(f)!));
-    expect(heavy).toHaveLength(1);
-    for (const [f, t] of text) {
-      // A static import of it from any other chunk would load it at start-up; a dynamic one does not.
-      const statics = [...t.matchAll(/(?:^|[;}\s])(?:import|export)\s*(?:[^"'()]*?\bfrom\s*)?["']\.\/([^"']+)["']/g)].map((m) => m[1]);
-      expect(statics, f).not.toContain(heavy[0]);
+  it('only `git-coord mcp` loads the SDK and zod\'s classic API; other commands never do', () => {
+    const dir = repo();
+    const loaded = (args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return [...r.stderr.matchAll(/^MODULE \d+: (?:load|looking for) "([^"]+)"/gm)].map((m) => m[1]!);
+    };
+    for (const args of [['lock', 'a.txt'], ['status'], ['prime'], ['send', 'bob', 'hi'], ['inbox']]) {
+      expect(loaded(args).filter((m) => /@modelcontextprotocol|zod\/v4/.test(m)), args.join(' ')).toEqual([]);
     }
+    // And the server does load it (from node_modules, on demand).
+    const r = spawnSync(process.execPath, [CLI, 'mcp'], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, input: '', encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toMatch(/@modelcontextprotocol\/server/);
   });
 });
 

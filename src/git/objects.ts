@@ -1,7 +1,8 @@
 /**
  * Writing commit objects. Records are commits whose message holds the JSON; the tree is the
  * empty tree. Object ids are computed here so dependent objects (a journal entry whose parent is
- * a record written in the same step) can be written in one git call.
+ * a record written in the same step) can be written together. Where the repository allows it they
+ * are written here as loose objects in git's own format (no process to start); else by git.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -50,28 +51,123 @@ const treeWritten = new Set<string>();
 
 /** The empty tree must exist as a real object, or pushes and fsck of record commits fail. */
 async function ensureEmptyTree(repo: Repo): Promise<void> {
-  const id = emptyTreeId(repo);
   if (treeWritten.has(repo.commonDir)) return;
-  const loose = path.join(repo.commonDir, 'objects', id.slice(0, 2), id.slice(2));
-  if (!fs.existsSync(loose)) {
-    const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'tree', '--stdin']);
-    if (r.code !== 0 || r.stdout.trim() !== id) throw new FailedError(`cannot write the empty tree: ${r.stderr.trim()}`);
+  const id = emptyTreeId(repo);
+  if (!fs.existsSync(loosePath(repo, id))) {
+    if (!(directWrites(repo) && writeLoose(repo, id, 'tree', Buffer.alloc(0)))) {
+      const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', 'tree', '--stdin']);
+      if (r.code !== 0 || r.stdout.trim() !== id) throw new FailedError(`cannot write the empty tree: ${r.stderr.trim()}`);
+    }
   }
   treeWritten.add(repo.commonDir);
+}
+
+function loosePath(repo: Repo, id: string): string {
+  return path.join(repo.commonDir, 'objects', id.slice(0, 2), id.slice(2));
+}
+
+/**
+ * Whether this process may write loose objects itself, as git would: the repository was found on
+ * the file system with a plain config (git/repo.ts), objects go to `<common dir>/objects` (no
+ * GIT_OBJECT_DIRECTORY, no push quarantine), and no user or system config asks for shared
+ * permissions or fsync. Otherwise `hash-object` writes them.
+ */
+export function directWrites(repo: Repo, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!repo.plain || env.GIT_OBJECT_DIRECTORY !== undefined || env.GIT_QUARANTINE_PATH !== undefined) return false;
+  return userConfigPlain(env);
+}
+
+const userConfigChecked = new WeakMap<NodeJS.ProcessEnv, boolean>();
+
+/** The global and system config files say nothing about how objects are written (nor include others). */
+function userConfigPlain(env: NodeJS.ProcessEnv): boolean {
+  const known = userConfigChecked.get(env);
+  if (known !== undefined) return known;
+  const home = env.HOME ?? '';
+  const files = [
+    ...(env.GIT_CONFIG_GLOBAL !== undefined
+      ? [env.GIT_CONFIG_GLOBAL]
+      : [path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'git', 'config'), path.join(home, '.gitconfig')]),
+    ...(env.GIT_CONFIG_NOSYSTEM ? [] : [env.GIT_CONFIG_SYSTEM ?? '/etc/gitconfig']),
+  ];
+  const plain = files.every((f) => {
+    let text: string;
+    try {
+      text = fs.readFileSync(f, 'utf8');
+    } catch {
+      return true;
+    }
+    return !/sharedrepository|fsync|^\s*\[\s*include/im.test(text);
+  });
+  userConfigChecked.set(env, plain);
+  return plain;
+}
+
+/**
+ * Data in zlib's format with its deflate blocks stored, not compressed (RFC 1950/1951): what any
+ * zlib reader, git's included, inflates. Records are a few hundred bytes, so compressing them
+ * saves little, and not loading node:zlib saves a command several ms (git compresses them anyway
+ * when it packs them).
+ */
+export function zlibStored(data: Buffer): Buffer {
+  const parts: Buffer[] = [Buffer.from([0x78, 0x01])];
+  for (let at = 0; ; at += 0xffff) {
+    const chunk = data.subarray(at, at + 0xffff);
+    const last = at + 0xffff >= data.length;
+    const head = Buffer.alloc(5);
+    head[0] = last ? 1 : 0;
+    head.writeUInt16LE(chunk.length, 1);
+    head.writeUInt16LE(~chunk.length & 0xffff, 3);
+    parts.push(head, chunk);
+    if (last) break;
+  }
+  let a = 1;
+  let b = 0;
+  for (const byte of data) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(((b << 16) | a) >>> 0);
+  parts.push(sum);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Writes one loose object as git does: `<type> <size>\0<body>` in zlib's format at
+ * objects/<2 hex>/<rest>, written to a temporary file beside it (git's `tmp_obj_` prefix, so
+ * `git gc` removes one left by a killed process) and moved into place, read-only. Returns false
+ * if it could not, so the caller lets git try (and report why).
+ */
+function writeLoose(repo: Repo, id: string, type: string, body: Buffer): boolean {
+  const file = loosePath(repo, id);
+  if (fs.existsSync(file)) return true;
+  const data = zlibStored(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]));
+  const tmp = path.join(path.dirname(file), `tmp_obj_${process.pid}_${++tmpCounter}`);
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, data, { mode: 0o444 });
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
 }
 
 let tmpCounter = 0;
 
 /**
- * Writes commits and returns their ids, in order: each body goes to a scratch file inside the git
- * dir (nothing is written outside the repository) and one long-lived `hash-object --stdin-paths`
- * turns them into objects.
+ * Writes commits and returns their ids, in order: as loose objects written here when the
+ * repository allows it (directWrites), else through one long-lived `hash-object --stdin-paths`
+ * (each body in a scratch file inside the git dir: nothing is written outside the repository).
  */
 export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: Writers): Promise<string[]> {
   if (commits.length === 0) return [];
   await ensureEmptyTree(repo);
   const bodies = commits.map((c) => commitBody(repo, c));
   const expected = bodies.map((b) => objectId(repo, 'commit', b));
+  if (directWrites(repo) && bodies.every((b, i) => writeLoose(repo, expected[i]!, 'commit', b))) return expected;
   const dir = path.join(repo.commonDir, 'git-coord', 'tmp');
   fs.mkdirSync(dir, { recursive: true });
   const files = bodies.map((b) => {

@@ -1,9 +1,9 @@
 /**
  * The processes that write: one `update-ref --stdin` session for every ref transaction of a
- * command, and one `hash-object --stdin-paths` session for every object (it answers each path
- * as it reads it). A command that will write starts both while it is still reading, so git's
- * start-up is paid in parallel, not in sequence (measured: each sequential git call costs ~3 ms
- * of latency, and each spawn ~1.3 ms of this process's own time).
+ * command, and, where objects cannot be written directly (git/objects.ts), one `hash-object
+ * --stdin-paths` session for every object (it answers each path as it reads it). A command that
+ * will write starts them while it is still reading, so git's start-up is paid in parallel, not in
+ * sequence (each spawn also blocks this process for several ms: libuv forks the whole process).
  */
 import { GitSession } from './run.js';
 
@@ -11,14 +11,21 @@ export class Writers {
   private session: GitSession | null = null;
   private hasher: GitSession | null = null;
   private closed = false;
+  /** Objects go through git (set once the repository is known not to allow direct writes). */
+  private hashing = false;
 
   constructor(private readonly cwd: string) {}
 
-  /** Starts the transaction session and the object writer now. */
+  /** Objects will be written by git: its writer is started with the transaction session. */
+  useHasher(): void {
+    this.hashing = true;
+  }
+
+  /** Starts the transaction session (and the object writer, if objects go through git) now. */
   warm(): void {
     if (this.closed) return;
     if (!this.session?.alive) this.session = new GitSession(this.cwd, ['update-ref', '-z', '--stdin']);
-    if (!this.hasher?.alive) this.hasher = new GitSession(this.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin-paths']);
+    if (this.hashing && !this.hasher?.alive) this.hasher = new GitSession(this.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin-paths']);
   }
 
   /**

@@ -21,10 +21,10 @@ import { printable, shellWord } from '../printable.js';
 import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
 import { jitter, sleep } from '../store/backoff.js';
-import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode } from '../store/records.js';
+import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode, type Schema } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { checkDurationMs } from '../session/duration.js';
-import { LockRecord, TokenMark } from './schema.js';
+import type { LockRecord, TokenMark } from './schema.js';
 import { thisWriter, writerGone } from './writer.js';
 import type { EventRecord } from '../history/schema.js';
 import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
@@ -124,6 +124,19 @@ export interface LockOptions {
   ttlMs?: number | null;
 }
 
+/**
+ * The record schema, loaded when a record must be checked: zod costs a command several ms to
+ * load, and a lock that meets no record but its own never needs it.
+ */
+let schema: Promise<Schema<LockRecord>> | undefined;
+function lockSchema(): Promise<Schema<LockRecord>> {
+  return (schema ??= import('./schema.js').then((m) => m.LockRecord));
+}
+let marksSchema: Promise<Schema<TokenMark>> | undefined;
+function markSchema(): Promise<Schema<TokenMark>> {
+  return (marksSchema ??= import('./schema.js').then((m) => m.TokenMark));
+}
+
 interface Slot {
   pattern: Pattern;
   ref: string;
@@ -179,18 +192,22 @@ export class Locks {
    * Reads lock records (and this agent's journal head) in one git call. Decisions read the
    * authority itself ('authority'); read-only commands read as the session's policy says.
    */
-  private async readState(query: string[], me: string | null, mode: ReadMode = 'authority') {
+  private async readState(query: string[], me: string | null, mode: ReadMode = 'authority', written?: Map<string, LockRecord>) {
     const jref = me ? journalRef(me) : null;
     const entries = await this.ctx.store.entries(jref ? [...query, jref] : query, mode);
     const lockEntries: RefEntry[] = [];
     const markEntries: RefEntry[] = [];
+    const known: Stored<LockRecord>[] = [];
     let journal: string | null = null;
     for (const e of entries) {
       if (e.ref === jref) journal = e.oid;
       else if (e.ref.startsWith(TOKENS)) markEntries.push(e);
+      else if (written?.has(e.oid)) known.push({ ref: e.ref, oid: e.oid, record: written.get(e.oid)! });
       else lockEntries.push(e);
     }
-    const { records, corrupt } = decode(LockRecord, lockEntries);
+    // A record this process wrote is known by its id (a hash of its content): no need to parse it.
+    const { records, corrupt } = lockEntries.length > 0 ? decode(await lockSchema(), lockEntries) : { records: [], corrupt: [] };
+    records.push(...known);
     for (const c of corrupt) this.ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
     const byRef = new Map<string, Current>();
     for (const r of records) byRef.set(r.ref, { oid: r.oid, record: r.record });
@@ -198,7 +215,7 @@ export class Locks {
     // A mark that cannot be read is replaced by the next release; until then it counts as 0, and
     // the clock floor of new tokens (see twoPhase) still applies.
     const marks = new Map<string, Mark>();
-    const read = decode(TokenMark, markEntries);
+    const read = markEntries.length > 0 ? decode(await markSchema(), markEntries) : { records: [], corrupt: [] };
     for (const m of read.records) marks.set(m.ref, { oid: m.oid, max: m.record.max });
     for (const c of read.corrupt) {
       this.ctx.warn(`skipping unreadable token mark ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
@@ -391,8 +408,9 @@ export class Locks {
     // ticket: waiting for it too would let a stream of newcomers hold us off for ever.
     let settling: Set<string> | null = null;
     let marks = new Map<string, Mark>();
+    const written = new Map(mine.map((s) => [s.current.oid, s.current.record]));
     for (let round = 0; ; round++) {
-      const state = await this.readState(query, me);
+      const state = await this.readState(query, me, 'authority', written);
       journal = state.journal;
       marks = state.marks;
       const isOurs = (ref: string) => state.byRef.get(ref)?.oid === mine.find((m) => m.ref === ref)?.current.oid;

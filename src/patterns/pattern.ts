@@ -48,8 +48,8 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
   }
   let rel: string;
   if (path.isAbsolute(raw)) {
-    const r = path.relative(base.top, raw);
-    if (r.startsWith('..') || path.isAbsolute(r)) throw new UsageError(`pattern is outside the repository: ${raw}`);
+    const r = repoRelative(raw, base.top);
+    if (r === null) throw new UsageError(`pattern is outside the repository: ${raw}`);
     rel = r.split(path.sep).join('/') + (raw.endsWith('/') && r !== '' ? '/' : '');
     if (r === '') rel = './';
   } else {
@@ -70,6 +70,31 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
   }
   if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${raw}`);
   return fromNormalised(out.join('/'), dirLike, raw, worktree ?? null);
+}
+
+/**
+ * An absolute path relative to the repository top, or null outside it. Compared as given, then
+ * as real paths: through a symlinked directory (`/tmp` on macOS) one file has two names, and the
+ * top is a real path. A path that does not exist yet is resolved through its nearest existing parent.
+ */
+function repoRelative(abs: string, top: string): string | null {
+  const inside = (r: string) => r !== '..' && !r.startsWith(`..${path.sep}`) && !path.isAbsolute(r);
+  const r = path.relative(top, abs);
+  if (inside(r)) return r;
+  const real = path.relative(realPath(top), realPath(abs));
+  return inside(real) ? real : null;
+}
+
+function realPath(p: string): string {
+  let rest = '';
+  for (let dir = path.resolve(p); ; dir = path.dirname(dir)) {
+    try {
+      return path.join(fs.realpathSync(dir), rest);
+    } catch {
+      if (path.dirname(dir) === dir) return p;
+      rest = path.join(path.basename(dir), rest);
+    }
+  }
 }
 
 function fromNormalised(text: string, dirLike: boolean, what: string, worktree: string | null): Pattern {

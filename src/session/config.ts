@@ -1,7 +1,6 @@
 /** The configuration: `.git-coord.yml` at the top of the work tree, validated by its schema. */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod/mini';
 import type { Repo } from '../git/repo.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
@@ -39,56 +38,19 @@ export const DEFAULTS: Config = {
   messages: { ttlMs: 7 * 86_400_000 },
 };
 
-const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
 /**
  * A git remote's name (as `git remote add` accepts, in the common spelling): letters, digits,
  * `.`, `_`, `+`, `-`, components joined by `/`, starting with a letter or digit. So it is never
  * an option, a URL or a path; whether such a remote is configured is checked before use.
  */
 export const REMOTE_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
-const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';
-const RemoteName = z.string().check(z.maxLength(100, REMOTE_HINT), z.regex(REMOTE_NAME, REMOTE_HINT));
-
+export const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';
 /** Checks a remote name given on the command line (`--remote`): exit 2 when it is not one. */
 export function validateRemoteName(name: string, source: string): string {
   if (name.length > 100 || !REMOTE_NAME.test(name)) throw new UsageError(`bad remote ${JSON.stringify(name)} (from ${source}): ${REMOTE_HINT}`);
   return name;
 }
 
-/** `.git-coord.yml`. Unknown keys are refused so a typo never silently does nothing. */
-export const ConfigFile = z.nullable(
-  z.strictObject({
-    /** Default lease for `lock` (`none`: never expires). */
-    ttl: z.optional(z.union([Duration, z.literal('none')])),
-    /** Longest `lock --wait` waits when given no duration. */
-    wait: z.optional(Duration),
-    /** The git remote that decides every change (agents in separate clones): a configured remote's name. */
-    remote: z.optional(RemoteName),
-    /** With a remote: the longest a command waits for it in one operation. */
-    timeout: z.optional(Duration),
-    /** With a remote: reads refresh the local view when it is older than this (`always`, `never`). */
-    refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
-    /** With a remote: how often `lock --wait` asks it again. */
-    poll: z.optional(Duration),
-    hooks: z.optional(
-      z.strictObject({
-        /** With a remote: pre-commit refreshes the view when it is older than this. */
-        refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
-        /** How long a hook waits for the remote before giving up. */
-        timeout: z.optional(Duration),
-        /** When the remote cannot be reached: `allow` checks the last view, `refuse` refuses the commit. */
-        offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
-      }),
-    ),
-    messages: z.optional(
-      z.strictObject({
-        /** Default lifetime of a message (`none`: never expires); `send --ttl` overrides it. */
-        ttl: z.optional(z.union([Duration, z.literal('none')])),
-      }),
-    ),
-  }),
-);
-export type ConfigFile = z.infer<typeof ConfigFile>;
 
 /** A config file is a few lines; anything this large is not one. */
 export const CONFIG_MAX_BYTES = 64 * 1024;
@@ -146,7 +108,11 @@ export async function loadConfig(repo: Repo): Promise<Config> {
   const text = readConfigText(repo.top);
   if (text === null) return DEFAULTS;
   // yaml is CommonJS: once bundled, its functions may sit on the namespace or on its default.
-  const yaml = (await import('yaml')) as typeof import('yaml') & { default?: typeof import('yaml') };
+  // It and the file's schema (zod) load only here: most commands run without a config file.
+  const [yaml, { ConfigFile }] = await Promise.all([
+    import('yaml') as Promise<typeof import('yaml') & { default?: typeof import('yaml') }>,
+    import('./config-file.js'),
+  ]);
   const parse = yaml.parse ?? yaml.default!.parse;
   let doc: unknown;
   try {

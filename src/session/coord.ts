@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openRepo, type Repo } from '../git/repo.js';
+import { directWrites } from '../git/objects.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
 import { RecordStore, Writers, type ReadMode, type Store } from '../store/records.js';
 import { RemoteStore } from '../store/remote.js';
@@ -74,6 +75,10 @@ export class Coord {
     opts.alongside?.(cwd);
     try {
       const repo = await found;
+      if (!directWrites(repo)) {
+        writers.useHasher();
+        if (opts.writes) writers.warm();
+      }
       return new Coord(repo, opts, writers, await loadConfig(repo));
     } catch (e) {
       writers.close();

@@ -1,0 +1,44 @@
+/**
+ * The schema of `.git-coord.yml` (session/config.ts reads it). A module of its own so that zod
+ * loads only when there is a config file to check.
+ */
+import * as z from 'zod/mini';
+import { REMOTE_HINT, REMOTE_NAME } from './config.js';
+
+const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
+const RemoteName = z.string().check(z.maxLength(100, REMOTE_HINT), z.regex(REMOTE_NAME, REMOTE_HINT));
+
+/** `.git-coord.yml`. Unknown keys are refused so a typo never silently does nothing. */
+export const ConfigFile = z.nullable(
+  z.strictObject({
+    /** Default lease for `lock` (`none`: never expires). */
+    ttl: z.optional(z.union([Duration, z.literal('none')])),
+    /** Longest `lock --wait` waits when given no duration. */
+    wait: z.optional(Duration),
+    /** The git remote that decides every change (agents in separate clones): a configured remote's name. */
+    remote: z.optional(RemoteName),
+    /** With a remote: the longest a command waits for it in one operation. */
+    timeout: z.optional(Duration),
+    /** With a remote: reads refresh the local view when it is older than this (`always`, `never`). */
+    refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
+    /** With a remote: how often `lock --wait` asks it again. */
+    poll: z.optional(Duration),
+    hooks: z.optional(
+      z.strictObject({
+        /** With a remote: pre-commit refreshes the view when it is older than this. */
+        refresh: z.optional(z.union([Duration, z.literal('always'), z.literal('never')])),
+        /** How long a hook waits for the remote before giving up. */
+        timeout: z.optional(Duration),
+        /** When the remote cannot be reached: `allow` checks the last view, `refuse` refuses the commit. */
+        offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
+      }),
+    ),
+    messages: z.optional(
+      z.strictObject({
+        /** Default lifetime of a message (`none`: never expires); `send --ttl` overrides it. */
+        ttl: z.optional(z.union([Duration, z.literal('none')])),
+      }),
+    ),
+  }),
+);
+export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -1,0 +1,73 @@
+/**
+ * The built package: the CLI is CommonJS (no ESM loader at start-up); the library entry still
+ * serves ESM importers, by path and by the package's name, with every named export.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENV, ROOT, gitSync } from './helpers.js';
+
+const made: string[] = [];
+afterEach(() => {
+  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function node(cwd: string, args: string[]) {
+  return spawnSync(process.execPath, args, { cwd, env: ENV, encoding: 'utf8' });
+}
+
+describe('the built package', () => {
+  it('an ESM program imports the library by path and by name, and uses it', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
+    made.push(dir);
+    gitSync(dir, 'init', '-q', '-b', 'main');
+    const program = `
+      import * as byPath from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
+      import { Coord, Locks, LockRecord, EventRecord, ConfigFile, parsePattern, parseDuration, EXIT, RefusedError } from 'git-coord';
+      const names = ['Coord', 'Locks', 'LockRecord', 'EventRecord', 'ConfigFile', 'history', 'installHooks', 'uninstallHooks',
+        'checkCommit', 'parsePattern', 'overlaps', 'parseDuration', 'CoordError', 'UsageError', 'RefusedError', 'FailedError', 'EXIT'];
+      const missing = names.filter((n) => byPath[n] === undefined);
+      const ctx = await Coord.open({ cwd: process.argv[2], agent: 'alice' });
+      const [lock] = await new Locks(ctx).lock(['src/'], { ttlMs: parseDuration('1h') });
+      const other = await Coord.open({ cwd: process.argv[2], agent: 'bob' });
+      let refused = false;
+      try { await new Locks(other).lock(['src/a.ts']); } catch (e) { refused = e instanceof RefusedError && e.exitCode === EXIT.refused; }
+      ctx.close(); other.close();
+      console.log(JSON.stringify({ missing, pattern: lock.pattern, refused, schema: LockRecord.safeParse({}).success,
+        config: ConfigFile.safeParse({ ttl: '1h' }).success, event: typeof EventRecord.safeParse, glob: parsePattern('a/*.ts', { top: '/', prefix: '' }).kind }));
+    `;
+    // As installed: node_modules/git-coord, resolved through package.json's "exports".
+    fs.mkdirSync(path.join(dir, 'app', 'node_modules'), { recursive: true });
+    fs.symlinkSync(ROOT, path.join(dir, 'app', 'node_modules', 'git-coord'));
+    const file = path.join(dir, 'app', 'program.mjs');
+    fs.writeFileSync(file, program);
+    const r = node(dir, [file, dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ missing: [], pattern: 'src/', refused: true, schema: false, config: true, event: 'function', glob: 'glob' });
+  });
+
+  it('a lock loads neither zod nor the yaml parser; reading another process\'s record loads zod', () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
+    made.push(dir);
+    gitSync(dir, 'init', '-q', '-b', 'main');
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    const loaded = (args: string[]) => {
+      const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => path.relative(path.join(ROOT, 'dist'), m[1]!));
+    };
+    expect(loaded(['lock', 'a.txt'])).toEqual(['cli.js']);
+    expect(loaded(['unlock', 'a.txt'])).toEqual(['cli.js', path.join('vendor', 'zod.js')]);
+  });
+
+  it('the CLI is CommonJS and starts without an ESM loader', () => {
+    expect(JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'package.json'), 'utf8')).type).toBe('commonjs');
+    // A CommonJS entry has `require`; in ESM this would throw.
+    const cli = JSON.stringify(path.join(ROOT, 'dist', 'cli.js'));
+    const r = node(ROOT, ['-e', `process.argv = [process.argv[0], ${cli}, '--version']; require(${cli})`]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
