@@ -1,0 +1,70 @@
+/**
+ * Attacks on the hardened build, as a hostile user and as a careless one would make them. Each
+ * test reproduces one defect found by hand (it failed before its fix), or pins down an attack that
+ * held. Real git, temporary repositories, the built CLI.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, clone, coord, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { journalRef, lockRef } from '../src/store/layout.js';
+import { patternFromText } from '../src/patterns/pattern.js';
+
+const A = { GIT_COORD_AGENT: 'alice' };
+const B = { GIT_COORD_AGENT: 'bob' };
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+/** Writes a record commit (empty tree, `body` as the message body) onto `ref`, as any agent with write access could. */
+function forge(repo: string, ref: string, body: unknown, parents: string[] = []): string {
+  gitSync(repo, 'hash-object', '-w', '-t', 'tree', '/dev/null');
+  const args = ['commit-tree', EMPTY_TREE, ...parents.flatMap((p) => ['-p', p]), '-m', 'forged', '-m', JSON.stringify(body)];
+  const oid = gitSync(repo, ...args).trim();
+  gitSync(repo, 'update-ref', ref, oid);
+  return oid;
+}
+
+/** Every line a terminal would show: no escape sequence, no line that only the forger wrote. */
+function expectNoForgedLines(what: string, text: string): void {
+  expect(text, what).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+  for (const line of text.split('\n')) expect(line, what).not.toMatch(/^(git-coord: ok|FORGED)/);
+}
+
+describe('records written by a hostile agent cannot forge terminal lines', () => {
+  it('times that Date.parse accepts with anything in parentheses are not ISO 8601: the record is skipped, never printed', () => {
+    const repo = makeRepo({ 'src/a.ts': 'a\n' });
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    const now = Date.now();
+    const forgedTime = '(\x1b[2J\ngit-coord: ok, nothing is locked\n)2099-01-01';
+    const record = {
+      v: 1,
+      type: 'lock',
+      pattern: 'src/a.ts',
+      agent: 'mallory',
+      state: 'granted',
+      reason: 'r',
+      token: now,
+      ttlMs: null,
+      acquiredAt: forgedTime,
+      expiresAt: forgedTime,
+      ticket: { at: now, nonce: 'x' },
+      pendingUntil: null,
+      event: { action: 'lock', by: 'mallory', at: forgedTime },
+    };
+    forge(repo, lockRef(patternFromText('src/a.ts')), record);
+    write(repo, { 'src/a.ts': 'changed\n' });
+    gitSync(repo, 'add', '-A');
+    const outputs: [string, { stdout: string; stderr: string }][] = [
+      ['locks', coord(repo, ['locks'], A)],
+      ['status', coord(repo, ['status'], A)],
+      ['check', coord(repo, ['check', 'src/a.ts'], A)],
+      ['check --staged', coord(repo, ['check', '--staged'], A)],
+      ['lock', coord(repo, ['lock', 'src/'], A)],
+      ['pre-commit', gitRun(repo, ['commit', '-q', '-m', 'x'], B)],
+    ];
+    for (const [what, r] of outputs) expectNoForgedLines(what, r.stdout + r.stderr);
+    // Skipped as unreadable (and said so), like any record that is not what git-coord writes.
+    expect(coord(repo, ['locks', '--json'], A).stderr).toMatch(/skipping unreadable lock record/);
+  });
+});
