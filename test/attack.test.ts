@@ -67,4 +67,15 @@ describe('records written by a hostile agent cannot forge terminal lines', () =>
     // Skipped as unreadable (and said so), like any record that is not what git-coord writes.
     expect(coord(repo, ['locks', '--json'], A).stderr).toMatch(/skipping unreadable lock record/);
   });
+
+  it('a journal entry whose action holds a newline is shown escaped by log', () => {
+    const repo = makeRepo();
+    coord(repo, ['lock', 'a.txt'], A);
+    const at = new Date().toISOString();
+    forge(repo, journalRef('mallory'), { v: 1, type: 'event', at, agent: 'mallory', action: 'join\nFORGED  bob  unlock everything\x1b[1A', subject: 'x' });
+    const r = coord(repo, ['log'], A);
+    expect(r.code, r.stderr).toBe(0);
+    expectNoForgedLines('log', r.stdout + r.stderr);
+    expect(r.stdout).toMatch(/mallory {2}join\\nFORGED/);
+  });
 });
