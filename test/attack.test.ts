@@ -79,3 +79,19 @@ describe('records written by a hostile agent cannot forge terminal lines', () =>
     expect(r.stdout).toMatch(/mallory {2}join\\nFORGED/);
   });
 });
+
+describe('a committed config cannot forge terminal lines either', () => {
+  it('unknown keys and their paths are shown escaped, for every command and the pre-commit hook', () => {
+    const repo = makeRepo({ 'src/a.ts': 'a\n' });
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    for (const config of ['"\\e[31mx\\ngit-coord: ok, all good": 1\n', 'hooks:\n  "y\\nFORGED line": 1\n', '"\\u202ettl": 1h\n']) {
+      write(repo, { '.git-coord.yml': config, 'src/a.ts': `${config}\n` });
+      gitSync(repo, 'add', '-A');
+      for (const r of [coord(repo, ['locks'], A), coord(repo, ['lock', 'x'], A), gitRun(repo, ['commit', '-q', '-m', 'x'], A)]) {
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/invalid \.git-coord\.yml: unknown key/);
+        expectNoForgedLines(config, r.stderr);
+      }
+    }
+  });
+});
