@@ -95,3 +95,40 @@ describe('a committed config cannot forge terminal lines either', () => {
     }
   });
 });
+
+describe('finding the repository from odd places', () => {
+  it('-C through a symbolic link to a subdirectory: hooks, identity and scratch files land in the repository, nothing beside the link', () => {
+    const repo = makeRepo({ 'src/deep/a.ts': 'a\n' });
+    // git answers the common dir relative to the link's real place ("../../.git"): resolved
+    // against the link's own path, that is box/.git.
+    const box = tmpdir('box');
+    const link = path.join(box, 'k', 'lnk');
+    fs.mkdirSync(path.dirname(link));
+    fs.symlinkSync(path.join(repo, 'src', 'deep'), link);
+    const installed = coord(box, ['-C', link, 'install-hooks', '--json']);
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(json(installed).dir).toBe(path.join(fs.realpathSync(repo), '.git', 'hooks'));
+    expect(fs.existsSync(path.join(repo, '.git', 'hooks', 'pre-commit'))).toBe(true);
+    expect(coord(box, ['-C', link, 'whoami', '--set', 'alice']).code).toBe(0);
+    const locked = coord(box, ['-C', link, 'lock', 'a.ts', '--json']);
+    expect(locked.code, locked.stderr).toBe(0);
+    expect(json(locked).locks[0].pattern).toBe('src/deep/a.ts');
+    expect(fs.readdirSync(box)).toEqual(['k']);
+    // The hooks work: bob is refused the path alice locked through the link.
+    write(repo, { 'src/deep/a.ts': 'b\n' });
+    gitSync(repo, 'add', '-A');
+    expect(gitRun(repo, ['commit', '-q', '-m', 'x'], B).stderr).toMatch(/src\/deep\/a\.ts: locked by alice/);
+  });
+
+  it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
+    const repo = makeRepo();
+    for (const dir of ['.git', '.git/refs']) {
+      const hooks = coord(repo, ['-C', dir, 'install-hooks'], A);
+      expect(hooks.code, hooks.stderr).toBe(2);
+      expect(hooks.stderr).toMatch(/work tree/);
+      expect(fs.readdirSync(path.join(repo, '.git', 'hooks')).filter((h) => !h.endsWith('.sample'))).toEqual([]);
+      expect(coord(repo, ['-C', dir, 'lock', 'x'], A).code).toBe(2);
+    }
+    expect(refs(repo)).toEqual([]);
+  });
+});

@@ -22,8 +22,10 @@ export interface Repo {
 }
 
 export async function openRepo(cwd: string): Promise<Repo> {
-  const dir = path.resolve(cwd);
-  if (!fs.existsSync(dir)) throw new UsageError(`cannot change to '${cwd}': no such directory`);
+  if (!fs.existsSync(cwd)) throw new UsageError(`cannot change to '${cwd}': no such directory`);
+  // git answers paths (the common dir) relative to the real directory: through a symbolic link,
+  // `../../.git` would name a directory beside the link, outside the repository.
+  const dir = fs.realpathSync(path.resolve(cwd));
   const askRepo = ['rev-parse', '--is-bare-repository', '--absolute-git-dir', '--git-common-dir', '--show-object-format'];
   let r = await runGit(dir, [...askRepo, '--show-toplevel', '--show-prefix']);
   // In a bare repository (or inside a git dir) there is no work tree to show: ask again without.
@@ -34,7 +36,12 @@ export async function openRepo(cwd: string): Promise<Repo> {
     throw new UsageError(`cannot read the repository at ${dir}: ${why}`);
   }
   const lines = r.stdout.split('\n');
-  const bare = lines[0] === 'true' || lines.length < 6 || lines[4] === '';
+  const bare = lines[0] === 'true';
+  // Inside the git dir of a repository that has a work tree: there is no top to find the config
+  // at, and hooks installed from here would be a server's. git itself refuses work-tree commands here.
+  if (!bare && (lines.length < 6 || lines[4] === '')) {
+    throw new UsageError(`${dir} is inside a git directory: run git-coord in the repository's work tree`);
+  }
   const gitDir = lines[1]!;
   const common = path.resolve(dir, lines[2]!);
   const objectFormat = lines[3] === 'sha256' ? 'sha256' : 'sha1';
