@@ -120,6 +120,23 @@ describe('finding the repository from odd places', () => {
     expect(gitRun(repo, ['commit', '-q', '-m', 'x'], B).stderr).toMatch(/src\/deep\/a\.ts: locked by alice/);
   });
 
+  it('an absolute path through a symbolic link to the repository is inside it, as git takes it', () => {
+    const repo = makeRepo({ 'src/a.ts': 'a\n' });
+    const box = tmpdir('box');
+    const link = path.join(box, 'repo');
+    fs.symlinkSync(repo, link);
+    expect(gitRun(link, ['ls-files', '--error-unmatch', '--', path.join(link, 'src', 'a.ts')]).code).toBe(0);
+    for (const cwd of [link, repo]) {
+      const r = coord(cwd, ['lock', path.join(link, 'src', 'a.ts'), `${link}/src/../src/b/`, '--json'], A);
+      expect(r.code, r.stderr).toBe(0);
+      expect(json(r).locks.map((l: any) => l.pattern)).toEqual(['src/a.ts', 'src/b/']);
+      expect(coord(cwd, ['check', path.join(link, 'src', 'a.ts')], B).code).toBe(3);
+      expect(coord(cwd, ['unlock', '--all'], A).code).toBe(0);
+    }
+    // Still outside: a path beside the repository, even through the link's directory.
+    expect(coord(link, ['lock', path.join(box, 'other')], A).code).toBe(2);
+  });
+
   it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
     const repo = makeRepo();
     for (const dir of ['.git', '.git/refs']) {

@@ -48,8 +48,11 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
   }
   let rel: string;
   if (path.isAbsolute(raw)) {
-    const r = path.relative(base.top, raw);
-    if (r.startsWith('..') || path.isAbsolute(r)) throw new UsageError(`pattern is outside the repository: ${raw}`);
+    const outside = (r: string) => r.startsWith('..') || path.isAbsolute(r);
+    let r = path.relative(base.top, raw);
+    // Through a symbolic link to (a directory of) the repository: git compares real paths too.
+    if (outside(r)) r = path.relative(base.top, realPath(raw));
+    if (outside(r)) throw new UsageError(`pattern is outside the repository: ${raw}`);
     rel = r.split(path.sep).join('/') + (raw.endsWith('/') && r !== '' ? '/' : '');
     if (r === '') rel = './';
   } else {
@@ -92,6 +95,19 @@ function fromNormalised(text: string, dirLike: boolean, what: string, worktree: 
   }
   if (dirLike || (worktree !== null && isDirectory(path.join(worktree, ...anchor)))) return { text: `${text}/`, kind: 'dir', anchor };
   return { text, kind: 'file', anchor };
+}
+
+/** `p` with the symbolic links of its longest existing part resolved (the rest may not exist yet). */
+function realPath(p: string): string {
+  const rest: string[] = [];
+  for (let head = path.resolve(p); ; head = path.dirname(head)) {
+    try {
+      return path.join(fs.realpathSync(head), ...rest);
+    } catch {
+      if (path.dirname(head) === head) return p;
+      rest.unshift(path.basename(head));
+    }
+  }
 }
 
 function isDirectory(p: string): boolean {
