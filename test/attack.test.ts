@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ENV, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 import { journalRef, lockRef } from '../src/store/layout.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 
@@ -148,4 +148,57 @@ describe('finding the repository from odd places', () => {
     }
     expect(refs(repo)).toEqual([]);
   });
+});
+
+/** Processes still talking to 127.0.0.1:`port` (Linux: read from /proc), polled for a moment since a kill takes effect asynchronously. */
+async function leftOver(port: number): Promise<string[]> {
+  let found: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    found = [];
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (cmd.includes(`127.0.0.1:${port}/`)) found.push(`${pid}: ${cmd}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    if (found.length === 0) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return found;
+}
+
+describe.runIf(process.platform === 'linux')('a remote over HTTP that accepts connections and never answers', () => {
+  let server: net.Server;
+  let port = 0;
+  const sockets: net.Socket[] = [];
+  beforeAll(async () => {
+    server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+
+  it("a timed-out operation ends git's transport helper too: none is left behind holding the connection", async () => {
+    const { root, url } = makeHub('remote: hang\ntimeout: 1s\nhooks:\n  refresh: always\n  timeout: 1s\n');
+    const a = clone(root, url, 'alice', true);
+    gitSync(a, 'remote', 'add', 'hang', `http://127.0.0.1:${port}/hub.git`);
+    for (const args of [['lock', 'src/a.ts'], ['sync'], ['locks', '--fresh']]) {
+      const r = await coordAsync(a, args);
+      expect(r.stderr, args.join(' ')).toMatch(/remote 'hang'.*timed out after 1000 ms/);
+      expect(await leftOver(port), args.join(' ')).toEqual([]);
+    }
+    write(a, { 'docs/x.md': 'change\n' });
+    gitSync(a, 'add', '-A');
+    const commit = gitRun(a, ['commit', '-q', '-m', 'offline']);
+    expect(commit.code, commit.stderr).toBe(0);
+    const push = gitRun(a, ['push', '-q', 'origin', 'main']);
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toMatch(/remote 'hang'.*timed out/);
+    expect(await leftOver(port), 'hooks').toEqual([]);
+  }, 60_000);
 });
