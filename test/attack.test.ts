@@ -202,3 +202,41 @@ describe.runIf(process.platform === 'linux')('a remote over HTTP that accepts co
     expect(await leftOver(port), 'hooks').toEqual([]);
   }, 60_000);
 });
+
+describe('the server hook and raw pushes to refs/coordination/', () => {
+  it('commits smuggled through any other namespace are judged before they land', () => {
+    const { root, hub, url } = makeHub();
+    expect(coord(hub, ['install-hooks']).code).toBe(0);
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    expect(coord(a, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
+    write(b, { 'src/a.ts': 'bob\n' });
+    gitSync(b, 'commit', '-q', '--no-verify', '-am', 'smuggled');
+    for (const dst of ['refs/tags/t', 'refs/pull/1/head', 'refs/Coordination/locks/x']) {
+      const r = gitRun(b, ['push', '--no-verify', 'origin', `HEAD:${dst}`]);
+      expect(r.code, dst).not.toBe(0);
+      expect(r.stderr, dst).toMatch(/push refused by the server/);
+    }
+    const landed = gitSync(hub, 'for-each-ref', '--format=%(refname)').split('\n').filter((r) => r && !r.startsWith('refs/coordination/'));
+    expect(landed).toEqual(['refs/heads/main']);
+  });
+
+  // Not fixed: the server accepts any record under refs/coordination/, and any deletion there, from
+  // anyone who can push. A raw push that deletes (or rewrites) another agent's lock ref breaks it
+  // with no trace in any journal, and the next push of the held path then passes. `unlock --force`
+  // does the same with the break recorded; requiring every change of a lock ref to come with its
+  // journal entry in the same push (a server-side check of the journal's shape) would keep the trace.
+  it.fails("a raw push that deletes another agent's lock ref, unrecorded, is refused", () => {
+    const { root, hub, url } = makeHub();
+    expect(coord(hub, ['install-hooks']).code).toBe(0);
+    const a = clone(root, url, 'alice', true);
+    const b = clone(root, url, 'bob', true);
+    expect(coord(a, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
+    const [ref] = refs(hub, 'refs/coordination/locks/');
+    const del = gitRun(b, ['push', '--no-verify', 'origin', `:${ref}`]);
+    write(b, { 'src/a.ts': 'bob\n' });
+    gitSync(b, 'commit', '-q', '--no-verify', '-am', 'after the raw delete');
+    const push = gitRun(b, ['push', '--no-verify', 'origin', 'HEAD:main']);
+    expect(del.code !== 0 || push.code !== 0).toBe(true);
+  });
+});
