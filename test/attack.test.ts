@@ -80,6 +80,27 @@ describe('records written by a hostile agent cannot forge terminal lines', () =>
   });
 });
 
+describe('paths named by the repository and passed back as patterns', () => {
+  it('every message that repeats a pattern shows it escaped (a file name may hold escape sequences and line separators)', () => {
+    const repo = makeRepo();
+    const evil = 'zz\x1b\\[2J\u2028FORGED\tline';
+    const outputs = [
+      coord(repo, ['lock', `docs/${evil}`], B),
+      coord(repo, ['lock', `docs/${evil}`], A),
+      coord(repo, ['unlock', `docs/${evil}`], A),
+      coord(repo, ['unlock', `src/${evil}`], A),
+      coord(repo, ['renew', `src/${evil}`], A),
+      coord(repo, ['lock', `/${evil}`], A),
+      coord(repo, ['lock', `.git/${evil}`], A),
+      coord(repo, ['locks'], A),
+      coord(repo, ['status'], A),
+      coord(repo, ['log'], A),
+    ];
+    expect(outputs.map((r) => r.code)).toEqual([0, 3, 3, 3, 3, 2, 2, 0, 0, 0]);
+    for (const r of outputs) expectNoForgedLines(r.stderr, r.stdout + r.stderr);
+  });
+});
+
 describe('a committed config cannot forge terminal lines either', () => {
   it('unknown keys and their paths are shown escaped, for every command and the pre-commit hook', () => {
     const repo = makeRepo({ 'src/a.ts': 'a\n' });

@@ -526,7 +526,7 @@ export class Locks {
           const rec = cur?.record;
           const live = rec ? liveness(rec, now) : null;
           if (!cur || !rec || rec.state === 'released' || (rec.agent !== me && !live)) {
-            notHeld.push(`  ${p.text}: not locked`);
+            notHeld.push(`  ${printable(p.text)}: not locked`);
           } else if (rec.agent !== me && !opts.force) {
             notHeld.push(`  ${printable(p.text)}: held by ${rec.agent}${rec.reason ? ` (${printable(rec.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${shellWord(p.text)}`);
           } else {
@@ -604,7 +604,7 @@ export class Locks {
     if (opts.ttlMs !== undefined && opts.ttlMs !== null) checkDurationMs(opts.ttlMs, 'lease');
     if (pats) {
       const missing = pats.filter((p) => !mine.some((r) => r.ref === lockRef(p)));
-      if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${p.text}`).join('\n')}`);
+      if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${printable(p.text)}`).join('\n')}`);
     }
     const out: LockView[] = [];
     // Group by lease so each group is one all-or-nothing grant.

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { printable } from '../printable.js';
 import { GLOBSTAR, compile, hasSpecial, leadingLiterals, literalSeg, type Alt } from './glob.js';
 
 export type PatternKind = 'file' | 'dir' | 'glob';
@@ -52,7 +53,7 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
     let r = path.relative(base.top, raw);
     // Through a symbolic link to (a directory of) the repository: git compares real paths too.
     if (outside(r)) r = path.relative(base.top, realPath(raw));
-    if (outside(r)) throw new UsageError(`pattern is outside the repository: ${raw}`);
+    if (outside(r)) throw new UsageError(`pattern is outside the repository: ${printable(raw)}`);
     rel = r.split(path.sep).join('/') + (raw.endsWith('/') && r !== '' ? '/' : '');
     if (r === '') rel = './';
   } else {
@@ -64,14 +65,14 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
       const last = out.pop();
-      if (last === undefined) throw new UsageError(`pattern is outside the repository: ${raw}`);
+      if (last === undefined) throw new UsageError(`pattern is outside the repository: ${printable(raw)}`);
       // `*/..` would mean "each directory the star matches, then up": not one place.
       if (hasSpecial(last)) throw new UsageError(`bad pattern ${JSON.stringify(raw)}: ".." can only follow a plain directory name, not "${last}"`);
       continue;
     }
     out.push(seg);
   }
-  if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${raw}`);
+  if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${printable(raw)}`);
   return fromNormalised(out.join('/'), dirLike, raw, worktree ?? null);
 }
 
