@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 import { journalRef, lockRef } from '../src/store/layout.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 
@@ -259,5 +259,25 @@ describe('the server hook and raw pushes to refs/coordination/', () => {
     gitSync(b, 'commit', '-q', '--no-verify', '-am', 'after the raw delete');
     const push = gitRun(b, ['push', '--no-verify', 'origin', 'HEAD:main']);
     expect(del.code !== 0 || push.code !== 0).toBe(true);
+  });
+});
+
+describe('install-hooks from an odd place', () => {
+  it("a package installed under a path holding a single quote (or a `$&`) writes hooks that still run", () => {
+    const pkg = path.join(tmpdir("o'brien"), "it's $& here");
+    for (const dir of ['dist', 'hooks', 'templates']) fs.cpSync(path.join(ROOT, dir), path.join(pkg, dir), { recursive: true });
+    const cli = path.join(pkg, 'dist', 'cli.js');
+    const repo = makeRepo();
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [cli, ...args], { cwd: repo, env: { ...ENV, ...env }, encoding: 'utf8' });
+    expect(run(['install-hooks']).status).toBe(0);
+    expect(run(['lock', 'a.txt'], B).status).toBe(0);
+    write(repo, { 'a.txt': 'x\n' });
+    gitSync(repo, 'add', '-A');
+    const refused = gitRun(repo, ['commit', '-q', '-m', 'x'], A);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/a\.txt: locked by bob/);
+    const own = gitRun(repo, ['commit', '-q', '-m', 'x'], B);
+    expect(own.code, own.stderr).toBe(0);
+    expect(gitSync(repo, 'log', '-1', '--format=%(trailers:key=Coord-Agent,valueonly)').trim()).toBe('bob');
   });
 });
