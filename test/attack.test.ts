@@ -158,6 +158,23 @@ describe('finding the repository from odd places', () => {
     expect(coord(link, ['lock', path.join(box, 'other')], A).code).toBe(2);
   });
 
+  it('a pattern beyond a symbolic link of the work tree is refused by lock and check, as git refuses such a pathspec', () => {
+    const repo = makeRepo({ 'src/a.ts': 'a\n' });
+    fs.symlinkSync('src', path.join(repo, 'link'));
+    expect(gitRun(repo, ['add', 'link/a.ts']).stderr).toMatch(/beyond a symbolic link/);
+    expect(coord(repo, ['lock', 'src/a.ts'], A).code).toBe(0);
+    for (const pattern of ['link/a.ts', 'link/', 'link/*.ts', 'link/deeper/x']) {
+      for (const args of [['lock', pattern], ['check', pattern]]) {
+        const r = coord(repo, args, B);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toMatch(/beyond a symbolic link \(link\)/);
+      }
+    }
+    // The link itself is a file to git: it may be locked, and a glob without a literal directory is fine.
+    expect(coord(repo, ['lock', 'link', '*/b.ts'], B).code).toBe(0);
+    expect(refs(repo, 'refs/coordination/locks/')).toHaveLength(3);
+  });
+
   it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
     const repo = makeRepo();
     for (const dir of ['.git', '.git/refs']) {

@@ -26,7 +26,7 @@ import { checkDurationMs } from '../session/duration.js';
 import { LockRecord, TokenMark } from './schema.js';
 import { thisWriter, writerGone } from './writer.js';
 import type { EventRecord } from '../history/schema.js';
-import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
+import { linkOnTheWay, parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
 import { overlaps } from '../patterns/overlap.js';
 import { PathIndex } from '../patterns/matcher.js';
 
@@ -177,6 +177,23 @@ export class Locks {
     return [...seen.values()];
   }
 
+  /**
+   * Patterns to lock or to ask about: also refused when they lead through a symbolic link of this
+   * work tree (see linkOnTheWay). Unlocking parses without this, so a lock taken where the path
+   * was no link can still be released here.
+   */
+  private parseReal(raw: string[]): Pattern[] {
+    const pats = this.parse(raw);
+    const top = this.ctx.repo.top;
+    for (const p of top ? pats : []) {
+      const link = linkOnTheWay(p, top!);
+      if (link !== null) {
+        throw new UsageError(`bad pattern ${JSON.stringify(p.text)}: it is beyond a symbolic link (${printable(link)}); git tracks the link, not what it points to: name the real path`);
+      }
+    }
+    return pats;
+  }
+
   private queryFor(pats: Pattern[]): string[] {
     if (pats.length > QUERY_ALL_ABOVE) return [LOCKS];
     return [...new Set(pats.flatMap(overlapQuery))];
@@ -238,7 +255,7 @@ export class Locks {
 
   private async request(raw: string[], opts: LockOptions) {
     const me = this.ctx.requireAgent();
-    const pats = this.parse(raw);
+    const pats = this.parseReal(raw);
     const ttlMs = opts.ttlMs === undefined ? (await this.ctx.config()).ttlMs : opts.ttlMs;
     if (ttlMs !== null) checkDurationMs(ttlMs, 'lease');
     return { me, pats, ttlMs };
@@ -629,7 +646,7 @@ export class Locks {
     const now = this.ctx.now();
     const out: Conflict[] = [];
     if (raw.length > 0) {
-      const pats = this.parse(raw);
+      const pats = this.parseReal(raw);
       const { records } = await this.readState(this.queryFor(pats), null, opts.mode ?? this.ctx.readMode());
       out.push(...conflictsWith(pats, records, me, now));
     }

@@ -111,6 +111,22 @@ function realPath(p: string): string {
   }
 }
 
+/**
+ * The first of the pattern's literal leading directories that is a symbolic link in `worktree`
+ * (`link` in `link/a.ts`), or null. git tracks the link itself, never a path beyond it, and
+ * refuses such a pathspec: a lock there would cover nothing a commit can touch.
+ */
+export function linkOnTheWay(p: Pattern, worktree: string): string | null {
+  const dirs = p.kind === 'file' ? p.anchor.length - 1 : p.anchor.length;
+  for (let k = 1; k <= dirs; k++) {
+    const rel = p.anchor.slice(0, k).join('/');
+    const st = fs.lstatSync(path.join(worktree, rel), { throwIfNoEntry: false });
+    if (!st) return null;
+    if (st.isSymbolicLink()) return rel;
+  }
+  return null;
+}
+
 function isDirectory(p: string): boolean {
   try {
     // lstat: a symbolic link is a file to git, even one pointing at a directory.
