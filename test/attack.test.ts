@@ -259,6 +259,19 @@ describe('the server hook and raw pushes to refs/coordination/', () => {
     expect(landed).toEqual(['refs/heads/main']);
   });
 
+  it('a symbolic ref under refs/coordination/ is replaced, never written through: a branch it points at stays', () => {
+    const repo = makeRepo();
+    const main = gitSync(repo, 'rev-parse', 'main').trim();
+    gitSync(repo, 'symbolic-ref', lockRef(patternFromText('a.txt')), 'refs/heads/main');
+    gitSync(repo, 'symbolic-ref', journalRef('alice'), 'refs/heads/main');
+    for (const args of [['lock', 'a.txt'], ['unlock', 'a.txt'], ['lock', 'a.txt'], ['prune']]) {
+      const r = coord(repo, args, A);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(gitSync(repo, 'rev-parse', 'main').trim(), args.join(' ')).toBe(main);
+    }
+    expect(gitRun(repo, ['status', '--porcelain']).stdout).toBe('');
+  });
+
   // Not fixed: the server accepts any record under refs/coordination/, and any deletion there, from
   // anyone who can push. A raw push that deletes (or rewrites) another agent's lock ref breaks it
   // with no trace in any journal, and the next push of the held path then passes. `unlock --force`

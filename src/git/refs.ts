@@ -95,6 +95,12 @@ export interface RefUpdate {
 
 export type TransactionResult = { ok: true } | { ok: false; reason: string };
 
+/**
+ * Each change applies to the ref itself: a symbolic ref under refs/coordination/ (pointing at a
+ * branch, say) is replaced, not followed, so no record is ever written onto what it points at.
+ */
+const NO_DEREF = 'option no-deref\0';
+
 /** A `.lock` file older than this was left by a killed process: no live git holds one this long. */
 export const STALE_LOCK_MS = 10_000;
 
@@ -108,10 +114,10 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writ
   const input = updates
     .map((u) =>
       u.newOid === null
-        ? `delete ${u.ref}\0${u.oldOid ?? zero}\0`
+        ? `${NO_DEREF}delete ${u.ref}\0${u.oldOid ?? zero}\0`
         : u.newOid === u.oldOid
           ? `verify ${u.ref}\0${u.oldOid}\0`
-          : `update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
+          : `${NO_DEREF}update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
     )
     .join('');
   for (let attempt = 0; ; attempt++) {
@@ -147,7 +153,7 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
 /** Sets refs without checking their old values: for a local cache of state decided elsewhere. */
 export async function setRefs(repo: Repo, refs: { ref: string; oid: string | null }[], writers: Writers): Promise<void> {
   if (refs.length === 0) return;
-  const input = refs.map((r) => (r.oid === null ? `delete ${r.ref}\0\0` : `update ${r.ref}\0${r.oid}\0\0`)).join('');
+  const input = refs.map((r) => (r.oid === null ? `${NO_DEREF}delete ${r.ref}\0\0` : `${NO_DEREF}update ${r.ref}\0${r.oid}\0\0`)).join('');
   const r = await writers.transact(input);
   if (!r.ok) throw new FailedError(`cannot update the local view: ${firstLine(r.stderr)}`);
 }
