@@ -272,6 +272,23 @@ describe('the server hook and raw pushes to refs/coordination/', () => {
     expect(gitRun(repo, ['status', '--porcelain']).stdout).toBe('');
   });
 
+  it('a lock ref or token mark naming a blob is replaced, never used as a parent: the repository stays sound', () => {
+    const repo = makeRepo();
+    expect(coord(repo, ['lock', 'docs/a.md'], A).code).toBe(0);
+    expect(coord(repo, ['unlock', 'docs/a.md'], A).code).toBe(0);
+    const blob = gitSync(repo, 'hash-object', '-w', '--stdin').trim();
+    const [mark] = refs(repo, 'refs/coordination/tokens/');
+    gitSync(repo, 'update-ref', mark!, blob);
+    gitSync(repo, 'update-ref', lockRef(patternFromText('a.txt')), blob);
+    expect(coord(repo, ['lock', 'a.txt', 'docs/a.md'], B).code).toBe(0);
+    expect(coord(repo, ['unlock', 'docs/a.md'], B).code).toBe(0);
+    const pruned = coord(repo, ['lock', 'b.txt'], A);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const fsck = gitRun(repo, ['fsck', '--no-progress', '--no-dangling']);
+    expect(fsck.code, fsck.stderr + fsck.stdout).toBe(0);
+    expect(fsck.stderr + fsck.stdout).toBe('');
+  });
+
   // Not fixed: the server accepts any record under refs/coordination/, and any deletion there, from
   // anyone who can push. A raw push that deletes (or rewrites) another agent's lock ref breaks it
   // with no trace in any journal, and the next push of the held path then passes. `unlock --force`

@@ -21,7 +21,7 @@ export interface RefEntry {
 }
 
 // Fields end in NUL and each entry in NUL + newline: JSON bodies cannot contain a raw NUL.
-const FORMAT = '%(objectname) %(refname)%00%(contents:body)%00';
+const FORMAT = '%(objectname) %(objecttype) %(refname)%00%(contents:body)%00';
 
 /**
  * Lists refs matching any of `patterns` (for-each-ref semantics: a prefix up to a slash, or a
@@ -49,9 +49,11 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
     for (const rec of r.stdout.split('\0\n')) {
       if (!rec) continue;
       const nul = rec.indexOf('\0');
-      const head = rec.slice(0, nul);
-      const sp = head.indexOf(' ');
-      add({ oid: head.slice(0, sp), ref: head.slice(sp + 1), body: rec.slice(nul + 1) });
+      const [oid, type] = rec.slice(0, nul).split(' ', 2) as [string, string];
+      const ref = rec.slice(oid.length + type.length + 2, nul);
+      // A ref naming a blob, a tree or a tag holds no record, and must never become a record's
+      // parent (a commit with such a parent is corrupt): the same as a missing object.
+      add(type === 'commit' ? { oid, ref, body: rec.slice(nul + 1) } : { oid, ref, body: '', missing: true });
     }
   }
   return entries;

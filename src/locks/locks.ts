@@ -588,7 +588,7 @@ export class Locks {
       if (changes.length === 0 && broken.length === 0) return [];
       const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
       if (await this.commitChanges(me, changes, state.journal, now, state.marks, deletions)) {
-        for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository`);
+        for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository or is not a commit`);
         return changes.map((c) => view(c.rec));
       }
       await sleep(jitter(round));
