@@ -175,6 +175,23 @@ describe('finding the repository from odd places', () => {
     expect(refs(repo, 'refs/coordination/locks/')).toHaveLength(3);
   });
 
+  it("check --staged from a subdirectory sees every staged path, whatever the user's diff config", () => {
+    const repo = makeRepo({ 'src/a.ts': 'a\n', 'docs/d.md': 'd\n' });
+    const first = gitSync(repo, 'rev-parse', 'HEAD').trim();
+    // A submodule (a gitlink entry) at vendor/lib, then a new commit of it staged.
+    gitSync(repo, 'update-index', '--add', '--cacheinfo', `160000,${first},vendor/lib`);
+    gitSync(repo, 'commit', '-q', '-m', 'submodule');
+    expect(coord(repo, ['lock', 'src/a.ts', 'vendor/lib'], A).code).toBe(0);
+    write(repo, { 'src/a.ts': 'b\n' });
+    gitSync(repo, 'add', 'src/a.ts');
+    gitSync(repo, 'update-index', '--cacheinfo', `160000,${gitSync(repo, 'rev-parse', 'HEAD').trim()},vendor/lib`);
+    gitSync(repo, 'config', 'diff.relative', 'true');
+    gitSync(repo, 'config', 'diff.ignoreSubmodules', 'all');
+    const r = coord(path.join(repo, 'docs'), ['check', '--staged', '--json'], B);
+    expect(r.code, r.stderr).toBe(3);
+    expect(json(r).conflicts.map((c: any) => c.path)).toEqual(['src/a.ts', 'vendor/lib']);
+  });
+
   it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
     const repo = makeRepo();
     for (const dir of ['.git', '.git/refs']) {
