@@ -9,4 +9,9 @@ import * as z from 'zod/mini';
 import { AGENT_ID } from './agents/id.js';
 
 export const AgentId = z.string().check(z.regex(AGENT_ID));
-export const Iso = z.string().check(z.refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 time'));
+/**
+ * A time as git-coord writes it (`toISOString`: `2026-01-02T03:04:05.678Z`). Only that form:
+ * Date.parse alone also takes free text in parentheses (`(any\ntext)2030-01-01`), which a forged
+ * record would carry into every line that shows an expiry.
+ */
+export const Iso = z.iso.datetime('not an ISO 8601 time in UTC');

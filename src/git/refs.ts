@@ -21,7 +21,7 @@ export interface RefEntry {
 }
 
 // Fields end in NUL and each entry in NUL + newline: JSON bodies cannot contain a raw NUL.
-const FORMAT = '%(objectname) %(refname)%00%(contents:body)%00';
+const FORMAT = '%(objectname) %(objecttype) %(refname)%00%(contents:body)%00';
 
 /**
  * Lists refs matching any of `patterns` (for-each-ref semantics: a prefix up to a slash, or a
@@ -49,9 +49,11 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
     for (const rec of r.stdout.split('\0\n')) {
       if (!rec) continue;
       const nul = rec.indexOf('\0');
-      const head = rec.slice(0, nul);
-      const sp = head.indexOf(' ');
-      add({ oid: head.slice(0, sp), ref: head.slice(sp + 1), body: rec.slice(nul + 1) });
+      const [oid, type] = rec.slice(0, nul).split(' ', 2) as [string, string];
+      const ref = rec.slice(oid.length + type.length + 2, nul);
+      // A ref naming a blob, a tree or a tag holds no record, and must never become a record's
+      // parent (a commit with such a parent is corrupt): the same as a missing object.
+      add(type === 'commit' ? { oid, ref, body: rec.slice(nul + 1) } : { oid, ref, body: '', missing: true });
     }
   }
   return entries;
@@ -95,6 +97,12 @@ export interface RefUpdate {
 
 export type TransactionResult = { ok: true } | { ok: false; reason: string };
 
+/**
+ * Each change applies to the ref itself: a symbolic ref under refs/coordination/ (pointing at a
+ * branch, say) is replaced, not followed, so no record is ever written onto what it points at.
+ */
+const NO_DEREF = 'option no-deref\0';
+
 /** A `.lock` file older than this was left by a killed process: no live git holds one this long. */
 export const STALE_LOCK_MS = 10_000;
 
@@ -108,10 +116,10 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writ
   const input = updates
     .map((u) =>
       u.newOid === null
-        ? `delete ${u.ref}\0${u.oldOid ?? zero}\0`
+        ? `${NO_DEREF}delete ${u.ref}\0${u.oldOid ?? zero}\0`
         : u.newOid === u.oldOid
           ? `verify ${u.ref}\0${u.oldOid}\0`
-          : `update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
+          : `${NO_DEREF}update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
     )
     .join('');
   for (let attempt = 0; ; attempt++) {
@@ -147,7 +155,7 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
 /** Sets refs without checking their old values: for a local cache of state decided elsewhere. */
 export async function setRefs(repo: Repo, refs: { ref: string; oid: string | null }[], writers: Writers): Promise<void> {
   if (refs.length === 0) return;
-  const input = refs.map((r) => (r.oid === null ? `delete ${r.ref}\0\0` : `update ${r.ref}\0${r.oid}\0\0`)).join('');
+  const input = refs.map((r) => (r.oid === null ? `${NO_DEREF}delete ${r.ref}\0\0` : `${NO_DEREF}update ${r.ref}\0${r.oid}\0\0`)).join('');
   const r = await writers.transact(input);
   if (!r.ok) throw new FailedError(`cannot update the local view: ${firstLine(r.stderr)}`);
 }

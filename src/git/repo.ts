@@ -224,7 +224,12 @@ async function askGit(dir: string): Promise<Repo> {
     throw new UsageError(`cannot read the repository at ${dir}: ${why}`);
   }
   const lines = r.stdout.split('\n');
-  const bare = lines[0] === 'true' || lines.length < 6 || lines[4] === '';
+  const bare = lines[0] === 'true';
+  // Inside the git dir of a repository that has a work tree: there is no top to find the config
+  // at, and hooks installed from here would be a server's. git itself refuses work-tree commands here.
+  if (!bare && (lines.length < 6 || lines[4] === '')) {
+    throw new UsageError(`${dir} is inside a git directory: run git-coord in the repository's work tree`);
+  }
   const gitDir = lines[1]!;
   // A relative common dir is relative to where git ran: `dir`, already a real path.
   const common = path.resolve(dir, lines[2]!);

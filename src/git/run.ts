@@ -64,6 +64,41 @@ export function batchByBytes(items: readonly string[], budget = ARGV_BUDGET): st
   return batches;
 }
 
+/**
+ * A git call with a time limit talks to a remote, through helpers git starts (git-remote-http,
+ * ssh). Killing git alone would leave them connected, for ever, to a remote that never answers:
+ * such a call runs in a process group of its own (a new session, without the terminal, so it never
+ * prompts), and the time limit kills the whole group. Outside the terminal's group it would miss
+ * the terminal's Ctrl-C: while any runs, this process passes its interrupts on, then dies of them.
+ */
+const groups = new Set<number>();
+const INTERRUPTS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const pid of groups) killGroup(pid);
+  for (const s of INTERRUPTS) process.removeListener(s, onInterrupt);
+  process.kill(process.pid, signal);
+}
+
+function trackGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  if (groups.size === 0) for (const s of INTERRUPTS) process.on(s, onInterrupt);
+  groups.add(pid);
+}
+
+function untrackGroup(pid: number | undefined): void {
+  if (pid === undefined || !groups.delete(pid) || groups.size > 0) return;
+  for (const s of INTERRUPTS) process.removeListener(s, onInterrupt);
+}
+
 const trace = process.env.GIT_COORD_TRACE ? (msg: string) => process.stderr.write(`trace: ${msg}\n`) : null;
 
 /** Runs git and resolves with its exit code and output; never rejects on a non-zero exit. */
@@ -74,11 +109,14 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     return Promise.reject(new FailedError(`git ${args[0]}: argument list too long (${argvBytes(args)} bytes)`));
   }
   return new Promise((resolve, reject) => {
+    const ownGroup = opts.timeoutMs !== undefined && process.platform !== 'win32';
     const child = spawn('git', args, {
       cwd,
       env: opts.env ? { ...baseEnv, ...opts.env } : baseEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: ownGroup,
     });
+    if (ownGroup) trackGroup(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -93,6 +131,7 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => {
+      if (ownGroup) untrackGroup(child.pid);
       if (timer) clearTimeout(timer);
       settled = true;
       reject(new FailedError(`cannot run git: ${e.message}`));
@@ -101,7 +140,8 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
       ? setTimeout(() => {
           timedOut = true;
           err.push(Buffer.from(`fatal: timed out after ${opts.timeoutMs} ms\n`));
-          child.kill('SIGKILL');
+          if (ownGroup && child.pid !== undefined) killGroup(child.pid);
+          else child.kill('SIGKILL');
           // git's own children (ssh, a credential helper) may still hold the pipes open: let go of
           // them, or 'close' would wait for those children.
           child.stdout.destroy();
@@ -111,6 +151,7 @@ export function runGit(cwd: string, args: readonly string[], opts: GitOptions = 
     // After a timeout, git's own helpers (ssh, remote-https) may still hold the output pipes
     // open: do not wait for them to close, only for git itself to be gone.
     child.on('exit', (code) => {
+      if (ownGroup) untrackGroup(child.pid);
       if (!timedOut) return;
       child.stdout.destroy();
       child.stderr.destroy();

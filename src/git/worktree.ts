@@ -15,7 +15,22 @@ import { OID } from './objects.js';
  * Without `rev`, from HEAD (or from nothing on an unborn branch).
  */
 async function changedVs(cwd: string, rev?: string): Promise<string[]> {
-  const r = await runGit(cwd, ['diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '-z', '--end-of-options', ...(rev ? [rev] : []), '--']);
+  // A user's diff.relative would list only (and relative to) the current subdirectory, and
+  // diff.ignoreSubmodules would hide a submodule's new commit: every path, from the top.
+  const r = await runGit(cwd, [
+    '-c',
+    'diff.relative=false',
+    'diff',
+    '--cached',
+    '--name-only',
+    '--no-renames',
+    '--no-ext-diff',
+    '--ignore-submodules=none',
+    '-z',
+    '--end-of-options',
+    ...(rev ? [rev] : []),
+    '--',
+  ]);
   if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
   return r.stdout.split('\0').filter(Boolean);
 }

@@ -47,7 +47,11 @@ export interface Runtime {
 
 function render(rt: Runtime, hook: string, server: boolean): string {
   const file = server ? path.join(rt.root, 'templates', SERVER_HOOKS[hook]!) : path.join(rt.root, 'hooks', CLIENT_HOOKS[hook]!);
-  return fs.readFileSync(file, 'utf8').replaceAll('@HOOK@', hook).replaceAll('@NODE@', rt.node).replaceAll('@CLI@', rt.cli);
+  // The paths go between single quotes in the scripts: a quote in one must not end the string
+  // (the hook would then look for another path, find none, and skip the check). Replaced by
+  // functions, so a `$&` or `$'` in a path is not read as a replacement pattern.
+  const quoted = (s: string) => () => s.replaceAll("'", () => `'\\''`);
+  return fs.readFileSync(file, 'utf8').replaceAll('@HOOK@', hook).replaceAll('@NODE@', quoted(rt.node)).replaceAll('@CLI@', quoted(rt.cli));
 }
 
 function isOurs(file: string): boolean {

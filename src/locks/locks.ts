@@ -27,7 +27,7 @@ import { checkDurationMs } from '../session/duration.js';
 import type { LockRecord, TokenMark } from './schema.js';
 import { thisWriter, writerGone } from './writer.js';
 import type { EventRecord } from '../history/schema.js';
-import { parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
+import { linkOnTheWay, parsePattern, patternFromText, type Pattern } from '../patterns/pattern.js';
 import { overlaps } from '../patterns/overlap.js';
 import { PathIndex } from '../patterns/matcher.js';
 
@@ -183,6 +183,23 @@ export class Locks {
     return [...seen.values()];
   }
 
+  /**
+   * Patterns to lock or to ask about: also refused when they lead through a symbolic link of this
+   * work tree (see linkOnTheWay). Unlocking parses without this, so a lock taken where the path
+   * was no link can still be released here.
+   */
+  private parseReal(raw: string[]): Pattern[] {
+    const pats = this.parse(raw);
+    const top = this.ctx.repo.top;
+    for (const p of top ? pats : []) {
+      const link = linkOnTheWay(p, top!);
+      if (link !== null) {
+        throw new UsageError(`bad pattern ${JSON.stringify(p.text)}: it is beyond a symbolic link (${printable(link)}); git tracks the link, not what it points to: name the real path`);
+      }
+    }
+    return pats;
+  }
+
   private queryFor(pats: Pattern[]): string[] {
     if (pats.length > QUERY_ALL_ABOVE) return [LOCKS];
     return [...new Set(pats.flatMap(overlapQuery))];
@@ -248,7 +265,7 @@ export class Locks {
 
   private async request(raw: string[], opts: LockOptions) {
     const me = this.ctx.requireAgent();
-    const pats = this.parse(raw);
+    const pats = this.parseReal(raw);
     const ttlMs = opts.ttlMs === undefined ? (await this.ctx.config()).ttlMs : opts.ttlMs;
     if (ttlMs !== null) checkDurationMs(ttlMs, 'lease');
     return { me, pats, ttlMs };
@@ -533,7 +550,7 @@ export class Locks {
           const rec = cur?.record;
           const live = rec ? liveness(rec, now) : null;
           if (!cur || !rec || rec.state === 'released' || (rec.agent !== me && !live)) {
-            notHeld.push(`  ${p.text}: not locked`);
+            notHeld.push(`  ${printable(p.text)}: not locked`);
           } else if (rec.agent !== me && !opts.force) {
             notHeld.push(`  ${printable(p.text)}: held by ${rec.agent}${rec.reason ? ` (${printable(rec.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${shellWord(p.text)}`);
           } else {
@@ -578,7 +595,7 @@ export class Locks {
       if (changes.length === 0 && broken.length === 0) return [];
       const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
       if (await this.commitChanges(me, changes, state.journal, now, state.marks, deletions)) {
-        for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository`);
+        for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository or is not a commit`);
         return changes.map((c) => view(c.rec));
       }
       await sleep(jitter(round));
@@ -611,7 +628,7 @@ export class Locks {
     if (opts.ttlMs !== undefined && opts.ttlMs !== null) checkDurationMs(opts.ttlMs, 'lease');
     if (pats) {
       const missing = pats.filter((p) => !mine.some((r) => r.ref === lockRef(p)));
-      if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${p.text}`).join('\n')}`);
+      if (missing.length > 0) throw new RefusedError(`cannot renew: not held by you\n${missing.map((p) => `  ${printable(p.text)}`).join('\n')}`);
     }
     const out: LockView[] = [];
     // Group by lease so each group is one all-or-nothing grant.
@@ -636,7 +653,7 @@ export class Locks {
     const now = this.ctx.now();
     const out: Conflict[] = [];
     if (raw.length > 0) {
-      const pats = this.parse(raw);
+      const pats = this.parseReal(raw);
       const { records } = await this.readState(this.queryFor(pats), null, opts.mode ?? this.ctx.readMode());
       out.push(...conflictsWith(pats, records, me, now));
     }

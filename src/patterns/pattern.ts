@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { printable } from '../printable.js';
 import { GLOBSTAR, compile, hasSpecial, leadingLiterals, literalSeg, type Alt } from './glob.js';
 
 export type PatternKind = 'file' | 'dir' | 'glob';
@@ -49,7 +50,7 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
   let rel: string;
   if (path.isAbsolute(raw)) {
     const r = repoRelative(raw, base.top);
-    if (r === null) throw new UsageError(`pattern is outside the repository: ${raw}`);
+    if (r === null) throw new UsageError(`pattern is outside the repository: ${printable(raw)}`);
     rel = r.split(path.sep).join('/') + (raw.endsWith('/') && r !== '' ? '/' : '');
     if (r === '') rel = './';
   } else {
@@ -61,14 +62,14 @@ export function parsePattern(raw: string, base: PatternBase, worktree?: string |
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
       const last = out.pop();
-      if (last === undefined) throw new UsageError(`pattern is outside the repository: ${raw}`);
+      if (last === undefined) throw new UsageError(`pattern is outside the repository: ${printable(raw)}`);
       // `*/..` would mean "each directory the star matches, then up": not one place.
       if (hasSpecial(last)) throw new UsageError(`bad pattern ${JSON.stringify(raw)}: ".." can only follow a plain directory name, not "${last}"`);
       continue;
     }
     out.push(seg);
   }
-  if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${raw}`);
+  if (out.some((s) => s === '.git')) throw new UsageError(`pattern is inside .git: ${printable(raw)}`);
   return fromNormalised(out.join('/'), dirLike, raw, worktree ?? null);
 }
 
@@ -117,6 +118,22 @@ function fromNormalised(text: string, dirLike: boolean, what: string, worktree: 
   }
   if (dirLike || (worktree !== null && isDirectory(path.join(worktree, ...anchor)))) return { text: `${text}/`, kind: 'dir', anchor };
   return { text, kind: 'file', anchor };
+}
+
+/**
+ * The first of the pattern's literal leading directories that is a symbolic link in `worktree`
+ * (`link` in `link/a.ts`), or null. git tracks the link itself, never a path beyond it, and
+ * refuses such a pathspec: a lock there would cover nothing a commit can touch.
+ */
+export function linkOnTheWay(p: Pattern, worktree: string): string | null {
+  const dirs = p.kind === 'file' ? p.anchor.length - 1 : p.anchor.length;
+  for (let k = 1; k <= dirs; k++) {
+    const rel = p.anchor.slice(0, k).join('/');
+    const st = fs.lstatSync(path.join(worktree, rel), { throwIfNoEntry: false });
+    if (!st) return null;
+    if (st.isSymbolicLink()) return rel;
+  }
+  return null;
 }
 
 function isDirectory(p: string): boolean {

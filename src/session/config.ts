@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
+import { printable } from '../printable.js';
 
 export const CONFIG_FILE = '.git-coord.yml';
 /** A refresh policy: always, never, or when the view is older than this many ms. */
@@ -123,7 +124,9 @@ export async function loadConfig(repo: Repo): Promise<Config> {
   const r = ConfigFile.safeParse(doc ?? null);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const keys = 'keys' in issue && Array.isArray(issue.keys) ? issue.keys.join(', ') : issue.path.join('.');
+    // Keys are the committer's text: shown escaped (no forged lines), and only the first few.
+    const named = 'keys' in issue && Array.isArray(issue.keys) ? (issue.keys as string[]) : [issue.path.map(String).join('.')];
+    const keys = named.slice(0, 5).map(printable).join(', ') + (named.length > 5 ? ` and ${named.length - 5} more` : '');
     const what = issue.code === 'unrecognized_keys' ? `unknown key ${keys}` : `${keys || 'the file'}: ${issue.message}`;
     throw new UsageError(`invalid ${CONFIG_FILE}: ${what}`);
   }

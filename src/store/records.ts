@@ -69,7 +69,7 @@ export function decode<T>(schema: Schema<T>, entries: RefEntry[]): ReadResult<T>
   const corrupt: Corrupt[] = [];
   for (const e of entries) {
     if (e.missing) {
-      corrupt.push({ ref: e.ref, oid: e.oid, problem: 'its object is missing from the repository', missing: true });
+      corrupt.push({ ref: e.ref, oid: e.oid, problem: 'its object is missing from the repository, or is not a commit', missing: true });
       continue;
     }
     const r = parseBody(schema, e.body);

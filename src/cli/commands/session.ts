@@ -47,7 +47,7 @@ export const commands: CommandSpec[] = [
         entries.length === 0
           ? 'no history yet'
           : entries
-              .map((e) => `${e.at}  ${e.agent}  ${e.action} ${printable(e.subject)}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${printable(e.reason)}"` : ''}`)
+              .map((e) => `${e.at}  ${e.agent}  ${printable(e.action)} ${printable(e.subject)}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${printable(e.reason)}"` : ''}`)
               .join('\n'),
       );
     },
