@@ -57,7 +57,7 @@ export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
 
 export interface RefUpdate {
   ref: string;
-  /** New value; null deletes the ref; equal to oldOid only verifies it. */
+  /** New value; null deletes the ref; equal to oldOid only verifies it (both null: it must not exist). */
   newOid: string | null;
   /** Expected current value; null means the ref must not exist. */
   oldOid: string | null;
@@ -77,10 +77,10 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writ
   const zero = zeroOid(repo);
   const input = updates
     .map((u) =>
-      u.newOid === null
-        ? `delete ${u.ref}\0${u.oldOid ?? zero}\0`
-        : u.newOid === u.oldOid
-          ? `verify ${u.ref}\0${u.oldOid}\0`
+      u.newOid === u.oldOid
+        ? `verify ${u.ref}\0${u.oldOid ?? zero}\0`
+        : u.newOid === null
+          ? `delete ${u.ref}\0${u.oldOid ?? zero}\0`
           : `update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
     )
     .join('');

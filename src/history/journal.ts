@@ -21,6 +21,11 @@ export interface RecordChange {
   /** The record commit's subject line (what `git log <ref>` shows). */
   subject: string;
   remove?: boolean;
+  /**
+   * The record moves to `ref` from another ref (a task changing shelf): that ref is deleted in
+   * the same swap, expected to hold `oid`, and the record's state there becomes its parent.
+   */
+  movedFrom?: { ref: string; oid: string };
   /** What the history says of this change. */
   event: Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
 }
@@ -46,7 +51,7 @@ export async function commitWithJournal(
   const records: NewRecord[] = changes.map((c) => ({
     subject: c.subject,
     record: c.record,
-    parents: c.oldOid ? [c.oldOid] : [],
+    parents: c.movedFrom ? [c.movedFrom.oid] : c.oldOid ? [c.oldOid] : [],
     agent: me,
     timeMs: now,
   }));
@@ -73,7 +78,10 @@ export async function commitWithJournal(
     entries.push(entry);
   }
   await store.write([...records, ...entries]);
-  const updates: RefUpdate[] = changes.map((c, i) => ({ ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid }));
+  const updates: RefUpdate[] = changes.flatMap((c, i) => [
+    { ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid },
+    ...(c.movedFrom ? [{ ref: c.movedFrom.ref, newOid: null, oldOid: c.movedFrom.oid }] : []),
+  ]);
   updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal }, ...extra);
   const ok = (await store.swap(updates)).ok;
   store.warmSoon();

@@ -114,11 +114,12 @@ export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedErr
   return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
 }
 
-function sleep(ms: number): Promise<void> {
+export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function jitter(round: number): number {
+/** Back-off after a lost race: grows with the round, randomised so racers spread out. */
+export function jitter(round: number): number {
   return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
 }
 
@@ -126,7 +127,16 @@ export interface LockOptions {
   reason?: string;
   /** Lease in ms, null for none; undefined: the configured default. */
   ttlMs?: number | null;
+  /**
+   * Changes of other records committed in the grant's own transaction (a task's claim): the
+   * locks and these land together or not at all. If one of their refs moves meanwhile, the
+   * request is withdrawn and AlongsideMoved thrown: the caller re-reads and decides again.
+   */
+  alongside?: RecordChange[];
 }
+
+/** The records given as `alongside` changed before the grant: nothing was granted. */
+export class AlongsideMoved extends Error {}
 
 interface Slot {
   pattern: Pattern;
@@ -188,11 +198,15 @@ export class Locks {
 
   /** All or nothing: every pattern is granted (or renewed, if already held), or none is. */
   async lock(raw: string[], opts: LockOptions = {}): Promise<LockView[]> {
+    return this.lockParsed(this.parse(raw), opts);
+  }
+
+  /** As `lock`, for patterns parsed already (a claim's stored patterns are repository-relative). */
+  async lockParsed(pats: Pattern[], opts: LockOptions = {}): Promise<LockView[]> {
     const me = this.ctx.requireAgent();
-    const pats = this.parse(raw);
     const cfg = await this.ctx.config();
     const ttlMs = opts.ttlMs === undefined ? cfg.ttlMs : opts.ttlMs;
-    return this.acquire(me, pats, ttlMs, opts.reason);
+    return this.acquire(me, pats, ttlMs, opts.reason, true, opts.alongside ?? []);
   }
 
   /**
@@ -221,6 +235,7 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     optimistic = true,
+    alongside: RecordChange[] = [],
   ): Promise<LockView[]> {
     const query = this.queryFor(pats);
     const settleStart = performance.now();
@@ -232,8 +247,9 @@ export class Locks {
       // next round reads first. A renewal knows its refs exist and starts with the read.
       if (round === 0 && optimistic) {
         const slots = pats.map((p) => ({ pattern: p, ref: lockRef(p), current: null }));
-        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null);
+        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null, alongside);
         if (result !== 'retry') return result;
+        if (await this.moved(alongside)) throw new AlongsideMoved();
         continue;
       }
       const state = await this.readState(query, me);
@@ -257,9 +273,10 @@ export class Locks {
       const renewing = slots.filter((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'granted');
       const creating = slots.filter((s) => !renewing.includes(s));
       const result = creating.length === 0
-        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal)
-        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal);
+        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal, alongside)
+        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal, alongside);
       if (result === 'retry') {
+        if (await this.moved(alongside)) throw new AlongsideMoved();
         await sleep(jitter(round));
         continue;
       }
@@ -276,6 +293,7 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     journal: string | null,
+    alongside: RecordChange[],
   ): Promise<LockView[] | 'retry'> {
     const now = this.ctx.now();
     const ticket = { at: now, nonce: crypto.randomBytes(6).toString('hex') };
@@ -366,7 +384,7 @@ export class Locks {
       await withdraw();
       return 'retry';
     }
-    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal);
+    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal, alongside);
     if (result === 'retry') await withdraw();
     return result;
   }
@@ -379,6 +397,7 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     journal: string | null,
+    alongside: RecordChange[] = [],
   ): Promise<LockView[] | 'retry'> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.ctx.now();
@@ -407,15 +426,39 @@ export class Locks {
         };
         changes.push({ slot: { ref: s.ref, oid: s.current!.oid }, rec, action: 'renew', why: rec.reason });
       }
-      const ok = await this.commitChanges(me, changes, journal, now);
+      const ok = await this.commitChanges(me, changes, journal, now, alongside);
       if (ok) return changes.map((c) => view(c.rec));
       // Lost a race: if our refs are still as we left them, only the journal moved (another
       // process of this agent); otherwise someone else changed a lock under us.
       const state = await this.readState(changes.map((c) => c.slot.ref), me);
       if (changes.some((c) => state.byRef.get(c.slot.ref)?.oid !== c.slot.oid)) return 'retry';
+      if (await this.moved(alongside)) return 'retry';
       journal = state.journal;
     }
     return 'retry';
+  }
+
+  /** Whether any `alongside` record's ref no longer holds the value its change expects. */
+  private async moved(alongside: RecordChange[]): Promise<boolean> {
+    if (alongside.length === 0) return false;
+    const now = new Map((await this.ctx.store.entries(alongside.map((c) => c.ref))).map((e) => [e.ref, e.oid]));
+    return alongside.some((c) => (now.get(c.ref) ?? null) !== c.oldOid);
+  }
+
+  /**
+   * The changes that release `patterns` where `holder` still holds them (granted, expired or
+   * not), for a caller that commits them with its own changes: ending a claim releases the
+   * locks taken with it. Patterns no longer the holder's (broken, taken over) are left alone.
+   */
+  async releasing(patterns: string[], holder: string, reason?: string): Promise<RecordChange[]> {
+    if (patterns.length === 0) return [];
+    const me = this.ctx.requireAgent();
+    const pats = patterns.map(patternFromText);
+    const state = await this.readState(pats.map(lockRef), null);
+    const now = this.ctx.now();
+    return state.records
+      .filter((r) => r.record.agent === holder && r.record.state === 'granted')
+      .map((r) => recorded(this.release(me, r, r.record, now, reason)));
   }
 
   /** The records on exactly these patterns' refs. */
@@ -586,17 +629,20 @@ export class Locks {
    * (history/journal.ts). A change marked `remove` records its final state in the journal and
    * deletes its ref: the live set shrinks, the history stays reachable from the journal.
    */
-  private async commitChanges(me: string, changes: Change[], journal: string | null, now: number): Promise<boolean> {
-    const recorded: RecordChange[] = changes.map((c) => ({
-      ref: c.slot.ref,
-      oldOid: c.slot.oid,
-      record: c.rec,
-      subject: `${c.action} ${c.rec.pattern}`,
-      ...(c.remove ? { remove: true } : {}),
-      event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
-    }));
-    return (await commitWithJournal(this.ctx.store, me, recorded, journal, now)).ok;
+  private async commitChanges(me: string, changes: Change[], journal: string | null, now: number, alongside: RecordChange[] = []): Promise<boolean> {
+    return (await commitWithJournal(this.ctx.store, me, [...changes.map(recorded), ...alongside], journal, now)).ok;
   }
+}
+
+function recorded(c: Change): RecordChange {
+  return {
+    ref: c.slot.ref,
+    oldOid: c.slot.oid,
+    record: c.rec,
+    subject: `${c.action} ${c.rec.pattern}`,
+    ...(c.remove ? { remove: true } : {}),
+    event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
+  };
 }
 
 interface Change {

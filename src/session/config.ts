@@ -22,6 +22,10 @@ export interface Config {
   /** How often `lock --wait` polls the remote, in ms. */
   pollMs: number;
   hooks: { refresh: Refresh; timeoutMs: number; offline: 'allow' | 'refuse' };
+  /** Default lease of a task claim in ms (null: never expires); without `tasks.ttl`, the `ttl`. */
+  tasks: { ttlMs: number | null };
+  /** An agent seen within this many ms counts as active. */
+  agents: { activeMs: number };
 }
 
 export const DEFAULTS: Config = {
@@ -31,6 +35,8 @@ export const DEFAULTS: Config = {
   refresh: 'never',
   pollMs: 1_000,
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
+  tasks: { ttlMs: 3_600_000 },
+  agents: { activeMs: 900_000 },
 };
 
 const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
@@ -57,6 +63,18 @@ export const ConfigFile = z.nullable(
         timeout: z.optional(Duration),
         /** When the remote cannot be reached: `allow` checks the last view, `refuse` refuses the commit. */
         offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
+      }),
+    ),
+    tasks: z.optional(
+      z.strictObject({
+        /** Default lease of a claim (`none`: never expires); else the `ttl` above. */
+        ttl: z.optional(z.union([Duration, z.literal('none')])),
+      }),
+    ),
+    agents: z.optional(
+      z.strictObject({
+        /** An agent seen (any change, or a heartbeat) within this long counts as active. */
+        active: z.optional(Duration),
       }),
     ),
   }),
@@ -93,8 +111,9 @@ export async function loadConfig(repo: Repo): Promise<Config> {
   const ms = (v: string | undefined, key: string, dflt: number) => (v === undefined ? dflt : parseDuration(v, `${key} in config`)!);
   const refresh = (v: string | undefined, key: string, dflt: Refresh): Refresh =>
     v === undefined ? dflt : v === 'always' || v === 'never' ? v : ms(v, key, 0);
+  const ttlMs = c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true);
   return {
-    ttlMs: c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true),
+    ttlMs,
     waitMs: ms(c.wait, 'wait', DEFAULTS.waitMs),
     remote: c.remote ?? null,
     refresh: refresh(c.refresh, 'refresh', DEFAULTS.refresh),
@@ -104,5 +123,7 @@ export async function loadConfig(repo: Repo): Promise<Config> {
       timeoutMs: ms(c.hooks?.timeout, 'hooks.timeout', DEFAULTS.hooks.timeoutMs),
       offline: c.hooks?.offline ?? DEFAULTS.hooks.offline,
     },
+    tasks: { ttlMs: c.tasks?.ttl === undefined ? ttlMs : parseDuration(c.tasks.ttl, 'tasks.ttl in config', true) },
+    agents: { activeMs: ms(c.agents?.active, 'agents.active', DEFAULTS.agents.activeMs) },
   };
 }

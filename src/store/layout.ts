@@ -5,6 +5,8 @@
  *
  *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
  *   refs/coordination/journal/<agent>                          each agent's history
+ *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
+ *   refs/coordination/agents/<agent>                           each agent's presence
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
  * text. Escaping keeps only [a-z0-9-] and writes every other byte as `_xx`, so names are valid
@@ -22,6 +24,12 @@ export interface Keyed {
 export const ROOT = 'refs/coordination/';
 export const LOCKS = `${ROOT}locks/`;
 export const JOURNAL = `${ROOT}journal/`;
+export const TASKS = `${ROOT}tasks/`;
+export const AGENTS = `${ROOT}agents/`;
+
+/** Where a task lives: open (and claimed) tasks apart from finished ones, so the board reads only the live ones. */
+export type TaskShelf = 'open' | 'done' | 'failed';
+export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -91,4 +99,16 @@ export function coveringQuery(paths: string[]): string[] {
 
 export function journalRef(agent: string): string {
   return JOURNAL + escapeComponent(agent);
+}
+
+export function taskShelf(shelf: TaskShelf): string {
+  return `${TASKS}${shelf}/`;
+}
+
+export function taskRef(shelf: TaskShelf, id: string): string {
+  return taskShelf(shelf) + escapeComponent(id);
+}
+
+export function presenceRef(agent: string): string {
+  return AGENTS + escapeComponent(agent);
 }
