@@ -41,11 +41,6 @@ export function isActive(s: Seen, now: number, activeMs: number): boolean {
   return now - Date.parse(s.lastSeen) <= activeMs;
 }
 
-/** The ids of the agents active at `now`, sorted. */
-export function activeAgents(entries: RefEntry[], now: number, activeMs: number): string[] {
-  return [...seen(entries).values()].filter((s) => isActive(s, now, activeMs)).map((s) => s.id).sort();
-}
-
 /** `heartbeat`: records this agent's presence, role and task on its own ref. */
 export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string } = {}): Promise<Seen> {
   const me = ctx.requireAgent();

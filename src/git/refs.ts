@@ -48,6 +48,17 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
   return entries;
 }
 
+/** The refs matching `patterns` (as readRefs) with their values only: no record is read. */
+export async function listRefs(repo: Repo, patterns: string[]): Promise<{ ref: string; oid: string }[]> {
+  if (patterns.length === 0) return [];
+  const r = await runGit(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname)', ...patterns]);
+  if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(r.stderr)}`);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ oid: l.slice(0, l.indexOf(' ')), ref: l.slice(l.indexOf(' ') + 1) }));
+}
+
 /** Whether any ref exists under a prefix. */
 export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
   const r = await runGit(repo.cwd, ['for-each-ref', '--count=1', '--format=x', prefix]);

@@ -26,6 +26,11 @@ export interface RecordChange {
    * the same swap, expected to hold `oid`, and the record's state there becomes its parent.
    */
   movedFrom?: { ref: string; oid: string };
+  /**
+   * Other refs that hold the same record under another name (an index): each is set to the new
+   * record, or with `remove` deleted, expected to hold `oldOid` (null: must not exist).
+   */
+  mirrors?: { ref: string; oldOid: string | null; remove?: boolean }[];
   /** What the history says of this change. */
   event: Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
 }
@@ -81,6 +86,7 @@ export async function commitWithJournal(
   const updates: RefUpdate[] = changes.flatMap((c, i) => [
     { ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid },
     ...(c.movedFrom ? [{ ref: c.movedFrom.ref, newOid: null, oldOid: c.movedFrom.oid }] : []),
+    ...(c.mirrors ?? []).map((m) => ({ ref: m.ref, newOid: m.remove || c.remove ? null : recordOids[i]!, oldOid: m.oldOid })),
   ]);
   updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal }, ...extra);
   const ok = (await store.swap(updates)).ok;

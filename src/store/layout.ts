@@ -6,6 +6,7 @@
  *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
  *   refs/coordination/journal/<agent>                          each agent's history
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
+ *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
  *   refs/coordination/agents/<agent>                           each agent's presence
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
@@ -30,6 +31,12 @@ export const AGENTS = `${ROOT}agents/`;
 /** Where a task lives: open (and claimed) tasks apart from finished ones, so the board reads only the live ones. */
 export type TaskShelf = 'open' | 'done' | 'failed';
 export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
+/**
+ * The queue: every task on the open shelf once more, named so that the names alone sort most
+ * urgent first (`<priority>-<creation ms, 13 digits>-<id>`), pointing at the same record. So
+ * `claim --next` orders the whole board from ref names, without reading a record.
+ */
+export const QUEUE = `${TASKS}queue/`;
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -107,6 +114,10 @@ export function taskShelf(shelf: TaskShelf): string {
 
 export function taskRef(shelf: TaskShelf, id: string): string {
   return taskShelf(shelf) + escapeComponent(id);
+}
+
+export function queueRef(t: { priority: number; createdAt: string; id: string }): string {
+  return `${QUEUE}${t.priority}-${String(Date.parse(t.createdAt)).padStart(13, '0')}-${escapeComponent(t.id)}`;
 }
 
 export function presenceRef(agent: string): string {

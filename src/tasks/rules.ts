@@ -81,20 +81,29 @@ export function byUrgency(a: Pick<TaskRecord, 'priority' | 'createdAt' | 'id'>, 
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** How many of the most urgent, oldest candidates agents spread over (see claimOrder). */
+export const SPREAD = 16;
+
 /**
  * The order in which `claim --next` tries the ready candidates (`sorted` most urgent first).
  * Agents racing for the same board would all try the same first task, and all but one would
- * lose that swap. So among the most urgent tier, each agent starts at its own rank among the
- * active agents: with N agents active, agent k starts at the k-th oldest of the tier and goes
- * round; then come the less urgent tiers in order. A lone agent (rank 0) takes the oldest.
- * Ranks come from presence, which may be stale; an unknown agent adds itself to the ranking.
+ * lose that swap. So each agent starts at a place of its own among the oldest few (up to
+ * SPREAD) of the most urgent tier, picked by a hash of its id, and goes round the tier from
+ * there; the less urgent tiers follow in order. Priority is always respected; within one
+ * priority, age is respected up to that spread.
  */
-export function claimOrder<T extends Pick<TaskRecord, 'priority' | 'createdAt' | 'id'>>(sorted: T[], me: string, active: string[]): T[] {
+export function claimOrder<T extends Pick<TaskRecord, 'priority' | 'createdAt' | 'id'>>(sorted: T[], me: string): T[] {
   if (sorted.length === 0) return [];
   const tier = sorted.filter((t) => t.priority === sorted[0]!.priority);
-  const agents = [...new Set([...active, me])].sort();
-  const start = agents.indexOf(me) % tier.length;
+  const start = fnv1a(me) % Math.min(tier.length, SPREAD);
   return [...tier.slice(start), ...tier.slice(0, start), ...sorted.slice(tier.length)];
+}
+
+/** FNV-1a, 32 bits: a cheap, stable hash (no crypto module to load on the claim path). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 /**

@@ -12,21 +12,20 @@
 import crypto from 'node:crypto';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { AGENTS, JOURNAL, TASKS, TASK_SHELVES, journalRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
+import { JOURNAL, QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { AlongsideMoved, Locks, jitter, sleep } from '../locks/locks.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { ImportLine, TASK_ID, TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
-import { byUrgency, claimLive, claimOrder, findCycle, isReady, newTaskId, reachable, view, type IsDone, type TaskView } from './rules.js';
-import { activeAgents } from '../agents/presence.js';
+import { byUrgency, claimLive, claimOrder, findCycle, isFree, isReady, newTaskId, reachable, view, type IsDone, type TaskView } from './rules.js';
 
 export type { TaskView };
 
 const MAX_ROUNDS = 50;
-/** `claim --next` tries this many candidates from one read before reading again. */
-const CANDIDATES_PER_READ = 16;
+/** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
+const CANDIDATES_PER_READ = 32;
 const MAX_TITLE = 500;
 const MAX_BODY = 64 * 1024;
 
@@ -89,6 +88,9 @@ function everyShelf(id: string): string[] {
   return TASK_SHELVES.map((s) => taskRef(s, id));
 }
 
+/** Every task record, on every shelf (not the queue, which holds the same records again). */
+const ALL_SHELVES = TASK_SHELVES.map(taskShelf);
+
 export function validateTaskId(id: string, what = 'task id'): string {
   if (!TASK_ID.test(id)) {
     throw new UsageError(`bad ${what} ${JSON.stringify(id)}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
@@ -129,10 +131,15 @@ function taskChange(held: Held | null, rec: TaskRecord, action: TaskAction, reas
   const shelf = shelfOf(rec.status);
   const ref = taskRef(shelf, rec.id);
   const moving = held !== null && held.shelf !== shelf;
+  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with it.
+  const wasQueued = held !== null && held.shelf === 'open';
+  const queued = shelf === 'open';
+  const mirrors = wasQueued || queued ? [{ ref: queueRef(rec), oldOid: wasQueued ? held.oid : null, ...(queued ? {} : { remove: true }) }] : [];
   return {
     ref,
     oldOid: held && !moving ? held.oid : null,
     ...(moving ? { movedFrom: { ref: held.ref, oid: held.oid } } : {}),
+    mirrors,
     record: rec,
     subject: `${action} ${rec.id}`,
     event: { action, subject: rec.id, reason, other },
@@ -262,7 +269,7 @@ export class Tasks {
       given.set(item.id, line);
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const snap = await this.read([TASKS], me, 'authority', false);
+      const snap = await this.read(ALL_SHELVES, me, 'authority', false);
       const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));
       const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
       if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) continue; // a generated id clashed
@@ -304,7 +311,7 @@ export class Tasks {
     const onlyLive = opts.ready || opts.status === 'open' || opts.status === 'claimed' || opts.status === 'failed';
     const snap = opts.status === 'done' ? await this.read([taskShelf('done')], null, mode, false)
       : onlyLive ? await this.board(null, mode)
-      : await this.read([TASKS], null, mode, false);
+      : await this.read(ALL_SHELVES, null, mode, false);
     const now = this.ctx.now();
     return [...snap.tasks.values()]
       .map((h) => view(h.record, now, snap.isDone))
@@ -389,33 +396,47 @@ export class Tasks {
 
   /**
    * Claims the most urgent ready task (with every label in `labels`), or refuses (exit 3) when
-   * none is free. A swap lost to another agent moves on to the next candidate.
+   * none is free. The queue's ref names sort most urgent first, so one read returns this agent's
+   * journal head and the records of the first few candidates only: the cost hardly grows with
+   * the board. A swap lost to another agent moves on to the next candidate.
    */
   async claimNext(opts: { labels?: string[]; ttlMs?: number | null } = {}): Promise<TaskView> {
     const me = this.ctx.requireAgent();
     const labels = (opts.labels ?? []).map(validateLabel);
     const ttlMs = await this.claimTtl(opts.ttlMs);
-    const cfg = await this.ctx.config();
-    const remote = this.ctx.store.remote !== null;
+    const jref = journalRef(me);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      // Who else is active orders the candidates (claimOrder). Locally that rides in the same
-      // read; with a remote, the view suffices (a hint, not a decision) and costs no fetch.
-      const snap = await this.board(me, 'authority', remote ? [] : [AGENTS, JOURNAL]);
-      const presence = remote ? (await this.ctx.store.entries([AGENTS, JOURNAL], 'view')) : snap.others;
+      let ready: Held[] = [];
+      let journal: string | null = null;
+      let isDone: IsDone = () => false;
       const now = this.ctx.now();
-      const ready = [...snap.tasks.values()]
-        .map((h) => h.record)
-        .filter((r) => isReady(r, now, snap.isDone) && labels.every((l) => r.labels.includes(l)))
-        .sort(byUrgency);
+      // The board's order from names alone (no record read), then the records of the first
+      // candidates; when none of them is ready, of the next ones, until the queue ends.
+      const names = await this.ctx.store.list([jref, QUEUE], 'authority');
+      journal = names.find((n) => n.ref === jref)?.oid ?? null;
+      const queued = names.filter((n) => n.ref.startsWith(QUEUE)).sort((a, b) => (a.ref < b.ref ? -1 : 1));
+      for (let at = 0; at < queued.length && ready.length === 0; at += CANDIDATES_PER_READ) {
+        const entries = await this.ctx.store.entries(queued.slice(at, at + CANDIDATES_PER_READ).map((q) => q.ref), 'authority');
+        const { records, corrupt } = decode(TaskRecord, entries);
+        for (const c of corrupt) this.ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+        const free = records.filter((r) => r.ref === queueRef(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
+        // A dependency is done when it is on the done shelf: look up just those of these candidates.
+        const deps = unique(free.flatMap((r) => r.record.dependsOn));
+        const done = new Set(deps.length === 0 ? [] : (await this.ctx.store.list(deps.map((d) => taskRef('done', d)), 'authority')).map((e) => e.ref));
+        isDone = (id) => done.has(taskRef('done', id));
+        ready = free
+          .filter((r) => isReady(r.record, now, isDone))
+          .map((r) => ({ ref: taskRef('open', r.record.id), oid: r.oid, shelf: 'open' as const, record: r.record }))
+          .sort((a, b) => byUrgency(a.record, b.record));
+      }
       if (ready.length === 0) {
         throw new RefusedError(`nothing to claim: no ready task${labels.length ? ` labelled ${labels.join(', ')}` : ''} is free`, { ready: 0 });
       }
-      const order = claimOrder(ready, me, activeAgents(presence, now, cfg.agents.activeMs));
-      for (const rec of order.slice(0, CANDIDATES_PER_READ)) {
-        const held = snap.tasks.get(rec.id)!;
+      const byId = new Map(ready.map((h) => [h.record.id, h]));
+      for (const rec of claimOrder(ready.map((h) => h.record), me)) {
         const next = this.claimed(rec, me, now, ttlMs, []);
-        if (await this.commit(me, [taskChange(held, next.rec, next.action, undefined, next.from)], snap.journal, now)) {
-          return view(next.rec, now, snap.isDone);
+        if (await this.commit(me, [taskChange(byId.get(rec.id)!, next.rec, next.action, undefined, next.from)], journal, now)) {
+          return view(next.rec, now, isDone);
         }
         this.lostRaces++;
       }
@@ -526,7 +547,7 @@ export class Tasks {
     const deps = unique(on.map((d) => validateTaskId(d, 'dependency')));
     if (deps.includes(id)) throw new UsageError(`task ${printable(id)} cannot depend on itself`);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const snap = await this.read([TASKS], me, 'authority', false);
+      const snap = await this.read(ALL_SHELVES, me, 'authority', false);
       const held = snap.tasks.get(id);
       if (!held) throw notFound(id);
       const missing = deps.filter((d) => !snap.tasks.has(d));
@@ -587,6 +608,7 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
   let journal: string | null = null;
   for (const e of entries) {
     if (e.ref === jref) journal = e.oid;
+    if (e.ref.startsWith(QUEUE)) continue;
     if (e.ref.startsWith(TASKS)) taskEntries.push(e);
     else others.push(e);
   }
