@@ -97,11 +97,14 @@ describe('task add, list, show', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+    // A group alone is bad usage; its help is not.
+    expect(coord(dir, ['task', '--help']).code).toBe(0);
+    expect(coord(dir, ['task', '--help']).stdout).toMatch(/task import/);
     // No agent id where one is needed.
     expect(coord(dir, ['task', 'add', 'p']).code).toBe(2);
     expect(coord(dir, ['claim', '--next']).code).toBe(2);
     expect(state(dir)).toBe(before);
-  });
+  }, 240_000);
 
   it('ids created at the same moment in many processes never clash', async () => {
     const dir = repo();
@@ -161,7 +164,7 @@ describe('task import', () => {
     }
     expect(coord(dir, ['task', 'import', 'missing.jsonl'], A).code).toBe(2);
     expect(state(dir)).toBe(before);
-  });
+  }, 120_000);
 });
 
 describe('claims', () => {

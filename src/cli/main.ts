@@ -191,6 +191,14 @@ export async function main(argv: string[]): Promise<number> {
     const mod = INDEX[name];
     if (!mod && GROUPS.has(name)) {
       const subs = Object.keys(INDEX).filter((n) => n.startsWith(`${name} `)).map((n) => n.slice(name.length + 1));
+      if (wantsHelp) {
+        const cmds = (await allCommands()).filter((c) => c.name.startsWith(`${name} `));
+        const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+        out.result({ group: name, commands: cmds.map((c) => ({ name: c.name, summary: c.summary })) }, () =>
+          [`usage: git-coord ${name} <command> [options]`, '', 'commands:', ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)].join('\n'),
+        );
+        return EXIT.ok;
+      }
       throw new UsageError(`${name} needs a command: ${subs.join(', ')} (git-coord ${name} <command> --help)`);
     }
     if (!mod) throw new UsageError(`unknown command '${name}'${suggest(name)}; git-coord --help lists them`);
