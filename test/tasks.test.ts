@@ -407,7 +407,7 @@ describe('presence', () => {
     expect(agents[1].locks.map((l: any) => l.pattern)).toEqual(['x/']);
     // Heartbeats are not history.
     expect(json(coord(dir, ['log', '--json'])).some((e: any) => e.action === 'heartbeat')).toBe(false);
-    expect(ok(coord(dir, ['agents'])).stdout).toMatch(/alice: active, role reviewer/);
+    expect(ok(coord(dir, ['agents'])).stdout).toMatch(/alice: 0 locks, role reviewer, active/);
   });
 
   it('agents.active sets the window; an invalid value is exit 2', () => {
@@ -434,7 +434,7 @@ describe('presence', () => {
     ok(coord(dir, ['claim', a, '--lock', 'src/'], A));
     const text = ok(coord(dir, ['status'], B)).stdout;
     expect(text).toMatch(/you are bob/);
-    expect(text).toMatch(/alice: active, task t-\w+, 1 lock/);
+    expect(text).toMatch(/alice: 1 lock, task t-\w+, active/);
     expect(text).toMatch(/blocked \(1\):\n {2}t-\w+ {2}p2 {2}second/);
   });
 });

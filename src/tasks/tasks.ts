@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { JOURNAL, QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
+import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
 import { commitWithJournal, type RecordChange } from '../history/journal.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -163,7 +163,7 @@ export class Tasks {
   /** Reads refs matching `patterns` (and this agent's journal head) in one call; see `snapshot`. */
   private async read(patterns: string[], me: string | null, mode: ReadMode, assumeDone: boolean): Promise<Snapshot> {
     const jref = me ? journalRef(me) : null;
-    const entries = await this.ctx.store.entries(jref && !patterns.includes(JOURNAL) ? [...patterns, jref] : patterns, mode);
+    const entries = await this.ctx.store.entries(jref ? [...patterns, jref] : patterns, mode);
     return snapshot(this.ctx, entries, jref, assumeDone);
   }
 

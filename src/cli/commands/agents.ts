@@ -5,10 +5,10 @@ import { noteView, printable, taskLine } from '../output.js';
 import { str, type CommandSpec } from '../command.js';
 
 function agentLine(a: AgentView, me: string | null): string {
-  const parts = [a.active ? 'active' : a.lastSeen ? `last seen ${a.lastSeen}` : 'not seen yet'];
-  if (a.role) parts.push(`role ${printable(a.role)}`);
+  const parts = [`${a.locks.length} lock${a.locks.length === 1 ? '' : 's'}`];
   if (a.task) parts.push(`task ${printable(a.task)}`);
-  parts.push(`${a.locks.length} lock${a.locks.length === 1 ? '' : 's'}`);
+  if (a.role) parts.push(`role ${printable(a.role)}`);
+  parts.push(a.active ? 'active' : a.lastSeen ? `last seen ${a.lastSeen}` : 'not seen yet');
   return `${a.id}${a.id === me ? ' (you)' : ''}: ${parts.join(', ')}`;
 }
 
