@@ -35,6 +35,12 @@ export interface RecordChange {
   event: Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
 }
 
+/**
+ * Changes of one concept committed in another's transaction (a task's claim in a lock grant)
+ * whose refs moved before the commit: nothing was committed; re-read and decide again.
+ */
+export class AlongsideMoved extends Error {}
+
 function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

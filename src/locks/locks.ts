@@ -18,7 +18,8 @@ import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable } from '../printable.js';
 import { LOCKS, coveringQuery, journalRef, lockRef, overlapQuery } from '../store/layout.js';
-import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { AlongsideMoved, commitWithJournal, type RecordChange } from '../history/journal.js';
+import { jitter, sleep } from '../store/retry.js';
 import { decode, type Stored, type RefUpdate, type RefEntry, type ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { LockRecord } from './schema.js';
@@ -114,15 +115,6 @@ export function refusal(conflicts: Conflict[], verb = 'cannot lock'): RefusedErr
   return new RefusedError(`${verb}: held by another agent\n${lines.join('\n')}`, { conflicts });
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Back-off after a lost race: grows with the round, randomised so racers spread out. */
-export function jitter(round: number): number {
-  return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
-}
-
 export interface LockOptions {
   reason?: string;
   /** Lease in ms, null for none; undefined: the configured default. */
@@ -134,9 +126,6 @@ export interface LockOptions {
    */
   alongside?: RecordChange[];
 }
-
-/** The records given as `alongside` changed before the grant: nothing was granted. */
-export class AlongsideMoved extends Error {}
 
 interface Slot {
   pattern: Pattern;

@@ -13,10 +13,11 @@ import crypto from 'node:crypto';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
-import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { AlongsideMoved, commitWithJournal, type RecordChange } from '../history/journal.js';
+import { jitter, sleep } from '../store/retry.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
-import { AlongsideMoved, Locks, jitter, sleep } from '../locks/locks.js';
+import type { Locks } from '../locks/locks.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { ImportLine, TASK_ID, TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
 import { byUrgency, claimLive, claimOrder, findCycle, isFree, isReady, newTaskId, reachable, view, type IsDone, type TaskView } from './rules.js';
@@ -154,10 +155,14 @@ function notFound(id: string): UsageError {
 export class Tasks {
   /** Swaps `claim --next` lost to another agent in this session (the benchmark reports them). */
   lostRaces = 0;
-  private readonly locks: Locks;
+  private lockService: Locks | null = null;
 
-  constructor(private readonly ctx: Coord) {
-    this.locks = new Locks(ctx);
+  constructor(private readonly ctx: Coord) {}
+
+  /** The locks service, loaded only by the commands that lock (pattern matching costs start-up time). */
+  private async locks(): Promise<Locks> {
+    this.lockService ??= new (await import('../locks/locks.js')).Locks(this.ctx);
+    return this.lockService;
   }
 
   /** Reads refs matching `patterns` (and this agent's journal head) in one call; see `snapshot`. */
@@ -369,7 +374,7 @@ export class Tasks {
     const me = this.ctx.requireAgent();
     validateTaskId(id);
     const ttlMs = await this.claimTtl(opts.ttlMs);
-    const asked: Pattern[] = opts.locks && opts.locks.length > 0 ? this.locks.parse(opts.locks) : [];
+    const asked: Pattern[] = opts.locks && opts.locks.length > 0 ? (await this.locks()).parse(opts.locks) : [];
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const snap = await this.read(everyShelf(id), me, 'authority', false);
       const held = snap.tasks.get(id);
@@ -387,7 +392,7 @@ export class Tasks {
       const change = taskChange(held, next.rec, next.action, undefined, next.from);
       if (pats.length > 0) {
         try {
-          await this.locks.lockParsed(pats, { ttlMs, reason: `task ${id}: ${rec.title}`, alongside: [change] });
+          await (await this.locks()).lockParsed(pats, { ttlMs, reason: `task ${id}: ${rec.title}`, alongside: [change] });
           return view(next.rec, now, () => true);
         } catch (e) {
           if (e instanceof AlongsideMoved) continue;
@@ -504,7 +509,7 @@ export class Tasks {
       const why = opts.force && other ? opts.reason : action === 'done' ? opts.note : opts.reason;
       const changes = [taskChange(held, next, action, why, other)];
       // The locks taken with the claim go in the same swap, where their holder still has them.
-      if (claimer !== null) changes.push(...(await this.locks.releasing(rec.locks, claimer, other ? opts.reason : undefined)));
+      if (claimer !== null && rec.locks.length > 0) changes.push(...(await (await this.locks()).releasing(rec.locks, claimer, other ? opts.reason : undefined)));
       if (await this.commit(me, changes, snap.journal, now)) return view(next, now, () => true);
       await sleep(jitter(round));
     }

@@ -1,5 +1,5 @@
-/** Presence and the board: heartbeat, agents, status. */
-import { readBoard, type AgentView } from '../../agents/board.js';
+/** Presence and the board: heartbeat, agents, status. (The board, which reads locks, loads only where it is shown.) */
+import type { AgentView } from '../../agents/board.js';
 import { heartbeat } from '../../agents/presence.js';
 import { noteView, printable, taskLine } from '../output.js';
 import { str, type CommandSpec } from '../command.js';
@@ -33,7 +33,7 @@ export const commands: CommandSpec[] = [
     summary: 'the agents seen: who is active, their role, task and locks',
     options: { active: { type: 'boolean', help: 'only the active ones (seen within agents.active, default 15m)' } },
     async run({ ctx, out, opts }) {
-      const board = await readBoard(ctx);
+      const board = await (await import('../../agents/board.js')).readBoard(ctx);
       const agents = board.agents.filter((a) => a.lastSeen !== null && (!opts.active || a.active));
       noteView(ctx);
       out.result(agents, () => (agents.length === 0 ? 'no agents seen' : agents.map((a) => agentLine(a, board.agent)).join('\n')));
@@ -43,7 +43,7 @@ export const commands: CommandSpec[] = [
     name: 'status',
     summary: 'the board: agents with their tasks and locks, ready tasks, blocked tasks',
     async run({ ctx, out }) {
-      const b = await readBoard(ctx);
+      const b = await (await import('../../agents/board.js')).readBoard(ctx);
       const view = noteView(ctx);
       // Inactive agents holding nothing are history, not the board.
       const agents = b.agents.filter((a) => a.active || a.locks.length > 0 || a.tasks.length > 0 || a.id === b.agent);
