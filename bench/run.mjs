@@ -469,6 +469,106 @@ if (want('ops')) {
   console.log(`INFO  remote operations per command (pushes, reads), counted through a file:// remote:\n      ${'command'.padEnd(34)} pushes  reads\n      ${rows.join('\n      ')}\n      inbox --wait with nothing arriving (poll 1s, 2 agents): ${waited.reads} reads in 30 s, ${perMin} a minute`);
 }
 
+
+// 16-19. Tasks: claim --next on a big board, claim --next and heartbeat from the command line,
+// and the compare-and-swap retries of 8 agents claiming at once.
+if (want('tasks')) {
+  const { Coord, Tasks } = await import('../dist/index.js');
+  Object.assign(process.env, { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' });
+
+  /**
+   * A board of `n` tasks in the proportions of a long-running project: 20 % ready, 10 % blocked
+   * (waiting for a claimed task), 10 % claimed by another agent, 60 % done. The done and claimed
+   * states are written straight to the store in one swap (a fixture: thousands of claim/done
+   * commands would take minutes).
+   */
+  async function board(dir, n) {
+    const ready = n / 5, blocked = n / 10, claimed = n / 10, done = n - ready - blocked - claimed;
+    const lines = [];
+    for (let i = 0; i < claimed; i++) lines.push({ id: `c${i}`, title: `claimed ${i}` });
+    for (let i = 0; i < done; i++) lines.push({ id: `d${i}`, title: `done ${i}` });
+    for (let i = 0; i < ready; i++) lines.push({ id: `r${i}`, title: `ready ${i}`, priority: i % 5, labels: i % 2 ? ['api'] : ['ui'] });
+    for (let i = 0; i < blocked; i++) lines.push({ id: `b${i}`, title: `blocked ${i}`, dependsOn: [`c${i % claimed}`] });
+    const ctx = await Coord.open({ cwd: dir, agent: 'planner' });
+    await new Tasks(ctx).import(lines.map((l) => JSON.stringify(l)).join('\n'));
+    const entries = await ctx.store.entries(['refs/coordination/tasks/open/']);
+    const now = Date.now();
+    const records = [];
+    const moves = [];
+    for (const e of entries) {
+      const rec = JSON.parse(e.body);
+      const at = new Date(now).toISOString();
+      if (rec.id.startsWith('d')) {
+        records.push({ subject: `done ${rec.id}`, record: { ...rec, status: 'done', claimedBy: 'other', claimedAt: at, updatedAt: at, event: { action: 'done', by: 'other', at } }, parents: [e.oid], agent: 'other', timeMs: now });
+        moves.push({ ref: `refs/coordination/tasks/done/${rec.id}`, from: e });
+      } else if (rec.id.startsWith('c')) {
+        const until = new Date(now + 86_400_000).toISOString();
+        records.push({ subject: `claim ${rec.id}`, record: { ...rec, status: 'claimed', claimedBy: 'other', claimedAt: at, claimExpiresAt: until, claimTtlMs: 86_400_000, updatedAt: at, event: { action: 'claim', by: 'other', at } }, parents: [e.oid], agent: 'other', timeMs: now });
+        moves.push({ ref: e.ref, from: e });
+      }
+    }
+    const oids = await ctx.store.write(records);
+    // The queue holds each open task's record again (store/layout.ts): it follows, or leaves.
+    const queueRef = (r) => `refs/coordination/tasks/queue/${r.priority}-${String(Date.parse(r.createdAt)).padStart(13, '0')}-${r.id}`;
+    const updates = moves.flatMap((m, i) => {
+      const queued = { ref: queueRef(JSON.parse(m.from.body)), oldOid: m.from.oid };
+      return m.ref === m.from.ref
+        ? [{ ref: m.ref, newOid: oids[i], oldOid: m.from.oid }, { ...queued, newOid: oids[i] }]
+        : [{ ref: m.ref, newOid: oids[i], oldOid: null }, { ref: m.from.ref, newOid: null, oldOid: m.from.oid }, { ...queued, newOid: null }];
+    });
+    if (!(await ctx.store.swap(updates)).ok) throw new Error('fixture swap failed');
+    ctx.close();
+  }
+
+  const small = repo('tasks10');
+  const big = repo('tasks5k');
+  await board(small, 10);
+  const t0 = performance.now();
+  await board(big, 5000);
+  const setup = performance.now() - t0;
+  const claimSmall = [];
+  const claimBig = [];
+  const base = [];
+  const claimOnce = (dir) => {
+    let id;
+    const t = timed(() => (id = coord(dir, ['claim', '--next', '--agent', 'me']).trim()));
+    coord(dir, ['task', 'release', id, '--agent', 'me']);
+    return t;
+  };
+  for (let i = 0; i < REPS; i++) {
+    claimSmall.push(claimOnce(small));
+    claimBig.push(claimOnce(big));
+    base.push(node0());
+  }
+  report('claim --next with 5,000 tasks (1,000 ready) vs 10 tasks', median(claimBig) / median(claimSmall), 1.5,
+    `10 tasks ${ms(median(claimSmall))}; 5,000 tasks ${ms(median(claimBig))} (setting up 5,000 took ${(setup / 1000).toFixed(1)} s)`);
+  report('one `git-coord claim --next` vs `node -e 0`', median(claimSmall) / median(base), 2.0, `claim --next ${ms(median(claimSmall))}; node -e 0 ${ms(median(base))}`);
+
+  const beat = [];
+  const base2 = [];
+  for (let i = 0; i < REPS; i++) {
+    beat.push(timed(() => coord(small, ['heartbeat', '--agent', 'me', '--role', 'bench'])));
+    base2.push(node0());
+  }
+  report('one `git-coord heartbeat` vs `node -e 0`', median(beat) / median(base2), 1.5, `heartbeat ${ms(median(beat))}; node -e 0 ${ms(median(base2))}`);
+
+  // 8 agents calling claim --next at once on 8 ready tasks of one priority (library calls, 8
+  // sessions): the swaps lost to another agent, summed over the 8, in each of 10 rounds.
+  const race = repo('claimrace');
+  const ctxs = await Promise.all(Array.from({ length: 8 }, (_, k) => Coord.open({ cwd: race, agent: `racer${k}` })));
+  const planner = await Coord.open({ cwd: race, agent: 'planner' });
+  const lost = [];
+  for (let round = 0; round < 10; round++) {
+    await new Tasks(planner).import(Array.from({ length: 8 }, (_, i) => JSON.stringify({ title: `round ${round} task ${i}` })).join('\n'));
+    const services = ctxs.map((c) => new Tasks(c));
+    const got = await Promise.all(services.map((t) => t.claimNext()));
+    if (new Set(got.map((t) => t.id)).size !== 8) throw new Error('two agents got the same task');
+    lost.push(services.reduce((sum, t) => sum + t.lostRaces, 0));
+  }
+  for (const c of [...ctxs, planner]) c.close();
+  console.log(`INFO  8 agents claiming 8 ready tasks at once: compare-and-swap retries per round (summed over the 8): ${lost.join(', ')} (median ${median(lost)}, ${lost.reduce((a, b) => a + b, 0)} in 80 claims); all starting at the same task would lose up to 28 a round (0+1+...+7)`);
+}
+
 for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
 
 const failed = results.filter((r) => !r.ok);

@@ -1,9 +1,11 @@
 /**
  * git-coord as a library. One concept a module: open a session with `Coord.open`, then use
- * `Locks` for locks, `Messages` for messages, `history` for the log, `installHooks` for enforcement.
+ * `Locks` for locks, `Tasks` for the task board and claims, `heartbeat` / `readBoard` for
+ * presence and the board, `Messages` for messages, `history` for the log, `installHooks` for enforcement.
  *
  *   const ctx = await Coord.open({ cwd, agent: 'alice' });
  *   await new Locks(ctx).lock(['src/auth/'], { reason: 'refactor', ttlMs: 30 * 60_000 });
+ *   const task = await new Tasks(ctx).claimNext();
  */
 export { Coord, type OpenOptions } from './session/coord.js';
 export { type Config } from './session/config.js';
@@ -11,6 +13,12 @@ export { ConfigFile } from './session/config-file.js';
 export { parseDuration } from './session/duration.js';
 export { Locks, type LockView, type Conflict, type LockOptions } from './locks/locks.js';
 export { LockRecord } from './locks/schema.js';
+export { Tasks, type AddOptions, type ListOptions, type ClaimOptions, type EndOptions } from './tasks/tasks.js';
+export { type TaskView } from './tasks/rules.js';
+export { TaskRecord } from './tasks/schema.js';
+export { heartbeat, type Seen } from './agents/presence.js';
+export { readBoard, type Board, type AgentView } from './agents/board.js';
+export { PresenceRecord } from './agents/schema.js';
 export { history, type HistoryEntry } from './history/history.js';
 export { EventRecord } from './history/schema.js';
 export { Messages, type SendOptions, type InboxOptions, type AckResult, type Channel } from './messages/messages.js';

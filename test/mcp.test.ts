@@ -91,7 +91,7 @@ describe('mcp: locks and the board', () => {
     coord(dir, ['lock', 'README.md', '--reason', 'docs'], B);
     const board = await call('status');
     expect(board.text).toMatch(/you are mcp-agent/);
-    expect(board.text).toMatch(/bob: 1 lock\n {2}README\.md/);
+    expect(board.text).toMatch(/bob: 1 lock[^\n]*\n {2}README\.md/);
     expect(await call('check', { paths: ['src/a.ts'] })).toEqual({ isError: false, text: 'ok: nothing you named is held by another agent' });
     const held = await call('check', { paths: ['README.md', 'src/a.ts'] });
     expect(held.isError).toBe(true);

@@ -20,6 +20,8 @@ const MODULES = {
   hooks: () => import('./commands/hooks.js'),
   integrations: () => import('./commands/integrations.js'),
   messages: () => import('./commands/messages.js'),
+  tasks: () => import('./commands/tasks.js'),
+  agents: () => import('./commands/agents.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -33,7 +35,19 @@ const INDEX: Record<string, ModuleName> = {
   locks: 'locks',
   check: 'locks',
   prune: 'locks',
-  status: 'session',
+  'task add': 'tasks',
+  'task import': 'tasks',
+  'task list': 'tasks',
+  'task show': 'tasks',
+  'task done': 'tasks',
+  'task fail': 'tasks',
+  'task release': 'tasks',
+  'task reopen': 'tasks',
+  'task depend': 'tasks',
+  claim: 'tasks',
+  heartbeat: 'agents',
+  agents: 'agents',
+  status: 'agents',
   log: 'session',
   sync: 'session',
   send: 'messages',
@@ -199,6 +213,14 @@ export async function main(argv: string[]): Promise<number> {
     const mod = INDEX[name];
     if (!mod && GROUPS.has(name)) {
       const subs = Object.keys(INDEX).filter((n) => n.startsWith(`${name} `)).map((n) => n.slice(name.length + 1));
+      if (wantsHelp) {
+        const cmds = (await allCommands()).filter((c) => c.name.startsWith(`${name} `));
+        const width = Math.max(...cmds.map((c) => c.name.length)) + 2;
+        out.result({ group: name, commands: cmds.map((c) => ({ name: c.name, summary: c.summary })) }, () =>
+          [`usage: git-coord ${name} <command> [options]`, '', 'commands:', ...cmds.map((c) => `  ${c.name.padEnd(width)}${c.summary}`)].join('\n'),
+        );
+        return EXIT.ok;
+      }
       throw new UsageError(`${name} needs a command: ${subs.join(', ')} (git-coord ${name} <command> --help)`);
     }
     if (!mod) throw new UsageError(`unknown command '${name}'${suggest(name)}; git-coord --help lists them`);

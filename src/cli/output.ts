@@ -4,6 +4,7 @@
  * lines in a terminal; JSON is escaped already.
  */
 import type { LockView, Conflict } from '../locks/locks.js';
+import type { TaskView } from '../tasks/rules.js';
 import type { Coord } from '../session/coord.js';
 import { printable } from '../printable.js';
 import { heldLine } from '../agents/advice.js';
@@ -70,4 +71,10 @@ export function lockLine(l: LockView, only?: 'pattern'): string {
 /** A conflict for people: the path, the holder, the reason, the expiry. */
 export function conflictLine(c: Conflict): string {
   return heldLine(c);
+}
+
+/** A task on one line for people: id, status (and claimer), priority, title, labels. */
+export function taskLine(t: TaskView): string {
+  const status = t.status === 'claimed' ? `claimed by ${t.claimedBy}` : t.ready ? 'ready' : t.blockedBy.length ? `waits for ${t.blockedBy.join(', ')}` : t.status;
+  return `${printable(t.id)}  p${t.priority}  ${printable(t.title)}${t.labels.length ? `  [${t.labels.join(', ')}]` : ''}  (${status})`;
 }

@@ -61,6 +61,7 @@ export async function readRefs(repo: Repo, patterns: string[]): Promise<RefEntry
 
 /** Names and ids of the refs matching `patterns`, without reading their objects. */
 export async function listRefs(repo: Repo, patterns: string[], failure = ''): Promise<{ ref: string; oid: string }[]> {
+  if (patterns.length === 0) return [];
   const r = await runGit(repo.cwd, ['for-each-ref', '--format=%(objectname) %(refname)', '--end-of-options', ...patterns]);
   if (r.code !== 0) throw new FailedError(`cannot read coordination refs: ${firstLine(failure || r.stderr)}`);
   return r.stdout.split('\n').filter(Boolean).map((l) => ({ oid: l.slice(0, l.indexOf(' ')), ref: l.slice(l.indexOf(' ') + 1) }));
@@ -89,7 +90,7 @@ export async function hasRefs(repo: Repo, prefix: string): Promise<boolean> {
 
 export interface RefUpdate {
   ref: string;
-  /** New value; null deletes the ref; equal to oldOid only verifies it. */
+  /** New value; null deletes the ref; equal to oldOid only verifies it (both null: it must not exist). */
   newOid: string | null;
   /** Expected current value; null means the ref must not exist. */
   oldOid: string | null;
@@ -115,10 +116,10 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writ
   const zero = zeroOid(repo);
   const input = updates
     .map((u) =>
-      u.newOid === null
-        ? `${NO_DEREF}delete ${u.ref}\0${u.oldOid ?? zero}\0`
-        : u.newOid === u.oldOid
-          ? `verify ${u.ref}\0${u.oldOid}\0`
+      u.newOid === u.oldOid
+        ? `verify ${u.ref}\0${u.oldOid ?? zero}\0`
+        : u.newOid === null
+          ? `${NO_DEREF}delete ${u.ref}\0${u.oldOid ?? zero}\0`
           : `${NO_DEREF}update ${u.ref}\0${u.newOid}\0${u.oldOid ?? zero}\0`,
     )
     .join('');

@@ -28,9 +28,25 @@ export interface RecordChange {
    * messages), or none (an index kept beside records whose changes are recorded already).
    */
   event?: JournalEvent | JournalEvent[];
+  /**
+   * The record moves to `ref` from another ref (a task changing shelf): that ref is deleted in
+   * the same swap, expected to hold `oid`, and the record's state there becomes its parent.
+   */
+  movedFrom?: { ref: string; oid: string };
+  /**
+   * Other refs that hold the same record under another name (an index): each is set to the new
+   * record, or with `remove` deleted, expected to hold `oldOid` (null: must not exist).
+   */
+  mirrors?: { ref: string; oldOid: string | null; remove?: boolean }[];
 }
 
 export type JournalEvent = Pick<EventRecord, 'action' | 'subject'> & { reason?: string | undefined; other?: string | undefined };
+
+/**
+ * Changes of one concept committed in another's transaction (a task's claim in a lock grant)
+ * whose refs moved before the commit: nothing was committed; re-read and decide again.
+ */
+export class AlongsideMoved extends Error {}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -38,7 +54,7 @@ function iso(ms: number): string {
 
 /** The record commit a change writes: `store.ids([recordOf(...)])` is its id before it is written. */
 export function recordOf(c: RecordChange, me: string, now: number): NewRecord {
-  return { subject: c.subject, record: c.record, parents: c.oldOid ? [c.oldOid] : [], agent: me, timeMs: now };
+  return { subject: c.subject, record: c.record, parents: c.movedFrom ? [c.movedFrom.oid] : c.oldOid ? [c.oldOid] : [], agent: me, timeMs: now };
 }
 
 /**
@@ -84,6 +100,8 @@ export async function commitWithJournal(
   const updates: RefUpdate[] = changes.flatMap((c, i) => [
     { ref: c.ref, newOid: c.remove ? null : recordOids[i]!, oldOid: c.oldOid },
     ...(c.alsoRefs ?? []).map((ref) => ({ ref, newOid: recordOids[i]!, oldOid: null })),
+    ...(c.movedFrom ? [{ ref: c.movedFrom.ref, newOid: null, oldOid: c.movedFrom.oid }] : []),
+    ...(c.mirrors ?? []).map((m) => ({ ref: m.ref, newOid: m.remove || c.remove ? null : recordOids[i]!, oldOid: m.oldOid })),
   ]);
   updates.push({ ref: journalRef(me), newOid: prev, oldOid: journal }, ...extra);
   const ok = (await store.swap(updates)).ok;

@@ -19,7 +19,7 @@ import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
 import { printable, shellWord } from '../printable.js';
 import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
-import { commitWithJournal, type RecordChange } from '../history/journal.js';
+import { AlongsideMoved, commitWithJournal, type RecordChange } from '../history/journal.js';
 import { jitter, sleep } from '../store/backoff.js';
 import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode, type Schema } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -122,6 +122,12 @@ export interface LockOptions {
   reason?: string;
   /** Lease in ms, null for none; undefined: the configured default. */
   ttlMs?: number | null;
+  /**
+   * Changes of other records committed in the grant's own transaction (a task's claim): the
+   * locks and these land together or not at all. If one of their refs moves meanwhile, the
+   * request is withdrawn and AlongsideMoved thrown: the caller re-reads and decides again.
+   */
+  alongside?: RecordChange[];
 }
 
 /**
@@ -166,6 +172,8 @@ interface Attempt {
   optimistic: boolean;
   /** The ticket's time: a `lock --wait` keeps the time of its first attempt, so it ages. */
   ticketAt?: number;
+  /** Other records' changes committed in the grant's own transaction (LockOptions.alongside). */
+  alongside?: RecordChange[];
 }
 
 /** The locks service of one session. */
@@ -260,7 +268,15 @@ export class Locks {
   /** All or nothing: every pattern is granted (or renewed, if already held), or none is. */
   async lock(raw: string[], opts: LockOptions = {}): Promise<LockView[]> {
     const { me, pats, ttlMs } = await this.request(raw, opts);
-    return this.acquire(me, pats, ttlMs, opts.reason, { optimistic: true });
+    return this.acquire(me, pats, ttlMs, opts.reason, { optimistic: true, alongside: opts.alongside ?? [] });
+  }
+
+  /** As `lock`, for patterns parsed already (a claim's stored patterns are repository-relative). */
+  async lockParsed(pats: Pattern[], opts: LockOptions = {}): Promise<LockView[]> {
+    const me = this.ctx.requireAgent();
+    const ttlMs = opts.ttlMs === undefined ? (await this.ctx.config()).ttlMs : opts.ttlMs;
+    if (ttlMs !== null) checkDurationMs(ttlMs, 'lease');
+    return this.acquire(me, pats, ttlMs, opts.reason, { optimistic: true, alongside: opts.alongside ?? [] });
   }
 
   private async request(raw: string[], opts: LockOptions) {
@@ -303,6 +319,7 @@ export class Locks {
   private async acquire(me: string, pats: Pattern[], ttlMs: number | null, reason: string | undefined, attempt: Attempt): Promise<LockView[]> {
     // The read after the pending write also reads the token marks of the patterns' directories.
     const query = [...this.queryFor(pats), ...new Set(pats.map(tokenRef))];
+    const alongside = attempt.alongside ?? [];
     const settleStart = performance.now();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = this.ctx.now();
@@ -312,8 +329,9 @@ export class Locks {
       // next round reads first. A renewal knows its refs exist and starts with the read.
       if (round === 0 && attempt.optimistic) {
         const slots = pats.map((p) => ({ pattern: p, ref: lockRef(p), current: null }));
-        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null, attempt.ticketAt);
+        const result = await this.twoPhase(me, query, slots, [], ttlMs, reason, null, attempt.ticketAt, alongside);
         if (result !== 'retry') return result;
+        if (await this.moved(alongside)) throw new AlongsideMoved();
         continue;
       }
       const state = await this.readState(query, me);
@@ -345,9 +363,10 @@ export class Locks {
       const renewing = slots.filter((s) => s.current?.record?.agent === me && liveness(s.current.record, now) === 'granted');
       const creating = slots.filter((s) => !renewing.includes(s));
       const result = creating.length === 0
-        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal, state.marks)
-        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal, attempt.ticketAt);
+        ? await this.grant(me, [], renewing, ttlMs, reason, state.journal, state.marks, alongside)
+        : await this.twoPhase(me, query, creating, renewing, ttlMs, reason, state.journal, attempt.ticketAt, alongside);
       if (result === 'retry') {
+        if (await this.moved(alongside)) throw new AlongsideMoved();
         await sleep(jitter(round));
         continue;
       }
@@ -364,7 +383,8 @@ export class Locks {
     ttlMs: number | null,
     reason: string | undefined,
     journal: string | null,
-    ticketAt?: number,
+    ticketAt: number | undefined,
+    alongside: RecordChange[],
   ): Promise<LockView[] | 'retry'> {
     const now = this.ctx.now();
     const ticket = { at: ticketAt ?? now, nonce: crypto.randomBytes(6).toString('hex') };
@@ -468,7 +488,7 @@ export class Locks {
       await withdraw();
       return 'retry';
     }
-    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal, marks);
+    const result = await this.grant(me, mine, renewing, ttlMs, reason, journal, marks, alongside);
     if (result === 'retry') await withdraw();
     return result;
   }
@@ -482,6 +502,7 @@ export class Locks {
     reason: string | undefined,
     journal: string | null,
     marks: Map<string, Mark>,
+    alongside: RecordChange[] = [],
   ): Promise<LockView[] | 'retry'> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.ctx.now();
@@ -513,15 +534,48 @@ export class Locks {
         };
         changes.push({ slot: { ref: s.ref, oid: s.current!.oid }, rec, action: 'renew', why: rec.reason });
       }
-      const ok = await this.commitChanges(me, changes, journal, now, marks);
+      const ok = await this.commitChanges(me, changes, journal, now, marks, alongside);
       if (ok) return changes.map((c) => view(c.rec));
       // Lost a race: if our refs are still as we left them, only the journal moved (another
       // process of this agent); otherwise someone else changed a lock under us.
       const state = await this.readState(changes.map((c) => c.slot.ref), me);
       if (changes.some((c) => state.byRef.get(c.slot.ref)?.oid !== c.slot.oid)) return 'retry';
+      if (await this.moved(alongside)) return 'retry';
       journal = state.journal;
     }
     return 'retry';
+  }
+
+  /** Whether any `alongside` record's ref no longer holds the value its change expects. */
+  private async moved(alongside: RecordChange[]): Promise<boolean> {
+    if (alongside.length === 0) return false;
+    const now = new Map((await this.ctx.store.entries(alongside.map((c) => c.ref))).map((e) => [e.ref, e.oid]));
+    return alongside.some((c) => (now.get(c.ref) ?? null) !== c.oldOid);
+  }
+
+  /**
+   * The changes that release `patterns` where `holder` still holds them (granted, expired or
+   * not), for a caller that commits them with its own changes: ending a claim releases the
+   * locks taken with it. Patterns no longer the holder's (broken, taken over) are left alone.
+   * The token marks of their directories rise with them, as for any release.
+   */
+  async releasing(patterns: string[], holder: string, reason?: string): Promise<RecordChange[]> {
+    if (patterns.length === 0) return [];
+    const me = this.ctx.requireAgent();
+    const pats = patterns.map(patternFromText);
+    const state = await this.readState([...pats.map(lockRef), ...new Set(pats.map(tokenRef))], null);
+    const now = this.ctx.now();
+    const changes = state.records
+      .filter((r) => r.record.agent === holder && r.record.state === 'granted')
+      .map((r) => this.release(me, r, r.record, now, reason));
+    const marks: RecordChange[] = this.raiseMarks(me, changes, state.marks, now).map((m) => ({
+      ref: m.update.ref,
+      oldOid: m.update.oldOid,
+      record: m.record.record,
+      subject: m.record.subject,
+      event: [],
+    }));
+    return [...changes.map(recorded), ...marks];
   }
 
   /** The records on exactly these patterns' refs, with their token marks. */
@@ -594,7 +648,7 @@ export class Locks {
         }));
       if (changes.length === 0 && broken.length === 0) return [];
       const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
-      if (await this.commitChanges(me, changes, state.journal, now, state.marks, deletions)) {
+      if (await this.commitChanges(me, changes, state.journal, now, state.marks, [], deletions)) {
         for (const c of broken) this.ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository or is not a commit`);
         return changes.map((c) => view(c.rec));
       }
@@ -724,20 +778,13 @@ export class Locks {
     journal: string | null,
     now: number,
     marks: Map<string, Mark>,
+    alongside: RecordChange[] = [],
     extra: RefUpdate[] = [],
   ): Promise<boolean> {
     const markUpdates = this.raiseMarks(me, changes, marks, now);
     if (markUpdates.length > 0) await this.ctx.store.write(markUpdates.map((m) => m.record));
-    const recorded: RecordChange[] = changes.map((c) => ({
-      ref: c.slot.ref,
-      oldOid: c.slot.oid,
-      record: c.rec,
-      subject: `${c.action} ${c.rec.pattern}`,
-      ...(c.remove ? { remove: true } : {}),
-      event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
-    }));
     const ride = [...markUpdates.map((m) => m.update), ...extra];
-    return (await commitWithJournal(this.ctx.store, me, recorded, journal, now, ride)).ok;
+    return (await commitWithJournal(this.ctx.store, me, [...changes.map(recorded), ...alongside], journal, now, ride)).ok;
   }
 
   /** The token marks that removing `changes` raises: one new mark record per directory. */
@@ -758,6 +805,17 @@ export class Locks {
     }
     return out;
   }
+}
+
+function recorded(c: Change): RecordChange {
+  return {
+    ref: c.slot.ref,
+    oldOid: c.slot.oid,
+    record: c.rec,
+    subject: `${c.action} ${c.rec.pattern}`,
+    ...(c.remove ? { remove: true } : {}),
+    event: { action: c.action, subject: c.rec.pattern, reason: c.why, other: c.other },
+  };
 }
 
 interface Change {

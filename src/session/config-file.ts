@@ -33,6 +33,18 @@ export const ConfigFile = z.nullable(
         offline: z.optional(z.union([z.literal('allow'), z.literal('refuse')])),
       }),
     ),
+    tasks: z.optional(
+      z.strictObject({
+        /** Default lease of a claim (`none`: never expires); else the `ttl` above. */
+        ttl: z.optional(z.union([Duration, z.literal('none')])),
+      }),
+    ),
+    agents: z.optional(
+      z.strictObject({
+        /** An agent seen (any change, or a heartbeat) within this long counts as active. */
+        active: z.optional(Duration),
+      }),
+    ),
     messages: z.optional(
       z.strictObject({
         /** Default lifetime of a message (`none`: never expires); `send --ttl` overrides it. */

@@ -26,6 +26,10 @@ export interface Config {
   hooks: { refresh: Refresh; timeoutMs: number; offline: 'allow' | 'refuse' };
   /** Default lifetime of a message in ms; null: messages never expire. */
   messages: { ttlMs: number | null };
+  /** Default lease of a task claim in ms (null: never expires); without `tasks.ttl`, the `ttl`. */
+  tasks: { ttlMs: number | null };
+  /** An agent seen within this many ms counts as active. */
+  agents: { activeMs: number };
 }
 
 export const DEFAULTS: Config = {
@@ -37,6 +41,8 @@ export const DEFAULTS: Config = {
   pollMs: 1_000,
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
   messages: { ttlMs: 7 * 86_400_000 },
+  tasks: { ttlMs: 3_600_000 },
+  agents: { activeMs: 900_000 },
 };
 
 /**
@@ -134,8 +140,9 @@ export async function loadConfig(repo: Repo): Promise<Config> {
   const ms = (v: string | undefined, key: string, dflt: number) => (v === undefined ? dflt : parseDuration(v, `${key} in config`)!);
   const refresh = (v: string | undefined, key: string, dflt: Refresh): Refresh =>
     v === undefined ? dflt : v === 'always' || v === 'never' ? v : ms(v, key, 0);
+  const ttlMs = c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true);
   return {
-    ttlMs: c.ttl === undefined ? DEFAULTS.ttlMs : parseDuration(c.ttl, 'ttl in config', true),
+    ttlMs,
     waitMs: ms(c.wait, 'wait', DEFAULTS.waitMs),
     remote: c.remote ?? null,
     refresh: refresh(c.refresh, 'refresh', DEFAULTS.refresh),
@@ -150,5 +157,7 @@ export async function loadConfig(repo: Repo): Promise<Config> {
     messages: {
       ttlMs: c.messages?.ttl === undefined ? DEFAULTS.messages.ttlMs : parseDuration(c.messages.ttl, 'messages.ttl in config', true),
     },
+    tasks: { ttlMs: c.tasks?.ttl === undefined ? ttlMs : parseDuration(c.tasks.ttl, 'tasks.ttl in config', true) },
+    agents: { activeMs: ms(c.agents?.active, 'agents.active', DEFAULTS.agents.activeMs) },
   };
 }

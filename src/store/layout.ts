@@ -7,6 +7,9 @@
  *   refs/coordination/tokens/p-src/p-lib/t                     the highest token released there
  *   refs/coordination/journal/<agent>                          each agent's history
  *   refs/coordination/messages/...                             messages (see MESSAGES below)
+ *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
+ *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
+ *   refs/coordination/agents/<agent>                           each agent's presence
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
  * text. Escaping keeps only [a-z0-9-] and writes every other byte as `_xx`, so names are valid
@@ -39,6 +42,18 @@ export const TOKENS = `${ROOT}tokens/`;
  *   messages/member/<agent>         the channels the agent joined
  */
 export const MESSAGES = `${ROOT}messages/`;
+export const TASKS = `${ROOT}tasks/`;
+export const AGENTS = `${ROOT}agents/`;
+
+/** Where a task lives: open (and claimed) tasks apart from finished ones, so the board reads only the live ones. */
+export type TaskShelf = 'open' | 'done' | 'failed';
+export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
+/**
+ * The queue: every task on the open shelf once more, named so that the names alone sort most
+ * urgent first (`<priority>-<creation ms, 13 digits>-<id>`), pointing at the same record. So
+ * `claim --next` orders the whole board from ref names, without reading a record.
+ */
+export const QUEUE = `${TASKS}queue/`;
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -156,4 +171,20 @@ export function channelPrefix(name: string): string {
 /** One of an agent's own message records: `acks`, `receipts`, `out` or `member`. */
 export function agentMessagesRef(kind: 'acks' | 'receipts' | 'out' | 'member', agent: string): string {
   return `${MESSAGES}${kind}/${escapeComponent(agent)}`;
+}
+
+export function taskShelf(shelf: TaskShelf): string {
+  return `${TASKS}${shelf}/`;
+}
+
+export function taskRef(shelf: TaskShelf, id: string): string {
+  return taskShelf(shelf) + escapeComponent(id);
+}
+
+export function queueRef(t: { priority: number; createdAt: string; id: string }): string {
+  return `${QUEUE}${t.priority}-${String(Date.parse(t.createdAt)).padStart(13, '0')}-${escapeComponent(t.id)}`;
+}
+
+export function presenceRef(agent: string): string {
+  return AGENTS + escapeComponent(agent);
 }

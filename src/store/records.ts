@@ -4,7 +4,7 @@
  * history is `git log <ref>`, and a lost race is seen as a failed swap, never as lost data.
  */
 import type { Repo } from '../git/repo.js';
-import { readRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
+import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
@@ -96,6 +96,8 @@ export interface Store {
   /** The authority's name when it is a remote, else null. */
   readonly remote: string | null;
   entries(patterns: string[], mode?: ReadMode): Promise<RefEntry[]>;
+  /** The refs matching `patterns` and their values, without reading any record. */
+  list(patterns: string[], mode?: ReadMode): Promise<{ ref: string; oid: string }[]>;
   /** Brings the view of `patterns` up to date (nothing to do for local state). */
   refresh(patterns: string[], mode: ReadMode, timeoutMs?: number): Promise<void>;
   any(prefix: string): Promise<boolean>;
@@ -148,6 +150,10 @@ export class RecordStore implements Store {
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
   async entries(patterns: string[], _mode?: ReadMode): Promise<RefEntry[]> {
     return readRefs(this.repo, patterns);
+  }
+
+  async list(patterns: string[], _mode?: ReadMode): Promise<{ ref: string; oid: string }[]> {
+    return listRefs(this.repo, patterns);
   }
 
   async any(prefix: string): Promise<boolean> {

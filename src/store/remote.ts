@@ -9,7 +9,7 @@ import path from 'node:path';
 import { configuredRemote, fetchRefs, listRemote, pushLeased } from '../git/remote.js';
 import { UsageError } from '../errors.js';
 import { ObjectReader } from '../git/objects.js';
-import { readRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
+import { readRefs, listRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
@@ -123,6 +123,17 @@ export class RemoteStore extends RecordStore implements Store {
     await this.refresh(patterns, mode);
     const view = await readRefs(this.repo, patterns.map((p) => this.toView(p)));
     return view.map((e) => ({ ...e, ref: this.fromView(e.ref) }));
+  }
+
+  /** Names and values only: the remote's own list for a decision (no fetch), else the view's. */
+  override async list(patterns: string[], mode: ReadMode = 'authority'): Promise<{ ref: string; oid: string }[]> {
+    await this.viewUpdate;
+    if (mode === 'authority') {
+      await this.rateLimit();
+      return listRemote(this.repo, this.remote, patterns, this.opts.timeoutMs);
+    }
+    await this.refresh(patterns, mode);
+    return (await listRefs(this.repo, patterns.map((p) => this.toView(p)))).map((e) => ({ ...e, ref: this.fromView(e.ref) }));
   }
 
   /**

@@ -1,4 +1,4 @@
-/** The lock commands: lock, unlock, renew, locks, check, prune. */
+/** The lock commands: lock, unlock, renew (locks and claims), locks, check, prune. */
 import { EXIT, UsageError } from '../../errors.js';
 import { Locks, type LockView } from '../../locks/locks.js';
 import { checkCommit } from '../../hooks/git-hooks.js';
@@ -67,17 +67,23 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'renew',
-    summary: 'extend your locks (all of them when no pattern is given)',
+    summary: 'extend your locks and task claims (all of them when no pattern is given)',
     args: '[<pattern>...]',
     writes: true,
     options: {
-      ttl: { type: 'string', value: '<duration>', help: "new lease (default: each lock's own)" },
+      ttl: { type: 'string', value: '<duration>', help: "new lease (default: each lock's and claim's own)" },
     },
     async run({ ctx, out, opts, args }) {
       const ttlMs = ttlOption(opts);
-      const renewed = await new Locks(ctx).renew(args, ttlMs !== undefined ? { ttlMs } : {});
-      out.result({ ok: true, locks: renewed }, () =>
-        renewed.length === 0 ? 'nothing to renew' : renewed.map((l) => `renewed ${lockLine(l)}`).join('\n'),
+      const ttl = ttlMs !== undefined ? { ttlMs } : {};
+      const renewed = await new Locks(ctx).renew(args, ttl);
+      // Named patterns renew those locks only; with none, claims are renewed too.
+      // Tasks (and zod, for their records) load only here: `lock` and the other commands of this module never need them.
+      const tasks = args.length === 0 ? await new (await import('../../tasks/tasks.js')).Tasks(ctx).renew(ttl) : [];
+      out.result({ ok: true, locks: renewed, tasks }, () =>
+        renewed.length === 0 && tasks.length === 0
+          ? 'nothing to renew'
+          : [...renewed.map((l) => `renewed ${lockLine(l)}`), ...tasks.map((t) => `renewed claim ${t.id} until ${t.claimExpiresAt ?? 'no expiry'}`)].join('\n'),
       );
     },
   },

@@ -1,8 +1,7 @@
-/** Who am I, what is going on, what happened: whoami, status, log, sync. */
-import { Locks } from '../../locks/locks.js';
+/** Who am I, what happened, the view of a remote: whoami, log, sync. */
 import { history } from '../../history/history.js';
 import { sync } from '../../session/sync.js';
-import { noteView, printable } from '../output.js';
+import { printable } from '../output.js';
 import { count, str, type CommandSpec } from '../command.js';
 
 export const commands: CommandSpec[] = [
@@ -15,26 +14,6 @@ export const commands: CommandSpec[] = [
       if (set !== undefined) ctx.setWorktreeAgent(set);
       const id = ctx.requireAgent();
       out.result({ agent: id }, () => id);
-    },
-  },
-  {
-    name: 'status',
-    summary: 'who is here and what each holds',
-    async run({ ctx, out }) {
-      const s = await new Locks(ctx).status();
-      const view = noteView(ctx);
-      out.result({ ...s, ...(view ? { view } : {}) }, () => {
-        const lines = [`you are ${s.agent ?? '(no agent id set)'}`];
-        if (s.agents.every((a) => a.locks.length === 0)) lines.push('no locks held');
-        for (const a of s.agents) {
-          if (a.locks.length === 0) continue;
-          lines.push(`${a.id}${a.id === s.agent ? ' (you)' : ''}: ${a.locks.length} lock${a.locks.length === 1 ? '' : 's'}`);
-          for (const l of a.locks) {
-            lines.push(`  ${printable(l.pattern)}  ${l.expiresAt ? `until ${l.expiresAt}` : 'no expiry'}${l.reason ? `  "${printable(l.reason)}"` : ''}`);
-          }
-        }
-        return lines.join('\n');
-      });
     },
   },
   {

@@ -1,0 +1,63 @@
+/**
+ * Presence: who is around. An agent is seen when it changes anything (its journal's newest entry,
+ * written in the same swap as the change, carries the time: no extra write, no extra git process)
+ * or when it sends a heartbeat, which rewrites its own presence ref alone. Both refs are the
+ * agent's own, so presence never contends with another agent's writes.
+ */
+import { UsageError, FailedError } from '../errors.js';
+import { AGENTS, JOURNAL, presenceRef } from '../store/layout.js';
+import { decode, type RefEntry } from '../store/records.js';
+import { EventRecord } from '../history/schema.js';
+import type { Coord } from '../session/coord.js';
+import { PresenceRecord } from './schema.js';
+import { TASK_ID } from '../tasks/schema.js';
+import { printable } from '../printable.js';
+
+export interface Seen {
+  id: string;
+  /** ISO 8601: the newer of its last change and its last heartbeat. */
+  lastSeen: string;
+  role: string | null;
+  /** The task its last heartbeat named. */
+  task: string | null;
+}
+
+const MAX_ROLE = 200;
+
+/** Every agent seen in `entries` (presence refs and journal heads; others are ignored). */
+export function seen(entries: RefEntry[]): Map<string, Seen> {
+  const out = new Map<string, Seen>();
+  const note = (id: string, at: string, role?: string | null, task?: string | null) => {
+    const prev = out.get(id);
+    const lastSeen = prev && Date.parse(prev.lastSeen) > Date.parse(at) ? prev.lastSeen : at;
+    out.set(id, { id, lastSeen, role: role !== undefined ? role : (prev?.role ?? null), task: task !== undefined ? task : (prev?.task ?? null) });
+  };
+  for (const r of decode(PresenceRecord, entries.filter((e) => e.ref.startsWith(AGENTS))).records) note(r.record.agent, r.record.at, r.record.role, r.record.task);
+  for (const r of decode(EventRecord, entries.filter((e) => e.ref.startsWith(JOURNAL))).records) note(r.record.agent, r.record.at);
+  return out;
+}
+
+export function isActive(s: Seen, now: number, activeMs: number): boolean {
+  return now - Date.parse(s.lastSeen) <= activeMs;
+}
+
+/** `heartbeat`: records this agent's presence, role and task on its own ref. */
+export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string } = {}): Promise<Seen> {
+  const me = ctx.requireAgent();
+  if (opts.role !== undefined && opts.role.length > MAX_ROLE) throw new UsageError(`role too long (at most ${MAX_ROLE} characters)`);
+  if (opts.task !== undefined && opts.task !== '' && !TASK_ID.test(opts.task)) throw new UsageError(`bad task id ${JSON.stringify(opts.task)}`);
+  const ref = presenceRef(me);
+  const store = ctx.store;
+  for (let round = 0; round < 5; round++) {
+    // A role or task not given is kept from the last heartbeat; an empty one clears it.
+    const [cur] = await store.entries([ref], 'authority');
+    const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
+    const now = ctx.now();
+    const keep = (given: string | undefined, old: string | null | undefined) => (given === undefined ? (old ?? null) : given === '' ? null : given);
+    const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: new Date(now).toISOString(), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
+    // Presence needs no history: each record stands alone and the last replaces the one before.
+    const [oid] = await store.write([{ subject: `heartbeat ${me}`, record: rec, parents: [], agent: me, timeMs: now }]);
+    if ((await store.swap([{ ref, newOid: oid!, oldOid: cur?.oid ?? null }])).ok) return { id: me, lastSeen: rec.at, role: rec.role, task: rec.task };
+  }
+  throw new FailedError(`cannot record the heartbeat of ${printable(me)}: its presence ref keeps changing (another process of the same agent?)`);
+}

@@ -1,0 +1,219 @@
+/** The task commands: task add/import/list/show/done/fail/release/reopen/depend, and claim. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { Tasks, parsePriority, type TaskView } from '../../tasks/tasks.js';
+import { TaskStatus } from '../../tasks/schema.js';
+import { parseDuration } from '../../session/duration.js';
+import { noteView, printable, taskLine } from '../output.js';
+import { list, str, type CommandSpec } from '../command.js';
+
+function taskText(t: TaskView): string {
+  const lines = [
+    `${printable(t.id)}  ${printable(t.title)}`,
+    `  status      ${t.status}${t.ready ? ' (ready)' : ''}`,
+    `  priority    ${t.priority}`,
+  ];
+  if (t.labels.length) lines.push(`  labels      ${t.labels.join(', ')}`);
+  if (t.dependsOn.length) lines.push(`  depends on  ${t.dependsOn.join(', ')}${t.blockedBy.length ? ` (waiting for ${t.blockedBy.join(', ')})` : ''}`);
+  if (t.claimedBy) lines.push(`  claimed by  ${t.claimedBy}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : t.status === 'claimed' ? ' (no expiry)' : ''}`);
+  if (t.locks.length) lines.push(`  locks       ${t.locks.map(printable).join(', ')}`);
+  if (t.note) lines.push(`  note        ${printable(t.note)}`);
+  if (t.reason) lines.push(`  reason      ${printable(t.reason)}`);
+  lines.push(`  created     ${t.createdAt} by ${t.createdBy}`);
+  if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${printable(l)}`));
+  return lines.join('\n');
+}
+
+function ttlOption(opts: Record<string, unknown>): number | null | undefined {
+  return typeof opts.ttl === 'string' ? parseDuration(opts.ttl, '--ttl', true) : undefined;
+}
+
+const force = {
+  force: { type: 'boolean', help: "end another agent's claim (needs --reason, recorded)" },
+  reason: { type: 'string', value: '<text>', help: 'why, for the history' },
+} as const;
+
+export const commands: CommandSpec[] = [
+  {
+    name: 'task add',
+    summary: 'add a task to the board; prints its id',
+    args: '<title>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: {
+      id: { type: 'string', value: '<id>', help: 'choose the id (default: a new t-xxxxxx)' },
+      priority: { type: 'string', value: '<0-4>', help: '0 most urgent, 4 least (default 2)' },
+      label: { type: 'string', multiple: true, value: '<name>', help: 'a label' },
+      'depends-on': { type: 'string', multiple: true, value: '<id>', help: 'a task that must be done first' },
+      body: { type: 'string', value: '<text>', help: 'details' },
+    },
+    async run({ ctx, out, opts, args }) {
+      const priority = str(opts, 'priority');
+      const id = str(opts, 'id');
+      const body = str(opts, 'body');
+      const t = await new Tasks(ctx).add(args[0]!, {
+        ...(id !== undefined ? { id } : {}),
+        ...(priority !== undefined ? { priority: parsePriority(priority) } : {}),
+        ...(body !== undefined ? { body } : {}),
+        labels: list(opts, 'label'),
+        dependsOn: list(opts, 'depends-on'),
+      });
+      out.result(t, () => t.id);
+    },
+  },
+  {
+    name: 'task import',
+    summary: 'add many tasks from JSON Lines, all or nothing; prints their ids',
+    args: '<file>|-',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    async run({ ctx, out, args }) {
+      const file = args[0]!;
+      let text: string;
+      try {
+        text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(ctx.repo.cwd, file), 'utf8');
+      } catch (e) {
+        throw new UsageError(`cannot read ${file === '-' ? 'stdin' : JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      const added = await new Tasks(ctx).import(text);
+      out.result(added, () => added.map((t) => t.id).join('\n'));
+    },
+  },
+  {
+    name: 'task list',
+    summary: 'list tasks, most urgent first',
+    options: {
+      ready: { type: 'boolean', help: 'only tasks you could claim now' },
+      mine: { type: 'boolean', help: 'only tasks you claimed' },
+      status: { type: 'string', value: '<status>', help: 'open, claimed, done or failed' },
+      label: { type: 'string', multiple: true, value: '<name>', help: 'only tasks with this label' },
+    },
+    async run({ ctx, out, opts }) {
+      const status = str(opts, 'status');
+      if (status !== undefined && !TaskStatus.safeParse(status).success) throw new UsageError(`bad --status ${JSON.stringify(status)}: use open, claimed, done or failed`);
+      const tasks = await new Tasks(ctx).list({
+        ready: Boolean(opts.ready),
+        mine: Boolean(opts.mine),
+        labels: list(opts, 'label'),
+        ...(status !== undefined ? { status: status as TaskStatus } : {}),
+      });
+      noteView(ctx);
+      out.result(tasks, () => (tasks.length === 0 ? 'no tasks' : tasks.map(taskLine).join('\n')));
+    },
+  },
+  {
+    name: 'task show',
+    summary: 'one task in full',
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    async run({ ctx, out, args }) {
+      const t = await new Tasks(ctx).show(args[0]!);
+      noteView(ctx);
+      out.result(t, () => taskText(t));
+    },
+  },
+  {
+    name: 'task done',
+    summary: 'finish your task (releases the locks claimed with it)',
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: { note: { type: 'string', value: '<text>', help: 'what was done' }, ...force },
+    async run({ ctx, out, opts, args }) {
+      const note = str(opts, 'note');
+      const reason = str(opts, 'reason');
+      const t = await new Tasks(ctx).done(args[0]!, { force: Boolean(opts.force), ...(note !== undefined ? { note } : {}), ...(reason !== undefined ? { reason } : {}) });
+      out.result(t, () => `done ${t.id}`);
+    },
+  },
+  {
+    name: 'task fail',
+    summary: 'give up on your task, saying why; it stays failed until reopened',
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: { reason: { type: 'string', value: '<text>', help: 'why it failed (required)' }, force: force.force },
+    async run({ ctx, out, opts, args }) {
+      const reason = str(opts, 'reason');
+      if (reason === undefined) throw new UsageError('task fail needs --reason <text>');
+      const t = await new Tasks(ctx).fail(args[0]!, { reason, force: Boolean(opts.force) });
+      out.result(t, () => `failed ${t.id}`);
+    },
+  },
+  {
+    name: 'task release',
+    summary: 'give your claim back: the task is open again (releases the locks claimed with it)',
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: force,
+    async run({ ctx, out, opts, args }) {
+      const reason = str(opts, 'reason');
+      const t = await new Tasks(ctx).release(args[0]!, { force: Boolean(opts.force), ...(reason !== undefined ? { reason } : {}) });
+      out.result(t, () => `released ${t.id}`);
+    },
+  },
+  {
+    name: 'task reopen',
+    summary: 'make a done or failed task open again',
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: { reason: force.reason },
+    async run({ ctx, out, opts, args }) {
+      const reason = str(opts, 'reason');
+      const t = await new Tasks(ctx).reopen(args[0]!, reason !== undefined ? { reason } : {});
+      out.result(t, () => `reopened ${t.id}`);
+    },
+  },
+  {
+    name: 'task depend',
+    summary: 'add dependencies: <id> waits until each <on-id> is done',
+    args: '<id> <on-id>...',
+    minArgs: 2,
+    writes: true,
+    async run({ ctx, out, args }) {
+      const t = await new Tasks(ctx).depend(args[0]!, args.slice(1));
+      out.result(t, () => `${t.id} depends on ${t.dependsOn.join(', ')}`);
+    },
+  },
+  {
+    name: 'claim',
+    summary: 'claim a task (--next: the most urgent ready one), optionally with locks, all or nothing',
+    args: '<id> | --next',
+    writes: true,
+    options: {
+      next: { type: 'boolean', help: 'claim the most urgent ready task; exit 3 when none is free' },
+      label: { type: 'string', multiple: true, value: '<name>', help: 'with --next: only tasks with this label' },
+      ttl: { type: 'string', value: '<duration>', help: 'lease, such as 30m or 2h, or none (default from config tasks.ttl, else ttl, else 1h)' },
+      lock: { type: 'string', multiple: true, value: '<pattern>...', help: 'lock these patterns with the claim, all or nothing' },
+    },
+    async run({ ctx, out, opts, args }) {
+      const ttlMs = ttlOption(opts);
+      const ttl = ttlMs !== undefined ? { ttlMs } : {};
+      const tasks = new Tasks(ctx);
+      // `--lock a b c`: the words after the id are more patterns, as the contract writes it.
+      const locks = [...list(opts, 'lock'), ...args.slice(1)];
+      if (opts.next) {
+        if (args.length > 0) throw new UsageError('claim: give a task id or --next, not both');
+        if (list(opts, 'lock').length > 0) throw new UsageError('claim --next cannot take --lock: claim the task, then lock (or claim <id> --lock)');
+        const t = await tasks.claimNext({ labels: list(opts, 'label'), ...ttl });
+        out.result(t, () => t.id);
+        return;
+      }
+      if (args.length === 0) throw new UsageError('claim: give a task id, or --next');
+      if (list(opts, 'label').length > 0) throw new UsageError('claim: --label goes with --next');
+      if (args.length > 1 && list(opts, 'lock').length === 0) throw new UsageError(`claim: unexpected argument ${JSON.stringify(args[1])} (patterns go after --lock)`);
+      const t = await tasks.claim(args[0]!, { ...ttl, locks });
+      out.result(t, () => `claimed ${t.id}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : ''}${t.locks.length ? `, with ${t.locks.map(printable).join(', ')}` : ''}`);
+    },
+  },
+];
