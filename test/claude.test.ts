@@ -278,7 +278,7 @@ describe('templates/AGENTS.md', () => {
   it('the instructions an agent needs in at most 2,000 characters: identity, tasks, locks, messages', () => {
     const text = fs.readFileSync(path.join(ROOT, 'templates', 'AGENTS.md'), 'utf8');
     expect(text.length).toBeLessThanOrEqual(2000);
-    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'ack', 'send', 'unlock --force --reason']) {
+    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'inbox --wait', 'ack <id>', 'send <to>', 'reply <id>', 'unlock --force --reason']) {
       expect(text, cmd).toContain(`git-coord ${cmd}`);
     }
   });
