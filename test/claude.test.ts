@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, coord, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, ROOT, clone, coord, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing } from '../src/agents/briefing.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'claude');
@@ -180,6 +180,23 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('a new message is told on the next prompt once, most urgent first, then nothing; acknowledging it is no news', () => {
+    const dir = repo();
+    coord(dir, ['send', 'alice', 'before the session'], B);
+    const start = context(hook(dir, fixture('session-start.json', { cwd: dir })).stdout);
+    expect(start).toMatch(/Unread messages \(1, most urgent first\): m-\S+ P2 from bob: "before the session"/);
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+    const low = coord(dir, ['send', 'alice', 'when you can', '--priority', '3'], B).stdout.trim();
+    const urgent = coord(dir, ['send', '@all', 'stop pushing\n\x1b[2Jforged', '--subject', 'main is red', '--priority', '0'], { GIT_COORD_AGENT: 'carol' }).stdout.trim();
+    const told = context(hook(dir, fixture('user-prompt-submit.json', { cwd: dir })).stdout);
+    expect(told).toBe(
+      `New messages (2, most urgent first): ${urgent} P0 from carol (main is red): "stop pushing\\n\\x1b[2Jforged"; ${low} P3 from bob: "when you can". Read them: git-coord inbox`,
+    );
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+    coord(dir, ['ack', '--all'], A);
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+  });
+
   it('a prompt in a worktree never briefed gets the briefing; worktrees keep their own state', () => {
     const dir = repo();
     const wt = `${dir}-wt`;
@@ -212,6 +229,42 @@ describe('prime', () => {
     expect(j.next).toHaveLength(3);
   });
 
+  it('shows the unread messages, most urgent first, their bodies printable and cut; within 1,500 characters however many', () => {
+    const dir = repo();
+    const first = coord(dir, ['send', 'alice', `fix the build\n\x1b[1m${'x'.repeat(500)}`, '--subject', 'ci'], B).stdout.trim();
+    const urgent = coord(dir, ['send', 'alice,bob', 'now please', '--priority', '0'], B).stdout.trim();
+    const r = coord(dir, ['prime'], A);
+    expect(r.code).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('Unread messages'));
+    expect(line).toBe(`Unread messages (2, most urgent first): ${urgent} P0 from bob: "now please"; ${first} P2 from bob (ci): "fix the build\\n\\x1b[1m${'x'.repeat(57)}…".`);
+    expect(r.stdout).toMatch(/\nNext: git-coord inbox \| /);
+    const j = json(coord(dir, ['prime', '--json'], A));
+    expect(j.unread.map((m: { id: string }) => m.id)).toEqual([urgent, first]);
+    expect(j.unread[1]).toMatchObject({ from: 'bob', subject: 'ci', priority: 2, body: `fix the build\n\x1b[1m${'x'.repeat(181)}…` });
+    // Acknowledged: gone from the briefing.
+    coord(dir, ['ack', first], A);
+    expect(json(coord(dir, ['prime', '--json'], A)).unread.map((m: { id: string }) => m.id)).toEqual([urgent]);
+    for (let i = 0; i < 8; i++) coord(dir, ['send', 'alice', `message ${i} ${'y'.repeat(300)}`, '--subject', 's'.repeat(100)], B);
+    const many = coord(dir, ['prime'], A).stdout.trimEnd();
+    expect(many.length).toBeLessThanOrEqual(BRIEFING_LIMIT);
+    expect(many).toMatch(/Unread messages \(9, most urgent first\): .*\+\d+ more\./);
+  });
+
+  it('with a remote, the session hook and prime refresh the locks and the inbox as the config says: messages from another clone show', () => {
+    const { root, url } = makeHub('remote: origin\nrefresh: always\n');
+    made.push(root);
+    const mine = clone(root, url, 'alice');
+    const other = clone(root, url, 'bob');
+    expect(coord(other, ['send', 'alice', 'from the other clone'], {}).code).toBe(0);
+    expect(coord(other, ['lock', 'docs/'], {}).code).toBe(0);
+    // The session hook refreshes a view older than hooks.refresh (never synced here).
+    expect(context(hook(mine, fixture('session-start.json', { cwd: mine }), {}).stdout)).toMatch(/from bob: "from the other clone"[^]*1 agent hold 1 lock/);
+    expect(coord(other, ['send', 'alice', 'and another'], {}).code).toBe(0);
+    const j = json(coord(mine, ['prime', '--json'], {}));
+    expect(j.unread).toMatchObject([{ from: 'bob', body: 'from the other clone' }, { from: 'bob', body: 'and another' }]);
+    expect(j.others).toEqual({ agents: 1, locks: 1 });
+  });
+
   it('with no identity it says how to set one, and writes nothing', () => {
     const dir = repo();
     const r = coord(dir, ['prime']);
@@ -225,7 +278,7 @@ describe('templates/AGENTS.md', () => {
   it('the instructions an agent needs in at most 2,000 characters: identity, tasks, locks, messages', () => {
     const text = fs.readFileSync(path.join(ROOT, 'templates', 'AGENTS.md'), 'utf8');
     expect(text.length).toBeLessThanOrEqual(2000);
-    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'ack', 'send', 'unlock --force --reason']) {
+    for (const cmd of ['whoami --set', 'prime', 'claim --next', 'task done', 'lock <path>', 'lock --wait', 'unlock --all', 'inbox', 'inbox --wait', 'ack <id>', 'send <to>', 'reply <id>', 'unlock --force --reason']) {
       expect(text, cmd).toContain(`git-coord ${cmd}`);
     }
   });
@@ -239,7 +292,7 @@ describe('briefing rules (pure)', () => {
       locks: Array.from({ length: 50 }, (_, i) => lock(i)),
       others: { agents: 3, locks: 9 },
       task: { id: 't-1', title: 'T'.repeat(300), priority: 1, claimExpiresAt: '2026-01-01T02:00:00.000Z' },
-      unread: Array.from({ length: 40 }, (_, i) => ({ id: `m-${i}`, from: 'b', subject: 'S'.repeat(200), priority: i % 5, sentAt: '2026-01-01T00:00:00.000Z' })),
+      unread: Array.from({ length: 40 }, (_, i) => ({ id: `m-${i}`, from: 'b', subject: 'S'.repeat(200), body: 'B'.repeat(200), priority: i % 5, sentAt: '2026-01-01T00:00:00.000Z' })),
       ready: Array.from({ length: 40 }, (_, i) => ({ id: `t-${i + 2}`, title: 'R'.repeat(200), priority: 2 })),
     };
     return { ...b, next: nextCommands(b) };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 
 /** The whole list of tool definitions stays under this, serialised, with every tool there will be. */
 const LIST_LIMIT = 6_000;
@@ -46,7 +46,7 @@ describe('mcp: the tool list', () => {
     const { client } = await server(repo());
     const list = await client.listTools();
     const names = list.tools.map((t) => t.name);
-    expect(names).toEqual(['check', 'lock', 'unlock', 'status']);
+    expect(names).toEqual(['check', 'lock', 'unlock', 'status', 'send', 'reply', 'inbox', 'ack']);
     const size = JSON.stringify(list).length;
     expect(size).toBeLessThan(LIST_LIMIT);
     // Each tool added must keep this true, so that all of them fit.
@@ -56,8 +56,12 @@ describe('mcp: the tool list', () => {
       expect(JSON.stringify(t), t.name).not.toContain('$schema');
     }
     // Arguments are named as on the command line.
-    const lock = list.tools.find((t) => t.name === 'lock')!;
-    expect(Object.keys(lock.inputSchema.properties ?? {})).toEqual(['patterns', 'reason', 'ttl', 'wait']);
+    const props = (name: string) => Object.keys(list.tools.find((t) => t.name === name)!.inputSchema.properties ?? {});
+    expect(props('lock')).toEqual(['patterns', 'reason', 'ttl', 'wait']);
+    expect(props('send')).toEqual(['to', 'text', 'subject', 'priority', 'ttl', 'ack', 'thread']);
+    expect(props('reply')).toEqual(['id', 'text', 'all', 'subject', 'priority', 'ttl', 'ack']);
+    expect(props('inbox')).toEqual(['all', 'from', 'thread', 'channel', 'n', 'wait']);
+    expect(props('ack')).toEqual(['ids', 'all']);
   });
 });
 
@@ -220,6 +224,97 @@ describe('mcp: one long-lived session', () => {
   });
 });
 
+describe('mcp: messages', () => {
+  const inboxOf = (dir: string, env = B) => json(coord(dir, ['inbox', '--json'], env));
+
+  it('sends to a CLI agent, reads its reply, acknowledges it; the CLI sees the same messages', async () => {
+    const dir = repo();
+    const { call } = await server(dir);
+    const sent = await call('send', { to: 'bob', text: 'may I take src/?', subject: 'src', priority: 1, ack: true });
+    expect(sent).toMatchObject({ isError: false, text: expect.stringMatching(/^m-[a-z0-9]+-[0-9a-f]+$/) });
+    const got = inboxOf(dir);
+    expect(got).toMatchObject([{ id: sent.text, from: 'mcp-agent', to: ['bob'], subject: 'src', body: 'may I take src/?', priority: 1, ack: true }]);
+    // `-` is the text itself here: the server's stdin carries the protocol, never a message.
+    const dash = await call('send', { to: 'bob', text: '-', thread: sent.text });
+    expect(dash.isError).toBe(false);
+    expect(inboxOf(dir).find((m: { id: string }) => m.id === dash.text)).toMatchObject({ body: '-', thread: sent.text });
+
+    const reply = json(coord(dir, ['reply', sent.text, 'yes, take it\n\x1b[31mfake line', '--json'], B));
+    const inbox = await call('inbox', {});
+    expect(inbox.isError).toBe(false);
+    expect(inbox.text).toContain(`${reply.id}  p2  from bob to mcp-agent`);
+    expect(inbox.text).toContain(`thread ${sent.text}, reply to ${sent.text}`);
+    // Another agent's text cannot forge lines of the answer.
+    expect(inbox.text).toContain('  | yes, take it\n  | \\x1b[31mfake line');
+    expect(inbox.text).not.toContain('\x1b');
+    expect(await call('reply', { id: reply.id, text: 'thanks', all: true })).toMatchObject({ isError: false });
+    expect(inboxOf(dir).map((m: { body: string }) => m.body)).toEqual(['may I take src/?', '-', 'thanks']);
+
+    expect(await call('ack', { ids: [reply.id] })).toEqual({ isError: false, text: `acknowledged ${reply.id}` });
+    expect(await call('ack', { ids: [reply.id] })).toEqual({ isError: false, text: `already acknowledged ${reply.id}` });
+    expect(await call('inbox', {})).toEqual({ isError: false, text: 'no messages' });
+    expect((await call('inbox', { all: true })).text).toContain(`${reply.id}  p2  from bob to mcp-agent`);
+    // bob's acknowledgement of the first message reaches the MCP agent's outbox.
+    coord(dir, ['ack', sent.text], B);
+    expect(json(coord(dir, ['outbox', '--json'], { GIT_COORD_AGENT: 'mcp-agent' })).find((m: { id: string }) => m.id === sent.text).acks).toEqual({ bob: expect.any(String) });
+  });
+
+  it('inbox with wait: answers when a concurrent CLI process sends, while other calls are still answered', async () => {
+    const dir = repo();
+    const { call } = await server(dir);
+    const waiting = call('inbox', { wait: '30s' });
+    // The session is not held by the waiting call.
+    expect(await call('send', { to: 'bob', text: 'meanwhile' })).toMatchObject({ isError: false });
+    expect((await call('status')).text).toMatch(/you are mcp-agent/);
+    const sent = await coordAsync(dir, ['send', 'mcp-agent', 'ping from the CLI', '--priority', '0'], B);
+    expect(sent.code, sent.stderr).toBe(0);
+    const r = await waiting;
+    expect(r.isError).toBe(false);
+    expect(r.text).toContain(`${sent.stdout.trim()}  p0  from bob to mcp-agent`);
+    expect(r.text).toContain('  | ping from the CLI');
+    // A message already there answers at once; none within the wait is refused, as `inbox --wait` is.
+    expect((await call('inbox', { wait: '30s', from: 'bob' })).text).toContain('ping from the CLI');
+    expect(await call('inbox', { wait: '1s', from: 'carol' })).toEqual({ isError: true, text: 'no message arrived within 1s' });
+  });
+
+  it('refusals and bad arguments are errors, never crashes; nothing is written', async () => {
+    const dir = repo();
+    const { client, call } = await server(dir);
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+      ['send', { to: 'bob' }, /text/],
+      ['send', { to: 'bob', text: '' }, /^bad arguments: .*empty/],
+      ['send', { to: 'not an id!', text: 'x' }, /^bad arguments: /],
+      ['send', { to: 'bob', text: 'x', priority: 7 }, /priority/],
+      ['send', { to: 'bob', text: 'x', ttl: 'soon' }, /^bad arguments: .*ttl/],
+      ['send', { to: 'bob', text: 'x'.repeat(65 * 1024) }, /^bad arguments: /],
+      ['send', { to: 'bob', text: 'x', thread: '../x' }, /^bad arguments: /],
+      ['reply', { id: 'm-nope-000000000000', text: 'x' }, /^cannot reply: no message m-nope-000000000000/],
+      ['reply', { id: '--all', text: 'x' }, /^bad arguments: /],
+      ['inbox', { wait: 'forever' }, /^bad arguments: .*wait/],
+      ['inbox', { n: 0 }, /n/],
+      ['inbox', { n: 1.5 }, /^bad arguments: .*-n/],
+      ['inbox', { from: '../x' }, /^bad arguments: /],
+      ['inbox', { channel: 'a b' }, /^bad arguments: /],
+      ['ack', {}, /^bad arguments: give the ids/],
+      ['ack', { ids: ['m-x'], all: true }, /^bad arguments: /],
+      ['ack', { ids: ['m-nope-000000000000'] }, /^cannot acknowledge: not addressed to you/],
+      ['ack', { ids: ['--all'] }, /^bad arguments: /],
+    ];
+    for (const [name, args, text] of bad) {
+      const r = await call(name, args);
+      expect(r.isError, `${name} ${JSON.stringify(args).slice(0, 80)}`).toBe(true);
+      expect(r.text, `${name} ${JSON.stringify(args).slice(0, 80)}`).toMatch(text);
+      expect(r.text).not.toMatch(/\n\s+at /);
+    }
+    expect(refs(dir)).toEqual([]);
+    // No identity: a send says how to set one.
+    const anon = await server(dir, {});
+    expect((await anon.call('send', { to: 'bob', text: 'x' })).text).toMatch(/^bad arguments: no agent id: .*whoami --set/);
+    expect(await call('send', { to: 'bob', text: 'still here' })).toMatchObject({ isError: false });
+    await expect(client.listTools()).resolves.toBeTruthy();
+  });
+});
+
 describe('mcp: a remote decides', () => {
   it('locks through the remote, as the CLI does; an agent in another clone is refused', async () => {
     const root = tmpdir('mcp-remote');
@@ -244,5 +339,22 @@ describe('mcp: a remote decides', () => {
     const r = await call('lock', { patterns: ['docs/x.md'] });
     expect(r).toMatchObject({ isError: true });
     expect(r.text).toMatch(/locked by bob as docs\/ \(docs\)/);
+  });
+
+  it('inbox with wait asks the remote: a message sent from another clone arrives; sends go through the remote', async () => {
+    const { root, url, hub } = makeHub();
+    made.push(root);
+    const mine = clone(root, url, 'mcp-agent');
+    const other = clone(root, url, 'bob');
+    const { call } = await server(mine, {});
+    const waiting = call('inbox', { wait: '30s' });
+    expect((await call('send', { to: 'bob', text: 'hello from mcp' })).isError).toBe(false);
+    expect(gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/messages/to/bob/')).toMatch(/messages\/to\/bob\/m-/);
+    const sent = coord(other, ['send', 'mcp-agent', 'hello from the other clone'], {});
+    expect(sent.code, sent.stderr).toBe(0);
+    const r = await waiting;
+    expect(r.isError, r.text).toBe(false);
+    expect(r.text).toContain(`${sent.stdout.trim()}  p2  from bob to mcp-agent`);
+    expect(json(coord(other, ['inbox', '--json', '--fresh'], {}))).toMatchObject([{ from: 'mcp-agent', body: 'hello from mcp' }]);
   });
 });

@@ -3,14 +3,16 @@
  * session starts with, and what changed since the agent last saw it (told on the next prompt, and
  * nothing at all when nothing changed, so a quiet session costs no context).
  *
- * The briefing takes locks from this repository now. Tasks and messages fill in `task`, `ready`
- * and `unread` where they exist: every function here already reads and prints those fields.
+ * The briefing takes locks and unread messages from this repository now. Tasks fill in `task`
+ * and `ready` where they exist: every function here already reads and prints those fields.
  */
 import type { Coord } from '../session/coord.js';
 import type { ReadMode } from '../store/records.js';
 import { Locks, liveness, type LockView } from '../locks/locks.js';
 import type { LockRecord } from '../locks/schema.js';
 import { history } from '../history/history.js';
+import { Messages } from '../messages/messages.js';
+import { LOCKS } from '../store/layout.js';
 import { printable } from '../printable.js';
 
 /** A briefing never takes more of an agent's context than this many characters. */
@@ -24,14 +26,18 @@ export interface TaskLine {
   claimExpiresAt?: string | null;
 }
 
-/** A message as the briefing shows it (a subset of the message's JSON). */
+/** A message as the briefing shows it (a subset of the message's JSON; `body` cut to BODY_EXCERPT). */
 export interface MessageLine {
   id: string;
   from: string;
   subject: string;
+  body: string;
   priority: number;
   sentAt: string;
 }
+
+/** The most of a message's body a briefing carries, in JSON too: `inbox` shows the rest. */
+export const BODY_EXCERPT = 200;
 
 export interface Briefing {
   agent: string | null;
@@ -49,14 +55,31 @@ export interface Briefing {
   next: string[];
 }
 
+/** The refs a briefing reads: with a remote, brought up to date together, in one fetch. */
+export function briefingRefs(ctx: Coord): string[] {
+  const agent = ctx.agent();
+  return [LOCKS, ...(agent ? new Messages(ctx).inboxRefs(agent) : [])];
+}
+
 /** Reads what the briefing says. Hooks read the local view (`mode`), so a slow remote never delays them. */
 export async function gatherBriefing(ctx: Coord, mode: ReadMode): Promise<Briefing> {
   const agent = ctx.agent();
-  const all = await new Locks(ctx).list({ mode });
+  if (mode === 'refresh') {
+    await ctx.store.refresh(briefingRefs(ctx), mode);
+    mode = 'view';
+  }
+  const [all, unread] = await Promise.all([new Locks(ctx).list({ mode }), unreadOf(ctx, agent, mode)]);
   const locks = all.filter((l) => l.agent === agent);
   const others = all.filter((l) => l.agent !== agent);
-  const facts = { agent, locks, others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length } };
+  const facts = { agent, locks, others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length }, unread };
   return { ...facts, next: nextCommands(facts) };
+}
+
+/** The agent's unacknowledged messages, most urgent first (none without an identity). */
+async function unreadOf(ctx: Coord, agent: string | null, mode: ReadMode): Promise<MessageLine[]> {
+  if (!agent) return [];
+  const inbox = await new Messages(ctx).inbox({ mode });
+  return inbox.map((m) => ({ id: m.id, from: m.from, subject: m.subject, body: excerpt(m.body, BODY_EXCERPT), priority: m.priority, sentAt: m.sentAt }));
 }
 
 /** The next commands, most pressing first: an identity, messages, the task, then the lock cycle. */
@@ -77,19 +100,25 @@ function short(iso: string | null | undefined): string {
   return iso ? `${iso.slice(0, 16)}Z` : 'no expiry';
 }
 
+/** At most `max` characters of `text`, marked when cut (never inside a surrogate pair). */
+function excerpt(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).replace(/[\ud800-\udbff]$/, '')}…`;
+}
+
+/** Another agent's text for the briefing: printable, and at most `max` characters. */
 function cut(text: string, max: number): string {
-  const t = printable(text);
-  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+  return excerpt(printable(text), max);
 }
 
 function listOf<T>(items: T[], n: number, line: (x: T) => string): string {
   const shown = items.slice(0, n).map(line).join('; ');
-  return items.length > n ? `${shown}; +${items.length - n} more` : shown;
+  if (items.length <= n) return shown;
+  return `${shown ? `${shown}; ` : ''}+${items.length - n} more`;
 }
 
 const lockItem = (l: LockView) => `${cut(l.pattern, 60)} (until ${short(l.expiresAt)}${l.reason ? `, "${cut(l.reason, 40)}"` : ''})`;
 const taskItem = (t: TaskLine) => `${t.id} P${t.priority} "${cut(t.title, 50)}"`;
-const messageItem = (m: MessageLine) => `${m.id} P${m.priority} from ${m.from}: "${cut(m.subject, 50)}"`;
+const messageItem = (m: MessageLine) => `${m.id} P${m.priority} from ${m.from}${m.subject ? ` (${cut(m.subject, 50)})` : ''}: "${cut(m.body, 80)}"`;
 
 /** The briefing as text, at most BRIEFING_LIMIT characters: lists shrink until it fits. */
 export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {

@@ -32,6 +32,11 @@ export interface Invocation {
   out: Output;
   opts: OptionValues;
   args: string[];
+  /**
+   * Reads the text an argument `-` stands for. The command line reads the process's stdin; under
+   * MCP there is none (the server's stdin carries the protocol), so `-` is taken as it is.
+   */
+  stdin?: () => Promise<string>;
 }
 
 export interface CommandSpec {
@@ -59,6 +64,13 @@ export function str(opts: OptionValues, name: string): string | undefined {
 export function list(opts: OptionValues, name: string): string[] {
   const v = opts[name];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+/** All of this process's stdin, as text. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../session/coord.js';
 import { Output } from './output.js';
-import type { CommandSpec, OptionSpec, OptionValues } from './command.js';
+import { readStdin, type CommandSpec, type OptionSpec, type OptionValues } from './command.js';
 
 declare const __VERSION__: string;
 export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
@@ -266,7 +266,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(typeof opts.remote === 'string' ? { remote: opts.remote } : {}),
     });
     try {
-      return (await spec.run({ ctx, out, opts, args })) ?? EXIT.ok;
+      return (await spec.run({ ctx, out, opts, args, stdin: readStdin })) ?? EXIT.ok;
     } finally {
       ctx.close();
       for (const w of ctx.warnings) out.warn(w);

@@ -17,7 +17,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Coord } from '../session/coord.js';
 import { CoordError } from '../errors.js';
-import { LOCKS } from '../store/layout.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
 import { Locks } from '../locks/locks.js';
 import { heldLine, nextSteps } from '../agents/advice.js';
@@ -182,12 +181,13 @@ async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg
   }
 }
 
-/** With a remote, the session and prompt hooks refresh an old view first, within a short bound. */
+/** With a remote, the session and prompt hooks refresh an old view (locks, the agent's inbox) first, within a short bound. */
 async function refreshView(ctx: Coord): Promise<void> {
   if (!ctx.store.remote) return;
   const cfg = await ctx.config();
   if (ctx.readMode(cfg.hooks.refresh) === 'view') return;
-  await ctx.store.refresh([LOCKS], 'refresh', Math.min(cfg.hooks.timeoutMs, REFRESH_TIMEOUT_MS));
+  const { briefingRefs } = await briefing();
+  await ctx.store.refresh(briefingRefs(ctx), 'refresh', Math.min(cfg.hooks.timeoutMs, REFRESH_TIMEOUT_MS));
 }
 
 function readSeen(ctx: Coord): Seen | null {

@@ -4,8 +4,9 @@
  * a call pays for the decision, not for start-up. Each call runs the tool's CLI command against
  * that session, with its output captured: the same code decides as on the command line.
  *
- * Calls take turns (a git session serves one exchange at a time). A waiting call (`lock` with
- * `wait`) is a series of single tries, and lets other calls run between them.
+ * Calls take turns (a git session serves one exchange at a time). A waiting call (`lock` or
+ * `inbox` with `wait`) is a series of single tries, and lets other calls run between them; each
+ * try after the first reads a remote afresh, since what it waits for is another agent's doing.
  */
 import { CoordError, EXIT } from '../errors.js';
 import { Output } from '../cli/output.js';
@@ -56,8 +57,12 @@ export class ToolRunner {
     return run;
   }
 
-  /** Runs one CLI command against the session, as `git-coord <name> <args> <opts>` would. */
-  command(name: string, args: string[], opts: OptionValues): Promise<CommandResult> {
+  /**
+   * Runs one CLI command against the session, as `git-coord <name> <args> <opts>` would (with
+   * `fresh`, as with `--fresh`). An argument `-` is taken as it is: this process's stdin is the
+   * protocol's.
+   */
+  command(name: string, args: string[], opts: OptionValues, fresh = false): Promise<CommandResult> {
     return this.inTurn(async () => {
       let text = '';
       const out = new Output(false, { out: (t) => (text += t), err: (t) => (text += t) });
@@ -65,7 +70,8 @@ export class ToolRunner {
       try {
         await this.ctx.reloadConfig();
         const spec = await commandSpec(name);
-        const code = (await spec.run({ ctx: this.ctx, out, opts, args })) ?? EXIT.ok;
+        const run = () => spec.run({ ctx: this.ctx, out, opts, args });
+        const code = (await (fresh ? this.ctx.freshly(run) : run())) ?? EXIT.ok;
         result = { code, text, data: out.data };
       } catch (e) {
         result =
@@ -85,19 +91,27 @@ export class ToolRunner {
     const { args = [], opts = {} } = tool.argv(input as never);
     const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
     let waitMs = 0;
+    const wait = tool.wait?.of(input as never);
     try {
-      const wait = tool.wait?.of(input as never);
       if (wait !== undefined) waitMs = Math.min(MAX_WAIT_MS, wait === '' ? (await this.ctx.config()).waitMs : parseDuration(wait, 'wait')!);
     } catch (e) {
       return answerOf({ code: EXIT.usage, text: (e as Error).message });
     }
     const deadline = performance.now() + waitMs;
+    let pause: ((round: number) => number) | undefined;
     for (let round = 0; ; round++) {
-      const r = await this.command(tool.command, args, defined);
+      const r = await this.command(tool.command, args, defined, round > 0);
       const again = tool.wait?.while ? tool.wait.while(r) : r.code === EXIT.refused;
       const left = deadline - performance.now();
-      if (!again || left <= 0 || signal?.aborted) return answerOf(r);
-      await sleep(Math.min(left, this.ctx.pollDelay(round)), signal);
+      if (!again || signal?.aborted) return answerOf(r);
+      if (left <= 0) {
+        // Waited its whole time for what never came: refused, as the command's own --wait is.
+        const none = wait !== undefined && r.code === EXIT.ok ? tool.wait?.none : undefined;
+        return answerOf(none ? { code: EXIT.refused, text: `${none} within ${Math.round(waitMs / 1000)}s` } : r);
+      }
+      const pauses = tool.wait?.pauses;
+      pause ??= pauses ? await this.inTurn(() => pauses(this.ctx)) : (n) => this.ctx.pollDelay(n);
+      await sleep(Math.min(left, pause(round)), signal);
     }
   }
 }

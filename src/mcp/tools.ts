@@ -10,6 +10,8 @@
  */
 import * as z from 'zod/v4';
 import type { OptionValues } from '../cli/command.js';
+import type { Coord } from '../session/coord.js';
+import { Messages } from '../messages/messages.js';
 import type { CommandResult } from './runner.js';
 
 export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
@@ -24,7 +26,14 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
    * A tool that can wait: how long (a duration, as the CLI's `--wait`), and while which answer it
    * keeps asking (default: refused). Each try is one call of the command.
    */
-  wait?: { of(a: z.infer<S>): string | undefined; while?(r: CommandResult): boolean };
+  wait?: {
+    of(a: z.infer<S>): string | undefined;
+    while?(r: CommandResult): boolean;
+    /** What a wait that ran out while the answer was still a success says (it is then refused, as the CLI's). */
+    none?: string;
+    /** The pauses between tries, by round (default: the session's `pollDelay`). */
+    pauses?(ctx: Coord): Promise<(round: number) => number>;
+  };
 }
 
 /** Erases a row's argument type so rows of different tools share one table. */
@@ -33,6 +42,18 @@ function tool<S extends z.ZodObject>(spec: ToolSpec<S>): ToolSpec {
 }
 
 const paths = z.array(z.string()).min(1);
+
+/** What send and reply share, as the CLI's options. */
+const SEND_OPTIONS = {
+  subject: z.string().optional(),
+  priority: z.int().min(0).max(4).describe('0 most urgent; default 2').optional(),
+  ttl: z.string().describe('lifetime: 2h, 7d, none').optional(),
+  ack: z.boolean().describe('ask each recipient to acknowledge it').optional(),
+};
+
+function sendOpts(a: { subject?: string; priority?: number; ttl?: string; ack?: boolean }): OptionValues {
+  return { subject: a.subject, priority: a.priority?.toString(), ttl: a.ttl, ack: a.ack };
+}
 
 export const TOOLS: ToolSpec[] = [
   tool({
@@ -73,5 +94,51 @@ export const TOOLS: ToolSpec[] = [
     input: z.object({}),
     command: 'status',
     argv: () => ({}),
+  }),
+  tool({
+    name: 'send',
+    description: 'Send a message to agents, @all or #channels. Returns its id.',
+    input: z.object({
+      to: z.string().describe('agent ids, @all, #channel; comma-separated'),
+      text: z.string(),
+      ...SEND_OPTIONS,
+      thread: z.string().optional(),
+    }),
+    command: 'send',
+    argv: (a) => ({ args: [a.to, a.text], opts: { ...sendOpts(a), thread: a.thread } }),
+  }),
+  tool({
+    name: 'reply',
+    description: 'Reply to a message: to its sender (all: also its other recipients), in its thread.',
+    input: z.object({ id: z.string(), text: z.string(), all: z.boolean().optional(), ...SEND_OPTIONS }),
+    command: 'reply',
+    argv: (a) => ({ args: [a.id, a.text], opts: { ...sendOpts(a), all: a.all } }),
+  }),
+  tool({
+    name: 'inbox',
+    description: 'Your unacknowledged messages, most urgent first (all: also acknowledged).',
+    input: z.object({
+      all: z.boolean().optional(),
+      from: z.string().optional(),
+      thread: z.string().optional(),
+      channel: z.string().optional(),
+      n: z.number().min(1).optional(),
+      wait: z.string().describe('if none, wait this long for one: 30s, 5m').optional(),
+    }),
+    command: 'inbox',
+    argv: (a) => ({ opts: { all: a.all, from: a.from, thread: a.thread, channel: a.channel, n: a.n?.toString() } }),
+    wait: {
+      of: (a) => a.wait,
+      while: (r) => r.code === 0 && Array.isArray(r.data) && r.data.length === 0,
+      none: 'no message arrived',
+      pauses: (ctx) => new Messages(ctx).waitPauses(),
+    },
+  }),
+  tool({
+    name: 'ack',
+    description: 'Mark messages as handled by you (all: every one in your inbox).',
+    input: z.object({ ids: z.array(z.string()).optional(), all: z.boolean().optional() }),
+    command: 'ack',
+    argv: (a) => ({ args: a.ids ?? [], opts: { all: a.all } }),
   }),
 ];

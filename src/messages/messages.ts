@@ -153,7 +153,7 @@ export class Messages {
    */
   private async readBox(me: string, mode: ReadMode, want: { receipts?: boolean; out?: boolean; journal?: boolean } = {}): Promise<Box> {
     const r = this.refs(me);
-    const patterns = [r.inbox, BROADCASTS, CHANNELS, r.acks, r.member];
+    const patterns = this.inboxRefs(me);
     if (want.receipts) patterns.push(r.receipts);
     if (want.out) patterns.push(r.out);
     if (want.journal) patterns.push(r.journal);
@@ -174,6 +174,12 @@ export class Messages {
       box.shared.set(s.record.id, { oid: s.oid, record: s.record });
     }
     return box;
+  }
+
+  /** The refs that `me`'s inbox reads (a briefing brings them up to date from a remote along with the locks, in one fetch). */
+  inboxRefs(me: string): string[] {
+    const r = this.refs(me);
+    return [r.inbox, BROADCASTS, CHANNELS, r.acks, r.member];
   }
 
   /** Messages by commit id, from this repository's objects (with a warning for any it lacks). */
@@ -390,14 +396,13 @@ export class Messages {
   }
 
   /**
-   * Reads again until `read` finds something or `waitMs` has passed (then refused). Locally every
-   * read is current and cheap. A remote is asked no more often than the configured `poll`, backing
-   * off to 4×; and since hosted forges limit reads per repository (about 15 a second on GitHub),
-   * each waiter assumes every agent it knows of may be waiting too and keeps their sum under
-   * WAIT_READS_PER_SECOND (docs/scale.md).
+   * How long a waiter for messages pauses before its next read (by round: 0, 1, ...). Locally
+   * every read is current and cheap. A remote is asked no more often than the configured `poll`,
+   * backing off to 4×; and since hosted forges limit reads per repository (about 15 a second on
+   * GitHub), each waiter assumes every agent it knows of may be waiting too and keeps their sum
+   * under WAIT_READS_PER_SECOND (docs/scale.md). The MCP inbox tool waits with these pauses too.
    */
-  private async poll<T>(waitMs: number, read: (mode: ReadMode) => Promise<T[]>, none: string): Promise<T[]> {
-    const deadline = performance.now() + waitMs;
+  async waitPauses(): Promise<(round: number) => number> {
     const cfg = await this.ctx.config();
     let [base, cap] = [20, 500];
     if (this.ctx.store.remote) {
@@ -405,10 +410,17 @@ export class Messages {
       base = Math.max(cfg.pollMs, (agents * 1000) / WAIT_READS_PER_SECOND);
       cap = base * 4;
     }
+    return (round) => Math.min(cap, base * 1.5 ** round) * (0.75 + Math.random() / 2);
+  }
+
+  /** Reads again, paced by `waitPauses`, until `read` finds something or `waitMs` has passed (then refused). */
+  private async poll<T>(waitMs: number, read: (mode: ReadMode) => Promise<T[]>, none: string): Promise<T[]> {
+    const deadline = performance.now() + waitMs;
+    const pause = await this.waitPauses();
     for (let round = 0; ; round++) {
       const left = deadline - performance.now();
       if (left <= 0) throw new RefusedError(`${none} within ${Math.round(waitMs / 1000)}s`);
-      await sleep(Math.min(left, Math.min(cap, base * 1.5 ** round) * (0.75 + Math.random() / 2)));
+      await sleep(Math.min(left, pause(round)));
       const found = await read(this.ctx.store.remote ? 'authority' : 'view');
       if (found.length > 0) return found;
     }

@@ -39,6 +39,8 @@ export class Coord {
   readonly notes: string[] = [];
   /** The config file as last read (its size and time), to see when a long-lived session must re-read it. */
   private cfgStamp: string;
+  /** Inside `freshly`: reads refresh the remote's view first, as with --fresh. */
+  private freshReads = false;
 
   private constructor(
     readonly repo: Repo,
@@ -109,6 +111,20 @@ export class Coord {
     }
   }
 
+  /**
+   * Runs `fn` with reads refreshing the remote's view first, as --fresh does: for a long-lived
+   * session's call that waits for other agents' changes, which its view would not show.
+   */
+  async freshly<T>(fn: () => Promise<T>): Promise<T> {
+    const before = this.freshReads;
+    this.freshReads = true;
+    try {
+      return await fn();
+    } finally {
+      this.freshReads = before;
+    }
+  }
+
   /** Takes the warnings and notes gathered so far: a long-lived session reports them per call. */
   drain(): { warnings: string[]; notes: string[] } {
     return { warnings: this.warnings.splice(0), notes: this.notes.splice(0) };
@@ -133,7 +149,7 @@ export class Coord {
    */
   readMode(policy: Refresh = this.cfg.refresh): ReadMode {
     if (!this.store.remote) return 'view';
-    if (this.opts.fresh || policy === 'always') return 'refresh';
+    if (this.opts.fresh || this.freshReads || policy === 'always') return 'refresh';
     if (policy === 'never') return 'view';
     const t = this.store.viewTime();
     return t === null || this.now() - t > policy ? 'refresh' : 'view';

@@ -5,7 +5,7 @@ import { parsePriority, type MessageView, type OutboxView } from '../../messages
 import { parseDuration } from '../../session/duration.js';
 import type { Coord } from '../../session/coord.js';
 import { noteView, printable, type Output } from '../output.js';
-import { count, str, type CommandSpec, type OptionSpec, type OptionValues } from '../command.js';
+import { count, str, type CommandSpec, type Invocation, type OptionSpec, type OptionValues } from '../command.js';
 
 const SEND_OPTIONS: Record<string, OptionSpec> = {
   subject: { type: 'string', value: '<text>', help: 'a one-line subject (the history records it, never the body)' },
@@ -34,12 +34,9 @@ async function waitOption(ctx: Coord, opts: OptionValues, name: string): Promise
   return v === '' ? (await ctx.config()).waitMs : parseDuration(v, `--${name}`)!;
 }
 
-/** The text to send: the argument, or stdin for `-`. */
-async function bodyText(arg: string): Promise<string> {
-  if (arg !== '-') return arg;
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The text to send: the argument, or stdin for `-` where the command has one. */
+async function bodyText(arg: string, stdin: Invocation['stdin']): Promise<string> {
+  return arg === '-' && stdin ? stdin() : arg;
 }
 
 /** With GIT_COORD_TRACE set, how many lost compare-and-swap rounds a command needed (tests assert zero for sends). */
@@ -96,10 +93,10 @@ export const commands: CommandSpec[] = [
       ...SEND_OPTIONS,
       thread: { type: 'string', value: '<id>', help: 'put it in this thread (default: it starts its own)' },
     },
-    async run({ ctx, out, opts, args }) {
+    async run({ ctx, out, opts, args, stdin }) {
       const options = sendOptions(opts);
       const thread = str(opts, 'thread');
-      const body = await bodyText(args[1]!);
+      const body = await bodyText(args[1]!, stdin);
       await sendAndMaybeWait('send', ctx, out, opts, (m) => m.send(args[0]!, body, { ...options, ...(thread !== undefined ? { thread } : {}) }));
     },
   },
@@ -114,9 +111,9 @@ export const commands: CommandSpec[] = [
       all: { type: 'boolean', help: "also to the message's other recipients" },
       ...SEND_OPTIONS,
     },
-    async run({ ctx, out, opts, args }) {
+    async run({ ctx, out, opts, args, stdin }) {
       const options = sendOptions(opts);
-      const body = await bodyText(args[1]!);
+      const body = await bodyText(args[1]!, stdin);
       await sendAndMaybeWait('reply', ctx, out, opts, (m) => m.reply(args[0]!, body, { ...options, all: Boolean(opts.all) }));
     },
   },
