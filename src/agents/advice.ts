@@ -3,7 +3,7 @@
  * refusal an agent sees (an MCP tool's error, a Claude Code hook's denial). Said in the words of
  * the face the agent is using: MCP tool calls, or commands.
  */
-import { printable } from '../printable.js';
+import { printable, shellWord } from '../printable.js';
 
 export interface Held {
   /** What was asked for: a requested pattern or a checked path. */
@@ -35,9 +35,4 @@ export function nextSteps(conflicts: Held[], face: Face): string {
       ? `unlock {"patterns":[${pattern}],"force":true,"reason":"<why>"}`
       : `git-coord unlock --force --reason "<why>" ${shellWord(c.pattern)}`;
   return `Next: work on something else, or wait for it: ${wait}; if ${c.agent} is gone for good, break it (recorded): ${breakIt}`;
-}
-
-/** A word a shell takes as is: quoted when it holds anything but plain path characters. */
-function shellWord(s: string): string {
-  return /^[A-Za-z0-9._\/@%+=:,-]+$/.test(s) ? s : `'${printable(s).replace(/'/g, `'\\''`)}'`;
 }
