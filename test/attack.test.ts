@@ -192,6 +192,15 @@ describe('finding the repository from odd places', () => {
     expect(json(r).conflicts.map((c: any) => c.path)).toEqual(['src/a.ts', 'vendor/lib']);
   });
 
+  it('-C naming a file is bad usage (exit 2), not an unexpected error', () => {
+    const repo = makeRepo();
+    for (const args of [['-C', 'README.md', 'locks'], ['-C', 'README.md', 'lock', 'x'], ['-C', 'README.md', 'install-hooks']]) {
+      const r = coord(repo, args, A);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/cannot change to '.*README\.md': not a directory/);
+    }
+  });
+
   it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
     const repo = makeRepo();
     for (const dir of ['.git', '.git/refs']) {

@@ -22,7 +22,9 @@ export interface Repo {
 }
 
 export async function openRepo(cwd: string): Promise<Repo> {
-  if (!fs.existsSync(cwd)) throw new UsageError(`cannot change to '${cwd}': no such directory`);
+  const st = fs.statSync(cwd, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`cannot change to '${cwd}': no such directory`);
+  if (!st.isDirectory()) throw new UsageError(`cannot change to '${cwd}': not a directory`);
   // git answers paths (the common dir) relative to the real directory: through a symbolic link,
   // `../../.git` would name a directory beside the link, outside the repository.
   const dir = fs.realpathSync(path.resolve(cwd));
