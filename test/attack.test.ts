@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, spawnTracked, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 import { journalRef, lockRef } from '../src/store/layout.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 
@@ -366,5 +366,28 @@ describe('racing for one file under eight spellings', () => {
       expect(held.length).toBeLessThanOrEqual(1);
       for (const l of held) expect(coord(repo, ['unlock', '--all'], { GIT_COORD_AGENT: l.agent }).code).toBe(0);
     }
+  });
+});
+
+describe('lock, unlock and prune killed at any moment', () => {
+  it('SIGKILL at staggered moments (12 kills): state readable, fsck clean, no lease beyond its ttl, the same agent locks again at once', async () => {
+    const repo = makeRepo();
+    const ops = [['lock', 'src/', 'src/a.ts', '--ttl', '1h'], ['unlock', '--all'], ['lock', 'src/*.ts', 'docs/', '--ttl', '1h'], ['prune'], ['lock', 'docs/a.md', '--ttl', '1s']];
+    for (let i = 0; i < 12; i++) {
+      const child = spawnTracked(process.execPath, [CLI, ...ops[i % ops.length]!, '--agent', 'alice'], { cwd: repo, env: ENV });
+      await new Promise((r) => setTimeout(r, 30 + ((i * 37) % 200)));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      if (i % 6 !== 5) continue;
+      const list = coord(repo, ['locks', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stderr).not.toMatch(/unreadable/);
+      for (const l of json(list)) expect(Date.parse(l.expiresAt)).toBeLessThanOrEqual(Date.now() + 3_600_000);
+      const again = coord(repo, ['lock', 'src/a.ts', '--agent', 'alice', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(coord(repo, ['unlock', '--all', '--agent', 'alice']).code).toBe(0);
+    }
+    const fsck = gitRun(repo, ['fsck', '--no-progress', '--no-dangling']);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   });
 });
