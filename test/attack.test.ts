@@ -101,6 +101,22 @@ describe('paths named by the repository and passed back as patterns', () => {
   });
 });
 
+describe('the commands a refusal suggests', () => {
+  it('name a pattern that starts with "-" so that it is not read as an option', () => {
+    const repo = makeRepo();
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    expect(coord(repo, ['lock', '--', '-rf'], B).code).toBe(0);
+    write(repo, { '-rf': 'x\n' });
+    gitSync(repo, 'add', '--', '-rf');
+    const refused = gitRun(repo, ['commit', '-q', '-m', 'x'], A);
+    const suggested = /git-coord unlock --force --reason "<why>" (\S+)/.exec(refused.stderr)?.[1];
+    expect(suggested, refused.stderr).toBeDefined();
+    const r = coord(repo, ['unlock', '--force', '--reason', 'gone', suggested!], A);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gitRun(repo, ['commit', '-q', '-m', 'x'], A).code).toBe(0);
+  });
+});
+
 describe('a committed config cannot forge terminal lines either', () => {
   it('unknown keys and their paths are shown escaped, for every command and the pre-commit hook', () => {
     const repo = makeRepo({ 'src/a.ts': 'a\n' });
