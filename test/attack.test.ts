@@ -371,6 +371,31 @@ describe('install-hooks from an odd place', () => {
   });
 });
 
+describe('file names that look like globs', () => {
+  it('a pattern naming an existing path literally is that path, as git matches a pathspec (a Next.js route such as app/[id]/page.tsx)', () => {
+    const repo = makeRepo({ 'app/[id]/page.tsx': 'p\n', 'app/i/page.tsx': 'i\n', 'lib/{a,b}.ts': 'x\n' });
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    const locked = coord(repo, ['lock', 'app/[id]/page.tsx', 'lib/{a,b}.ts', '--json'], A);
+    expect(locked.code, locked.stderr).toBe(0);
+    expect(json(locked).locks.map((l: any) => [l.pattern, l.kind])).toEqual([
+      ['app/\\[id\\]/page.tsx', 'file'],
+      ['lib/\\{a\\,b\\}.ts', 'file'],
+    ]);
+    // The hook and check agree: the real file is held, the paths the glob would have matched are not.
+    write(repo, { 'app/[id]/page.tsx': 'bob\n', 'app/i/page.tsx': 'bob\n', 'lib/{a,b}.ts': 'bob\n' });
+    gitSync(repo, 'add', '-A');
+    const commit = gitRun(repo, ['commit', '-q', '-m', 'x'], B);
+    expect(commit.code).not.toBe(0);
+    expect(commit.stderr).toMatch(/app\/\[id\]\/page\.tsx: locked by alice/);
+    expect(commit.stderr).not.toMatch(/app\/i\/page\.tsx/);
+    const check = coord(repo, ['check', 'app/[id]/page.tsx', 'app/i/page.tsx', 'lib/{a,b}.ts', '--json'], B);
+    expect(json(check).conflicts.map((c: any) => c.pattern)).toEqual(['app/\\[id\\]/page.tsx', 'lib/\\{a\\,b\\}.ts']);
+    // A glob that names no such path stays a glob; the holder unlocks with the same words.
+    expect(json(coord(repo, ['lock', 'app/[ab]/x.ts', '--json'], A)).locks[0].kind).toBe('glob');
+    expect(coord(repo, ['unlock', 'app/[id]/page.tsx', 'lib/{a,b}.ts', 'app/[ab]/x.ts'], A).code).toBe(0);
+  });
+});
+
 describe('racing for one file under eight spellings', () => {
   it('8 agents at once, each with another pattern covering src/a.ts: never two holders (2 rounds)', async () => {
     const repo = makeRepo({ 'src/a.ts': 'a\n' });
