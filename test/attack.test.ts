@@ -133,6 +133,46 @@ describe('a committed config cannot forge terminal lines either', () => {
   });
 });
 
+describe('attacks that held: config and command line', () => {
+  it('YAML bombs, merge keys, several documents, tags and untrimmed durations are invalid config: exit 2 at once, no stack', () => {
+    const repo = makeRepo();
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    for (const config of [bomb, '<<: {ttl: 5m}', 'ttl: 1h\n---\nttl: 2h', 'ttl: !!binary aGVsbG8=', 'ttl: " 1h"', 'ttl: 0s', 'timeout: -5s']) {
+      write(repo, { '.git-coord.yml': `${config}\n` });
+      const r = coord(repo, ['locks'], A);
+      expect(r.code, config).toBe(2);
+      expect(r.stderr, config).toMatch(/^git-coord: (invalid \.git-coord\.yml|bad \w+ in config)/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('odd command lines get the contract\'s exit codes', () => {
+    const repo = makeRepo();
+    const cases: [string[], number][] = [
+      [['log', '-n', '-1'], 2],
+      [['log', '-n', '1e3'], 2],
+      [['--agent=', 'locks'], 2],
+      [['-C'], 2],
+      [['lock', 'a', '--ttl'], 2],
+      [['lock', '--wait', '--', 'x'], 0],
+      [['lock', '--', '--'], 0],
+      [['lock', 'y', '--agent', 'bob', '--agent', 'carol'], 0],
+      [['unlock', '--all', 'x'], 2],
+      [['locks', 'extra'], 2],
+    ];
+    for (const [args, code] of cases) {
+      const r = coord(repo, args, A);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(json(coord(repo, ['locks', '--json'])).map((l: any) => [l.pattern, l.agent])).toEqual([
+      ['--', 'alice'],
+      ['x', 'alice'],
+      ['y', 'carol'],
+    ]);
+  });
+});
+
 describe('finding the repository from odd places', () => {
   it('-C through a symbolic link to a subdirectory: hooks, identity and scratch files land in the repository, nothing beside the link', () => {
     const repo = makeRepo({ 'src/deep/a.ts': 'a\n' });
