@@ -17,8 +17,13 @@ export function printable(text: string): string {
   });
 }
 
-/** A word to paste into a shell: left bare when it is plainly safe, else single-quoted (and printable). */
-export function shellWord(word: string): string {
+/**
+ * A path or pattern to paste into a shell: left bare when it is plainly safe, else single-quoted
+ * (and printable). One starting with `-` is written `./-…` (the same path), so no command reads it
+ * as an option.
+ */
+export function shellWord(path: string): string {
+  const word = path.startsWith('-') ? `./${path}` : path;
   if (/^[A-Za-z0-9._\/@%+=:,-]+$/.test(word)) return word;
   return `'${printable(word).replace(/'/g, `'\\''`)}'`;
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, spawnTracked, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 import { journalRef, lockRef } from '../src/store/layout.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 
@@ -101,6 +101,22 @@ describe('paths named by the repository and passed back as patterns', () => {
   });
 });
 
+describe('the commands a refusal suggests', () => {
+  it('name a pattern that starts with "-" so that it is not read as an option', () => {
+    const repo = makeRepo();
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    expect(coord(repo, ['lock', '--', '-rf'], B).code).toBe(0);
+    write(repo, { '-rf': 'x\n' });
+    gitSync(repo, 'add', '--', '-rf');
+    const refused = gitRun(repo, ['commit', '-q', '-m', 'x'], A);
+    const suggested = /git-coord unlock --force --reason "<why>" (\S+)/.exec(refused.stderr)?.[1];
+    expect(suggested, refused.stderr).toBeDefined();
+    const r = coord(repo, ['unlock', '--force', '--reason', 'gone', suggested!], A);
+    expect(r.code, r.stderr).toBe(0);
+    expect(gitRun(repo, ['commit', '-q', '-m', 'x'], A).code).toBe(0);
+  });
+});
+
 describe('a committed config cannot forge terminal lines either', () => {
   it('unknown keys and their paths are shown escaped, for every command and the pre-commit hook', () => {
     const repo = makeRepo({ 'src/a.ts': 'a\n' });
@@ -114,6 +130,46 @@ describe('a committed config cannot forge terminal lines either', () => {
         expectNoForgedLines(config, r.stderr);
       }
     }
+  });
+});
+
+describe('attacks that held: config and command line', () => {
+  it('YAML bombs, merge keys, several documents, tags and untrimmed durations are invalid config: exit 2 at once, no stack', () => {
+    const repo = makeRepo();
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefg'[i]}`).join(', ')}]`)].join('\n');
+    for (const config of [bomb, '<<: {ttl: 5m}', 'ttl: 1h\n---\nttl: 2h', 'ttl: !!binary aGVsbG8=', 'ttl: " 1h"', 'ttl: 0s', 'timeout: -5s']) {
+      write(repo, { '.git-coord.yml': `${config}\n` });
+      const r = coord(repo, ['locks'], A);
+      expect(r.code, config).toBe(2);
+      expect(r.stderr, config).toMatch(/^git-coord: (invalid \.git-coord\.yml|bad \w+ in config)/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('odd command lines get the contract\'s exit codes', () => {
+    const repo = makeRepo();
+    const cases: [string[], number][] = [
+      [['log', '-n', '-1'], 2],
+      [['log', '-n', '1e3'], 2],
+      [['--agent=', 'locks'], 2],
+      [['-C'], 2],
+      [['lock', 'a', '--ttl'], 2],
+      [['lock', '--wait', '--', 'x'], 0],
+      [['lock', '--', '--'], 0],
+      [['lock', 'y', '--agent', 'bob', '--agent', 'carol'], 0],
+      [['unlock', '--all', 'x'], 2],
+      [['locks', 'extra'], 2],
+    ];
+    for (const [args, code] of cases) {
+      const r = coord(repo, args, A);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(json(coord(repo, ['locks', '--json'])).map((l: any) => [l.pattern, l.agent])).toEqual([
+      ['--', 'alice'],
+      ['x', 'alice'],
+      ['y', 'carol'],
+    ]);
   });
 });
 
@@ -190,6 +246,15 @@ describe('finding the repository from odd places', () => {
     const r = coord(path.join(repo, 'docs'), ['check', '--staged', '--json'], B);
     expect(r.code, r.stderr).toBe(3);
     expect(json(r).conflicts.map((c: any) => c.path)).toEqual(['src/a.ts', 'vendor/lib']);
+  });
+
+  it('-C naming a file is bad usage (exit 2), not an unexpected error', () => {
+    const repo = makeRepo();
+    for (const args of [['-C', 'README.md', 'locks'], ['-C', 'README.md', 'lock', 'x'], ['-C', 'README.md', 'install-hooks']]) {
+      const r = coord(repo, args, A);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/cannot change to '.*README\.md': not a directory/);
+    }
   });
 
   it('inside the git directory of a repository with a work tree: exit 2, nothing installed or recorded', () => {
@@ -346,6 +411,31 @@ describe('install-hooks from an odd place', () => {
   });
 });
 
+describe('file names that look like globs', () => {
+  it('a pattern naming an existing path literally is that path, as git matches a pathspec (a Next.js route such as app/[id]/page.tsx)', () => {
+    const repo = makeRepo({ 'app/[id]/page.tsx': 'p\n', 'app/i/page.tsx': 'i\n', 'lib/{a,b}.ts': 'x\n' });
+    expect(coord(repo, ['install-hooks']).code).toBe(0);
+    const locked = coord(repo, ['lock', 'app/[id]/page.tsx', 'lib/{a,b}.ts', '--json'], A);
+    expect(locked.code, locked.stderr).toBe(0);
+    expect(json(locked).locks.map((l: any) => [l.pattern, l.kind])).toEqual([
+      ['app/\\[id\\]/page.tsx', 'file'],
+      ['lib/\\{a\\,b\\}.ts', 'file'],
+    ]);
+    // The hook and check agree: the real file is held, the paths the glob would have matched are not.
+    write(repo, { 'app/[id]/page.tsx': 'bob\n', 'app/i/page.tsx': 'bob\n', 'lib/{a,b}.ts': 'bob\n' });
+    gitSync(repo, 'add', '-A');
+    const commit = gitRun(repo, ['commit', '-q', '-m', 'x'], B);
+    expect(commit.code).not.toBe(0);
+    expect(commit.stderr).toMatch(/app\/\[id\]\/page\.tsx: locked by alice/);
+    expect(commit.stderr).not.toMatch(/app\/i\/page\.tsx/);
+    const check = coord(repo, ['check', 'app/[id]/page.tsx', 'app/i/page.tsx', 'lib/{a,b}.ts', '--json'], B);
+    expect(json(check).conflicts.map((c: any) => c.pattern)).toEqual(['app/\\[id\\]/page.tsx', 'lib/\\{a\\,b\\}.ts']);
+    // A glob that names no such path stays a glob; the holder unlocks with the same words.
+    expect(json(coord(repo, ['lock', 'app/[ab]/x.ts', '--json'], A)).locks[0].kind).toBe('glob');
+    expect(coord(repo, ['unlock', 'app/[id]/page.tsx', 'lib/{a,b}.ts', 'app/[ab]/x.ts'], A).code).toBe(0);
+  });
+});
+
 describe('racing for one file under eight spellings', () => {
   it('8 agents at once, each with another pattern covering src/a.ts: never two holders (2 rounds)', async () => {
     const repo = makeRepo({ 'src/a.ts': 'a\n' });
@@ -357,5 +447,28 @@ describe('racing for one file under eight spellings', () => {
       expect(held.length).toBeLessThanOrEqual(1);
       for (const l of held) expect(coord(repo, ['unlock', '--all'], { GIT_COORD_AGENT: l.agent }).code).toBe(0);
     }
+  });
+});
+
+describe('lock, unlock and prune killed at any moment', () => {
+  it('SIGKILL at staggered moments (12 kills): state readable, fsck clean, no lease beyond its ttl, the same agent locks again at once', async () => {
+    const repo = makeRepo();
+    const ops = [['lock', 'src/', 'src/a.ts', '--ttl', '1h'], ['unlock', '--all'], ['lock', 'src/*.ts', 'docs/', '--ttl', '1h'], ['prune'], ['lock', 'docs/a.md', '--ttl', '1s']];
+    for (let i = 0; i < 12; i++) {
+      const child = spawnTracked(process.execPath, [CLI, ...ops[i % ops.length]!, '--agent', 'alice'], { cwd: repo, env: ENV });
+      await new Promise((r) => setTimeout(r, 30 + ((i * 37) % 200)));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('close', r));
+      if (i % 6 !== 5) continue;
+      const list = coord(repo, ['locks', '--json']);
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stderr).not.toMatch(/unreadable/);
+      for (const l of json(list)) expect(Date.parse(l.expiresAt)).toBeLessThanOrEqual(Date.now() + 3_600_000);
+      const again = coord(repo, ['lock', 'src/a.ts', '--agent', 'alice', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(coord(repo, ['unlock', '--all', '--agent', 'alice']).code).toBe(0);
+    }
+    const fsck = gitRun(repo, ['fsck', '--no-progress', '--no-dangling']);
+    expect(fsck.code, fsck.stdout + fsck.stderr).toBe(0);
   });
 });

@@ -37,12 +37,12 @@ export interface Repo {
 }
 
 export async function openRepo(cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Repo> {
-  let dir: string;
-  try {
-    dir = fs.realpathSync(path.resolve(cwd));
-  } catch {
-    throw new UsageError(`cannot change to '${cwd}': no such directory`);
-  }
+  const st = fs.statSync(cwd, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`cannot change to '${cwd}': no such directory`);
+  if (!st.isDirectory()) throw new UsageError(`cannot change to '${cwd}': not a directory`);
+  // git answers paths (the common dir) relative to the real directory: through a symbolic link,
+  // `../../.git` would name a directory beside the link, outside the repository.
+  const dir = fs.realpathSync(path.resolve(cwd));
   return discover(dir, env) ?? (await askGit(dir));
 }
 

@@ -100,6 +100,12 @@ function realPath(p: string): string {
 
 function fromNormalised(text: string, dirLike: boolean, what: string, worktree: string | null): Pattern {
   if (text === '') return { text: './', kind: 'dir', anchor: [] };
+  // Text with glob characters that, read literally, names a path of this work tree means that
+  // path, as git matches a pathspec literally first: `app/[id]/page.tsx` (a Next.js route) is that
+  // file, not `app/i/page.tsx` and `app/d/page.tsx`. Kept in its escaped form, its identity.
+  if (worktree !== null && hasSpecial(text) && !text.includes('\\') && exists(path.join(worktree, ...text.split('/')))) {
+    text = text.replace(/[*?[\]{}(),@!+]/g, '\\$&');
+  }
   let anchor: string[];
   if (!hasSpecial(text)) {
     anchor = text.split('/');
@@ -134,6 +140,14 @@ export function linkOnTheWay(p: Pattern, worktree: string): string | null {
     if (st.isSymbolicLink()) return rel;
   }
   return null;
+}
+
+function exists(p: string): boolean {
+  try {
+    return fs.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 function isDirectory(p: string): boolean {

@@ -73,7 +73,7 @@ export class Coord {
     const cwd = path.resolve(opts.cwd ?? process.cwd());
     const writers = new Writers(cwd);
     const found = openRepo(cwd);
-    if (opts.writes && fs.existsSync(cwd)) writers.warm();
+    if (opts.writes && fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) writers.warm();
     opts.alongside?.(cwd);
     try {
       const repo = await found;
