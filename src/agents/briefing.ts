@@ -3,18 +3,22 @@
  * session starts with, and what changed since the agent last saw it (told on the next prompt, and
  * nothing at all when nothing changed, so a quiet session costs no context).
  *
- * The briefing takes locks from this repository now. Tasks and messages fill in `task`, `ready`
- * and `unread` where they exist: every function here already reads and prints those fields.
+ * The briefing takes locks and tasks from this repository now. Messages fill in `unread` where
+ * they exist: every function here already reads and prints that field.
  */
 import type { Coord } from '../session/coord.js';
 import type { ReadMode } from '../store/records.js';
 import { Locks, liveness, type LockView } from '../locks/locks.js';
+import { claimLive } from '../tasks/rules.js';
 import type { LockRecord } from '../locks/schema.js';
 import { history } from '../history/history.js';
+import { Tasks, type TaskView } from '../tasks/tasks.js';
 import { printable } from '../printable.js';
 
 /** A briefing never takes more of an agent's context than this many characters. */
 export const BRIEFING_LIMIT = 1500;
+/** The briefing names this many of the most urgent ready tasks, and counts the rest. */
+const READY_SHOWN = 5;
 
 /** A task as the briefing shows it (a subset of the task's JSON). */
 export interface TaskLine {
@@ -43,8 +47,10 @@ export interface Briefing {
   task?: TaskLine | null;
   /** Unread messages, most urgent first; absent where messages are not kept. */
   unread?: MessageLine[];
-  /** Tasks ready to claim, most urgent first; absent where tasks are not kept. */
+  /** Tasks ready to claim, the most urgent few, most urgent first; absent where tasks are not kept. */
   ready?: TaskLine[];
+  /** How many tasks are ready in all (`ready` names the first few). */
+  readyCount?: number;
   /** The three commands the agent most likely needs next. */
   next: string[];
 }
@@ -55,8 +61,20 @@ export async function gatherBriefing(ctx: Coord, mode: ReadMode): Promise<Briefi
   const all = await new Locks(ctx).list({ mode });
   const locks = all.filter((l) => l.agent === agent);
   const others = all.filter((l) => l.agent !== agent);
-  const facts = { agent, locks, others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length } };
+  const tasks = await new Tasks(ctx).briefing(mode);
+  const facts = {
+    agent,
+    locks,
+    others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length },
+    task: tasks.claimed[0] ? taskLine(tasks.claimed[0]) : null,
+    ready: tasks.ready.slice(0, READY_SHOWN).map(taskLine),
+    readyCount: tasks.ready.length,
+  };
   return { ...facts, next: nextCommands(facts) };
+}
+
+function taskLine(t: TaskView): TaskLine {
+  return { id: t.id, title: t.title, priority: t.priority, claimExpiresAt: t.claimExpiresAt };
 }
 
 /** The next commands, most pressing first: an identity, messages, the task, then the lock cycle. */
@@ -82,9 +100,10 @@ function cut(text: string, max: number): string {
   return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
 }
 
-function listOf<T>(items: T[], n: number, line: (x: T) => string): string {
+function listOf<T>(items: T[], n: number, line: (x: T) => string, total = items.length): string {
   const shown = items.slice(0, n).map(line).join('; ');
-  return items.length > n ? `${shown}; +${items.length - n} more` : shown;
+  const more = total - Math.min(n, items.length);
+  return more > 0 ? `${shown}; +${more} more` : shown;
 }
 
 const lockItem = (l: LockView) => `${cut(l.pattern, 60)} (until ${short(l.expiresAt)}${l.reason ? `, "${cut(l.reason, 40)}"` : ''})`;
@@ -102,7 +121,7 @@ export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {
     ];
     if (b.task !== undefined) lines.push(b.task ? `Your task: ${taskItem(b.task)}, claimed until ${short(b.task.claimExpiresAt)}.` : 'You have no task claimed.');
     if (b.unread?.length) lines.push(`Unread messages (${b.unread.length}, most urgent first): ${listOf(b.unread, n, messageItem)}.`);
-    if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.ready.length}): ${listOf(b.ready, n, taskItem)}.`);
+    if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.readyCount ?? b.ready.length}, most urgent first): ${listOf(b.ready, n, taskItem, b.readyCount)}.`);
     if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? '' : 's'} hold ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
     lines.push(`Next: ${b.next.join(' | ')}`, 'The git-coord MCP tools, where present, take the same arguments.');
     const text = lines.join('\n');
@@ -136,6 +155,29 @@ export type Fate =
   | { kind: 'pruned'; by: string }
   | { kind: 'released' }
   | { kind: 'mine' };
+
+/** What became of the task the agent had claimed and holds no more. */
+export type TaskFate =
+  | { kind: 'expired'; at: string | null }
+  | { kind: 'taken'; by: string }
+  | { kind: 'ended'; by: string; action: string; reason?: string }
+  | { kind: 'mine' };
+
+/**
+ * Why the claimed task seen before is the agent's no more (undefined when it still is, or is not
+ * known): its claim expired, another agent claims it now, another agent ended it, or the agent
+ * ended it itself. The task's record says, through its last event.
+ */
+export async function taskFate(ctx: Coord, prev: Seen, b: Briefing, mode: ReadMode): Promise<TaskFate | undefined> {
+  if (!prev.task || prev.agent !== b.agent || b.task === undefined || b.task?.id === prev.task.id) return undefined;
+  const me = ctx.agent();
+  const rec = await new Tasks(ctx).record(prev.task.id, mode);
+  if (!rec) return undefined;
+  if (rec.status === 'claimed' && rec.claimedBy === me) return claimLive(rec, ctx.now()) ? { kind: 'mine' } : { kind: 'expired', at: rec.claimExpiresAt };
+  if (rec.status === 'claimed' && rec.claimedBy) return { kind: 'taken', by: rec.claimedBy };
+  if (rec.event.by === me) return { kind: 'mine' };
+  return { kind: 'ended', by: rec.event.by, action: rec.event.action, ...(rec.event.reason ? { reason: rec.event.reason } : {}) };
+}
 
 /** The locks seen before and held no more: the patterns to ask `lockFates` about. */
 export function lostLocks(prev: Seen, b: Briefing): Seen['locks'] {
@@ -176,7 +218,7 @@ export async function lockFates(ctx: Coord, lost: Seen['locks'], mode: ReadMode)
 }
 
 /** What changed since `prev`, most pressing first; empty when nothing did. */
-export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>): string[] {
+export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>, task?: TaskFate): string[] {
   if (prev.agent !== b.agent) return [];
   const out: string[] = [];
   if (b.unread) {
@@ -184,8 +226,12 @@ export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>):
     const fresh = b.unread.filter((m) => !known.has(m.id));
     if (fresh.length > 0) out.push(`New messages (${fresh.length}, most urgent first): ${listOf(fresh, 5, messageItem)}. Read them: git-coord inbox`);
   }
-  if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id) {
-    out.push(`Your claim on task ${prev.task.id} has ended (expired, or released by another agent): git-coord task show ${prev.task.id}`);
+  if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id && task?.kind !== 'mine') {
+    const id = cut(prev.task.id, 64);
+    if (task?.kind === 'expired') out.push(`Your claim on task ${id} expired at ${short(task.at)}: others may take it. To keep it: git-coord claim ${id}`);
+    else if (task?.kind === 'taken') out.push(`Your claim on task ${id} expired and ${cut(task.by, 64)} claims it now. Stop working on it; ask them, or git-coord claim --next`);
+    else if (task?.kind === 'ended') out.push(`Your task ${id} was ended by ${cut(task.by, 64)} (${task.action}${task.reason ? `: "${cut(task.reason, 80)}"` : ''}). Stop working on it: git-coord task show ${id}`);
+    else out.push(`Your claim on task ${id} has ended (expired, or released by another agent): git-coord task show ${id}`);
   }
   for (const l of lostLocks(prev, b)) {
     const f = fates.get(l.pattern) ?? { kind: 'released' };
