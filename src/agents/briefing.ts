@@ -10,6 +10,7 @@ import type { Coord } from '../session/coord.js';
 import type { ReadMode } from '../store/records.js';
 import { Locks, liveness, type LockView } from '../locks/locks.js';
 import { claimLive } from '../tasks/rules.js';
+import { TASK_ID } from '../tasks/schema.js';
 import type { LockRecord } from '../locks/schema.js';
 import { history } from '../history/history.js';
 import { Tasks, type TaskView } from '../tasks/tasks.js';
@@ -170,6 +171,8 @@ export type TaskFate =
  */
 export async function taskFate(ctx: Coord, prev: Seen, b: Briefing, mode: ReadMode): Promise<TaskFate | undefined> {
   if (!prev.task || prev.agent !== b.agent || b.task === undefined || b.task?.id === prev.task.id) return undefined;
+  // The seen file is the worktree's own, but may be damaged: an id that is no task id is not asked about.
+  if (typeof prev.task.id !== 'string' || !TASK_ID.test(prev.task.id)) return undefined;
   const me = ctx.agent();
   const rec = await new Tasks(ctx).record(prev.task.id, mode);
   if (!rec) return undefined;
@@ -227,7 +230,7 @@ export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>, 
     if (fresh.length > 0) out.push(`New messages (${fresh.length}, most urgent first): ${listOf(fresh, 5, messageItem)}. Read them: git-coord inbox`);
   }
   if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id && task?.kind !== 'mine') {
-    const id = cut(prev.task.id, 64);
+    const id = cut(String(prev.task.id), 64);
     if (task?.kind === 'expired') out.push(`Your claim on task ${id} expired at ${short(task.at)}: others may take it. To keep it: git-coord claim ${id}`);
     else if (task?.kind === 'taken') out.push(`Your claim on task ${id} expired and ${cut(task.by, 64)} claims it now. Stop working on it; ask them, or git-coord claim --next`);
     else if (task?.kind === 'ended') out.push(`Your task ${id} was ended by ${cut(task.by, 64)} (${task.action}${task.reason ? `: "${cut(task.reason, 80)}"` : ''}). Stop working on it: git-coord task show ${id}`);
