@@ -197,6 +197,52 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
   });
 
+  it('the claimed task and the ready tasks in the briefing; a claim that expired, was taken over or ended by another agent is told once', async () => {
+    const dir = repo();
+    const lead = { GIT_COORD_AGENT: 'lead' };
+    for (const [id, p] of [['t1', '1'], ['t2', '2'], ['t3', '0']]) expect(coord(dir, ['task', 'add', `work on ${id}`, '--id', id, '--priority', p], lead).code).toBe(0);
+    const prompt = () => hook(dir, fixture('user-prompt-submit.json', { cwd: dir }));
+    const until = async (iso: string) => new Promise((r) => setTimeout(r, Math.max(0, Date.parse(iso) - Date.now() + 200)));
+
+    const before = coord(dir, ['prime'], A).stdout;
+    expect(before).toContain('You have no task claimed.');
+    expect(before).toContain('Ready tasks (3, most urgent first): t3 P0 "work on t3"; t1 P1 "work on t1"; t2 P2 "work on t2".');
+    expect(before).toMatch(/Next: git-coord claim --next \|/);
+    expect(json(coord(dir, ['prime', '--json'], A))).toMatchObject({ task: null, ready: [{ id: 't3' }, { id: 't1' }, { id: 't2' }], readyCount: 3 });
+
+    let claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    const brief = context(hook(dir, fixture('session-start.json', { cwd: dir })).stdout);
+    expect(brief).toContain(`Your task: t1 P1 "work on t1", claimed until ${claim.claimExpiresAt.slice(0, 16)}Z.`);
+    expect(brief).toMatch(/Next: git-coord task done t1 --note/);
+    expect(brief).not.toContain('Ready tasks');
+    expect(prompt()).toMatchObject({ code: 0, stdout: '' });
+
+    // Expired, nobody took it.
+    await until(claim.claimExpiresAt);
+    expect(context(prompt().stdout)).toBe(`Your claim on task t1 expired at ${claim.claimExpiresAt.slice(0, 16)}Z: others may take it. To keep it: git-coord claim t1`);
+    expect(prompt().stdout).toBe('');
+
+    // Expired, and another agent took it over.
+    claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    expect(prompt().stdout).toBe('');
+    await until(claim.claimExpiresAt);
+    expect(coord(dir, ['claim', 't1'], B).code).toBe(0);
+    expect(context(prompt().stdout)).toMatch(/^Your claim on task t1 expired and bob claims it now\. Stop working on it/);
+    expect(prompt().stdout).toBe('');
+
+    // Ended by another agent, with force and a reason.
+    expect(coord(dir, ['claim', 't2'], A).code).toBe(0);
+    expect(prompt().stdout).toBe('');
+    expect(coord(dir, ['task', 'release', 't2', '--force', '--reason', 'reassigning'], B).code).toBe(0);
+    expect(context(prompt().stdout)).toMatch(/^Your task t2 was ended by bob \(release: "reassigning"\)/);
+
+    // Its own done is no news.
+    expect(coord(dir, ['claim', 't3'], A).code).toBe(0);
+    expect(prompt().stdout).toBe('');
+    expect(coord(dir, ['task', 'done', 't3'], A).code).toBe(0);
+    expect(prompt().stdout).toBe('');
+  });
+
   it('a prompt in a worktree never briefed gets the briefing; worktrees keep their own state', () => {
     const dir = repo();
     const wt = `${dir}-wt`;
@@ -305,6 +351,10 @@ describe('briefing rules (pure)', () => {
     expect(text).toMatch(/Your task: t-1/);
     expect(text).toMatch(/Unread messages \(40/);
     expect(text).toMatch(/Next: git-coord inbox \| git-coord task done t-1/);
+    // Without a claim, the ready tasks: the count is of all of them, however few are named.
+    const free = briefingText({ ...full(), task: null, ready: full().ready!.slice(0, 5), readyCount: 40 });
+    expect(free.length).toBeLessThanOrEqual(BRIEFING_LIMIT);
+    expect(free).toMatch(/Ready tasks \(40, most urgent first\): t-2 P2 .*; \+\d+ more\./);
   });
 
   it('tells new messages and an ended claim once, and nothing when nothing changed', () => {

@@ -46,7 +46,7 @@ describe('mcp: the tool list', () => {
     const { client } = await server(repo());
     const list = await client.listTools();
     const names = list.tools.map((t) => t.name);
-    expect(names).toEqual(['check', 'lock', 'unlock', 'status', 'send', 'reply', 'inbox', 'ack']);
+    expect(names).toEqual(['check', 'lock', 'unlock', 'status', 'send', 'reply', 'inbox', 'ack', 'tasks', 'claim', 'task_done', 'task_fail', 'task_release']);
     const size = JSON.stringify(list).length;
     expect(size).toBeLessThan(LIST_LIMIT);
     // Each tool added must keep this true, so that all of them fit.
@@ -62,6 +62,7 @@ describe('mcp: the tool list', () => {
     expect(props('reply')).toEqual(['id', 'text', 'all', 'subject', 'priority', 'ttl', 'ack']);
     expect(props('inbox')).toEqual(['all', 'from', 'thread', 'channel', 'n', 'wait']);
     expect(props('ack')).toEqual(['ids', 'all']);
+    expect(props('claim')).toEqual(['id', 'next', 'label', 'lock', 'ttl']);
   });
 });
 
@@ -356,5 +357,103 @@ describe('mcp: a remote decides', () => {
     expect(r.isError, r.text).toBe(false);
     expect(r.text).toContain(`${sent.stdout.trim()}  p2  from bob to mcp-agent`);
     expect(json(coord(other, ['inbox', '--json', '--fresh'], {}))).toMatchObject([{ from: 'mcp-agent', body: 'hello from mcp' }]);
+  });
+});
+
+describe('mcp: tasks', () => {
+  function board(dir: string, n: number): string[] {
+    const ids = Array.from({ length: n }, (_, i) => `t${i}`);
+    for (const id of ids) expect(coord(dir, ['task', 'add', `task ${id}`, '--id', id, '--label', 'web'], { GIT_COORD_AGENT: 'lead' }).code).toBe(0);
+    return ids;
+  }
+
+  it('claim next from MCP while a CLI agent claims next at the same time: each gets a task of its own, every round', async () => {
+    const dir = repo();
+    const ids = board(dir, 8);
+    const { call } = await server(dir);
+    const got: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      const [viaMcp, viaCli] = await Promise.all([call('claim', { next: true, label: ['web'] }), coordAsync(dir, ['claim', '--next'], B)]);
+      expect(viaMcp, `round ${round}`).toMatchObject({ isError: false });
+      expect(viaCli.code, viaCli.stderr).toBe(0);
+      got.push(viaMcp.text.trim(), viaCli.stdout.trim());
+    }
+    expect(new Set(got).size).toBe(8);
+    expect([...got].sort()).toEqual(ids);
+    const tasks = json(coord(dir, ['task', 'list', '--json']));
+    expect(tasks.filter((t: { claimedBy: string }) => t.claimedBy === 'mcp-agent')).toHaveLength(4);
+    // Nothing is left: a refusal, as a tool error.
+    const none = await call('claim', { next: true });
+    expect(none).toMatchObject({ isError: true, text: expect.stringMatching(/^nothing to claim/) });
+  });
+
+  it('lists, claims with locks, finishes: the CLI sees the same board; the locks go with the task', async () => {
+    const dir = repo();
+    board(dir, 3);
+    coord(dir, ['task', 'add', 'urgent', '--id', 'u1', '--priority', '0'], { GIT_COORD_AGENT: 'lead' });
+    const { call } = await server(dir);
+    const ready = await call('tasks', { ready: true });
+    expect(ready.isError).toBe(false);
+    expect(ready.text.split('\n')[0]).toMatch(/^u1 /);
+    expect(await call('claim', { id: 'u1', lock: ['src/'], ttl: '30m' })).toMatchObject({ isError: false, text: expect.stringMatching(/^claimed u1 until .*, with src\/$/) });
+    expect(json(coord(dir, ['locks', '--json']))).toMatchObject([{ pattern: 'src/', agent: 'mcp-agent' }]);
+    const mine = await call('tasks', { mine: true });
+    expect(mine.text).toMatch(/^u1 /);
+    expect(mine.text.split('\n')).toHaveLength(1);
+    expect((await call('tasks', { label: ['web'], status: 'open' })).text.split('\n')).toHaveLength(3);
+    expect(await call('task_done', { id: 'u1', note: 'fixed it' })).toEqual({ isError: false, text: 'done u1' });
+    expect(json(coord(dir, ['task', 'show', 'u1', '--json']))).toMatchObject({ status: 'done', note: 'fixed it' });
+    expect(json(coord(dir, ['locks', '--json']))).toEqual([]);
+    expect(await call('claim', { id: 't0' })).toMatchObject({ isError: false });
+    expect(await call('task_release', { id: 't0' })).toEqual({ isError: false, text: 'released t0' });
+    expect(await call('claim', { id: 't1' })).toMatchObject({ isError: false });
+    expect(await call('task_fail', { id: 't1', reason: 'cannot reproduce' })).toEqual({ isError: false, text: 'failed t1' });
+    expect(json(coord(dir, ['task', 'show', 't1', '--json']))).toMatchObject({ status: 'failed', reason: 'cannot reproduce' });
+  });
+
+  it("another agent's claim: claiming or finishing it is a tool error naming the claimer; nothing is written", async () => {
+    const dir = repo();
+    board(dir, 1);
+    expect(coord(dir, ['claim', 't0'], B).code).toBe(0);
+    const before = refs(dir);
+    const { call } = await server(dir);
+    for (const [name, args] of [['claim', { id: 't0' }], ['task_done', { id: 't0' }], ['task_release', { id: 't0' }], ['task_fail', { id: 't0', reason: 'x' }]] as const) {
+      const r = await call(name, args);
+      expect(r.isError, name).toBe(true);
+      expect(r.text, name).toMatch(/t0: claimed by bob until 20/);
+    }
+    expect(refs(dir)).toEqual(before);
+  });
+
+  it('bad arguments are errors, never crashes: the server answers every later call', async () => {
+    const dir = repo();
+    board(dir, 1);
+    const { call } = await server(dir);
+    const bad: [string, Record<string, unknown>][] = [
+      ['claim', {}],
+      ['claim', { id: 't0', next: true }],
+      ['claim', { id: 42 }],
+      ['claim', { id: '../x' }],
+      ['claim', { id: 'nope' }],
+      ['claim', { next: true, lock: ['src/'] }],
+      ['claim', { id: 't0', ttl: 'soon' }],
+      ['claim', { id: 't0', lock: ['../outside'] }],
+      ['claim', { id: 't0', label: ['web'] }],
+      ['tasks', { status: 'sleeping' }],
+      ['tasks', { label: 'web' }],
+      ['task_done', {}],
+      ['task_done', { id: 't0' }],
+      ['task_fail', { id: 't0' }],
+      ['task_fail', { id: 't0', reason: '   ' }],
+      ['task_release', { id: ['t0'] }],
+    ];
+    const before = refs(dir);
+    for (const [name, args] of bad) {
+      const r = await call(name, args);
+      expect(r.isError, `${name} ${JSON.stringify(args)}`).toBe(true);
+      expect(r.text, `${name} ${JSON.stringify(args)}`).not.toMatch(/\n\s+at |unexpected error/);
+    }
+    expect(refs(dir)).toEqual(before);
+    expect(await call('claim', { id: 't0' })).toMatchObject({ isError: false });
   });
 });

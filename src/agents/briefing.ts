@@ -3,20 +3,24 @@
  * session starts with, and what changed since the agent last saw it (told on the next prompt, and
  * nothing at all when nothing changed, so a quiet session costs no context).
  *
- * The briefing takes locks and unread messages from this repository now. Tasks fill in `task`
- * and `ready` where they exist: every function here already reads and prints those fields.
+ * The briefing takes locks, the agent's tasks and its unread messages from this repository.
  */
 import type { Coord } from '../session/coord.js';
 import type { ReadMode } from '../store/records.js';
 import { Locks, liveness, type LockView } from '../locks/locks.js';
+import { claimLive } from '../tasks/rules.js';
+import { TASK_ID } from '../tasks/schema.js';
 import type { LockRecord } from '../locks/schema.js';
 import { history } from '../history/history.js';
 import { Messages } from '../messages/messages.js';
-import { LOCKS } from '../store/layout.js';
+import { LOCKS, taskShelf } from '../store/layout.js';
+import { Tasks, type TaskView } from '../tasks/tasks.js';
 import { printable } from '../printable.js';
 
 /** A briefing never takes more of an agent's context than this many characters. */
 export const BRIEFING_LIMIT = 1500;
+/** The briefing names this many of the most urgent ready tasks, and counts the rest. */
+const READY_SHOWN = 5;
 
 /** A task as the briefing shows it (a subset of the task's JSON). */
 export interface TaskLine {
@@ -49,8 +53,10 @@ export interface Briefing {
   task?: TaskLine | null;
   /** Unread messages, most urgent first; absent where messages are not kept. */
   unread?: MessageLine[];
-  /** Tasks ready to claim, most urgent first; absent where tasks are not kept. */
+  /** Tasks ready to claim, the most urgent few, most urgent first; absent where tasks are not kept. */
   ready?: TaskLine[];
+  /** How many tasks are ready in all (`ready` names the first few). */
+  readyCount?: number;
   /** The three commands the agent most likely needs next. */
   next: string[];
 }
@@ -58,7 +64,8 @@ export interface Briefing {
 /** The refs a briefing reads: with a remote, brought up to date together, in one fetch. */
 export function briefingRefs(ctx: Coord): string[] {
   const agent = ctx.agent();
-  return [LOCKS, ...(agent ? new Messages(ctx).inboxRefs(agent) : [])];
+  // The shelves a briefing reads tasks from (open and failed: Tasks.briefing), with the locks and the inbox.
+  return [LOCKS, taskShelf('open'), taskShelf('failed'), ...(agent ? new Messages(ctx).inboxRefs(agent) : [])];
 }
 
 /** Reads what the briefing says. Hooks read the local view (`mode`), so a slow remote never delays them. */
@@ -68,11 +75,23 @@ export async function gatherBriefing(ctx: Coord, mode: ReadMode): Promise<Briefi
     await ctx.store.refresh(briefingRefs(ctx), mode);
     mode = 'view';
   }
-  const [all, unread] = await Promise.all([new Locks(ctx).list({ mode }), unreadOf(ctx, agent, mode)]);
+  const [all, unread, tasks] = await Promise.all([new Locks(ctx).list({ mode }), unreadOf(ctx, agent, mode), new Tasks(ctx).briefing(mode)]);
   const locks = all.filter((l) => l.agent === agent);
   const others = all.filter((l) => l.agent !== agent);
-  const facts = { agent, locks, others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length }, unread };
+  const facts = {
+    agent,
+    locks,
+    others: { agents: new Set(others.map((l) => l.agent)).size, locks: others.length },
+    task: tasks.claimed[0] ? taskLine(tasks.claimed[0]) : null,
+    ready: tasks.ready.slice(0, READY_SHOWN).map(taskLine),
+    readyCount: tasks.ready.length,
+    unread,
+  };
   return { ...facts, next: nextCommands(facts) };
+}
+
+function taskLine(t: TaskView): TaskLine {
+  return { id: t.id, title: t.title, priority: t.priority, claimExpiresAt: t.claimExpiresAt };
 }
 
 /** The agent's unacknowledged messages, most urgent first (none without an identity). */
@@ -110,10 +129,10 @@ function cut(text: string, max: number): string {
   return excerpt(printable(text), max);
 }
 
-function listOf<T>(items: T[], n: number, line: (x: T) => string): string {
+function listOf<T>(items: T[], n: number, line: (x: T) => string, total = items.length): string {
   const shown = items.slice(0, n).map(line).join('; ');
-  if (items.length <= n) return shown;
-  return `${shown ? `${shown}; ` : ''}+${items.length - n} more`;
+  const more = total - Math.min(n, items.length);
+  return more > 0 ? `${shown ? `${shown}; ` : ''}+${more} more` : shown;
 }
 
 const lockItem = (l: LockView) => `${cut(l.pattern, 60)} (until ${short(l.expiresAt)}${l.reason ? `, "${cut(l.reason, 40)}"` : ''})`;
@@ -131,7 +150,7 @@ export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {
     ];
     if (b.task !== undefined) lines.push(b.task ? `Your task: ${taskItem(b.task)}, claimed until ${short(b.task.claimExpiresAt)}.` : 'You have no task claimed.');
     if (b.unread?.length) lines.push(`Unread messages (${b.unread.length}, most urgent first): ${listOf(b.unread, n, messageItem)}.`);
-    if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.ready.length}): ${listOf(b.ready, n, taskItem)}.`);
+    if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.readyCount ?? b.ready.length}, most urgent first): ${listOf(b.ready, n, taskItem, b.readyCount)}.`);
     if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? '' : 's'} hold ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
     lines.push(`Next: ${b.next.join(' | ')}`, 'The git-coord MCP tools, where present, take the same arguments.');
     const text = lines.join('\n');
@@ -165,6 +184,31 @@ export type Fate =
   | { kind: 'pruned'; by: string }
   | { kind: 'released' }
   | { kind: 'mine' };
+
+/** What became of the task the agent had claimed and holds no more. */
+export type TaskFate =
+  | { kind: 'expired'; at: string | null }
+  | { kind: 'taken'; by: string }
+  | { kind: 'ended'; by: string; action: string; reason?: string }
+  | { kind: 'mine' };
+
+/**
+ * Why the claimed task seen before is the agent's no more (undefined when it still is, or is not
+ * known): its claim expired, another agent claims it now, another agent ended it, or the agent
+ * ended it itself. The task's record says, through its last event.
+ */
+export async function taskFate(ctx: Coord, prev: Seen, b: Briefing, mode: ReadMode): Promise<TaskFate | undefined> {
+  if (!prev.task || prev.agent !== b.agent || b.task === undefined || b.task?.id === prev.task.id) return undefined;
+  // The seen file is the worktree's own, but may be damaged: an id that is no task id is not asked about.
+  if (typeof prev.task.id !== 'string' || !TASK_ID.test(prev.task.id)) return undefined;
+  const me = ctx.agent();
+  const rec = await new Tasks(ctx).record(prev.task.id, mode);
+  if (!rec) return undefined;
+  if (rec.status === 'claimed' && rec.claimedBy === me) return claimLive(rec, ctx.now()) ? { kind: 'mine' } : { kind: 'expired', at: rec.claimExpiresAt };
+  if (rec.status === 'claimed' && rec.claimedBy) return { kind: 'taken', by: rec.claimedBy };
+  if (rec.event.by === me) return { kind: 'mine' };
+  return { kind: 'ended', by: rec.event.by, action: rec.event.action, ...(rec.event.reason ? { reason: rec.event.reason } : {}) };
+}
 
 /** The locks seen before and held no more: the patterns to ask `lockFates` about. */
 export function lostLocks(prev: Seen, b: Briefing): Seen['locks'] {
@@ -205,7 +249,7 @@ export async function lockFates(ctx: Coord, lost: Seen['locks'], mode: ReadMode)
 }
 
 /** What changed since `prev`, most pressing first; empty when nothing did. */
-export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>): string[] {
+export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>, task?: TaskFate): string[] {
   if (prev.agent !== b.agent) return [];
   const out: string[] = [];
   if (b.unread) {
@@ -213,8 +257,12 @@ export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>):
     const fresh = b.unread.filter((m) => !known.has(m.id));
     if (fresh.length > 0) out.push(`New messages (${fresh.length}, most urgent first): ${listOf(fresh, 5, messageItem)}. Read them: git-coord inbox`);
   }
-  if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id) {
-    out.push(`Your claim on task ${prev.task.id} has ended (expired, or released by another agent): git-coord task show ${prev.task.id}`);
+  if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id && task?.kind !== 'mine') {
+    const id = cut(String(prev.task.id), 64);
+    if (task?.kind === 'expired') out.push(`Your claim on task ${id} expired at ${short(task.at)}: others may take it. To keep it: git-coord claim ${id}`);
+    else if (task?.kind === 'taken') out.push(`Your claim on task ${id} expired and ${cut(task.by, 64)} claims it now. Stop working on it; ask them, or git-coord claim --next`);
+    else if (task?.kind === 'ended') out.push(`Your task ${id} was ended by ${cut(task.by, 64)} (${task.action}${task.reason ? `: "${cut(task.reason, 80)}"` : ''}). Stop working on it: git-coord task show ${id}`);
+    else out.push(`Your claim on task ${id} has ended (expired, or released by another agent): git-coord task show ${id}`);
   }
   for (const l of lostLocks(prev, b)) {
     const f = fates.get(l.pattern) ?? { kind: 'released' };

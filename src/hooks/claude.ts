@@ -227,13 +227,13 @@ async function sessionStart(ctx: Coord): Promise<string> {
 }
 
 async function promptSubmit(ctx: Coord): Promise<string> {
-  const { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf } = await briefing();
+  const { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf, taskFate } = await briefing();
   const prev = readSeen(ctx);
   const b = await gatherBriefing(ctx, 'view');
   const seen = seenOf(b);
   if (JSON.stringify(seen) !== JSON.stringify(prev)) writeSeen(ctx, seen);
   // Never briefed in this worktree (SessionStart not registered, or set up mid-session): brief now.
   if (!prev) return answer('UserPromptSubmit', { additionalContext: briefingText(b) });
-  const changes = changesSince(prev, b, await lockFates(ctx, lostLocks(prev, b), 'view'));
+  const changes = changesSince(prev, b, await lockFates(ctx, lostLocks(prev, b), 'view'), await taskFate(ctx, prev, b, 'view'));
   return changes.length === 0 ? '' : answer('UserPromptSubmit', { additionalContext: changes.join('\n') });
 }

@@ -339,6 +339,28 @@ export class Tasks {
     return view(held.record, this.ctx.now(), snap.isDone);
   }
 
+  /**
+   * What an agent's briefing shows, from one read of the open and failed shelves in `mode`: the
+   * tasks its live claims hold and the ready tasks, each most urgent first.
+   */
+  async briefing(mode: ReadMode): Promise<{ claimed: TaskView[]; ready: TaskView[] }> {
+    const me = this.ctx.agent();
+    const snap = await this.board(null, mode);
+    const now = this.ctx.now();
+    const held = [...snap.tasks.values()].map((h) => h.record);
+    const views = (recs: TaskRecord[]) => recs.map((r) => view(r, now, snap.isDone)).sort(byUrgency);
+    return {
+      claimed: me ? views(held.filter((r) => r.claimedBy === me && claimLive(r, now))) : [],
+      ready: views(held.filter((r) => isReady(r, now, snap.isDone))),
+    };
+  }
+
+  /** A task's record as it is now in `mode`, on whichever shelf; null when there is none. */
+  async record(id: string, mode: ReadMode): Promise<TaskRecord | null> {
+    validateTaskId(id);
+    return (await this.read(everyShelf(id), null, mode, false)).tasks.get(id)?.record ?? null;
+  }
+
   /** The claim of `rec` by `me` at `now`: a new claim, a renewal of mine, or a takeover of an expired one. */
   private claimed(rec: TaskRecord, me: string, now: number, ttlMs: number | null, locks: string[]): { rec: TaskRecord; action: TaskAction; from?: string } {
     const mine = rec.status === 'claimed' && rec.claimedBy === me;
