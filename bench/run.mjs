@@ -10,7 +10,7 @@ import { GIT_ENV as ENV } from '../scripts/git-env.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const REPS = Number(process.env.BENCH_REPS ?? 15);
-// BENCH_ONLY=contention,remote runs only those sections (hooks, lock, remote, contention).
+// BENCH_ONLY=hooks,lock runs only those sections (hooks, lock, lock10k, remote, contention, agents, messages, ops, tasks).
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section) => !only || only.includes(section);
 // Every temporary directory the run makes, removed at the end.
