@@ -456,9 +456,11 @@ describe('lock, unlock and prune killed at any moment', () => {
     const ops = [['lock', 'src/', 'src/a.ts', '--ttl', '1h'], ['unlock', '--all'], ['lock', 'src/*.ts', 'docs/', '--ttl', '1h'], ['prune'], ['lock', 'docs/a.md', '--ttl', '1s']];
     for (let i = 0; i < 12; i++) {
       const child = spawnTracked(process.execPath, [CLI, ...ops[i % ops.length]!, '--agent', 'alice'], { cwd: repo, env: ENV });
+      // Listen at once: a command may finish before the kill, and its 'close' must not be missed.
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, 30 + ((i * 37) % 200)));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       if (i % 6 !== 5) continue;
       const list = coord(repo, ['locks', '--json']);
       expect(list.code, list.stderr).toBe(0);

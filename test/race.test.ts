@@ -95,9 +95,11 @@ describe('crashes', () => {
     // Kill lockers at staggered moments, while others keep working.
     for (let i = 0; i < 12; i++) {
       const child = spawnTracked(process.execPath, [CLI, 'lock', `k/${i % 3}.txt`, 'k2/', '--agent', `victim-${i}`], { cwd: repo, env: ENV });
+      // Listen at once: a command may finish before the kill, and its 'close' must not be missed.
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, 40 + ((i * 17) % 90)));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
     }
     // State stays readable.
     const list = coord(repo, ['locks', '--json']);

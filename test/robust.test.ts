@@ -230,9 +230,11 @@ describe('a locker killed mid-way', () => {
     const repo = makeRepo();
     for (let i = 0; i < 4; i++) {
       const child = spawnTracked(process.execPath, [CLI, 'lock', 'k.txt', '--agent', 'alice'], { cwd: repo, env: ENV });
+      // Listen at once: a command may finish before the kill, and its 'close' must not be missed.
+      const closed = new Promise((r) => child.on('close', r));
       await new Promise((r) => setTimeout(r, 60 + i * 40));
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       const again = coord(repo, ['lock', 'k.txt', '--agent', 'alice']);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).not.toMatch(/another git-coord process/);
