@@ -413,8 +413,10 @@ describe('presence', () => {
   it('agents.active sets the window; an invalid value is exit 2', () => {
     const dir = repo();
     ok(coord(dir, ['heartbeat'], A));
-    fs.writeFileSync(path.join(dir, '.git-coord.yml'), 'agents:\n  active: 1s\n');
+    // Active within an hour; then, with a window of 1s and more than that gone, not active.
+    fs.writeFileSync(path.join(dir, '.git-coord.yml'), 'agents:\n  active: 1h\n');
     expect(json(coord(dir, ['agents', '--json']))[0].active).toBe(true);
+    fs.writeFileSync(path.join(dir, '.git-coord.yml'), 'agents:\n  active: 1s\n');
     const until = Date.now() + 1500;
     while (Date.now() < until) {
       /* wait past the window without sleeping the event loop into a timer race */
