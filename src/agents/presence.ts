@@ -12,6 +12,7 @@ import type { Coord } from '../session/coord.js';
 import { PresenceRecord } from './schema.js';
 import { TASK_ID } from '../tasks/schema.js';
 import { printable } from '../printable.js';
+import { iso } from '../time.js';
 
 export interface Seen {
   id: string;
@@ -54,7 +55,7 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
     const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
     const now = ctx.now();
     const keep = (given: string | undefined, old: string | null | undefined) => (given === undefined ? (old ?? null) : given === '' ? null : given);
-    const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: new Date(now).toISOString(), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
+    const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: iso(now), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
     // Presence needs no history: each record stands alone and the last replaces the one before.
     const [oid] = await store.write([{ subject: `heartbeat ${me}`, record: rec, parents: [], agent: me, timeMs: now }]);
     if ((await store.swap([{ ref, newOid: oid!, oldOid: cur?.oid ?? null }])).ok) return { id: me, lastSeen: rec.at, role: rec.role, task: rec.task };

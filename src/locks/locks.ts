@@ -17,10 +17,11 @@
  */
 import crypto from 'node:crypto';
 import { RefusedError, UsageError, FailedError } from '../errors.js';
+import { iso } from '../time.js';
 import { printable, shellWord } from '../printable.js';
 import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
-import { AlongsideMoved, commitWithJournal, type RecordChange } from '../history/journal.js';
-import { jitter, sleep } from '../store/backoff.js';
+import { AlongsideMoved, commitWithJournal, type RecordChange } from '../store/journal.js';
+import { jitter, sleep } from '../store/cas.js';
 import { decode, type Corrupt, type Stored, type RefUpdate, type NewRecord, type RefEntry, type ReadMode, type Schema } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { checkDurationMs } from '../session/duration.js';
@@ -86,10 +87,6 @@ function ticketLess(a: LockRecord, b: LockRecord): boolean {
   if (a.ticket.at !== b.ticket.at) return a.ticket.at < b.ticket.at;
   if (a.agent !== b.agent) return a.agent < b.agent;
   return a.ticket.nonce < b.ticket.nonce;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 function conflict(path: string, r: LockRecord, state: 'granted' | 'pending'): Conflict {

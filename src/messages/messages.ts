@@ -9,9 +9,10 @@
  * acknowledgement fully recorded or absent. docs/design.md (Messages) has the reasons and figures.
  */
 import { RefusedError, FailedError, UsageError } from '../errors.js';
-import { commitWithJournal, recordOf, type JournalEvent, type RecordChange } from '../history/journal.js';
+import { iso } from '../time.js';
+import { commitWithJournal, recordOf, type JournalEvent, type RecordChange } from '../store/journal.js';
 import { EventRecord } from '../history/schema.js';
-import { jitter, sleep } from '../store/backoff.js';
+import { jitter, sleep } from '../store/cas.js';
 import { decode, parseBody, type ReadMode, type RefEntry, type RefUpdate, type Schema } from '../store/records.js';
 import { BROADCASTS, CHANNELS, JOURNAL, MESSAGES, agentMessagesRef, deliveryRef, inboxPrefix, journalRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
@@ -101,10 +102,6 @@ interface Box {
   member: Slot<MembershipRecord>;
   out: Slot<OutboxRecord>;
   journal: string | null;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 function lastComponent(ref: string): string {

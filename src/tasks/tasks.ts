@@ -11,10 +11,11 @@
  */
 import crypto from 'node:crypto';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
+import { iso } from '../time.js';
 import { printable } from '../printable.js';
 import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
-import { AlongsideMoved, commitWithJournal, type RecordChange } from '../history/journal.js';
-import { jitter, sleep } from '../store/retry.js';
+import { AlongsideMoved, commitWithJournal, type RecordChange } from '../store/journal.js';
+import { jitter, sleep } from '../store/cas.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
@@ -74,10 +75,6 @@ export interface Snapshot {
   /** Entries read that are neither tasks nor this agent's journal (presence, journals). */
   others: RefEntry[];
   isDone: IsDone;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
 }
 
 function shelfOf(status: TaskStatus): TaskShelf {
