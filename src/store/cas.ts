@@ -31,7 +31,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** The pause after lost round `round` (0, 1, ...): 2.5-7.5 ms at first, growing, at most 300 ms. */
+/** The pause after lost round `round` (0, 1, ...): 2.5-7.5 ms at first, growing, at most 240 ms. */
 export function jitter(round: number): number {
   return Math.min(200, 5 * 2 ** Math.min(round, 5)) * (0.5 + Math.random());
 }
