@@ -8,6 +8,7 @@ import { UsageError, FailedError } from '../errors.js';
 import { AGENTS, JOURNAL, presenceRef } from '../store/layout.js';
 import { decode, type RefEntry } from '../store/records.js';
 import { lost, rounds, won } from '../store/cas.js';
+import { commitUnrecorded } from '../store/journal.js';
 import { EventRecord } from '../history/schema.js';
 import type { Coord } from '../session/coord.js';
 import { PresenceRecord } from './schema.js';
@@ -60,8 +61,8 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
       const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
       const now = ctx.now();
       const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: iso(now), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
-      const [oid] = await store.write([{ subject: `heartbeat ${me}`, record: rec, parents: [], agent: me, timeMs: now }]);
-      if (!(await store.swap([{ ref, newOid: oid!, oldOid: cur?.oid ?? null }])).ok) return lost();
+      const change = { ref, oldOid: cur?.oid ?? null, fresh: true, record: rec, subject: `heartbeat ${me}` };
+      if (!(await commitUnrecorded(store, me, [change], now)).ok) return lost();
       return won({ id: me, lastSeen: rec.at, role: rec.role, task: rec.task });
     },
     {

@@ -138,3 +138,31 @@ export async function commitWithJournal(
   store.warmSoon();
   return { ok, records: recordOids, journal: prev };
 }
+
+/**
+ * Commits `changes` without journal entries: states the history does not keep (a lock's pending
+ * record, which is granted or withdrawn within seconds; an agent's presence). Their events are
+ * ignored. `extra` updates ride along (values verified unchanged, say); `transient`: the new
+ * values are about to be replaced again (see Store.swap); `swapping` is called once the swap has
+ * started (to start other work meanwhile). Returns whether the swap won, and the ids written.
+ */
+export async function commitUnrecorded(
+  store: Store,
+  me: string,
+  changes: RecordChange[],
+  now: number,
+  opts: { extra?: RefUpdate[]; transient?: boolean; swapping?: () => void } = {},
+): Promise<{ ok: boolean; records: string[] }> {
+  const records = await store.write(changes.map((c) => recordOf(c, me, now)));
+  const swap = store.swap([...changeUpdates(changes, records), ...(opts.extra ?? [])], { transient: opts.transient ?? false });
+  opts.swapping?.();
+  return { ok: (await swap).ok, records };
+}
+
+/**
+ * Puts refs back to values they held before (`to`: an id, or null to delete), each expected to
+ * hold `from` still: a withdrawal, which writes no record. Returns whether the swap won.
+ */
+export async function putBack(store: Store, refs: { ref: string; from: string; to: string | null }[]): Promise<boolean> {
+  return (await store.swap(refs.map((r) => ({ ref: r.ref, newOid: r.to, oldOid: r.from })))).ok;
+}
