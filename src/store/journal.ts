@@ -58,10 +58,8 @@ export interface JournalEvent {
   other?: string | undefined;
 }
 
-/** The journal record as written (the history's EventRecord schema reads it back). */
-interface JournalRecord {
-  v: 1;
-  type: 'event';
+/** One entry of the history as it reads: when, who, what happened to what, why, and the other agent concerned. */
+export interface JournalEntry {
   at: string;
   agent: string;
   action: string;
@@ -69,6 +67,9 @@ interface JournalRecord {
   reason?: string;
   other?: string;
 }
+
+/** The journal record as written (the history's EventRecord schema reads it back). */
+type JournalRecord = { v: 1; type: 'event' } & JournalEntry;
 
 /**
  * Changes of one concept committed in another's transaction (a task's claim in a lock grant)
