@@ -7,11 +7,14 @@
 import { UsageError, FailedError } from '../errors.js';
 import { AGENTS, JOURNAL, presenceRef } from '../store/layout.js';
 import { decode, type RefEntry } from '../store/records.js';
+import { lost, rounds, won } from '../store/cas.js';
+import { commitUnrecorded } from '../store/journal.js';
 import { EventRecord } from '../history/schema.js';
 import type { Coord } from '../session/coord.js';
 import { PresenceRecord } from './schema.js';
 import { TASK_ID } from '../tasks/schema.js';
 import { printable } from '../printable.js';
+import { iso } from '../time.js';
 
 export interface Seen {
   id: string;
@@ -48,16 +51,25 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
   if (opts.task !== undefined && opts.task !== '' && !TASK_ID.test(opts.task)) throw new UsageError(`bad task id ${JSON.stringify(opts.task)}`);
   const ref = presenceRef(me);
   const store = ctx.store;
-  for (let round = 0; round < 5; round++) {
-    // A role or task not given is kept from the last heartbeat; an empty one clears it.
-    const [cur] = await store.entries([ref], 'authority');
-    const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
-    const now = ctx.now();
-    const keep = (given: string | undefined, old: string | null | undefined) => (given === undefined ? (old ?? null) : given === '' ? null : given);
-    const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: new Date(now).toISOString(), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
-    // Presence needs no history: each record stands alone and the last replaces the one before.
-    const [oid] = await store.write([{ subject: `heartbeat ${me}`, record: rec, parents: [], agent: me, timeMs: now }]);
-    if ((await store.swap([{ ref, newOid: oid!, oldOid: cur?.oid ?? null }])).ok) return { id: me, lastSeen: rec.at, role: rec.role, task: rec.task };
-  }
-  throw new FailedError(`cannot record the heartbeat of ${printable(me)}: its presence ref keeps changing (another process of the same agent?)`);
+  const keep = (given: string | undefined, old: string | null | undefined) => (given === undefined ? (old ?? null) : given === '' ? null : given);
+  // Presence needs no history: each record stands alone and the last replaces the one before.
+  // Only another process of the same agent writes this ref: a few rounds are plenty.
+  return rounds(
+    async () => {
+      // A role or task not given is kept from the last heartbeat; an empty one clears it.
+      const [cur] = await store.entries([ref], 'authority');
+      const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
+      const now = ctx.now();
+      const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: iso(now), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
+      const change = { ref, oldOid: cur?.oid ?? null, fresh: true, record: rec, subject: `heartbeat ${me}` };
+      if (!(await commitUnrecorded(store, me, [change], now)).ok) return lost();
+      return won({ id: me, lastSeen: rec.at, role: rec.role, task: rec.task });
+    },
+    {
+      max: 5,
+      exhausted: () => {
+        throw new FailedError(`cannot record the heartbeat of ${printable(me)}: its presence ref keeps changing (another process of the same agent?)`, { kind: 'lost-races' });
+      },
+    },
+  );
 }

@@ -1,16 +1,11 @@
 /** The history: every agent's journal, merged newest first. */
 import { JOURNAL } from '../store/layout.js';
+import type { JournalEntry } from '../store/journal.js';
 import type { Coord } from '../session/coord.js';
 import { EventRecord } from './schema.js';
 
-export interface HistoryEntry {
-  at: string;
-  agent: string;
-  action: string;
-  subject: string;
-  reason?: string;
-  other?: string;
-}
+/** An entry as `log` shows it (as written by store/journal.ts). */
+export type HistoryEntry = JournalEntry;
 
 export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> {
   // git orders entries by commit time in whole seconds: read extra, then order by the records'

@@ -1,0 +1,129 @@
+/**
+ * Sending: one new ref per address (a name nobody else uses) and the sender's own index and
+ * journal, all in one compare-and-swap (docs/design.md, "A send").
+ */
+import { UsageError } from '../errors.js';
+import { iso } from '../time.js';
+import { recordOf, type RecordChange } from '../store/journal.js';
+import { answer, cas, commit } from '../store/cas.js';
+import { decode, type RefEntry, type RefUpdate } from '../store/records.js';
+import { JOURNAL, MESSAGES, deliveryRef } from '../store/layout.js';
+import { EventRecord } from '../history/schema.js';
+import { MembershipRecord, OutboxRecord, type MessageRecord, type SentEntry } from './schema.js';
+import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, view, type MessageView } from './rules.js';
+import { one, ownRefs, type MessageSession } from './box.js';
+
+export interface SendOptions {
+  subject?: string;
+  /** Join this thread (default: the message starts its own, named by its id). */
+  thread?: string;
+  /** 0 (most urgent) to 4; default 2. */
+  priority?: number;
+  /** Lifetime in ms, null for none; undefined: the configured `messages.ttl`. */
+  ttlMs?: number | null;
+  /** Ask every recipient to acknowledge it. */
+  ack?: boolean;
+}
+
+/** The agents an @all or channel message reaches now (other than its sender). */
+function reached(entries: RefEntry[], addresses: string[], me: string): string[] {
+  const who = new Set<string>();
+  if (addresses.includes(ALL)) {
+    const { records } = decode(EventRecord, entries.filter((e) => e.ref.startsWith(JOURNAL)));
+    for (const s of records) who.add(s.record.agent);
+  }
+  const chans = addresses.filter((a) => a.startsWith('#')).map((a) => a.slice(1));
+  if (chans.length > 0) {
+    const { records } = decode(MembershipRecord, entries.filter((e) => e.ref.startsWith(`${MESSAGES}member/`)));
+    for (const s of records) if (chans.some((c) => Object.hasOwn(s.record.channels, c))) who.add(s.record.agent);
+  }
+  who.delete(me);
+  return [...who].sort();
+}
+
+/** Sends `body` to `to` (addresses, comma-separated or as a list), as a reply to `replyTo` if not null. Returns the message as sent. */
+export async function deliver(s: MessageSession, to: string | string[], body: string, opts: SendOptions, replyTo: string | null): Promise<MessageView> {
+  const ctx = s.ctx;
+  const me = ctx.requireAgent();
+  const addresses = parseAddresses(to);
+  checkBody(body);
+  const subject = opts.subject ?? '';
+  checkSubject(subject);
+  const priority = opts.priority ?? DEFAULT_PRIORITY;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 4) throw new UsageError(`bad priority ${priority}: use 0 (most urgent) to 4`);
+  const cfg = await ctx.config();
+  const ttlMs = opts.ttlMs === undefined ? cfg.messages.ttlMs : opts.ttlMs;
+  if (ttlMs !== null && !(ttlMs > 0)) throw new UsageError('bad lifetime: a message must live for some time', { kind: 'bad-ttl' });
+  const sentAt = ctx.now();
+  const id = newMessageId(sentAt);
+  const message: MessageRecord = {
+    v: 1,
+    type: 'message',
+    id,
+    from: me,
+    to: addresses,
+    subject,
+    body,
+    priority,
+    thread: opts.thread === undefined ? id : messageId(opts.thread, 'thread id'),
+    replyTo,
+    sentAt: iso(sentAt),
+    expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs),
+    ack: Boolean(opts.ack),
+  };
+  const refs = addresses.map((a) => deliveryRef(a, id));
+  const r = ownRefs(me);
+  // Whom an @all or channel message reaches is open-ended; when it asks for acks, the agents it
+  // reached when sent are the ones its dead-letter status waits for.
+  const snapshot: string[] = [];
+  if (message.ack && addresses.includes(ALL)) snapshot.push(JOURNAL);
+  if (message.ack && addresses.some((a) => a.startsWith('#'))) snapshot.push(`${MESSAGES}member/`);
+  let verifyPrune: string[] = [];
+  return cas(ctx.store, me, async (round) => {
+    const entries = await ctx.store.entries([r.out, r.journal, ...snapshot, ...verifyPrune], 'authority');
+    const byRef = new Map(entries.map((e) => [e.ref, e]));
+    const out = one(ctx, OutboxRecord, byRef.get(r.out));
+    // A lost answer after the swap landed (a remote's): the message is sent already.
+    if (out.record?.sent.some((e) => e.id === id)) return answer(view(message, false));
+    const now = ctx.now();
+    // The sender deletes its own @all and channel refs once they expired: nobody else does, so
+    // this never makes another agent's write fail. After a lost round, only those still there.
+    const prune = (out.record?.sent ?? []).filter((e) => !e.pruned && shared(e.to) && expired(e, now));
+    const kept = keptSent(out.record?.sent ?? [], now);
+    const deletes: RefUpdate[] = [];
+    for (const e of prune) {
+      for (const a of e.to.filter((x) => x === ALL || x.startsWith('#'))) {
+        const ref = deliveryRef(a, e.id);
+        if (round === 0 || byRef.get(ref)?.oid === e.oid) deletes.push({ ref, newOid: null, oldOid: e.oid });
+      }
+    }
+    const messageChange: RecordChange = {
+      ref: refs[0]!,
+      oldOid: null,
+      record: message,
+      subject: `message ${id}${subject ? `: ${subject}` : ''}`,
+      alsoRefs: refs.slice(1),
+      event: { action: 'send', subject: `${id} to ${addresses.join(',')}${subject ? `: ${subject}` : ''}` },
+    };
+    const oid = ctx.store.ids([recordOf(messageChange, me, now)])[0]!;
+    const entry: SentEntry = {
+      id,
+      oid,
+      to: addresses,
+      ack: message.ack,
+      expiresAt: message.expiresAt,
+      expect: snapshot.length > 0 ? reached(entries, addresses, me) : null,
+      pruned: false,
+    };
+    const index: OutboxRecord = {
+      v: 1,
+      type: 'outbox',
+      agent: me,
+      sent: [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), entry],
+    };
+    const indexChange: RecordChange = { ref: r.out, oldOid: out.oid, record: index, subject: `outbox of ${me}` };
+    // Should this round be lost, the next one reads these refs too, to delete only those still there.
+    verifyPrune = prune.flatMap((e) => e.to.filter((x) => x === ALL || x.startsWith('#')).map((a) => deliveryRef(a, e.id)));
+    return commit([messageChange, indexChange], byRef.get(r.journal)?.oid ?? null, now, view(message, false), deletes);
+  }, { onLost: () => s.retries++ });
+}

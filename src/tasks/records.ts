@@ -1,0 +1,128 @@
+/**
+ * Task records on their refs: where a task lives (its shelf, and the queue), reading them back
+ * (`snapshot`), the change that writes a task's new state, and the refusals every task command
+ * shares. store/layout.ts has the layout.
+ */
+import { RefusedError, UsageError } from '../errors.js';
+import { printable } from '../printable.js';
+import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
+import type { RecordChange } from '../store/journal.js';
+import { decode, type ReadMode, type RefEntry } from '../store/records.js';
+import type { Coord } from '../session/coord.js';
+import type { Locks } from '../locks/locks.js';
+import { TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
+import type { IsDone } from './rules.js';
+
+/** A task record as read, with where it lives. */
+export interface Held {
+  ref: string;
+  oid: string;
+  shelf: TaskShelf;
+  record: TaskRecord;
+}
+
+export interface Snapshot {
+  tasks: Map<string, Held>;
+  journal: string | null;
+  /** Entries read that are neither tasks nor this agent's journal (presence, journals). */
+  others: RefEntry[];
+  isDone: IsDone;
+}
+
+/** What the task commands share within one session (the Tasks service). */
+export interface TaskSession {
+  readonly ctx: Coord;
+  /** Swaps `claim --next` lost to another agent in this session (the benchmark reports them). */
+  lostRaces: number;
+  /** The locks service, loaded only by the commands that lock. */
+  locks(): Promise<Locks>;
+}
+
+export function shelfOf(status: TaskStatus): TaskShelf {
+  return status === 'done' ? 'done' : status === 'failed' ? 'failed' : 'open';
+}
+
+/** The refs a task id may live on, one per shelf. */
+export function everyShelf(id: string): string[] {
+  return TASK_SHELVES.map((s) => taskRef(s, id));
+}
+
+/** Every task record, on every shelf (not the queue, which holds the same records again). */
+export const ALL_SHELVES = TASK_SHELVES.map(taskShelf);
+
+/** Reads refs matching `patterns` (and `me`'s journal head) in one call; see `snapshot`. */
+export async function readTasks(ctx: Coord, patterns: string[], me: string | null, mode: ReadMode, assumeDone: boolean): Promise<Snapshot> {
+  const jref = me ? journalRef(me) : null;
+  const entries = await ctx.store.entries(jref ? [...patterns, jref] : patterns, mode);
+  return snapshot(ctx, entries, jref, assumeDone);
+}
+
+/** The open and failed shelves: what readiness needs (a task on neither is done). */
+export function readBoard(ctx: Coord, me: string | null, mode: ReadMode, extra: string[] = []): Promise<Snapshot> {
+  return readTasks(ctx, [taskShelf('open'), taskShelf('failed'), ...extra], me, mode, true);
+}
+
+/**
+ * The tasks among `entries` (others are passed through), and this agent's journal head.
+ * `assumeDone`: the entries cover the open and failed shelves, so a task not among them is done
+ * (tasks are never deleted); otherwise only what was read is known.
+ */
+export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, assumeDone: boolean): Snapshot {
+  const taskEntries: RefEntry[] = [];
+  const others: RefEntry[] = [];
+  let journal: string | null = null;
+  for (const e of entries) {
+    if (e.ref === jref) journal = e.oid;
+    if (e.ref.startsWith(QUEUE)) continue;
+    if (e.ref.startsWith(TASKS)) taskEntries.push(e);
+    else others.push(e);
+  }
+  const { records, corrupt } = decode(TaskRecord, taskEntries);
+  for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+  const tasks = new Map<string, Held>();
+  for (const r of records) {
+    const shelf = TASK_SHELVES.find((s) => r.ref.startsWith(taskShelf(s)));
+    // A record on the wrong ref (made by hand) would shadow the real one: trust matching names only.
+    if (!shelf || r.ref !== taskRef(shelf, r.record.id)) {
+      ctx.warn(`skipping task record ${r.ref}: it names task ${printable(r.record.id)}`);
+      continue;
+    }
+    tasks.set(r.record.id, { ref: r.ref, oid: r.oid, shelf, record: r.record });
+  }
+  const isDone: IsDone = (id) => {
+    const t = tasks.get(id);
+    return t ? t.record.status === 'done' : assumeDone;
+  };
+  return { tasks, journal, others, isDone };
+}
+
+/** The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with its status. */
+export function taskChange(held: Held | null, rec: TaskRecord, action: TaskAction, reason?: string, other?: string): RecordChange {
+  const shelf = shelfOf(rec.status);
+  const ref = taskRef(shelf, rec.id);
+  const moving = held !== null && held.shelf !== shelf;
+  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with it.
+  const wasQueued = held !== null && held.shelf === 'open';
+  const queued = shelf === 'open';
+  const mirrors = wasQueued || queued ? [{ ref: queueRef(rec), oldOid: wasQueued ? held.oid : null, ...(queued ? {} : { remove: true }) }] : [];
+  return {
+    ref,
+    oldOid: held && !moving ? held.oid : null,
+    ...(moving ? { movedFrom: { ref: held.ref, oid: held.oid } } : {}),
+    mirrors,
+    record: rec,
+    subject: `${action} ${rec.id}`,
+    event: { action, subject: rec.id, reason, other },
+  };
+}
+
+export function notFound(id: string): UsageError {
+  return new UsageError(`no task ${printable(id)} (git-coord task list shows them)`, { kind: 'no-task', task: id });
+}
+
+export function claimedRefusal(verb: string, rec: TaskRecord, hint = ''): RefusedError {
+  return new RefusedError(
+    `${verb} ${printable(rec.id)}: claimed by ${rec.claimedBy} ${rec.claimExpiresAt ? `until ${rec.claimExpiresAt}` : '(no expiry)'}${hint}`,
+    { kind: 'claimed', task: rec.id, claimedBy: rec.claimedBy, claimExpiresAt: rec.claimExpiresAt },
+  );
+}
