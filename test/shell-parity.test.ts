@@ -101,6 +101,28 @@ function sha256Repo(): string {
   return dir;
 }
 
+describe('pre-receive in the shell', () => {
+  it.each(['sha1', 'sha256'])('takes records and refuses anything else under refs/coordination/ with TypeScript\'s words (%s)', (format) => {
+    const hub = path.join(tmpdir('recv'), 'hub.git');
+    gitSync(path.dirname(hub), 'init', '-q', '--bare', `--object-format=${format}`, hub);
+    expect(coord(hub, ['install-hooks']).code).toBe(0);
+    const work = tmpdir('work');
+    gitSync(work, 'init', '-q', `--object-format=${format}`, '-b', 'main');
+    const empty = gitSync(work, 'hash-object', '-t', 'tree', '-w', '/dev/null').trim();
+    const record = gitSync(work, 'commit-tree', '-m', '{}', empty).trim();
+    write(work, { 'a.txt': 'a\n' });
+    gitSync(work, 'add', '-A');
+    gitSync(work, 'commit', '-q', '-m', 'not a record');
+    const ok = gitRun(work, ['push', '-q', hub, `${record}:refs/coordination/locks/l-x`]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = gitRun(work, ['push', '-q', hub, 'main:refs/coordination/locks/l-y']);
+    expect(bad.code).not.toBe(0);
+    const [first, last] = [notRecordsRefusal([]).split('\n')[0]!, notRecordsRefusal([]).split('\n').at(-1)!];
+    expect(bad.stderr.replace(/ +$/gm, '')).toContain(`remote: ${first}\nremote: ${last}`);
+    expect(gitSync(hub, 'for-each-ref', '--format=%(refname)')).toBe('refs/coordination/locks/l-x\n');
+  });
+});
+
 describe('the drifts of the hand-copied hooks', () => {
   it('pre-commit refuses a moved submodule another agent holds, with diff.ignoreSubmodules=all', () => {
     const sub = makeRepo({ 'f.txt': 'f\n' });
