@@ -52,6 +52,12 @@ export function coord(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}):
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 const servers = new Set<{ server: net.Server; sockets: Set<net.Socket> }>();
+const deferred: (() => unknown)[] = [];
+
+/** Runs `fn` after the test, passed or failed, before its processes and directories go (a client to close). */
+export function defer(fn: () => unknown): void {
+  deferred.push(fn);
+}
 
 /** Spawns a process that is killed after the test if it is still running then. */
 export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions): ChildProcess {
@@ -111,8 +117,15 @@ export async function silentListener(): Promise<{ port: number }> {
   return { port: (server.address() as net.AddressInfo).port };
 }
 
-/** Kills the test's processes that still run, then removes its temporary directories. */
+/** Runs what the test deferred, kills its processes that still run, closes its listeners, then removes its temporary directories. */
 export async function cleanup(): Promise<void> {
+  for (const fn of deferred.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch {
+      // Cleaning up goes on: the test's own failure, if any, is what it reports.
+    }
+  }
   await Promise.all(
     [...children].map(
       (c) =>

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, write } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, write, defer } from './helpers.js';
 
 /** The whole list of tool definitions stays under this, serialised, with every tool there will be. */
 const LIST_LIMIT = 6_000;
@@ -15,11 +15,6 @@ const LIST_LIMIT = 6_000;
 const PLANNED_TOOLS = 13;
 
 const B = { GIT_COORD_AGENT: 'bob' };
-
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-});
 
 function repo(): string {
   const dir = makeRepo({ 'src/a.ts': 'a\n', 'README.md': 'r\n' });
@@ -29,7 +24,7 @@ function repo(): string {
 async function server(cwd: string, env: NodeJS.ProcessEnv = { GIT_COORD_AGENT: 'mcp-agent' }, args: string[] = []) {
   const client = new Client({ name: 'test', version: '1' });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, ...args, 'mcp'], cwd, env: { ...ENV, ...env } as Record<string, string>, stderr: 'pipe' }));
-  clients.push(client);
+  defer(() => client.close());
   const call = async (name: string, args: Record<string, unknown> = {}) => {
     const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; isError?: boolean };
     return { text: r.content.map((c) => c.text).join('\n'), isError: Boolean(r.isError) };
