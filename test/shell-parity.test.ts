@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_ID_HINT, AGENT_ID_RE } from '../src/fields.js';
-import { LOCKS, ROOT as REFS_ROOT } from '../src/store/layout.js';
+import { escapeComponent, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
 import { notRecordsRefusal } from '../src/hooks/git-hooks.js';
-import { GENERATED_MARK, renderShell, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
+import { GENERATED_MARK, refRules, renderShell, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
 import { ENV, ROOT, coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 
 /** The generated block of a built script, alone. */
@@ -48,10 +48,26 @@ describe('the generated shell hooks', () => {
     }
   });
 
+  it('read coveringQuery\'s escaping rules off store/layout.ts', () => {
+    const { kept, componentMax, anchorMax } = refRules();
+    for (let c = 0; c < 256; c++) {
+      const ch = String.fromCharCode(c);
+      if (c < 128) expect(new RegExp(`^[${kept}]$`).test(ch), JSON.stringify(ch)).toBe(escapeComponent(ch) === ch);
+    }
+    const component = (n: number) => lockRef({ text: 'x', kind: 'file', anchor: ['a'.repeat(n), 'f'] }).split('/')[3]!;
+    expect(component(componentMax)).toBe(`p-${'a'.repeat(componentMax)}`);
+    expect(component(componentMax + 1)).toMatch(/^h-/);
+    expect([componentMax, anchorMax]).toEqual([200, 1024]);
+  });
+
   it('hold every constant equal to its TypeScript source', () => {
+    const rules = refRules();
     const ts: Record<string, string> = {
       GC_ROOT: REFS_ROOT,
       GC_LOCKS: LOCKS,
+      GC_REF_KEPT: rules.kept,
+      GC_REF_COMPONENT_MAX: String(rules.componentMax),
+      GC_REF_ANCHOR_MAX: String(rules.anchorMax),
       GC_CONFIG_FILE: CONFIG_FILE,
       GC_AGENT_FILE: AGENT_FILE,
       GC_TRAILER: TRAILER,
@@ -87,7 +103,8 @@ describe('the generated shell hooks', () => {
   });
 
   it('copy none of these values in their sources (outside comments)', () => {
-    const values = Object.values(shellValues()).concat(['--ignore-submodules', '--batch-check', '--no-show-signature']);
+    // (Numbers aside: a short number may well stand in a script for something else.)
+    const values = Object.values(shellValues()).filter((v) => !/^\d+$/.test(v)).concat(['--ignore-submodules', '--batch-check', '--no-show-signature', 'a-z0-9']);
     for (const source of Object.keys(SHELL_SCRIPTS)) {
       const code = fs.readFileSync(path.join(ROOT, source), 'utf8').split('\n').filter((l) => !/^\s*#/.test(l)).join('\n');
       for (const v of values) expect(code.includes(v), `${source} copies ${JSON.stringify(v)}`).toBe(false);

@@ -6,12 +6,12 @@
  * plain shell (no Node, no node_modules: a commit pays for no Node start-up, and pre-receive runs
  * in a bare repository). test/shell-parity.test.ts holds every value equal to its source.
  *
- * What the shell cannot take as a value (coveringQuery's escaping, its length limits) it copies
- * as code; test/hook-shell.test.ts holds that query byte for byte equal to coveringQuery's.
+ * coveringQuery's escaping is code in the shell (awk), fed its rules from refRules();
+ * test/hook-shell.test.ts holds the shell's query byte for byte equal to coveringQuery's.
  */
 import crypto from 'node:crypto';
 import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST } from '../fields.js';
-import { LOCKS, ROOT } from '../store/layout.js';
+import { coveringQuery, escapeComponent, LOCKS, lockRef, ROOT } from '../store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
 import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
@@ -35,12 +35,52 @@ function notRecordsLines(): [string, string] {
   return [lines[0]!, lines[lines.length - 1]!];
 }
 
+/**
+ * coveringQuery's escaping and limits, read off the TypeScript functions themselves (store/layout.ts
+ * keeps them private): the characters a ref component keeps as they are, as a bracket-expression
+ * body; the longest escaped segment named as itself (longer ones are named by a hash, which the
+ * shell leaves to git-coord); the most bytes of directory components an anchor holds.
+ */
+export function refRules(): { kept: string; componentMax: number; anchorMax: number } {
+  const kept: number[] = [];
+  for (let c = 32; c < 127; c++) if (escapeComponent(String.fromCharCode(c)) === String.fromCharCode(c)) kept.push(c);
+  let componentMax = 0;
+  while (componentMax < 4096 && lockRef({ text: 'x', kind: 'file', anchor: ['a'.repeat(componentMax + 1), 'f'] }).startsWith(`${LOCKS}p-`)) componentMax++;
+  // Deep paths of one-letter directories after a first of 1 to 4 letters: every length modulo 4.
+  let anchorMax = 0;
+  for (let k = 1; k <= 4; k++) {
+    const deep = ['a'.repeat(k), ...Array<string>(2048).fill('a'), 'f'].join('/');
+    for (const q of coveringQuery([deep])) anchorMax = Math.max(anchorMax, q.replace(/l-\*$/, '').length - LOCKS.length);
+  }
+  return { kept: bracket(kept), componentMax, anchorMax };
+}
+
+/** Character codes as a bracket-expression body: runs of 3 or more as ranges, `-` last. */
+function bracket(codes: number[]): string {
+  let out = '';
+  const dash = codes.includes(45);
+  const rest = codes.filter((c) => c !== 45);
+  for (let i = 0; i < rest.length; ) {
+    let j = i;
+    while (j + 1 < rest.length && rest[j + 1] === rest[j]! + 1) j++;
+    const [a, b] = [String.fromCharCode(rest[i]!), String.fromCharCode(rest[j]!)];
+    out += j - i >= 2 ? `${a}-${b}` : rest.slice(i, j + 1).map((c) => String.fromCharCode(c)).join('');
+    i = j + 1;
+  }
+  if (/[\]\\^]/.test(out)) throw new Error(`a ref component keeps a character a bracket expression cannot hold plainly: ${out}`);
+  return dash ? `${out}-` : out;
+}
+
 /** The shell variables, by name (each `GC_<name>` in the scripts). */
 export function shellValues(): Record<string, string> {
   const [refused, hint] = notRecordsLines();
+  const rules = refRules();
   return {
     GC_ROOT: ROOT,
     GC_LOCKS: LOCKS,
+    GC_REF_KEPT: rules.kept,
+    GC_REF_COMPONENT_MAX: String(rules.componentMax),
+    GC_REF_ANCHOR_MAX: String(rules.anchorMax),
     GC_CONFIG_FILE: CONFIG_FILE,
     GC_AGENT_FILE: AGENT_FILE,
     GC_TRAILER: TRAILER,
