@@ -90,3 +90,4 @@ const cli = 'dist/cli.js';
 const body = fs.readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');
 fs.writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
 fs.chmodSync(cli, 0o755);
+await (await import('./gen-shell.mjs')).genShell(); // the shell hooks, from their sources and the TypeScript definitions

@@ -5,10 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, spawnTracked, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, ROOT, clone, coord, coordAsync, gitRun, spawnTracked, gitSync, json, makeHub, makeRepo, refs, tmpdir, write, silentListener } from './helpers.js';
 import { journalRef, lockRef } from '../src/store/layout.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 
@@ -290,20 +289,8 @@ async function leftOver(port: number): Promise<string[]> {
 }
 
 describe.runIf(process.platform === 'linux')('a remote over HTTP that accepts connections and never answers', () => {
-  let server: net.Server;
-  let port = 0;
-  const sockets: net.Socket[] = [];
-  beforeAll(async () => {
-    server = net.createServer((s) => sockets.push(s));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-
   it("a timed-out operation ends git's transport helper too: none is left behind holding the connection", async () => {
+    const { port } = await silentListener();
     const { root, url } = makeHub('remote: hang\ntimeout: 1s\nhooks:\n  refresh: always\n  timeout: 1s\n');
     const a = clone(root, url, 'alice', true);
     gitSync(a, 'remote', 'add', 'hang', `http://127.0.0.1:${port}/hub.git`);

@@ -4,15 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ENV, ROOT, gitSync } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { ENV, ROOT, gitSync, tmpdir } from './helpers.js';
 
 function node(cwd: string, args: string[]) {
   return spawnSync(process.execPath, args, { cwd, env: ENV, encoding: 'utf8' });
@@ -20,8 +14,7 @@ function node(cwd: string, args: string[]) {
 
 describe('the built package', () => {
   it('an ESM program imports the library by path and by name, and uses it', () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
-    made.push(dir);
+    const dir = tmpdir('build');
     gitSync(dir, 'init', '-q', '-b', 'main');
     const program = `
       import * as byPath from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};
@@ -49,8 +42,7 @@ describe('the built package', () => {
   });
 
   it('a lock loads neither zod nor the yaml parser; reading another process\'s record loads zod', () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
-    made.push(dir);
+    const dir = tmpdir('build');
     gitSync(dir, 'init', '-q', '-b', 'main');
     const cli = path.join(ROOT, 'dist', 'cli.js');
     const loaded = (args: string[]) => {

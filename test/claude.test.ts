@@ -6,22 +6,16 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, ROOT, clone, coord, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, ROOT, clone, coord, gitSync, json, makeHub, makeRepo, refs, tmpdir, write, track, bareRepo } from './helpers.js';
 import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing } from '../src/agents/briefing.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'claude');
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
 
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function repo(files: Record<string, string> = { 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'b\n', 'nb.ipynb': '{}\n' }) {
   const dir = makeRepo(files);
-  made.push(dir);
   return dir;
 }
 
@@ -89,13 +83,12 @@ describe('hook claude: PreToolUse', () => {
   it('a file in another worktree of the same repository is judged by its locks; a file outside any repository gets no decision', () => {
     const dir = repo();
     const wt = `${dir}-wt`;
-    made.push(wt);
+    track(wt);
     gitSync(dir, 'worktree', 'add', '-q', wt);
     coord(dir, ['lock', 'src/a.ts'], B);
     const other = hook(dir, fixture('pre-tool-use-edit.json', { cwd: dir, file: path.join(wt, 'src', 'a.ts') }));
     expect(decision(other.stdout).permissionDecision).toBe('deny');
     const outside = tmpdir('outside');
-    made.push(outside);
     expect(hook(dir, fixture('pre-tool-use-write.json', { cwd: dir, file: path.join(outside, 'x.txt') }))).toMatchObject({ code: 0, stdout: '' });
     expect(hook(outside, fixture('pre-tool-use-write.json', { cwd: outside, file: path.join(outside, 'x.txt') }))).toMatchObject({ code: 0, stdout: '' });
   });
@@ -123,10 +116,8 @@ describe('hook claude: PreToolUse', () => {
   });
 
   it('answers from the local view when the remote is slow: within the hook timeout, still refusing', () => {
-    const root = tmpdir('slow');
-    made.push(root);
-    const hub = path.join(root, 'hub.git');
-    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+    const hub = bareRepo('slow', '-b', 'main');
+    const root = path.dirname(hub);
     const dir = path.join(root, 'clone');
     gitSync(root, 'clone', '-q', `file://${hub}`, dir);
     write(dir, { '.git-coord.yml': 'remote: origin\nrefresh: always\nhooks:\n  refresh: always\n', 'src/a.ts': 'a\n' });
@@ -246,7 +237,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
   it('a prompt in a worktree never briefed gets the briefing; worktrees keep their own state', () => {
     const dir = repo();
     const wt = `${dir}-wt`;
-    made.push(wt);
+    track(wt);
     gitSync(dir, 'worktree', 'add', '-q', wt);
     coord(wt, ['whoami', '--set', 'carol']);
     const first = hook(wt, fixture('user-prompt-submit.json', { cwd: wt }), {});
@@ -298,7 +289,6 @@ describe('prime', () => {
 
   it('with a remote, the session hook and prime refresh the locks and the inbox as the config says: messages from another clone show', () => {
     const { root, url } = makeHub('remote: origin\nrefresh: always\n');
-    made.push(root);
     const mine = clone(root, url, 'alice');
     const other = clone(root, url, 'bob');
     expect(coord(other, ['send', 'alice', 'from the other clone'], {}).code).toBe(0);

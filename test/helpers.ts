@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,13 @@ export function coord(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}):
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
+const servers = new Set<{ server: net.Server; sockets: Set<net.Socket> }>();
+const deferred: (() => unknown)[] = [];
+
+/** Runs `fn` after the test, passed or failed, before its processes and directories go (a client to close). */
+export function defer(fn: () => unknown): void {
+  deferred.push(fn);
+}
 
 /** Spawns a process that is killed after the test if it is still running then. */
 export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions): ChildProcess {
@@ -82,13 +90,42 @@ export function coordAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv =
  */
 export function tmpdir(name = 'repo'): string {
   const run = process.env.GIT_COORD_TEST_RUN ?? 'x';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-${run}-${name}-`));
+  // Its real path: git prints real paths, and tests compare with them.
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-${run}-${name}-`)));
   dirs.push(dir);
   return dir;
 }
 
-/** Kills the test's processes that still run, then removes its temporary directories. */
+/** Removes `dir` too after the test (something made beside a temporary directory: a worktree at `<repo>-wt`). */
+export function track(dir: string): string {
+  dirs.push(dir);
+  return dir;
+}
+
+/**
+ * A TCP listener on 127.0.0.1 that accepts connections and never answers (a remote that hangs).
+ * Closed after the test, its connections cut.
+ */
+export async function silentListener(): Promise<{ port: number }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  servers.add({ server, sockets });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port };
+}
+
+/** Runs what the test deferred, kills its processes that still run, closes its listeners, then removes its temporary directories. */
 export async function cleanup(): Promise<void> {
+  for (const fn of deferred.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch {
+      // Cleaning up goes on: the test's own failure, if any, is what it reports.
+    }
+  }
   await Promise.all(
     [...children].map(
       (c) =>
@@ -100,6 +137,11 @@ export async function cleanup(): Promise<void> {
     ),
   );
   children.clear();
+  for (const { server, sockets } of servers) {
+    for (const c of sockets) c.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  servers.clear();
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
 }
 
@@ -133,9 +175,17 @@ export function refs(dir: string, prefix = 'refs/coordination/'): string[] {
   return gitSync(dir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);
 }
 
+/** An empty bare repository (`<name>.git` in a fresh temporary directory), removed after the test. */
+export function bareRepo(name = 'hub', ...initArgs: string[]): string {
+  const dir = path.join(tmpdir(name), `${name}.git`);
+  gitSync(path.dirname(dir), 'init', '-q', '--bare', ...initArgs, dir);
+  return dir;
+}
+
 /**
  * A bare hub (`hub.git` in a fresh temporary directory `root`) with one commit on main holding
- * `files` and a `.git-coord.yml` that configures `remote: origin`. Remove `root` when done.
+ * `files` and a `.git-coord.yml` holding `config` (by default `remote: origin`). `root` is
+ * removed after the test, with the clones made in it.
  */
 export function makeHub(config = 'remote: origin\n', files: Record<string, string> = { 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'docs/x.md': 'x\n' }) {
   const root = tmpdir('hub');

@@ -4,20 +4,13 @@
  * anything unusual. Its query must be byte for byte the one Node builds.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coveringQuery } from '../src/store/layout.js';
-import { coord, gitRun, gitSync } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { coord, gitRun, gitSync, tmpdir } from './helpers.js';
 
 function hookedRepo(): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-hookshell-')));
-  made.push(dir);
+  const dir = tmpdir('hookshell');
   gitSync(dir, 'init', '-q', '-b', 'main');
   gitSync(dir, 'commit', '-q', '--allow-empty', '-m', 'init');
   expect(coord(dir, ['install-hooks']).code).toBe(0);

@@ -3,12 +3,11 @@
  * other agents acting through the CLI at the same time.
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, write, defer } from './helpers.js';
 
 /** The whole list of tool definitions stays under this, serialised, with every tool there will be. */
 const LIST_LIMIT = 6_000;
@@ -17,23 +16,15 @@ const PLANNED_TOOLS = 13;
 
 const B = { GIT_COORD_AGENT: 'bob' };
 
-const made: string[] = [];
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) await c.close();
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function repo(): string {
   const dir = makeRepo({ 'src/a.ts': 'a\n', 'README.md': 'r\n' });
-  made.push(dir);
   return dir;
 }
 
 async function server(cwd: string, env: NodeJS.ProcessEnv = { GIT_COORD_AGENT: 'mcp-agent' }, args: string[] = []) {
   const client = new Client({ name: 'test', version: '1' });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, ...args, 'mcp'], cwd, env: { ...ENV, ...env } as Record<string, string>, stderr: 'pipe' }));
-  clients.push(client);
+  defer(() => client.close());
   const call = async (name: string, args: Record<string, unknown> = {}) => {
     const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; isError?: boolean };
     return { text: r.content.map((c) => c.text).join('\n'), isError: Boolean(r.isError) };
@@ -318,16 +309,9 @@ describe('mcp: messages', () => {
 
 describe('mcp: a remote decides', () => {
   it('locks through the remote, as the CLI does; an agent in another clone is refused', async () => {
-    const root = tmpdir('mcp-remote');
-    made.push(root);
-    const hub = path.join(root, 'hub.git');
-    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
-    const seed = path.join(root, 'seed');
-    gitSync(root, 'clone', '-q', `file://${hub}`, seed);
-    write(seed, { '.git-coord.yml': 'remote: origin\n', 'src/a.ts': 'a\n' });
-    gitSync(seed, 'add', '-A');
-    gitSync(seed, 'commit', '-q', '-m', 'config');
-    gitSync(seed, 'push', '-q', 'origin', 'main');
+    const { root, hub, url } = makeHub('remote: origin\n', { 'src/a.ts': 'a\n' });
+    const seed = path.join(root, 'mine');
+    gitSync(root, 'clone', '-q', url, seed);
     const other = path.join(root, 'other');
     gitSync(root, 'clone', '-q', `file://${hub}`, other);
     const { call } = await server(seed);
@@ -344,7 +328,6 @@ describe('mcp: a remote decides', () => {
 
   it('inbox with wait asks the remote: a message sent from another clone arrives; sends go through the remote', async () => {
     const { root, url, hub } = makeHub();
-    made.push(root);
     const mine = clone(root, url, 'mcp-agent');
     const other = clone(root, url, 'bob');
     const { call } = await server(mine, {});

@@ -4,28 +4,13 @@
  * waiting polls the remote.
  */
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitSync, json, tmpdir, write } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, coordAsync, gitSync, json, makeHub } from './helpers.js';
 
 /** A bare hub whose main branch configures `remote: origin`, and a clone per agent. */
 function setup(agents: string[]) {
-  const root = tmpdir('msg-hub');
-  made.push(root);
-  const hub = path.join(root, 'hub.git');
-  gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
-  const seed = path.join(root, 'seed');
-  gitSync(root, 'init', '-q', '-b', 'main', seed);
-  write(seed, { 'README.md': 'x\n', '.git-coord.yml': 'remote: origin\n' });
-  gitSync(seed, 'add', '-A');
-  gitSync(seed, 'commit', '-q', '-m', 'init');
-  gitSync(seed, 'push', '-q', hub, 'main');
+  const { root, hub } = makeHub('remote: origin\n', { 'README.md': 'x\n' });
   const clones: Record<string, string> = {};
   for (const a of agents) {
     clones[a] = path.join(root, a);

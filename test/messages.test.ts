@@ -3,17 +3,11 @@
  * Waits are bounded; nothing asserts on speed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, ENV, coord, coordAsync, gitSync, json, makeRepo, refs, write, type Run } from './helpers.js';
 
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 function repo(files?: Record<string, string>): string {
   const d = makeRepo(files);
-  made.push(d);
   return d;
 }
 

@@ -5,22 +5,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import zlib from 'node:zlib';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { directWrites, zlibStored } from '../src/git/objects.js';
 import { discover } from '../src/git/repo.js';
-import { ENV, coord, gitRun, gitSync } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { ENV, coord, gitRun, gitSync, tmpdir } from './helpers.js';
 
 function scratch(): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-objects-')));
-  made.push(d);
+  const d = tmpdir('objects');
   return d;
 }
 

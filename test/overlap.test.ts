@@ -1,11 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { overlaps, overlapWitness, pick } from '../src/patterns/overlap.js';
 import { matches } from '../src/patterns/matcher.js';
 import { parsePattern, patternFromText } from '../src/patterns/pattern.js';
 import { UsageError } from '../src/errors.js';
+import { tmpdir } from './helpers.js';
 
 const base = { top: '/repo', prefix: '' };
 const P = (s: string) => parsePattern(s, base);
@@ -168,24 +168,20 @@ describe('patterns', () => {
   });
 
   it('takes a literal path naming a directory of the work tree as that directory', () => {
-    const top = fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-patterns-'));
-    try {
-      fs.mkdirSync(path.join(top, 'src', 'auth'), { recursive: true });
-      fs.writeFileSync(path.join(top, 'src', 'auth', 'login.ts'), '');
-      fs.symlinkSync('auth', path.join(top, 'src', 'link'));
-      const at = (raw: string, prefix = '') => parsePattern(raw, { top, prefix }, top);
-      expect(at('src/auth')).toMatchObject({ text: 'src/auth/', kind: 'dir', anchor: ['src', 'auth'] });
-      expect(at('auth', 'src/')).toMatchObject({ text: 'src/auth/', kind: 'dir' });
-      expect(at(path.join(top, 'src', 'auth'))).toMatchObject({ text: 'src/auth/', kind: 'dir' });
-      expect(at('src/auth/login.ts')).toMatchObject({ kind: 'file' });
-      expect(at('src/missing')).toMatchObject({ kind: 'file' });
-      // git records a symbolic link as a file, even one pointing at a directory.
-      expect(at('src/link')).toMatchObject({ text: 'src/link', kind: 'file' });
-      // Without a work tree (a bare repository, or the stored text), nothing is looked up.
-      expect(parsePattern('src/auth', { top, prefix: '' })).toMatchObject({ kind: 'file' });
-    } finally {
-      fs.rmSync(top, { recursive: true, force: true });
-    }
+    const top = tmpdir('patterns');
+    fs.mkdirSync(path.join(top, 'src', 'auth'), { recursive: true });
+    fs.writeFileSync(path.join(top, 'src', 'auth', 'login.ts'), '');
+    fs.symlinkSync('auth', path.join(top, 'src', 'link'));
+    const at = (raw: string, prefix = '') => parsePattern(raw, { top, prefix }, top);
+    expect(at('src/auth')).toMatchObject({ text: 'src/auth/', kind: 'dir', anchor: ['src', 'auth'] });
+    expect(at('auth', 'src/')).toMatchObject({ text: 'src/auth/', kind: 'dir' });
+    expect(at(path.join(top, 'src', 'auth'))).toMatchObject({ text: 'src/auth/', kind: 'dir' });
+    expect(at('src/auth/login.ts')).toMatchObject({ kind: 'file' });
+    expect(at('src/missing')).toMatchObject({ kind: 'file' });
+    // git records a symbolic link as a file, even one pointing at a directory.
+    expect(at('src/link')).toMatchObject({ text: 'src/link', kind: 'file' });
+    // Without a work tree (a bare repository, or the stored text), nothing is looked up.
+    expect(parsePattern('src/auth', { top, prefix: '' })).toMatchObject({ kind: 'file' });
   });
 
   it.each(['', '../x', '/elsewhere/x', 'a\nb', 'a\0b', '.git/config', 'sub/.git/x', '..'])('refuses %j', (bad) => {

@@ -4,22 +4,15 @@
  * reached through symlinks.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { discover, openRepo, type Repo } from '../src/git/repo.js';
 import { parsePattern } from '../src/patterns/pattern.js';
-import { ENV, coord, gitRun, gitSync, json } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { ENV, coord, gitRun, gitSync, json, tmpdir } from './helpers.js';
 
 /** A scratch directory (a real path), removed after the test. */
 function scratch(): string {
-  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-paths-')));
-  made.push(d);
+  const d = tmpdir('paths');
   return d;
 }
 

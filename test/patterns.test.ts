@@ -2,21 +2,14 @@
  * Patterns through the command line and the hooks, with real git: a lock covers the same paths
  * when it is granted, when `check` asks, and when a commit is made (issue 6 items 4 and 15).
  */
-import fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { coord, gitRun, gitSync, makeRepo, write } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
 
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function setup(): string {
   const repo = makeRepo({ 'src/a.ts': 'a\n', 'src/b.ts': 'b\n', 'src/deep/x.ts': 'x\n', 'src/auth/login.ts': 'l\n', 'README.md': 'r\n' });
-  made.push(repo);
   expect(coord(repo, ['install-hooks']).code).toBe(0);
   return repo;
 }

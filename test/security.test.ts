@@ -5,37 +5,28 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ObjectReader } from '../src/git/objects.js';
-import { ENV, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, tmpdir, write } from './helpers.js';
+import { ENV, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, tmpdir, write, silentListener } from './helpers.js';
 
 // The ObjectReader test runs git in this process: keep it off the machine's git config too.
 process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
 
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
 function hub(config = 'remote: origin\n', files?: Record<string, string>) {
   const h = makeHub(config, files);
-  made.push(h.root);
   return h;
 }
 
 function repo(files?: Record<string, string>) {
   const r = makeRepo(files);
-  made.push(r);
   return r;
 }
 
 /** A file the attacks below try to create: if it ever exists, a command ran. */
 function marker(): string {
   const dir = tmpdir('marker');
-  made.push(dir);
   return path.join(dir, 'pwned');
 }
 
@@ -104,7 +95,6 @@ describe('a committed config never runs anything', () => {
     expect(c.stderr).toMatch(/not a remote of this repository/);
     gitSync(r, 'commit', '-q', '--no-verify', '-m', 'x');
     const target = path.join(tmpdir('target'), 't.git');
-    made.push(path.dirname(target));
     gitSync(r, 'init', '-q', '--bare', target);
     expect(gitRun(r, ['push', target, 'HEAD:refs/heads/x']).code).not.toBe(0);
     expect(fs.existsSync(pwned)).toBe(false);
@@ -452,20 +442,8 @@ describe('pre-push judges only the commits the remote does not have', () => {
 });
 
 describe('a remote that accepts connections and never answers', () => {
-  let server: net.Server;
-  let port = 0;
-  const sockets: net.Socket[] = [];
-  beforeAll(async () => {
-    server = net.createServer((s) => sockets.push(s));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as net.AddressInfo).port;
-  });
-  afterAll(() => {
-    for (const s of sockets) s.destroy();
-    server.close();
-  });
-
   it('decisions fail with exit 1 naming it; reads fall back to the local view and say so; hooks go on', async () => {
+    const { port } = await silentListener();
     const { root, url } = hub('remote: hang\ntimeout: 1s\nhooks:\n  refresh: always\n  timeout: 1s\n');
     const a = clone(root, url, 'alice', true);
     gitSync(a, 'remote', 'add', 'hang', `git://127.0.0.1:${port}/hub.git`);

@@ -6,13 +6,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitSync, json, makeRepo, tmpdir, type Run } from './helpers.js';
-
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, coordAsync, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
 
 const agents = (n: number, prefix = 'racer') => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
@@ -42,7 +37,6 @@ function checkRound(results: Run[], ids: string[], names: string[], board: any[]
 describe('claim --next races', () => {
   it('8 processes over 6 tasks: 6 distinct claims and 2 refusals, 10 rounds', async () => {
     const dir = makeRepo();
-    made.push(dir);
     for (let round = 0; round < 10; round++) {
       const ids = importTasks(dir, Array.from({ length: 6 }, (_, i) => `r${round} task ${i}`));
       const names = agents(8, `r${round}`);
@@ -55,16 +49,7 @@ describe('claim --next races', () => {
   }, 240_000);
 
   it('8 clones through a file:// remote over 6 tasks: 6 distinct claims and 2 refusals, 3 rounds', async () => {
-    const root = tmpdir('hub');
-    made.push(root);
-    const hub = path.join(root, 'hub.git');
-    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
-    const seed = path.join(root, 'seed');
-    gitSync(root, 'init', '-q', '-b', 'main', seed);
-    fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
-    gitSync(seed, 'add', '-A');
-    gitSync(seed, 'commit', '-q', '-m', 'init');
-    gitSync(seed, 'push', '-q', hub, 'main');
+    const { root, hub } = makeHub('remote: origin\n', {});
     const clones = agents(8, 'clone').map((name) => {
       const d = path.join(root, name);
       gitSync(root, 'clone', '-q', `file://${hub}`, d);
@@ -81,7 +66,6 @@ describe('claim --next races', () => {
 
   it('8 processes claiming one task by id: exactly one claimer', async () => {
     const dir = makeRepo();
-    made.push(dir);
     for (let round = 0; round < 3; round++) {
       const [id] = importTasks(dir, [`hot ${round}`]);
       const results = await Promise.all(agents(8).map((a) => coordAsync(dir, ['claim', id!, '--agent', a, '--json'])));
@@ -92,7 +76,6 @@ describe('claim --next races', () => {
 
   it('claims with overlapping locks racing: one task and its locks per winner, never overlapping holders', async () => {
     const dir = makeRepo();
-    made.push(dir);
     const ids = importTasks(dir, agents(6, 'lockwork'));
     // Two pairs of overlapping patterns and two free ones.
     const pats = ['src/', 'src/a.ts', 'lib/**', 'lib/x/y.ts', 'docs/a.md', 'docs/b.md'];
@@ -118,7 +101,6 @@ describe('claim --next races', () => {
 describe('claimers killed mid-claim', () => {
   it('SIGKILL at staggered moments leaves readable state, and nothing held longer than a lease', async () => {
     const dir = makeRepo();
-    made.push(dir);
     const [id] = importTasks(dir, ['contended']);
     for (let i = 0; i < 10; i++) {
       const child = spawn(process.execPath, [CLI, 'claim', id!, '--lock', 'k/', '--ttl', '2s', '--agent', `victim-${i}`], { cwd: dir, env: ENV });

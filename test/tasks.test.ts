@@ -5,19 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitSync, json, makeRepo, tmpdir, type Run } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, coordAsync, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
 
-const made: string[] = [];
-afterEach(() => {
-  for (const d of made.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 function repo(): string {
   const r = makeRepo();
-  made.push(r);
   return r;
 }
 
@@ -443,16 +438,7 @@ describe('presence', () => {
 
 describe('the remote view', () => {
   it('sync brings tasks and presence to another clone; claims are decided at the remote', () => {
-    const root = tmpdir('hub');
-    made.push(root);
-    const hub = path.join(root, 'hub.git');
-    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
-    const seed = path.join(root, 'seed');
-    gitSync(root, 'init', '-q', '-b', 'main', seed);
-    fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
-    gitSync(seed, 'add', '-A');
-    gitSync(seed, 'commit', '-q', '-m', 'init');
-    gitSync(seed, 'push', '-q', hub, 'main');
+    const { root, hub } = makeHub('remote: origin\n', {});
     const [ca, cb] = ['alice', 'bob'].map((n) => {
       const d = path.join(root, n);
       gitSync(root, 'clone', '-q', `file://${hub}`, d);

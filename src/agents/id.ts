@@ -1,13 +1,11 @@
-/** Agent ids: 1 to 64 letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
+/** Agent ids: the rule is src/fields.ts's (AGENT_ID_RE); this checks a given id against it. */
 import { UsageError } from '../errors.js';
+import { AGENT_ID_HINT, AGENT_ID_RE } from '../fields.js';
 
-export const AGENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** The id rule (an alias of AGENT_ID_RE, kept for the code that imports it by this name). */
+export const AGENT_ID = AGENT_ID_RE;
 
 export function validateAgentId(id: string, source: string): string {
-  if (!AGENT_ID.test(id)) {
-    throw new UsageError(
-      `bad agent id ${JSON.stringify(id)} (from ${source}): use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
+  if (!AGENT_ID_RE.test(id)) throw new UsageError(`bad agent id ${JSON.stringify(id)} (from ${source}): ${AGENT_ID_HINT}`);
   return id;
 }

@@ -98,6 +98,14 @@ export async function commitTouches(repo: Repo, revs: string[], options: string[
 }
 
 /**
+ * notRecords' two reads, shared with the server's shell pre-receive (generated from these,
+ * scripts/gen-shell.mjs): each object's type and id, from `<oid>` and `<oid>^{tree}` lines on
+ * stdin; and `<commit> <tree>` of every commit the given tips bring that no ref reaches yet.
+ */
+export const OBJECT_TYPES = ['cat-file', '--batch-check=%(objecttype) %(objectname)'] as const;
+export const NEW_COMMIT_TREES = ['log', '--format=%H %T', '--no-show-signature', '--stdin', '--not', '--all', '--'] as const;
+
+/**
  * Of `tips` (what refs under refs/coordination/ are to point at), the objects that are not
  * records as git-coord writes them: each tip must be a commit whose tree is the empty tree, and
  * so must every commit it brings that no ref reaches yet (its new ancestors). So nothing but
@@ -109,7 +117,7 @@ export async function notRecords(repo: Repo, tips: string[]): Promise<string[]> 
   const empty = emptyTreeId(repo);
   const bad = new Set<string>();
   // Each tip's type, then its tree (`<tip>^{tree}` peels a tag too: the type line catches that).
-  const types = await runGit(repo.cwd, ['cat-file', '--batch-check=%(objecttype) %(objectname)'], {
+  const types = await runGit(repo.cwd, [...OBJECT_TYPES], {
     input: tips.map((t) => `${t}\n${t}^{tree}\n`).join(''),
   });
   if (types.code !== 0) throw new FailedError(`cannot read the objects being pushed: ${firstLine(types.stderr)}`);
@@ -119,7 +127,7 @@ export async function notRecords(repo: Repo, tips: string[]): Promise<string[]> 
   });
   const fresh = tips.filter((t) => !bad.has(t));
   if (fresh.length > 0) {
-    const r = await runGit(repo.cwd, ['log', '--format=%H %T', '--no-show-signature', '--stdin', '--not', '--all', '--'], { input: fresh.join('\n') + '\n' });
+    const r = await runGit(repo.cwd, [...NEW_COMMIT_TREES], { input: fresh.join('\n') + '\n' });
     if (r.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(r.stderr)}`);
     for (const line of r.stdout.split('\n')) {
       const [oid, tree] = line.split(' ');

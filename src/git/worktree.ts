@@ -11,26 +11,19 @@ import type { Repo } from './repo.js';
 import { OID } from './objects.js';
 
 /**
+ * The staged diff, as git-coord reads it and as the shell pre-commit hook does (generated from
+ * this, scripts/gen-shell.mjs): a user's diff.relative would list only (and relative to) the
+ * current subdirectory, and diff.ignoreSubmodules would hide a submodule's new commit: every
+ * path, from the top.
+ */
+export const STAGED_DIFF = ['-c', 'diff.relative=false', 'diff', '--cached', '--name-only', '--no-renames', '--no-ext-diff', '--ignore-submodules=none'] as const;
+
+/**
  * Paths whose index entry differs from `rev` (content, mode, type, added or deleted), NUL-safe.
  * Without `rev`, from HEAD (or from nothing on an unborn branch).
  */
 async function changedVs(cwd: string, rev?: string): Promise<string[]> {
-  // A user's diff.relative would list only (and relative to) the current subdirectory, and
-  // diff.ignoreSubmodules would hide a submodule's new commit: every path, from the top.
-  const r = await runGit(cwd, [
-    '-c',
-    'diff.relative=false',
-    'diff',
-    '--cached',
-    '--name-only',
-    '--no-renames',
-    '--no-ext-diff',
-    '--ignore-submodules=none',
-    '-z',
-    '--end-of-options',
-    ...(rev ? [rev] : []),
-    '--',
-  ]);
+  const r = await runGit(cwd, [...STAGED_DIFF, '-z', '--end-of-options', ...(rev ? [rev] : []), '--']);
   if (r.code !== 0) throw new FailedError(`cannot read staged changes: ${firstLine(r.stderr)}`);
   return r.stdout.split('\0').filter(Boolean);
 }

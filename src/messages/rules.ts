@@ -89,10 +89,7 @@ export function checkSubject(subject: string): void {
   if (subject.length > MAX_SUBJECT_CHARS) throw new UsageError(`subject too long: ${subject.length} characters, at most ${MAX_SUBJECT_CHARS}`);
 }
 
-export function parsePriority(text: string): number {
-  if (!/^[0-4]$/.test(text.trim())) throw new UsageError(`bad priority ${JSON.stringify(text)}: use 0 (most urgent) to 4`);
-  return Number(text.trim());
-}
+export { parsePriority } from '../fields.js';
 
 /** A new message id: time-ordered, unique without coordination (48 random bits), a valid ref component. */
 export function newMessageId(now: number): string {

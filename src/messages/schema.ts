@@ -3,12 +3,11 @@
  * changed; what happens to it afterwards is recorded on its recipients' and sender's own refs.
  */
 import * as z from 'zod/mini';
-import { AgentId, Iso } from '../schemas.js';
+import { Address, AgentId, Iso, Priority } from '../schemas.js';
 
 /** Message, thread and channel ids follow the agent-id rule: valid ref components, printable. */
 export const Id = AgentId;
-/** An address as sent: an agent id, `@all`, or `#<channel>` (checked on reading too: records come from other agents). */
-export const Address = z.string().check(z.regex(/^(@all|#?[A-Za-z0-9][A-Za-z0-9._-]{0,63})$/));
+export { Address };
 
 export const MessageRecord = z.object({
   v: z.literal(1),
@@ -20,7 +19,7 @@ export const MessageRecord = z.object({
   subject: z.string(),
   body: z.string(),
   /** 0 is the most urgent, as for tasks. */
-  priority: z.number().check(z.int(), z.minimum(0), z.maximum(4)),
+  priority: Priority,
   thread: Id,
   replyTo: z.nullable(Id),
   sentAt: Iso,

@@ -4,8 +4,9 @@
  */
 import * as z from 'zod/mini';
 import { REMOTE_HINT, REMOTE_NAME } from './config.js';
+import { DurationText } from '../schemas.js';
 
-const Duration = z.string().check(z.regex(/^(\d+[smhdw])+$/, 'expected a duration such as 90s, 30m, 2h, 1d or 1h30m'));
+const Duration = DurationText;
 const RemoteName = z.string().check(z.maxLength(100, REMOTE_HINT), z.regex(REMOTE_NAME, REMOTE_HINT));
 
 /** `.git-coord.yml`. Unknown keys are refused so a typo never silently does nothing. */

@@ -1,7 +1,8 @@
 /** Durations: `90s`, `30m`, `2h`, `1d`, and sums such as `1h30m`; `none` where allowed. */
 import { UsageError } from '../errors.js';
+import { DURATION_HINT, DURATION_NONE, DURATION_RE, DURATION_TERM_RE, DURATION_UNITS_MS } from '../fields.js';
 
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = DURATION_UNITS_MS;
 
 /**
  * The longest duration accepted anywhere: 100 years. A lease or a deadline is a point in time
@@ -14,11 +15,11 @@ export const MIN_DURATION_MS = UNIT_MS.s!;
 /** Milliseconds, or null for `none` (only when `allowNone`). Between 1s and 100 years. */
 export function parseDuration(text: string, what: string, allowNone = false): number | null {
   const t = text.trim();
-  if (allowNone && t === 'none') return null;
+  if (allowNone && t === DURATION_NONE) return null;
   const bad = (why: string) => new UsageError(`bad ${what} ${JSON.stringify(text)}: ${why}`);
-  if (!/^(\d+[smhdw])+$/.test(t)) throw bad(`use a duration such as 90s, 30m, 2h, 1d or 1h30m${allowNone ? ', or none' : ''}`);
+  if (!DURATION_RE.test(t)) throw bad(`${DURATION_HINT}${allowNone ? `, or ${DURATION_NONE}` : ''}`);
   let ms = 0;
-  for (const m of t.matchAll(/(\d+)([smhdw])/g)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+  for (const m of t.matchAll(DURATION_TERM_RE)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
   if (!(ms <= MAX_DURATION_MS)) throw bad(`too long: at most 36500d (100 years)${allowNone ? '; use none for no limit' : ''}`);
   if (ms < MIN_DURATION_MS) throw bad('too short: at least 1s');
   return ms;

@@ -1,16 +1,13 @@
 /** The task record: one per task, on its own ref under the shelf of its status (store/layout.ts). */
 import * as z from 'zod/mini';
-import { AgentId, Iso } from '../schemas.js';
+import { AGENT_ID_RE, AgentId, Iso, Priority, TaskStatus } from '../schemas.js';
 
 /** Task ids follow the agent-id rule: they are typed by people and named in ref names (escaped). */
-export const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const TaskId = z.string().check(z.regex(TASK_ID));
+export const TASK_ID = AGENT_ID_RE;
+export const TaskId = AgentId;
 /** Labels: the same rule, so a label is one word on a command line. */
-export const Label = z.string().check(z.regex(TASK_ID));
-export const Priority = z.number().check(z.int(), z.gte(0), z.lte(4));
-
-export const TaskStatus = z.enum(['open', 'claimed', 'done', 'failed']);
-export type TaskStatus = z.infer<typeof TaskStatus>;
+export const Label = AgentId;
+export { Priority, TaskStatus };
 
 /** What happened to a task, as its history (and the journal) shows it. */
 export const TaskAction = z.enum(['add', 'claim', 'renew', 'takeover', 'done', 'fail', 'release', 'reopen', 'depend']);

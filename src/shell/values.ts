@@ -1,0 +1,134 @@
+/**
+ * What the shell hooks share with TypeScript, each value taken from its one TypeScript
+ * definition. The hooks' sources (hooks/*.in, templates/pre-receive.in) hold a `# @GENERATED@`
+ * line where scripts/gen-shell.mjs (run by the build) puts the block below: shell variables and
+ * functions, so the scripts themselves copy no constant, flag, query or message. The hooks stay
+ * plain shell (no Node, no node_modules: a commit pays for no Node start-up, and pre-receive runs
+ * in a bare repository). test/shell-parity.test.ts holds every value equal to its source.
+ *
+ * coveringQuery's escaping is code in the shell (awk), fed its rules from refRules();
+ * test/hook-shell.test.ts holds the shell's query byte for byte equal to coveringQuery's.
+ */
+import crypto from 'node:crypto';
+import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST } from '../fields.js';
+import { coveringQuery, escapeComponent, LOCKS, lockRef, ROOT } from '../store/layout.js';
+import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
+import { STAGED_DIFF } from '../git/worktree.js';
+import { AGENT_FILE } from '../session/coord.js';
+import { CONFIG_FILE } from '../session/config.js';
+import { notRecordsRefusal } from '../hooks/git-hooks.js';
+
+/** One word for sh: as is when plainly safe, else between single quotes. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9._=/:,+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+const words = (ws: readonly string[]) => ws.map(shellWord).join(' ');
+
+/** The empty tree's id in each object format (records are commits of it). */
+function emptyTree(algo: 'sha1' | 'sha256'): string {
+  return crypto.createHash(algo).update('tree 0\0').digest('hex');
+}
+
+/** The refusal pre-receive prints for coordination refs that are not records: its first and last lines. */
+function notRecordsLines(): [string, string] {
+  const lines = notRecordsRefusal([]).split('\n');
+  return [lines[0]!, lines[lines.length - 1]!];
+}
+
+/**
+ * coveringQuery's escaping and limits, read off the TypeScript functions themselves (store/layout.ts
+ * keeps them private): the characters a ref component keeps as they are, as a bracket-expression
+ * body; the longest escaped segment named as itself (longer ones are named by a hash, which the
+ * shell leaves to git-coord); the most bytes of directory components an anchor holds.
+ */
+export function refRules(): { kept: string; componentMax: number; anchorMax: number } {
+  const kept: number[] = [];
+  for (let c = 32; c < 127; c++) if (escapeComponent(String.fromCharCode(c)) === String.fromCharCode(c)) kept.push(c);
+  let componentMax = 0;
+  while (componentMax < 4096 && lockRef({ text: 'x', kind: 'file', anchor: ['a'.repeat(componentMax + 1), 'f'] }).startsWith(`${LOCKS}p-`)) componentMax++;
+  // Deep paths of one-letter directories after a first of 1 to 4 letters: every length modulo 4.
+  let anchorMax = 0;
+  for (let k = 1; k <= 4; k++) {
+    const deep = ['a'.repeat(k), ...Array<string>(2048).fill('a'), 'f'].join('/');
+    for (const q of coveringQuery([deep])) anchorMax = Math.max(anchorMax, q.replace(/l-\*$/, '').length - LOCKS.length);
+  }
+  return { kept: bracket(kept), componentMax, anchorMax };
+}
+
+/** Character codes as a bracket-expression body: runs of 3 or more as ranges, `-` last. */
+function bracket(codes: number[]): string {
+  let out = '';
+  const dash = codes.includes(45);
+  const rest = codes.filter((c) => c !== 45);
+  for (let i = 0; i < rest.length; ) {
+    let j = i;
+    while (j + 1 < rest.length && rest[j + 1] === rest[j]! + 1) j++;
+    const [a, b] = [String.fromCharCode(rest[i]!), String.fromCharCode(rest[j]!)];
+    out += j - i >= 2 ? `${a}-${b}` : rest.slice(i, j + 1).map((c) => String.fromCharCode(c)).join('');
+    i = j + 1;
+  }
+  if (/[\]\\^]/.test(out)) throw new Error(`a ref component keeps a character a bracket expression cannot hold plainly: ${out}`);
+  return dash ? `${out}-` : out;
+}
+
+/** The shell variables, by name (each `GC_<name>` in the scripts). */
+export function shellValues(): Record<string, string> {
+  const [refused, hint] = notRecordsLines();
+  const rules = refRules();
+  return {
+    GC_ROOT: ROOT,
+    GC_LOCKS: LOCKS,
+    GC_REF_KEPT: rules.kept,
+    GC_REF_COMPONENT_MAX: String(rules.componentMax),
+    GC_REF_ANCHOR_MAX: String(rules.anchorMax),
+    GC_CONFIG_FILE: CONFIG_FILE,
+    GC_AGENT_FILE: AGENT_FILE,
+    GC_TRAILER: TRAILER,
+    GC_AGENT_ID_HINT: AGENT_ID_HINT,
+    GC_EMPTY_TREE_SHA1: emptyTree('sha1'),
+    GC_EMPTY_TREE_SHA256: emptyTree('sha256'),
+    GC_NOT_RECORDS_REFUSAL: refused,
+    GC_NOT_RECORDS_HINT: hint,
+  };
+}
+
+/** The shell functions: git commands and rules shared with TypeScript. */
+export function shellFunctions(): Record<string, string> {
+  return {
+    // The staged paths, one a line, as git-coord reads them (STAGED_DIFF), but with unusual names
+    // quoted (core.quotepath) instead of NUL-separated: the hook leaves those to git-coord.
+    gc_staged_diff: `git -c core.quotepath=on ${words(STAGED_DIFF)} --`,
+    // notRecords' reads (OBJECT_TYPES, NEW_COMMIT_TREES): stdin as git-coord writes it.
+    gc_object_types: `git ${words(OBJECT_TYPES)}`,
+    gc_new_commit_trees: `git ${words(NEW_COMMIT_TREES)}`,
+    // AGENT_ID_RE as a case pattern (bytes, whatever the locale: in a subshell).
+    gc_agent_id_ok:
+      `(LC_ALL=C; case "$1" in '' | [!${AGENT_ID_FIRST}]* | *[!${AGENT_ID_REST}]*) exit 1 ;; esac; ` + `[ "\${#1}" -le ${AGENT_ID_MAX} ])`,
+  };
+}
+
+export const GENERATED_MARK = '# @GENERATED@';
+
+/** The block that replaces GENERATED_MARK. */
+export function shellBlock(): string {
+  const lines = ['# >>> generated from the TypeScript definitions (src/shell/values.ts) by scripts/gen-shell.mjs: do not edit >>>'];
+  for (const [k, v] of Object.entries(shellValues())) lines.push(`${k}=${shellWord(v)}`);
+  for (const [k, body] of Object.entries(shellFunctions())) lines.push(`${k}() { ${body}; }`);
+  lines.push('# <<< generated <<<');
+  return lines.join('\n');
+}
+
+/** A hook's script from its source: the generated block in place of the mark. */
+export function renderShell(source: string): string {
+  const at = source.indexOf(GENERATED_MARK);
+  if (at < 0) throw new Error(`no ${GENERATED_MARK} line in a hook's source`);
+  return source.slice(0, at) + shellBlock() + source.slice(at + GENERATED_MARK.length);
+}
+
+/** The hooks' sources and the scripts generated from them, relative to the package's root. */
+export const SHELL_SCRIPTS: Record<string, string> = {
+  'hooks/pre-commit.in': 'hooks/pre-commit',
+  'hooks/prepare-commit-msg.in': 'hooks/prepare-commit-msg',
+  'hooks/pre-push.in': 'hooks/pre-push',
+  'templates/pre-receive.in': 'templates/pre-receive',
+};
