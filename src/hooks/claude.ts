@@ -18,7 +18,7 @@ import path from 'node:path';
 import { Coord } from '../session/coord.js';
 import { CoordError } from '../errors.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { Locks } from '../locks/locks.js';
+import { heldByOthers } from '../operations/locks.js';
 import { WRITE_TOOLS } from '../operations/claude-setup.js';
 import { editDenied } from './render.js';
 import type { Seen } from '../views/briefing.js';
@@ -164,10 +164,7 @@ async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg
     return '';
   }
   try {
-    const hits = (await new Locks(ctx).covering([rel], 'view')).get(rel) ?? [];
-    const held = hits
-      .filter((h) => h.rec.agent !== me)
-      .map(({ rec }) => ({ path: rel, pattern: rec.pattern, agent: rec.agent, reason: rec.reason, expiresAt: rec.expiresAt }));
+    const held = await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
     if (held.length === 0) return '';
     const reason = editDenied(ev.tool_name, held, !me);
     return answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });

@@ -4,6 +4,7 @@
  */
 import { Locks, type Conflict, type LockView } from '../locks/locks.js';
 import type { Coord } from '../session/coord.js';
+import type { ReadMode } from '../store/records.js';
 import type { TaskView } from '../tasks/rules.js';
 import { given, invalid, waitMs, type Wait } from './input.js';
 
@@ -90,4 +91,16 @@ export async function check(ctx: Coord, input: { paths?: string[]; staged?: bool
   if (input.staged) conflicts.push(...(await (await import('./commits.js')).stagedConflicts(ctx)));
   const view = ctx.viewInfo();
   return { ok: conflicts.length === 0, conflicts: conflicts.map(publicConflict), ...(view ? { view } : {}) };
+}
+
+/**
+ * Others' live locks covering concrete file paths, as `agent` sees them (null: an agent that holds
+ * nothing): what an edit hook asks before a file is written. Read as `mode` says ('view' for a
+ * hook: a slow remote never holds up an edit).
+ */
+export async function heldByOthers(ctx: Coord, input: { paths: string[]; agent: string | null; mode: ReadMode }): Promise<PublicConflict[]> {
+  const covering = await new Locks(ctx).covering(input.paths, input.mode);
+  return [...covering].flatMap(([path, hits]) =>
+    hits.filter((h) => h.rec.agent !== input.agent).map(({ rec }) => ({ path, pattern: rec.pattern, agent: rec.agent, reason: rec.reason, expiresAt: rec.expiresAt })),
+  );
 }
