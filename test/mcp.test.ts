@@ -63,6 +63,10 @@ describe('mcp: the tool list', () => {
     expect(props('inbox')).toEqual(['all', 'from', 'thread', 'channel', 'n', 'wait']);
     expect(props('ack')).toEqual(['ids', 'all']);
     expect(props('claim')).toEqual(['id', 'next', 'label', 'lock', 'ttl']);
+    // The rules come from the records' zod rules: the priority range, the task statuses.
+    const field = (name: string, arg: string) => (list.tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, unknown>)[arg];
+    expect(field('send', 'priority')).toMatchObject({ type: 'integer', minimum: 0, maximum: 4 });
+    expect(field('tasks', 'status')).toMatchObject({ enum: ['open', 'claimed', 'done', 'failed'] });
   });
 });
 
