@@ -5,7 +5,7 @@
  */
 import type { CoordError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
-import { heldLine, type Held } from '../views/text.js';
+import { heldLine, viewLine, type Held } from '../views/text.js';
 
 export { printable } from '../printable.js';
 export { expiry, lockLine, taskLine, taskText, claimedText, messageText, outboxText, ackText, agentLine, boardText, historyLine } from '../views/text.js';
@@ -13,10 +13,7 @@ export { expiry, lockLine, taskLine, taskText, claimedText, messageText, outboxT
 /** With a remote, reads say which view they used and how old it is. */
 export function noteView(ctx: Coord): void {
   const view = ctx.viewInfo();
-  if (view) {
-    const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
-    ctx.note(`view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`);
-  }
+  if (view) ctx.note(viewLine(view));
 }
 
 /** A conflict for people: the path, the holder, the reason, the expiry. */

@@ -6,7 +6,7 @@
  */
 import { CoordError, EXIT } from '../errors.js';
 import type { Coord } from '../session/coord.js';
-import type { Held } from '../views/text.js';
+import { viewLine, type Held } from '../views/text.js';
 
 export interface ToolAnswer {
   text: string;
@@ -58,10 +58,7 @@ export function refusedAnswer(text: string, conflicts: Held[]): ToolAnswer {
 /** With a remote, a read says which view it used and how old it is. */
 export function viewNote(ctx: Coord): void {
   const view = ctx.viewInfo();
-  if (view) {
-    const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
-    ctx.note(`view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`);
-  }
+  if (view) ctx.note(viewLine(view));
 }
 
 /** The session's warnings and notes of this call, after the answer. */

@@ -121,3 +121,9 @@ export function boardText(b: Board): string {
 export function historyLine(e: HistoryEntry): string {
   return `${e.at}  ${e.agent}  ${printable(e.action)} ${printable(e.subject)}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${printable(e.reason)}"` : ''}`;
 }
+
+/** Which view of a remote a read used and how old it is (a note for people). */
+export function viewLine(view: { remote: string; ageMs: number | null }): string {
+  const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
+  return `view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`;
+}
