@@ -6,6 +6,9 @@
  *   const ctx = await Coord.open({ cwd, agent: 'alice' });
  *   await new Locks(ctx).lock(['src/auth/'], { reason: 'refactor', ttlMs: 30 * 60_000 });
  *   const task = await new Tasks(ctx).claimNext();
+ *
+ * `operations` is what every face calls: typed input in, the command contract's JSON shapes out
+ * (`await operations.locks.lock(ctx, { patterns: ['src/'], ttlMs: 30 * 60_000 })`).
  */
 export { Coord, type OpenOptions } from './session/coord.js';
 export { type Config } from './session/config.js';
@@ -17,14 +20,17 @@ export { Tasks, type AddOptions, type ListOptions, type ClaimOptions, type EndOp
 export { type TaskView } from './tasks/rules.js';
 export { TaskRecord } from './tasks/schema.js';
 export { heartbeat, type Seen } from './agents/presence.js';
-export { readBoard, type Board, type AgentView } from './agents/board.js';
+export { readBoard, type Board, type AgentView } from './views/board.js';
 export { PresenceRecord } from './agents/schema.js';
 export { history, type HistoryEntry } from './history/history.js';
 export { EventRecord } from './history/schema.js';
 export { Messages, type SendOptions, type InboxOptions, type AckResult, type Channel } from './messages/messages.js';
 export { type MessageView, type OutboxView } from './messages/rules.js';
 export { MessageRecord } from './messages/schema.js';
-export { installHooks, uninstallHooks, checkCommit } from './hooks/git-hooks.js';
+export { installHooks, uninstallHooks } from './operations/hooks.js';
+export { checkCommit, judgeCommits, checkCommits, type TouchingCommit, type PushViolation } from './operations/commits.js';
+export * as operations from './operations/index.js';
+export { VERSION } from './version.js';
 export { parsePattern, type Pattern } from './patterns/pattern.js';
 export { overlaps } from './patterns/overlap.js';
 export { matches } from './patterns/matcher.js';

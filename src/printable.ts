@@ -25,5 +25,10 @@ export function printable(text: string): string {
 export function shellWord(path: string): string {
   const word = path.startsWith('-') ? `./${path}` : path;
   if (/^[A-Za-z0-9._\/@%+=:,-]+$/.test(word)) return word;
-  return `'${printable(word).replace(/'/g, `'\\''`)}'`;
+  return shellQuote(printable(word));
+}
+
+/** Any text as one shell word: single-quoted, a quote inside written `'\''`. The one shell-quoting rule. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }

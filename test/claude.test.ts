@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ENV, ROOT, clone, coord, gitSync, json, makeHub, makeRepo, refs, tmpdir, write, track, bareRepo } from './helpers.js';
-import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing } from '../src/agents/briefing.js';
+import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing } from '../src/views/briefing.js';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'claude');
 const A = { GIT_COORD_AGENT: 'alice' };

@@ -54,6 +54,10 @@ describe('mcp: the tool list', () => {
     expect(props('inbox')).toEqual(['all', 'from', 'thread', 'channel', 'n', 'wait']);
     expect(props('ack')).toEqual(['ids', 'all']);
     expect(props('claim')).toEqual(['id', 'next', 'label', 'lock', 'ttl']);
+    // The rules come from the records' zod rules: the priority range, the task statuses.
+    const field = (name: string, arg: string) => (list.tools.find((t) => t.name === name)!.inputSchema.properties as Record<string, unknown>)[arg];
+    expect(field('send', 'priority')).toMatchObject({ type: 'integer', minimum: 0, maximum: 4 });
+    expect(field('tasks', 'status')).toMatchObject({ enum: ['open', 'claimed', 'done', 'failed'] });
   });
 });
 
@@ -193,6 +197,27 @@ describe('mcp: one long-lived session', () => {
     expect(await waiting).toMatchObject({ isError: false, text: expect.stringMatching(/^locked src\/a\.ts/) });
   });
 
+  it('lock with wait on a held path is one waiting request: at most 2 updates under refs/coordination/ (its pending write and its withdrawal), as `lock --wait`', async () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/'], B);
+    // git's reference-transaction hook sees every ref update this repository commits: count them.
+    const count = path.join(dir, '.git', 'coordination-updates');
+    const hook = path.join(dir, '.git', 'hooks', 'reference-transaction');
+    fs.mkdirSync(path.dirname(hook), { recursive: true });
+    fs.writeFileSync(hook, `#!/bin/sh\n[ "$1" = committed ] || { cat >/dev/null; exit 0; }\ngrep ' refs/coordination/' >> '${count}' || true\n`, { mode: 0o755 });
+    const updates = () => (fs.existsSync(count) ? fs.readFileSync(count, 'utf8').split('\n').filter(Boolean) : []);
+    const { call } = await server(dir);
+    const r = await call('lock', { patterns: ['src/a.ts'], wait: '4s' });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/locked by bob/);
+    const viaTool = updates();
+    expect(viaTool.length, viaTool.join('\n')).toBeGreaterThan(0);
+    expect(viaTool.length, viaTool.join('\n')).toBeLessThanOrEqual(2);
+    fs.rmSync(count);
+    expect(coord(dir, ['lock', 'src/a.ts', '--wait', '4s'], { GIT_COORD_AGENT: 'carol' }).code).toBe(3);
+    expect(updates().length).toBeLessThanOrEqual(2);
+  });
+
   it('lock with a short wait still held: refused after the wait', async () => {
     const dir = repo();
     coord(dir, ['lock', 'src/'], B);
@@ -284,7 +309,8 @@ describe('mcp: messages', () => {
       ['reply', { id: '--all', text: 'x' }, /^bad arguments: /],
       ['inbox', { wait: 'forever' }, /^bad arguments: .*wait/],
       ['inbox', { n: 0 }, /n/],
-      ['inbox', { n: 1.5 }, /^bad arguments: .*-n/],
+      // The tool names its own argument (`n`), as the command line names its flag (`-n`).
+      ['inbox', { n: 1.5 }, /^bad arguments: bad n: 1\.5/],
       ['inbox', { from: '../x' }, /^bad arguments: /],
       ['inbox', { channel: 'a b' }, /^bad arguments: /],
       ['ack', {}, /^bad arguments: give the ids/],

@@ -14,7 +14,7 @@ import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
-import { notRecordsRefusal } from '../src/hooks/git-hooks.js';
+import { notRecordsRefusal } from '../src/hooks/render.js';
 import { GENERATED_MARK, refRules, renderShell, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
 import { ENV, ROOT, coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 

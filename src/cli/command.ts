@@ -33,10 +33,17 @@ export interface Invocation {
   opts: OptionValues;
   args: string[];
   /**
-   * Reads the text an argument `-` stands for. The command line reads the process's stdin; under
-   * MCP there is none (the server's stdin carries the protocol), so `-` is taken as it is.
+   * Reads the text an argument `-` stands for: the process's stdin.
    */
   stdin?: () => Promise<string>;
+  /** Other faces this one starts (the MCP server), handed in by the entry (src/cli.ts): no face imports another. */
+  faces: Faces;
+}
+
+/** The other faces a command can start. */
+export interface Faces {
+  /** Serves MCP on stdio with this session; `reopen` opens another session like it (for a call that waits). */
+  serveMcp(ctx: Coord, version: string, reopen: () => Promise<Coord>): Promise<void>;
 }
 
 export interface CommandSpec {
@@ -64,13 +71,6 @@ export function str(opts: OptionValues, name: string): string | undefined {
 export function list(opts: OptionValues, name: string): string[] {
   const v = opts[name];
   return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-}
-
-/** All of this process's stdin, as text. */
-export async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../session/coord.js';
+import { VERSION } from '../version.js';
+import { readStdin } from '../stdin.js';
 import { Output } from './output.js';
-import { readStdin, type CommandSpec, type OptionSpec, type OptionValues } from './command.js';
-
-declare const __VERSION__: string;
-export const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+import { errorText } from './render.js';
+import type { CommandSpec, Faces, OptionSpec, OptionValues } from './command.js';
 
 /** Each command's module: loaded only when that command runs (or for the full help). */
 const MODULES = {
@@ -65,14 +65,6 @@ const INDEX: Record<string, ModuleName> = {
   mcp: 'integrations',
   'setup claude': 'integrations',
 };
-
-/** The command named `name`: for a face that runs commands itself (the MCP server). */
-export async function commandSpec(name: string): Promise<CommandSpec> {
-  const mod = INDEX[name];
-  const spec = mod && (await MODULES[mod]()).commands.find((c) => c.name === name);
-  if (!spec) throw new Error(`no command ${name}`);
-  return spec;
-}
 
 /** Words that take a second word naming the command (`task add`). */
 const GROUPS = new Set(Object.keys(INDEX).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
@@ -189,7 +181,7 @@ async function programHelp(): Promise<{ text: string; json: unknown }> {
   return { text, json: { usage: 'git-coord <command> [options]', version: VERSION, commands: cmds.map((c) => ({ name: c.name, summary: c.summary })) } };
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], faces: Faces): Promise<number> {
   const json = argv.includes('--json');
   let out = new Output(json);
   try {
@@ -266,7 +258,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(typeof opts.remote === 'string' ? { remote: opts.remote } : {}),
     });
     try {
-      return (await spec.run({ ctx, out, opts, args, stdin: readStdin })) ?? EXIT.ok;
+      return (await spec.run({ ctx, out, opts, args, stdin: readStdin, faces })) ?? EXIT.ok;
     } finally {
       ctx.close();
       for (const w of ctx.warnings) out.warn(w);
@@ -274,7 +266,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof CoordError) {
-      out.error(e.message, e.exitCode, e.detail);
+      const { message, detail } = errorText(e);
+      out.error(message, e.exitCode, detail);
       return e.exitCode;
     }
     const msg = process.env.GIT_COORD_DEBUG ? ((e as Error)?.stack ?? String(e)) : ((e as Error)?.message ?? String(e));

@@ -18,11 +18,12 @@ import path from 'node:path';
 import { Coord } from '../session/coord.js';
 import { CoordError } from '../errors.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { Locks } from '../locks/locks.js';
-import { heldLine, nextSteps } from '../agents/advice.js';
-import type { Seen } from '../agents/briefing.js';
+import { heldByOthers } from '../operations/locks.js';
+import { WRITE_TOOLS } from '../operations/claude-setup.js';
+import { editDenied } from './render.js';
+import type { Seen } from '../views/briefing.js';
 
-export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+export { WRITE_TOOLS };
 /** What the agent of this worktree has been told, for telling it only what changed. */
 export const SEEN_FILE = 'git-coord-claude-seen';
 /** The longest a session or prompt hook waits for a remote before answering from the local view. */
@@ -163,17 +164,9 @@ async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg
     return '';
   }
   try {
-    const hits = (await new Locks(ctx).covering([rel], 'view')).get(rel) ?? [];
-    const held = hits
-      .filter((h) => h.rec.agent !== me)
-      .map(({ rec }) => ({ path: rel, pattern: rec.pattern, agent: rec.agent, reason: rec.reason, expiresAt: rec.expiresAt }));
+    const held = await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
     if (held.length === 0) return '';
-    const reason = [
-      `git-coord: another agent holds this file, so ${ev.tool_name} is refused:`,
-      ...held.map((h) => `  ${heldLine(h)}`),
-      ...(me ? [] : ['You have no agent id, so you hold nothing: git-coord whoami --set <your-name>']),
-      nextSteps(held, 'command'),
-    ].join('\n');
+    const reason = editDenied(ev.tool_name, held, !me);
     return answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });
   } finally {
     ctx.close();
@@ -217,7 +210,7 @@ async function inSession(sessions: Sessions, cwd: string, warn: (msg: string) =>
 }
 
 // The briefing loads only for the session and prompt events: an edit's check never needs it.
-const briefing = () => import('../agents/briefing.js');
+const briefing = () => import('../views/briefing.js');
 
 async function sessionStart(ctx: Coord): Promise<string> {
   const { briefingText, gatherBriefing, seenOf } = await briefing();

@@ -3,17 +3,9 @@
  * Claude Code's on every edit), so it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { runCommitCheck, runPushCheck, runReceiveCheck, commitRefusal, pushRefusal, notRecordsRefusal } from './git-hooks.js';
-
-function readStdin(): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (d) => (data += d));
-    process.stdin.on('end', () => resolve(data));
-    process.stdin.on('error', () => resolve(data));
-  });
-}
+import { readStdin } from '../stdin.js';
+import { runCommitCheck, runPushCheck, runReceiveCheck } from '../operations/commits.js';
+import { commitRefusal, pushRefusal, notRecordsRefusal } from './render.js';
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);

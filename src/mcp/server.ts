@@ -1,7 +1,7 @@
 /**
  * `git-coord mcp`: a Model Context Protocol server on stdio, built on the official TypeScript
  * SDK. It registers every row of the tool table (tools.ts) and answers each call through one
- * long-lived session (runner.ts). Loaded only by this command: the SDK costs a few hundred
+ * long-lived session (runner.ts), each call one operation (src/operations/). Loaded only by this command: the SDK costs a few hundred
  * milliseconds to load, which no other command pays.
  */
 import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
@@ -30,8 +30,8 @@ function listed(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
 export function createServer(runner: ToolRunner, version: string): McpServer {
   const server = new McpServer({ name: 'git-coord', version }, { instructions: INSTRUCTIONS });
   for (const t of TOOLS) {
-    server.registerTool(t.name, { description: t.description, inputSchema: listed(t.input) }, async (args, ctx) => {
-      const a = await runner.call(t, args, ctx.mcpReq.signal);
+    server.registerTool(t.name, { description: t.description, inputSchema: listed(t.input) }, async (args) => {
+      const a = await runner.call(t, args);
       return { content: [{ type: 'text', text: a.text }], ...(a.isError ? { isError: true } : {}) };
     });
   }
@@ -42,8 +42,8 @@ export function createServer(runner: ToolRunner, version: string): McpServer {
  * Serves MCP on this process's stdin and stdout until the client closes stdin. Either era of the
  * protocol: the SDK's stdio entry picks the one the client opens with.
  */
-export function serve(ctx: Coord, version: string): Promise<void> {
-  const runner = new ToolRunner(ctx);
+export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>): Promise<void> {
+  const runner = new ToolRunner(ctx, reopen);
   // Start the writing processes now, so the first lock does not wait for them.
   ctx.store.warm();
   return new Promise((resolve) => {

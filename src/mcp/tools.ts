@@ -1,39 +1,32 @@
 /**
- * The MCP tools: one row each. A tool is a CLI command with the same arguments: the row names the
- * command and turns the tool's arguments into the command's, so a call is decided by exactly the
- * code that decides the command (same refusals, same remote). Every definition is sent to the
- * agent's context on connect: names are plain, descriptions one line, and the whole list stays
- * under 6,000 characters serialised (test/mcp.test.ts measures it; plan ~460 per tool).
+ * The MCP tools: one row each. A row calls an operation (src/operations/) with the tool's typed
+ * arguments, and renders its data (render.ts, views/text.ts): the same operation decides as on
+ * the command line (same refusals, same remote, the same one wait). Every definition is sent to
+ * the agent's context on connect: names are plain, descriptions one line, and the whole list
+ * stays under 6,000 characters serialised (test/mcp.test.ts measures it; plan ~460 per tool).
  *
- * Input schemas are zod's classic API (the SDK converts them to JSON Schema through it); this
- * module is loaded only by `git-coord mcp`, so no other command pays for it.
+ * Input schemas are zod's classic API (the SDK converts them to JSON Schema through it), built from
+ * fields.ts; this module is loaded only by `git-coord mcp`, so no other command pays for it.
  */
 import * as z from 'zod/v4';
-import type { OptionValues } from '../cli/command.js';
 import type { Coord } from '../session/coord.js';
-import { Messages } from '../messages/messages.js';
-import type { CommandResult } from './runner.js';
+import { parseDuration } from '../session/duration.js';
+import * as locks from '../operations/locks.js';
+import * as tasks from '../operations/tasks.js';
+import * as messages from '../operations/messages.js';
+import * as agents from '../operations/agents.js';
+import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine } from '../views/text.js';
+import { Address, DurationText, Patterns, Priority, TaskStatus } from './fields.js';
+import { refusedAnswer, viewNote, type ToolAnswer } from './render.js';
 
 export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
   name: string;
   description: string;
   input: S;
-  /** The CLI command that decides the call. */
-  command: string;
-  /** The command's positional arguments and options, from the tool's arguments. */
-  argv(a: z.infer<S>): { args?: string[]; opts?: OptionValues };
-  /**
-   * A tool that can wait: how long (a duration, as the CLI's `--wait`), and while which answer it
-   * keeps asking (default: refused). Each try is one call of the command.
-   */
-  wait?: {
-    of(a: z.infer<S>): string | undefined;
-    while?(r: CommandResult): boolean;
-    /** What a wait that ran out while the answer was still a success says (it is then refused, as the CLI's). */
-    none?: string;
-    /** The pauses between tries, by round (default: the session's `pollDelay`). */
-    pauses?(ctx: Coord): Promise<(round: number) => number>;
-  };
+  /** Runs the call: the operation, then its answer. Refusals and bad arguments are thrown. */
+  run(ctx: Coord, a: z.infer<S>): Promise<ToolAnswer | string>;
+  /** Whether this call may wait for other agents (then it runs in a session of its own, not holding up other calls). */
+  waits?(a: z.infer<S>): boolean;
 }
 
 /** Erases a row's argument type so rows of different tools share one table. */
@@ -41,40 +34,60 @@ function tool<S extends z.ZodObject>(spec: ToolSpec<S>): ToolSpec {
   return spec as unknown as ToolSpec;
 }
 
-const paths = z.array(z.string()).min(1);
+/** A tool never waits longer than the CLI's default wait, whatever it asks for. */
+export const MAX_WAIT_MS = 10 * 60_000;
 
-/** What send and reply share, as the CLI's options. */
+/** A lease or lifetime given as text: ms, null for `none`. */
+function ttl(text: string | undefined): { ttlMs?: number | null } {
+  return text === undefined ? {} : { ttlMs: parseDuration(text, 'ttl', true) };
+}
+
+/** A wait given as text ('' for the configured default), capped at MAX_WAIT_MS. */
+async function wait(ctx: Coord, text: string | undefined): Promise<{ wait?: number }> {
+  if (text === undefined) return {};
+  const ms = text === '' ? (await ctx.config()).waitMs : parseDuration(text, 'wait')!;
+  return { wait: Math.min(MAX_WAIT_MS, ms) };
+}
+
+/** What send and reply share. */
 const SEND_OPTIONS = {
   subject: z.string().optional(),
-  priority: z.int().min(0).max(4).describe('0 most urgent; default 2').optional(),
-  ttl: z.string().describe('lifetime: 2h, 7d, none').optional(),
+  priority: Priority.describe('0 most urgent; default 2').optional(),
+  ttl: DurationText.describe('lifetime: 2h, 7d, none').optional(),
   ack: z.boolean().describe('ask each recipient to acknowledge it').optional(),
 };
 
-function sendOpts(a: { subject?: string; priority?: number; ttl?: string; ack?: boolean }): OptionValues {
-  return { subject: a.subject, priority: a.priority?.toString(), ttl: a.ttl, ack: a.ack };
+function sendInput(a: { subject?: string; priority?: number; ttl?: string; ack?: boolean }): messages.SendInput {
+  return { ...(a.subject !== undefined ? { subject: a.subject } : {}), ...(a.priority !== undefined ? { priority: a.priority } : {}), ...ttl(a.ttl), ...(a.ack ? { ack: true } : {}) };
 }
+
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 export const TOOLS: ToolSpec[] = [
   tool({
     name: 'check',
     description: "May I edit these paths? Lists other agents' locks covering them (an error if any).",
-    input: z.object({ paths }),
-    command: 'check',
-    argv: (a) => ({ args: a.paths }),
+    input: z.object({ paths: Patterns }),
+    async run(ctx, a) {
+      const r = await locks.check(ctx, { paths: a.paths });
+      viewNote(ctx);
+      return r.ok ? 'ok: nothing you named is held by another agent' : refusedAnswer(r.conflicts.map((c) => heldLine(c)).join('\n'), r.conflicts);
+    },
   }),
   tool({
     name: 'lock',
     description: 'Lock files, dirs (trailing /) or globs before editing them: all or none. Locking again renews.',
     input: z.object({
-      patterns: paths,
+      patterns: Patterns,
       reason: z.string().describe('what you are doing, shown to agents refused').optional(),
-      ttl: z.string().describe("lease: 30m, 2h, 1d or none; default 1h or the config's").optional(),
-      wait: z.string().describe('if held, keep trying this long: 30s, 5m').optional(),
+      ttl: DurationText.describe("lease: 30m, 2h, 1d or none; default 1h or the config's").optional(),
+      wait: DurationText.describe('if held, keep trying this long: 30s, 5m').optional(),
     }),
-    command: 'lock',
-    argv: (a) => ({ args: a.patterns, opts: { reason: a.reason, ttl: a.ttl } }),
-    wait: { of: (a) => a.wait },
+    waits: (a) => a.wait !== undefined,
+    async run(ctx, a) {
+      const r = await locks.lock(ctx, defined({ patterns: a.patterns, reason: a.reason, ...ttl(a.ttl), ...(await wait(ctx, a.wait)) }));
+      return r.locks.map((l) => `locked ${lockLine(l)}`).join('\n');
+    },
   }),
   tool({
     name: 'unlock',
@@ -85,34 +98,44 @@ export const TOOLS: ToolSpec[] = [
       force: z.boolean().optional(),
       reason: z.string().optional(),
     }),
-    command: 'unlock',
-    argv: (a) => ({ args: a.patterns ?? [], opts: { all: a.all, force: a.force, reason: a.reason } }),
+    async run(ctx, a) {
+      const r = await locks.unlock(ctx, defined({ patterns: a.patterns, all: a.all, force: a.force, reason: a.reason }));
+      const me = ctx.agent();
+      return r.locks.length === 0
+        ? 'nothing to unlock'
+        : r.locks.map((l) => `unlocked ${lockLine(l, 'pattern')}${l.agent !== me ? ` (was ${l.agent}'s)` : ''}`).join('\n');
+    },
   }),
   tool({
     name: 'status',
     description: 'The board: who is here and what each agent holds.',
     input: z.object({}),
-    command: 'status',
-    argv: () => ({}),
+    async run(ctx) {
+      const b = await agents.status(ctx);
+      viewNote(ctx);
+      return boardText(b);
+    },
   }),
   tool({
     name: 'send',
     description: 'Send a message to agents, @all or #channels. Returns its id.',
     input: z.object({
-      to: z.string().describe('agent ids, @all, #channel; comma-separated'),
+      to: Address.describe('agent ids, @all, #channel; comma-separated'),
       text: z.string(),
       ...SEND_OPTIONS,
       thread: z.string().optional(),
     }),
-    command: 'send',
-    argv: (a) => ({ args: [a.to, a.text], opts: { ...sendOpts(a), thread: a.thread } }),
+    async run(ctx, a) {
+      return (await messages.send(ctx, { ...sendInput(a), to: a.to, text: a.text, ...(a.thread !== undefined ? { thread: a.thread } : {}) })).id;
+    },
   }),
   tool({
     name: 'reply',
     description: 'Reply to a message: to its sender (all: also its other recipients), in its thread.',
     input: z.object({ id: z.string(), text: z.string(), all: z.boolean().optional(), ...SEND_OPTIONS }),
-    command: 'reply',
-    argv: (a) => ({ args: [a.id, a.text], opts: { ...sendOpts(a), all: a.all } }),
+    async run(ctx, a) {
+      return (await messages.reply(ctx, { ...sendInput(a), id: a.id, text: a.text, all: Boolean(a.all) })).id;
+    },
   }),
   tool({
     name: 'inbox',
@@ -123,23 +146,22 @@ export const TOOLS: ToolSpec[] = [
       thread: z.string().optional(),
       channel: z.string().optional(),
       n: z.number().min(1).optional(),
-      wait: z.string().describe('if none, wait this long for one: 30s, 5m').optional(),
+      wait: DurationText.describe('if none, wait this long for one: 30s, 5m').optional(),
     }),
-    command: 'inbox',
-    argv: (a) => ({ opts: { all: a.all, from: a.from, thread: a.thread, channel: a.channel, n: a.n?.toString() } }),
-    wait: {
-      of: (a) => a.wait,
-      while: (r) => r.code === 0 && Array.isArray(r.data) && r.data.length === 0,
-      none: 'no message arrived',
-      pauses: (ctx) => new Messages(ctx).waitPauses(),
+    waits: (a) => a.wait !== undefined,
+    async run(ctx, a) {
+      const list = await messages.inbox(ctx, defined({ all: a.all, from: a.from, thread: a.thread, channel: a.channel, limit: a.n, ...(await wait(ctx, a.wait)) }));
+      viewNote(ctx);
+      return list.length === 0 ? 'no messages' : list.map(messageText).join('\n\n');
     },
   }),
   tool({
     name: 'ack',
     description: 'Mark messages as handled by you (all: every one in your inbox).',
     input: z.object({ ids: z.array(z.string()).optional(), all: z.boolean().optional() }),
-    command: 'ack',
-    argv: (a) => ({ args: a.ids ?? [], opts: { all: a.all } }),
+    async run(ctx, a) {
+      return ackText(await messages.ack(ctx, defined({ ids: a.ids, all: a.all })));
+    },
   }),
   tool({
     name: 'tasks',
@@ -147,11 +169,14 @@ export const TOOLS: ToolSpec[] = [
     input: z.object({
       ready: z.boolean().optional(),
       mine: z.boolean().optional(),
-      status: z.enum(['open', 'claimed', 'done', 'failed']).optional(),
+      status: TaskStatus.optional(),
       label: z.array(z.string()).optional(),
     }),
-    command: 'task list',
-    argv: (a) => ({ opts: { ready: a.ready, mine: a.mine, status: a.status, label: a.label } }),
+    async run(ctx, a) {
+      const list = await tasks.listTasks(ctx, defined({ ready: a.ready, mine: a.mine, status: a.status, labels: a.label }));
+      viewNote(ctx);
+      return list.length === 0 ? 'no tasks' : list.map(taskLine).join('\n');
+    },
   }),
   tool({
     name: 'claim',
@@ -161,30 +186,35 @@ export const TOOLS: ToolSpec[] = [
       next: z.boolean().optional(),
       label: z.array(z.string()).optional(),
       lock: z.array(z.string()).describe('patterns to lock with the claim').optional(),
-      ttl: z.string().describe('lease: 30m, 2h or none').optional(),
+      ttl: DurationText.describe('lease: 30m, 2h or none').optional(),
     }),
-    command: 'claim',
-    argv: (a) => ({ args: a.id === undefined ? [] : [a.id], opts: { next: a.next, label: a.label, lock: a.lock, ttl: a.ttl } }),
+    async run(ctx, a) {
+      const t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
+      return a.next ? t.id : claimedText(t);
+    },
   }),
   tool({
     name: 'task_done',
     description: 'Finish your task; releases the locks claimed with it.',
     input: z.object({ id: z.string(), note: z.string().describe('what you did').optional() }),
-    command: 'task done',
-    argv: (a) => ({ args: [a.id], opts: { note: a.note } }),
+    async run(ctx, a) {
+      return `done ${(await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }))).id}`;
+    },
   }),
   tool({
     name: 'task_fail',
     description: 'Give up on your task, saying why; it stays failed until reopened.',
     input: z.object({ id: z.string(), reason: z.string() }),
-    command: 'task fail',
-    argv: (a) => ({ args: [a.id], opts: { reason: a.reason } }),
+    async run(ctx, a) {
+      return `failed ${(await tasks.failTask(ctx, { id: a.id, reason: a.reason })).id}`;
+    },
   }),
   tool({
     name: 'task_release',
     description: 'Give your claim back: the task is open again for others.',
     input: z.object({ id: z.string() }),
-    command: 'task release',
-    argv: (a) => ({ args: [a.id] }),
+    async run(ctx, a) {
+      return `released ${(await tasks.releaseTask(ctx, { id: a.id })).id}`;
+    },
   }),
 ];

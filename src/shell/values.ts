@@ -16,7 +16,7 @@ import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
 import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
 import { CONFIG_FILE } from '../session/config.js';
-import { notRecordsRefusal } from '../hooks/git-hooks.js';
+import { notRecordsRefusal } from '../hooks/render.js';
 
 /** One word for sh: as is when plainly safe, else between single quotes. */
 export function shellWord(s: string): string {

@@ -1,9 +1,8 @@
 /** The lock commands: lock, unlock, renew (locks and claims), locks, check, prune. */
-import { EXIT, UsageError } from '../../errors.js';
-import { Locks, type LockView } from '../../locks/locks.js';
-import { checkCommit } from '../../hooks/git-hooks.js';
+import { EXIT } from '../../errors.js';
+import * as ops from '../../operations/locks.js';
 import { parseDuration } from '../../session/duration.js';
-import { conflictLine, lockLine, noteView } from '../output.js';
+import { conflictLine, lockLine, noteView } from '../render.js';
 import { str, type CommandSpec } from '../command.js';
 
 /** `--ttl` given: its lease in ms, or null for none; not given: undefined (the configured default). */
@@ -26,17 +25,14 @@ export const commands: CommandSpec[] = [
     async run({ ctx, out, opts, args }) {
       const ttlMs = ttlOption(opts);
       const reason = str(opts, 'reason');
-      const locks = new Locks(ctx);
-      const lockOpts = { ...(ttlMs !== undefined ? { ttlMs } : {}), ...(reason !== undefined ? { reason } : {}) };
-      let granted: LockView[];
       const wait = str(opts, 'wait');
-      if (wait !== undefined) {
-        const waitMs = wait === '' ? (await ctx.config()).waitMs : parseDuration(wait, '--wait')!;
-        granted = await locks.lockWaiting(args, lockOpts, waitMs);
-      } else {
-        granted = await locks.lock(args, lockOpts);
-      }
-      out.result({ ok: true, locks: granted }, () => granted.map((l) => `locked ${lockLine(l)}`).join('\n'));
+      const r = await ops.lock(ctx, {
+        patterns: args,
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+        ...(reason !== undefined ? { reason } : {}),
+        ...(wait !== undefined ? { wait: wait === '' ? 'default' : parseDuration(wait, '--wait')! } : {}),
+      });
+      out.result(r, () => r.locks.map((l) => `locked ${lockLine(l)}`).join('\n'));
     },
   },
   {
@@ -50,15 +46,11 @@ export const commands: CommandSpec[] = [
       reason: { type: 'string', value: '<text>', help: 'why a lock was broken, for the history' },
     },
     async run({ ctx, out, opts, args }) {
-      if (!opts.all && args.length === 0) throw new UsageError('give the patterns to unlock, or --all');
       const reason = str(opts, 'reason');
-      const released = await new Locks(ctx).unlock(args, {
-        all: Boolean(opts.all),
-        force: Boolean(opts.force),
-        ...(reason !== undefined ? { reason } : {}),
-      });
+      const r = await ops.unlock(ctx, { patterns: args, all: Boolean(opts.all), force: Boolean(opts.force), ...(reason !== undefined ? { reason } : {}) });
+      const released = r.locks;
       const me = ctx.agent();
-      out.result({ ok: true, locks: released }, () =>
+      out.result(r, () =>
         released.length === 0
           ? 'nothing to unlock'
           : released.map((l) => `unlocked ${lockLine(l, 'pattern')}${l.agent !== me ? ` (was ${l.agent}'s)` : ''}`).join('\n'),
@@ -75,12 +67,10 @@ export const commands: CommandSpec[] = [
     },
     async run({ ctx, out, opts, args }) {
       const ttlMs = ttlOption(opts);
-      const ttl = ttlMs !== undefined ? { ttlMs } : {};
-      const renewed = await new Locks(ctx).renew(args, ttl);
       // Named patterns renew those locks only; with none, claims are renewed too.
-      // Tasks (and zod, for their records) load only here: `lock` and the other commands of this module never need them.
-      const tasks = args.length === 0 ? await new (await import('../../tasks/tasks.js')).Tasks(ctx).renew(ttl) : [];
-      out.result({ ok: true, locks: renewed, tasks }, () =>
+      const r = await ops.renew(ctx, { patterns: args, ...(ttlMs !== undefined ? { ttlMs } : {}) });
+      const { locks: renewed, tasks } = r;
+      out.result(r, () =>
         renewed.length === 0 && tasks.length === 0
           ? 'nothing to renew'
           : [...renewed.map((l) => `renewed ${lockLine(l)}`), ...tasks.map((t) => `renewed claim ${t.id} until ${t.claimExpiresAt ?? 'no expiry'}`)].join('\n'),
@@ -92,8 +82,9 @@ export const commands: CommandSpec[] = [
     summary: 'remove expired locks and abandoned pending records (each recorded in the history)',
     writes: true,
     async run({ ctx, out }) {
-      const pruned = await new Locks(ctx).prune();
-      out.result({ ok: true, locks: pruned }, () =>
+      const r = await ops.prune(ctx);
+      const pruned = r.locks;
+      out.result(r, () =>
         pruned.length === 0
           ? 'nothing to prune'
           : pruned.map((l) => `pruned ${lockLine(l, 'pattern')} (${l.agent}'s, expired ${l.expiresAt ?? ''})`).join('\n'),
@@ -105,9 +96,9 @@ export const commands: CommandSpec[] = [
     summary: 'list the unexpired locks',
     options: { mine: { type: 'boolean', help: 'only your own' } },
     async run({ ctx, out, opts }) {
-      const list = await new Locks(ctx).list({ mine: Boolean(opts.mine) });
+      const locks = await ops.listLocks(ctx, { mine: Boolean(opts.mine) });
       noteView(ctx);
-      out.result(list, () => (list.length === 0 ? 'no locks' : list.map((l) => lockLine(l)).join('\n')));
+      out.result(locks, () => (locks.length === 0 ? 'no locks' : locks.map((l) => lockLine(l)).join('\n')));
     },
   },
   {
@@ -116,15 +107,10 @@ export const commands: CommandSpec[] = [
     args: '[<path>...]',
     options: { staged: { type: 'boolean', help: 'check the paths the staged changes touch' } },
     async run({ ctx, out, opts, args }) {
-      const conflicts = [...(await new Locks(ctx).check(args))];
-      if (opts.staged) conflicts.push(...(await checkCommit(ctx)));
-      const ok = conflicts.length === 0;
-      const pub = conflicts.map(({ path, pattern, agent, reason, expiresAt }) => ({ path, pattern, agent, reason, expiresAt }));
-      const view = noteView(ctx);
-      out.result({ ok, conflicts: pub, ...(view ? { view } : {}) }, () =>
-        ok ? 'ok: nothing you named is held by another agent' : conflicts.map(conflictLine).join('\n'),
-      );
-      return ok ? EXIT.ok : EXIT.refused;
+      const r = await ops.check(ctx, { paths: args, staged: Boolean(opts.staged) });
+      noteView(ctx);
+      out.result(r, () => (r.ok ? 'ok: nothing you named is held by another agent' : r.conflicts.map(conflictLine).join('\n')));
+      return r.ok ? EXIT.ok : EXIT.refused;
     },
   },
 ];

@@ -1,7 +1,7 @@
 /** Who am I, what happened, the view of a remote: whoami, log, sync. */
-import { history } from '../../history/history.js';
-import { sync } from '../../session/sync.js';
-import { printable } from '../output.js';
+import * as agents from '../../operations/agents.js';
+import * as ops from '../../operations/session.js';
+import { historyLine } from '../render.js';
 import { count, str, type CommandSpec } from '../command.js';
 
 export const commands: CommandSpec[] = [
@@ -11,9 +11,8 @@ export const commands: CommandSpec[] = [
     options: { set: { type: 'string', value: '<id>', help: 'set the identity of this worktree (other worktrees keep theirs)' } },
     async run({ ctx, out, opts }) {
       const set = str(opts, 'set');
-      if (set !== undefined) ctx.setWorktreeAgent(set);
-      const id = ctx.requireAgent();
-      out.result({ agent: id }, () => id);
+      const r = await agents.whoami(ctx, set !== undefined ? { set } : {});
+      out.result(r, () => r.agent);
     },
   },
   {
@@ -21,22 +20,16 @@ export const commands: CommandSpec[] = [
     summary: 'the history of changes, newest first',
     options: { n: { type: 'string', short: 'n', value: '<count>', help: 'how many entries (default 20)' } },
     async run({ ctx, out, opts }) {
-      const entries = await history(ctx, count(opts, 'n', 20)!);
-      out.result(entries, () =>
-        entries.length === 0
-          ? 'no history yet'
-          : entries
-              .map((e) => `${e.at}  ${e.agent}  ${printable(e.action)} ${printable(e.subject)}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${printable(e.reason)}"` : ''}`)
-              .join('\n'),
-      );
+      const entries = await ops.log(ctx, { n: count(opts, 'n', 20)! });
+      out.result(entries, () => (entries.length === 0 ? 'no history yet' : entries.map(historyLine).join('\n')));
     },
   },
   {
     name: 'sync',
     summary: 'with a remote: bring the local view of the coordination state up to date',
     async run({ ctx, out }) {
-      const r = await sync(ctx);
-      out.result({ ok: true, ...r }, () =>
+      const r = await ops.sync(ctx);
+      out.result(r, () =>
         r.remote === null
           ? 'nothing to sync: no remote is configured (this repository decides)'
           : `synced from ${r.remote}: ${r.locks} lock${r.locks === 1 ? '' : 's'} held`,

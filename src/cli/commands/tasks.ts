@@ -2,28 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
-import { Tasks, parsePriority, type TaskView } from '../../tasks/tasks.js';
-import { TaskStatus } from '../../tasks/schema.js';
+import * as ops from '../../operations/tasks.js';
+import { parsePriority } from '../../tasks/tasks.js';
 import { parseDuration } from '../../session/duration.js';
-import { noteView, printable, taskLine } from '../output.js';
+import { claimedText, noteView, taskLine, taskText } from '../render.js';
 import { list, str, type CommandSpec } from '../command.js';
-
-function taskText(t: TaskView): string {
-  const lines = [
-    `${printable(t.id)}  ${printable(t.title)}`,
-    `  status      ${t.status}${t.ready ? ' (ready)' : ''}`,
-    `  priority    ${t.priority}`,
-  ];
-  if (t.labels.length) lines.push(`  labels      ${t.labels.join(', ')}`);
-  if (t.dependsOn.length) lines.push(`  depends on  ${t.dependsOn.join(', ')}${t.blockedBy.length ? ` (waiting for ${t.blockedBy.join(', ')})` : ''}`);
-  if (t.claimedBy) lines.push(`  claimed by  ${t.claimedBy}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : t.status === 'claimed' ? ' (no expiry)' : ''}`);
-  if (t.locks.length) lines.push(`  locks       ${t.locks.map(printable).join(', ')}`);
-  if (t.note) lines.push(`  note        ${printable(t.note)}`);
-  if (t.reason) lines.push(`  reason      ${printable(t.reason)}`);
-  lines.push(`  created     ${t.createdAt} by ${t.createdBy}`);
-  if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${printable(l)}`));
-  return lines.join('\n');
-}
 
 function ttlOption(opts: Record<string, unknown>): number | null | undefined {
   return typeof opts.ttl === 'string' ? parseDuration(opts.ttl, '--ttl', true) : undefined;
@@ -53,7 +36,8 @@ export const commands: CommandSpec[] = [
       const priority = str(opts, 'priority');
       const id = str(opts, 'id');
       const body = str(opts, 'body');
-      const t = await new Tasks(ctx).add(args[0]!, {
+      const t = await ops.addTask(ctx, {
+        title: args[0]!,
         ...(id !== undefined ? { id } : {}),
         ...(priority !== undefined ? { priority: parsePriority(priority) } : {}),
         ...(body !== undefined ? { body } : {}),
@@ -78,7 +62,7 @@ export const commands: CommandSpec[] = [
       } catch (e) {
         throw new UsageError(`cannot read ${file === '-' ? 'stdin' : JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      const added = await new Tasks(ctx).import(text);
+      const added = await ops.importTasks(ctx, { text });
       out.result(added, () => added.map((t) => t.id).join('\n'));
     },
   },
@@ -93,12 +77,11 @@ export const commands: CommandSpec[] = [
     },
     async run({ ctx, out, opts }) {
       const status = str(opts, 'status');
-      if (status !== undefined && !TaskStatus.safeParse(status).success) throw new UsageError(`bad --status ${JSON.stringify(status)}: use open, claimed, done or failed`);
-      const tasks = await new Tasks(ctx).list({
+      const tasks = await ops.listTasks(ctx, {
         ready: Boolean(opts.ready),
         mine: Boolean(opts.mine),
         labels: list(opts, 'label'),
-        ...(status !== undefined ? { status: status as TaskStatus } : {}),
+        ...(status !== undefined ? { status } : {}),
       });
       noteView(ctx);
       out.result(tasks, () => (tasks.length === 0 ? 'no tasks' : tasks.map(taskLine).join('\n')));
@@ -111,7 +94,7 @@ export const commands: CommandSpec[] = [
     minArgs: 1,
     maxArgs: 1,
     async run({ ctx, out, args }) {
-      const t = await new Tasks(ctx).show(args[0]!);
+      const t = await ops.showTask(ctx, { id: args[0]! });
       noteView(ctx);
       out.result(t, () => taskText(t));
     },
@@ -127,7 +110,7 @@ export const commands: CommandSpec[] = [
     async run({ ctx, out, opts, args }) {
       const note = str(opts, 'note');
       const reason = str(opts, 'reason');
-      const t = await new Tasks(ctx).done(args[0]!, { force: Boolean(opts.force), ...(note !== undefined ? { note } : {}), ...(reason !== undefined ? { reason } : {}) });
+      const t = await ops.doneTask(ctx, { id: args[0]!, force: Boolean(opts.force), ...(note !== undefined ? { note } : {}), ...(reason !== undefined ? { reason } : {}) });
       out.result(t, () => `done ${t.id}`);
     },
   },
@@ -141,8 +124,7 @@ export const commands: CommandSpec[] = [
     options: { reason: { type: 'string', value: '<text>', help: 'why it failed (required)' }, force: force.force },
     async run({ ctx, out, opts, args }) {
       const reason = str(opts, 'reason');
-      if (reason === undefined) throw new UsageError('task fail needs --reason <text>');
-      const t = await new Tasks(ctx).fail(args[0]!, { reason, force: Boolean(opts.force) });
+      const t = await ops.failTask(ctx, { id: args[0]!, force: Boolean(opts.force), ...(reason !== undefined ? { reason } : {}) });
       out.result(t, () => `failed ${t.id}`);
     },
   },
@@ -156,7 +138,7 @@ export const commands: CommandSpec[] = [
     options: force,
     async run({ ctx, out, opts, args }) {
       const reason = str(opts, 'reason');
-      const t = await new Tasks(ctx).release(args[0]!, { force: Boolean(opts.force), ...(reason !== undefined ? { reason } : {}) });
+      const t = await ops.releaseTask(ctx, { id: args[0]!, force: Boolean(opts.force), ...(reason !== undefined ? { reason } : {}) });
       out.result(t, () => `released ${t.id}`);
     },
   },
@@ -170,7 +152,7 @@ export const commands: CommandSpec[] = [
     options: { reason: force.reason },
     async run({ ctx, out, opts, args }) {
       const reason = str(opts, 'reason');
-      const t = await new Tasks(ctx).reopen(args[0]!, reason !== undefined ? { reason } : {});
+      const t = await ops.reopenTask(ctx, { id: args[0]!, ...(reason !== undefined ? { reason } : {}) });
       out.result(t, () => `reopened ${t.id}`);
     },
   },
@@ -181,7 +163,7 @@ export const commands: CommandSpec[] = [
     minArgs: 2,
     writes: true,
     async run({ ctx, out, args }) {
-      const t = await new Tasks(ctx).depend(args[0]!, args.slice(1));
+      const t = await ops.dependTask(ctx, { id: args[0]!, on: args.slice(1) });
       out.result(t, () => `${t.id} depends on ${t.dependsOn.join(', ')}`);
     },
   },
@@ -198,22 +180,16 @@ export const commands: CommandSpec[] = [
     },
     async run({ ctx, out, opts, args }) {
       const ttlMs = ttlOption(opts);
-      const ttl = ttlMs !== undefined ? { ttlMs } : {};
-      const tasks = new Tasks(ctx);
       // `--lock a b c`: the words after the id are more patterns, as the contract writes it.
-      const locks = [...list(opts, 'lock'), ...args.slice(1)];
-      if (opts.next) {
-        if (args.length > 0) throw new UsageError('claim: give a task id or --next, not both');
-        if (list(opts, 'lock').length > 0) throw new UsageError('claim --next cannot take --lock: claim the task, then lock (or claim <id> --lock)');
-        const t = await tasks.claimNext({ labels: list(opts, 'label'), ...ttl });
-        out.result(t, () => t.id);
-        return;
-      }
-      if (args.length === 0) throw new UsageError('claim: give a task id, or --next');
-      if (list(opts, 'label').length > 0) throw new UsageError('claim: --label goes with --next');
-      if (args.length > 1 && list(opts, 'lock').length === 0) throw new UsageError(`claim: unexpected argument ${JSON.stringify(args[1])} (patterns go after --lock)`);
-      const t = await tasks.claim(args[0]!, { ...ttl, locks });
-      out.result(t, () => `claimed ${t.id}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : ''}${t.locks.length ? `, with ${t.locks.map(printable).join(', ')}` : ''}`);
+      if (!opts.next && args.length > 1 && list(opts, 'lock').length === 0 && list(opts, 'label').length === 0) throw new UsageError(`claim: unexpected argument ${JSON.stringify(args[1])} (patterns go after --lock)`);
+      const t = await ops.claim(ctx, {
+        ...(args.length > 0 ? { id: args[0]! } : {}),
+        next: Boolean(opts.next),
+        labels: list(opts, 'label'),
+        locks: [...list(opts, 'lock'), ...args.slice(1)],
+        ...(ttlMs !== undefined ? { ttlMs } : {}),
+      });
+      out.result(t, () => (opts.next ? t.id : claimedText(t)));
     },
   },
 ];

@@ -10,7 +10,7 @@ import { LockRecord } from '../locks/schema.js';
 import { liveness, view as lockView, type LockView } from '../locks/locks.js';
 import { snapshot } from '../tasks/tasks.js';
 import { byUrgency, claimLive, isFree, view as taskView, type TaskView } from '../tasks/rules.js';
-import { isActive, seen } from './presence.js';
+import { isActive, seen } from '../agents/presence.js';
 
 export interface AgentView {
   id: string;

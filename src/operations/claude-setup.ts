@@ -11,8 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
-import type { Runtime } from './git-hooks.js';
-import { WRITE_TOOLS } from './claude.js';
+import { shellQuote } from '../printable.js';
+import type { Runtime } from './hooks.js';
+
+/** Claude Code's tools that write files: the PreToolUse hook checks each. */
+export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
 
 /** Claude Code waits this long (seconds) for a hook; the hook answers from the local view well within it. */
 const HOOK_TIMEOUT_S = 10;
@@ -33,10 +36,6 @@ export interface SetupFile {
 }
 
 type Json = Record<string, unknown>;
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The hook command: the same Node and CLI that ran setup (like the git hooks). */
 export function hookCommand(rt: Runtime): string {

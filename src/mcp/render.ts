@@ -1,0 +1,70 @@
+/**
+ * The MCP face's renderer: a tool's answer from an operation's data (the shared text views, so an
+ * agent reads what a person on the command line reads), and errors in the tools' own terms:
+ * argument rules named by the tools' arguments, refusals with holder, reason, expiry and the next
+ * step as tool calls.
+ */
+import { CoordError, EXIT } from '../errors.js';
+import type { Coord } from '../session/coord.js';
+import { viewLine, type Held } from '../views/text.js';
+
+export interface ToolAnswer {
+  text: string;
+  isError: boolean;
+}
+
+/** The next steps for the first conflict (the others are alike), as tool calls. */
+export function nextSteps(conflicts: Held[]): string {
+  const c = conflicts[0];
+  if (!c) return '';
+  const wait = `lock {"patterns":[${JSON.stringify(c.path)}],"wait":"10m"}`;
+  const breakIt = `unlock {"patterns":[${JSON.stringify(c.pattern)}],"force":true,"reason":"<why>"}`;
+  return `Next: work on something else, or wait for it: ${wait}; if ${c.agent} is gone for good, break it (recorded): ${breakIt}`;
+}
+
+/** Argument rules, in the tools' words. */
+const RULES: Record<string, (d: Record<string, unknown>) => string> = {
+  'unlock-nothing-named': () => 'give the patterns to unlock, or all: true',
+  'patterns-and-all': () => 'give patterns or all: true, not both',
+  'force-with-all': () => 'force breaks the locks you name: give their patterns instead of all',
+  'force-needs-reason': (d) => `force needs a reason: the history records why ${d.what === 'claim' ? "another agent's claim was ended" : 'a lock was broken'}`,
+  'fail-needs-reason': () => 'task_fail needs a reason',
+  'claim-id-and-next': () => 'give an id or next: true, not both',
+  'claim-next-with-locks': () => 'next cannot take lock: claim the task, then lock (or claim by id with lock)',
+  'claim-nothing-named': () => 'give an id, or next: true',
+  'claim-labels-without-next': () => 'label goes with next: true',
+  'ack-ids-and-all': () => 'give ids or all: true, not both',
+  'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or all: true',
+  'bad-status': (d) => `bad status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
+  'bad-count': (d) => `bad ${String(d.field)}: ${JSON.stringify(d.value)} (a whole number, 1 or more)`,
+};
+
+/** A refusal or failure as the tool's error answer. */
+export function errorAnswer(e: unknown): ToolAnswer {
+  if (!(e instanceof CoordError)) return { text: `failed: unexpected error: ${(e as Error)?.message ?? String(e)}`, isError: true };
+  const code = e.detail.code;
+  const message = typeof code === 'string' ? (RULES[code]?.(e.detail) ?? e.message) : e.message;
+  if (e.exitCode === EXIT.usage) return { text: `bad arguments: ${message}`, isError: true };
+  if (e.exitCode !== EXIT.refused) return { text: `failed: ${message}`, isError: true };
+  const conflicts = e.detail.conflicts as Held[] | undefined;
+  return { text: conflicts?.length ? `${message}\n${nextSteps(conflicts)}` : message, isError: true };
+}
+
+/** A refusal the tool decides from data (a check that found conflicts): the lines, then the next step. */
+export function refusedAnswer(text: string, conflicts: Held[]): ToolAnswer {
+  return { text: `${text}\n${nextSteps(conflicts)}`, isError: true };
+}
+
+/** With a remote, a read says which view it used and how old it is. */
+export function viewNote(ctx: Coord): void {
+  const view = ctx.viewInfo();
+  if (view) ctx.note(viewLine(view));
+}
+
+/** The session's warnings and notes of this call, after the answer. */
+export function withNotes(a: ToolAnswer, ctx: Coord): ToolAnswer {
+  const { warnings, notes } = ctx.drain();
+  const extra = [...warnings.map((w) => `warning: ${w}`), ...notes.map((n) => `note: ${n}`)];
+  const text = a.text.trimEnd();
+  return { ...a, text: extra.length > 0 ? `${text}\n${extra.join('\n')}` : text || 'done' };
+}

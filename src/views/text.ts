@@ -1,0 +1,129 @@
+/**
+ * The contract's shapes as text for people: a lock, a conflict, a task, a message, the board, a
+ * history entry. Every face that shows text (the command line, the MCP tools' answers, the hooks)
+ * renders these the same way; what differs between faces (next steps, argument names, refusal
+ * headings) lives in each face's own renderer (cli/render.ts, mcp/render.ts, hooks/render.ts).
+ * Text another agent wrote goes through `printable`.
+ */
+import { printable } from '../printable.js';
+import type { LockView } from '../locks/locks.js';
+import type { TaskView } from '../tasks/rules.js';
+import type { MessageView, OutboxView } from '../messages/rules.js';
+import type { HistoryEntry } from '../history/history.js';
+import type { AgentView, Board } from './board.js';
+
+/** What every face shows of a conflict: the contract's Conflict fields. */
+export interface Held {
+  /** What was asked for: a requested pattern or a checked path. */
+  path: string;
+  /** The holder's lock. */
+  pattern: string;
+  agent: string;
+  reason: string;
+  expiresAt: string | null;
+}
+
+export function expiry(l: { expiresAt: string | null }, none = 'no expiry'): string {
+  return l.expiresAt ? `until ${l.expiresAt}` : none;
+}
+
+/** One conflict: what is held, by whom, why and until when. */
+export function heldLine(c: Held, none = 'no expiry'): string {
+  const why = c.reason ? ` ("${printable(c.reason)}")` : '';
+  return `${printable(c.path)}: locked by ${c.agent} as ${printable(c.pattern)}${why}, ${expiry(c, none)}`;
+}
+
+/** A lock: the whole line, or with 'pattern' just its (printable) pattern. */
+export function lockLine(l: LockView, only?: 'pattern'): string {
+  if (only) return printable(l.pattern);
+  return `${printable(l.pattern)}  ${l.agent}  ${expiry(l)}  token ${l.token}${l.reason ? `  "${printable(l.reason)}"` : ''}`;
+}
+
+/** A task on one line: id, priority, title, labels, status (and claimer). */
+export function taskLine(t: TaskView): string {
+  const status = t.status === 'claimed' ? `claimed by ${t.claimedBy}` : t.ready ? 'ready' : t.blockedBy.length ? `waits for ${t.blockedBy.join(', ')}` : t.status;
+  return `${printable(t.id)}  p${t.priority}  ${printable(t.title)}${t.labels.length ? `  [${t.labels.join(', ')}]` : ''}  (${status})`;
+}
+
+/** A task in full. */
+export function taskText(t: TaskView): string {
+  const lines = [
+    `${printable(t.id)}  ${printable(t.title)}`,
+    `  status      ${t.status}${t.ready ? ' (ready)' : ''}`,
+    `  priority    ${t.priority}`,
+  ];
+  if (t.labels.length) lines.push(`  labels      ${t.labels.join(', ')}`);
+  if (t.dependsOn.length) lines.push(`  depends on  ${t.dependsOn.join(', ')}${t.blockedBy.length ? ` (waiting for ${t.blockedBy.join(', ')})` : ''}`);
+  if (t.claimedBy) lines.push(`  claimed by  ${t.claimedBy}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : t.status === 'claimed' ? ' (no expiry)' : ''}`);
+  if (t.locks.length) lines.push(`  locks       ${t.locks.map(printable).join(', ')}`);
+  if (t.note) lines.push(`  note        ${printable(t.note)}`);
+  if (t.reason) lines.push(`  reason      ${printable(t.reason)}`);
+  lines.push(`  created     ${t.createdAt} by ${t.createdBy}`);
+  if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${printable(l)}`));
+  return lines.join('\n');
+}
+
+/** A claim as granted. */
+export function claimedText(t: TaskView): string {
+  return `claimed ${t.id}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : ''}${t.locks.length ? `, with ${t.locks.map(printable).join(', ')}` : ''}`;
+}
+
+/** A message. Body lines are quoted so none can pass for output. */
+export function messageText(m: MessageView): string {
+  const flags = [m.ack ? 'ack requested' : '', m.acked ? 'acknowledged' : ''].filter(Boolean);
+  const lines = [`${m.id}  p${m.priority}  from ${m.from} to ${m.to.join(',')}  ${printable(m.sentAt)}${flags.length ? `  (${flags.join(', ')})` : ''}`];
+  if (m.subject) lines.push(`  subject: ${printable(m.subject)}`);
+  if (m.thread !== m.id || m.replyTo) lines.push(`  thread ${m.thread}${m.replyTo ? `, reply to ${m.replyTo}` : ''}`);
+  for (const l of m.body.replace(/\n$/, '').split('\n')) lines.push(`  | ${printable(l)}`);
+  return lines.join('\n');
+}
+
+export function outboxText(m: OutboxView): string {
+  const acks = Object.entries(m.acks).map(([a, t]) => `${a} ${t ? `acknowledged ${printable(t)}` : 'not yet'}`);
+  return [
+    messageText(m),
+    `  ${m.dead ? 'DEAD LETTER: expired before every recipient acknowledged it; ' : ''}${m.expiresAt ? `expires ${printable(m.expiresAt)}` : 'no expiry'}`,
+    ...(acks.length ? [`  acks: ${acks.join('; ')}`] : []),
+  ].join('\n');
+}
+
+/** Messages acknowledged (and already acknowledged). */
+export function ackText(r: { acked: { id: string }[]; already: string[] }): string {
+  return [...r.acked.map((m) => `acknowledged ${m.id}`), ...r.already.map((id) => `already acknowledged ${id}`)].join('\n') || 'nothing to acknowledge';
+}
+
+export function agentLine(a: AgentView, me: string | null): string {
+  const parts = [`${a.locks.length} lock${a.locks.length === 1 ? '' : 's'}`];
+  if (a.task) parts.push(`task ${printable(a.task)}`);
+  if (a.role) parts.push(`role ${printable(a.role)}`);
+  parts.push(a.active ? 'active' : a.lastSeen ? `last seen ${a.lastSeen}` : 'not seen yet');
+  return `${a.id}${a.id === me ? ' (you)' : ''}: ${parts.join(', ')}`;
+}
+
+/** The board (as `status` shows it): agents with their locks, then the task sections. */
+export function boardText(b: Board): string {
+  const lines = [`you are ${b.agent ?? '(no agent id set)'}`];
+  for (const a of b.agents) {
+    lines.push(agentLine(a, b.agent));
+    for (const l of a.locks) lines.push(`  ${printable(l.pattern)}  ${expiry(l)}${l.reason ? `  "${printable(l.reason)}"` : ''}`);
+  }
+  if (b.agents.every((a) => a.locks.length === 0)) lines.push('no locks held');
+  const section = (title: string, ts: TaskView[]) => {
+    if (ts.length > 0) lines.push('', `${title} (${ts.length}):`, ...ts.slice(0, 20).map((t) => `  ${taskLine(t)}`), ...(ts.length > 20 ? [`  ... and ${ts.length - 20} more (git-coord task list)`] : []));
+  };
+  section('claimed', b.claimed);
+  section('ready', b.ready);
+  section('blocked', b.blocked);
+  section('failed', b.failed);
+  return lines.join('\n');
+}
+
+export function historyLine(e: HistoryEntry): string {
+  return `${e.at}  ${e.agent}  ${printable(e.action)} ${printable(e.subject)}${e.other ? ` (${e.other}'s)` : ''}${e.reason ? `  "${printable(e.reason)}"` : ''}`;
+}
+
+/** Which view of a remote a read used and how old it is (a note for people). */
+export function viewLine(view: { remote: string; ageMs: number | null }): string {
+  const age = view.ageMs === null ? 'never synced' : `synced ${Math.round(view.ageMs / 1000)}s ago`;
+  return `view of remote '${view.remote}', ${age} (git-coord sync, or --fresh, to refresh)`;
+}
