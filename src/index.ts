@@ -24,6 +24,7 @@ export { EventRecord } from './history/schema.js';
 export { Messages, type SendOptions, type InboxOptions, type AckResult, type Channel } from './messages/messages.js';
 export { type MessageView, type OutboxView } from './messages/rules.js';
 export { MessageRecord } from './messages/schema.js';
+export { SharedContext, type ContextView, type ChangeOptions } from './context/context.js';
 export { installHooks, uninstallHooks, checkCommit } from './hooks/git-hooks.js';
 export { parsePattern, type Pattern } from './patterns/pattern.js';
 export { overlaps } from './patterns/overlap.js';
