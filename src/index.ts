@@ -16,6 +16,7 @@ export { LockRecord } from './locks/schema.js';
 export { Tasks, type AddOptions, type ListOptions, type ClaimOptions, type EndOptions } from './tasks/tasks.js';
 export { type TaskView } from './tasks/rules.js';
 export { TaskRecord } from './tasks/schema.js';
+export { exportBoard, exportLines, toJsonLines, type ExportLine } from './tasks/export.js';
 export { heartbeat, type Seen } from './agents/presence.js';
 export { readBoard, type Board, type AgentView } from './agents/board.js';
 export { PresenceRecord } from './agents/schema.js';
