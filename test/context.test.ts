@@ -149,6 +149,28 @@ describe('context set/get/list/rm', () => {
     expect(json(coord(dir, ['context', 'get', 'note', '--json'])).value).toBe(forged);
   });
 
+  it('an unreadable record is never written over (its versions would restart): exit 1; list skips it with a warning', () => {
+    const dir = makeRepo();
+    coord(dir, ['context', 'set', 'good', 'v', ...A]);
+    const emptyTree = gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim();
+    const junk = gitSync(dir, 'commit-tree', emptyTree, '-m', 'context-set k\n\nnot json').trim();
+    gitSync(dir, 'update-ref', 'refs/coordination/context/k', junk);
+    // A record of key "good" placed on another key's ref by hand is not that key.
+    const good = gitSync(dir, 'rev-parse', 'refs/coordination/context/good').trim();
+    gitSync(dir, 'update-ref', 'refs/coordination/context/other', good);
+    const before = state(dir);
+    const set = coord(dir, ['context', 'set', 'k', 'v', ...A]);
+    expect(set.code).toBe(1);
+    expect(set.stderr).toMatch(/cannot read context key k .*not JSON/);
+    expect(coord(dir, ['context', 'set', 'other', 'v', ...A]).stderr).toMatch(/it names key good/);
+    expect(state(dir)).toBe(before);
+    const list = coord(dir, ['context', 'list', '--json']);
+    expect(list.code).toBe(0);
+    expect(json<ContextView[]>(list).map((k) => k.key)).toEqual(['good']);
+    expect(list.stderr).toMatch(/skipping unreadable context record refs\/coordination\/context\/k/);
+    expect(list.stderr).toMatch(/skipping context record refs\/coordination\/context\/other: it names key good/);
+  });
+
   it('values starting with - are given after --', () => {
     const dir = makeRepo();
     const r = coord(dir, ['context', 'set', 'offset', '--json', ...A, '--', '-5']);
