@@ -1,9 +1,11 @@
 /** The shared context commands: context set/get/list/rm. */
 import { UsageError } from '../../errors.js';
-import { SharedContext, type ContextView } from '../../context/context.js';
+import * as ops from '../../operations/context.js';
+import type { ContextView } from '../../context/rules.js';
 import { MAX_VALUE_BYTES } from '../../context/schema.js';
 import { preview } from '../../context/rules.js';
-import { noteView, printable } from '../output.js';
+import { printable } from '../../printable.js';
+import { noteView } from '../output.js';
 import { str, type CommandSpec, type Invocation, type OptionValues } from '../command.js';
 
 const expectOption = {
@@ -64,7 +66,7 @@ export const commands: CommandSpec[] = [
     async run({ ctx, out, opts, args, stdin }) {
       const expect = expectOf(opts);
       const value = await valueOf(args[1]!, stdin);
-      const v = await new SharedContext(ctx).set(args[0]!, value, expect);
+      const v = await ops.setContext(ctx, { key: args[0]!, value, ...expect });
       out.result(v, () => `set ${v.key} (version ${v.version})`);
     },
   },
@@ -75,7 +77,7 @@ export const commands: CommandSpec[] = [
     minArgs: 1,
     maxArgs: 1,
     async run({ ctx, out, args }) {
-      const v = await new SharedContext(ctx).get(args[0]!);
+      const v = await ops.getContext(ctx, { key: args[0]! });
       noteView(ctx);
       out.result(v, () => valueText(v));
     },
@@ -84,7 +86,7 @@ export const commands: CommandSpec[] = [
     name: 'context list',
     summary: 'every shared fact: key, version, who set it, when, the start of its value',
     async run({ ctx, out }) {
-      const all = await new SharedContext(ctx).list();
+      const all = await ops.listContext(ctx);
       noteView(ctx);
       out.result(all, () => (all.length === 0 ? 'no context keys' : all.map(keyLine).join('\n')));
     },
@@ -98,7 +100,7 @@ export const commands: CommandSpec[] = [
     writes: true,
     options: expectOption,
     async run({ ctx, out, opts, args }) {
-      const v = await new SharedContext(ctx).remove(args[0]!, expectOf(opts));
+      const v = await ops.removeContext(ctx, { key: args[0]!, ...expectOf(opts) });
       out.result(v, () => `removed ${v.key} (version ${v.version})`);
     },
   },

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { FailedError } from '../../errors.js';
-import { exportBoard, toJsonLines } from '../../tasks/export.js';
+import { exportTasks, toJsonLines } from '../../operations/task-export.js';
 import type { CommandSpec } from '../command.js';
 
 export const commands: CommandSpec[] = [
@@ -13,7 +13,7 @@ export const commands: CommandSpec[] = [
     minArgs: 0,
     maxArgs: 1,
     async run({ ctx, out, args }) {
-      const lines = await exportBoard(ctx);
+      const lines = await exportTasks(ctx);
       const file = args[0];
       if (file === undefined || file === '-') {
         // JSON Lines are many documents: with --json, one array of the same objects instead.
