@@ -22,6 +22,8 @@ const MODULES = {
   messages: () => import('./commands/messages.js'),
   tasks: () => import('./commands/tasks.js'),
   agents: () => import('./commands/agents.js'),
+  context: () => import('./commands/context.js'),
+  'task-export': () => import('./commands/task-export.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -44,6 +46,7 @@ const INDEX: Record<string, ModuleName> = {
   'task release': 'tasks',
   'task reopen': 'tasks',
   'task depend': 'tasks',
+  'task export': 'task-export',
   claim: 'tasks',
   heartbeat: 'agents',
   agents: 'agents',
@@ -59,6 +62,10 @@ const INDEX: Record<string, ModuleName> = {
   'channel join': 'messages',
   'channel leave': 'messages',
   'channel list': 'messages',
+  'context set': 'context',
+  'context get': 'context',
+  'context list': 'context',
+  'context rm': 'context',
   'install-hooks': 'hooks',
   'uninstall-hooks': 'hooks',
   prime: 'integrations',

@@ -10,6 +10,7 @@
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
  *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
  *   refs/coordination/agents/<agent>                           each agent's presence
+ *   refs/coordination/context/<key>                            a shared context key (context/context.ts)
  *
  * Directory components are `p-` + an escaped segment; leaves are `l-` + a hash of the pattern
  * text. Escaping keeps only [a-z0-9-] and writes every other byte as `_xx`, so names are valid
@@ -44,6 +45,8 @@ export const TOKENS = `${ROOT}tokens/`;
 export const MESSAGES = `${ROOT}messages/`;
 export const TASKS = `${ROOT}tasks/`;
 export const AGENTS = `${ROOT}agents/`;
+/** Shared context: one ref per key, kept after `context rm` as a tombstone so versions never repeat. */
+export const CONTEXT = `${ROOT}context/`;
 
 /** Where a task lives: open (and claimed) tasks apart from finished ones, so the board reads only the live ones. */
 export type TaskShelf = 'open' | 'done' | 'failed';
@@ -187,4 +190,8 @@ export function queueRef(t: { priority: number; createdAt: string; id: string })
 
 export function presenceRef(agent: string): string {
   return AGENTS + escapeComponent(agent);
+}
+
+export function contextRef(key: string): string {
+  return CONTEXT + escapeComponent(key);
 }
