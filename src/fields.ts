@@ -57,3 +57,7 @@ export const ADDRESS_ALL = '@all';
 export const CHANNEL_PREFIX = '#';
 export const ADDRESS_SOURCE = `(${ADDRESS_ALL}|${CHANNEL_PREFIX}?${AGENT_ID_SOURCE})`;
 export const ADDRESS_RE = new RegExp(`^${ADDRESS_SOURCE}$`);
+
+/** A git remote's name as the config and --remote take it: never a URL or a path (committed text must not choose where pushes go). */
+export const REMOTE_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
+export const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';

@@ -3,7 +3,7 @@
  * loads only when there is a config file to check.
  */
 import * as z from 'zod/mini';
-import { REMOTE_HINT, REMOTE_NAME } from './config.js';
+import { REMOTE_HINT, REMOTE_NAME } from '../fields.js';
 import { DurationText } from '../schemas.js';
 
 const Duration = DurationText;

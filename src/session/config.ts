@@ -5,6 +5,8 @@ import type { Repo } from '../git/repo.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { printable } from '../printable.js';
+import { REMOTE_HINT, REMOTE_NAME } from '../fields.js';
+export { REMOTE_HINT, REMOTE_NAME };
 
 export const CONFIG_FILE = '.git-coord.yml';
 /** A refresh policy: always, never, or when the view is older than this many ms. */
@@ -50,8 +52,6 @@ export const DEFAULTS: Config = {
  * `.`, `_`, `+`, `-`, components joined by `/`, starting with a letter or digit. So it is never
  * an option, a URL or a path; whether such a remote is configured is checked before use.
  */
-export const REMOTE_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
-export const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';
 /** Checks a remote name given on the command line (`--remote`): exit 2 when it is not one. */
 export function validateRemoteName(name: string, source: string): string {
   if (name.length > 100 || !REMOTE_NAME.test(name)) throw new UsageError(`bad remote ${JSON.stringify(name)} (from ${source}): ${REMOTE_HINT}`);
