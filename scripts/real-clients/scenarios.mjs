@@ -1,0 +1,194 @@
+/**
+ * The scenarios: what the scripted model asks each real client to do, and what must follow.
+ * The test repository (clients.mjs makeRepo) has src/held.ts, locked by agent "other", and
+ * src/free.ts; the client runs as agent "me" (GIT_COORD_AGENT).
+ *
+ * Each scenario: { name, client, expect (the product behaviour it proves, in words), steps (the
+ * model's tool calls, in order), check(ctx) -> { pass, detail } }. Optional: cwd (relative to the
+ * repository), mode ('bypass' default: every tool permitted, so only git-coord can stop a write;
+ * 'default': the client's own default approvals), resume (a second prompt in the same session).
+ */
+import path from 'node:path';
+import { coord } from './clients.mjs';
+
+export const SUBAGENT_MARK = 'SUBAGENT-PROBE-7f3a';
+export const MIDTURN_MARK = 'MIDTURN-PING-4711';
+export const BRIEFING_MARK = 'git-coord: you are me';
+const HELD_TEXT = 'export const held = 1;\n';
+const FREE_TEXT = 'export const free = 1;\n';
+
+const patch = (verb, file, body) => `*** Begin Patch\n*** ${verb} File: ${file}\n${body}*** End Patch\n`;
+const updateHeld = patch('Update', 'src/held.ts', '@@\n-export const held = 1;\n+export const held = 2;\n');
+const updateFree = patch('Update', 'src/free.ts', '@@\n-export const free = 1;\n+export const free = 2;\n');
+
+/** The tool result of step i, as the model saw it in the last request of the main conversation. */
+function result(ctx, i) {
+  const last = ctx.main.at(-1);
+  return last?.view.results[i] ?? null;
+}
+
+/** A result that says git-coord stopped the call: an error naming the holder. */
+function saysHeld(r) {
+  return !!r && /\bother\b/.test(r.text) && /(held|hold|lock)/i.test(r.text);
+}
+
+function deniedAndUnchanged(ctx, i, file, before) {
+  const r = result(ctx, i);
+  const now = ctx.read(file);
+  const unchanged = now === before;
+  const detail = `${unchanged ? 'file unchanged' : 'FILE CHANGED'}; result: ${r ? (r.isError ? '[error] ' : '') + oneLine(r.text) : 'none came back'}`;
+  return { pass: unchanged && saysHeld(r), detail };
+}
+
+function changedAndAllowed(ctx, i, file, before) {
+  const r = result(ctx, i);
+  const now = ctx.read(file);
+  return { pass: now !== before && !saysHeld(r), detail: `${now !== before ? 'file changed' : 'FILE UNCHANGED'}; result: ${r ? oneLine(r.text) : 'none'}` };
+}
+
+export function oneLine(s, n = 160) {
+  const t = String(s ?? '').replace(/\s+/g, ' ').trim();
+  return t.length > n ? `${t.slice(0, n)}…` : t;
+}
+
+const read = (file) => ({ tool: 'Read', input: { file_path: file } });
+
+/** Requests after step i's result came back: what the model saw once the tool had run. */
+function after(ctx, i) {
+  return ctx.main.filter((r) => r.view.results.length > i);
+}
+
+export function scenarios(repoOf) {
+  const abs = (ctx, p) => path.join(ctx.repo, p);
+  return [
+    // ------------------------------------------------------------ Claude Code
+    {
+      name: 'edit held file (Edit)', client: 'claude', expect: 'PreToolUse denies; file unchanged',
+      steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'write held file (Write)', client: 'claude', expect: 'PreToolUse denies; file unchanged',
+      steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'write', input: { file_path: abs(ctx, 'src/held.ts'), content: 'x\n' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell echo > held', client: 'claude', expect: 'PreToolUse of Bash denies (evident target); file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: 'echo x > src/held.ts', description: 'write' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell sed -i held', client: 'claude', expect: 'PreToolUse of Bash denies; file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: "sed -i 's/held = 1/held = 2/' src/held.ts", description: 'edit' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell python writes held', client: 'claude', expect: 'runs (not evident); PostToolUse reports held path + git restore within the turn',
+      steps: () => [{ tool: 'shell', input: { command: `python3 -c "open('src/held.ts','w').write('x\\n')"`, description: 'py' } }],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => /held\.ts[\s\S]{0,600}git restore|git restore[\s\S]{0,200}held\.ts/.test(r.view.allText.replace(/\\n/g, ' ')));
+        return { pass: seen, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'changed (expected: seen after)'}; report in the turn: ${seen ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'edit free file (Edit)', client: 'claude', expect: 'allowed; file changed',
+      steps: (ctx) => [read(abs(ctx, 'src/free.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/free.ts'), old_string: 'free = 1', new_string: 'free = 2' } }],
+      check: (ctx) => changedAndAllowed(ctx, 1, 'src/free.ts', FREE_TEXT),
+    },
+    {
+      name: 'session in src/ edits held', client: 'claude', cwd: 'src', expect: 'a session started in a subdirectory is guarded: Edit denied',
+      steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'SessionStart briefing', client: 'claude', expect: 'the first request carries the briefing',
+      steps: () => [],
+      check: (ctx) => {
+        const first = ctx.main[0];
+        const ok = !!first && first.view.allText.includes(BRIEFING_MARK);
+        return { pass: ok, detail: ok ? 'briefing in first request' : 'no briefing in first request' };
+      },
+    },
+    {
+      name: 'MCP status, default approvals', client: 'claude', mode: 'default', expect: 'git-coord tools listed; status runs with no approval prompt',
+      steps: () => [{ tool: 'mcp:status', input: {} }],
+      check: (ctx) => {
+        const first = ctx.main[0];
+        const listed = !!first && first.view.allText.includes('mcp__git-coord__status');
+        const r = result(ctx, 0);
+        const ran = !!r && !r.isError;
+        return { pass: listed && ran, detail: `listed: ${listed}; result: ${r ? (r.isError ? '[error] ' : '') + oneLine(r.text) : 'none'}` };
+      },
+    },
+    {
+      name: 'subagent briefed', client: 'claude', expect: 'SubagentStart adds the briefing to the subagent',
+      steps: () => [{ tool: 'task', input: { description: 'probe', prompt: `${SUBAGENT_MARK}: reply done`, subagent_type: 'general-purpose' } }],
+      check: (ctx) => {
+        const sub = ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK));
+        const ok = sub.some((r) => r.view.allText.includes(BRIEFING_MARK));
+        return { pass: ok, detail: `${sub.length} subagent request(s); briefing: ${ok ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'message mid-turn', client: 'claude', expect: 'a message sent during the turn reaches the model in that turn (PostToolUse)',
+      steps: (ctx) => [
+        { tool: 'shell', input: { command: 'true', description: 'noop' }, before: () => coord(ctx.repo, ['--agent', 'other', 'send', 'me', MIDTURN_MARK]) },
+        { tool: 'shell', input: { command: 'true', description: 'noop' } },
+      ],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => r.view.allText.includes(MIDTURN_MARK));
+        return { pass: seen, detail: seen ? 'message seen within the turn' : 'message not seen within the turn' };
+      },
+    },
+    {
+      name: 'resume: one briefing', client: 'claude', resume: true, expect: 'after --resume the conversation holds the briefing once',
+      steps: () => [],
+      check: (ctx) => {
+        const last = ctx.main.at(-1);
+        const n = last ? last.view.allText.split(BRIEFING_MARK).length - 1 : 0;
+        return { pass: n === 1, detail: `briefings in the resumed conversation: ${n}` };
+      },
+    },
+    // ------------------------------------------------------------ Codex
+    {
+      name: 'apply_patch held file', client: 'codex', expect: 'PreToolUse (apply_patch) denies; file unchanged',
+      steps: () => [{ tool: 'patch', input: { patch: updateHeld } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell-run patch held file', client: 'codex', expect: 'PreToolUse (Bash with a patch) denies; file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: `apply_patch <<'EOF'\n${updateHeld}EOF\n` } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell echo > held', client: 'codex', expect: 'PreToolUse (Bash) denies; file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: 'echo x > src/held.ts' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'apply_patch free file', client: 'codex', expect: 'allowed; file changed',
+      steps: () => [{ tool: 'patch', input: { patch: updateFree } }],
+      check: (ctx) => changedAndAllowed(ctx, 0, 'src/free.ts', FREE_TEXT),
+    },
+    {
+      name: 'MCP listed, status runs', client: 'codex', mode: 'default', expect: 'git-coord tools in the first request; status runs under default approvals',
+      steps: () => [{ tool: 'mcp:status', input: {} }],
+      check: (ctx) => {
+        const first = ctx.main[0];
+        const listed = !!first && /git_coord/.test(first.view.allText);
+        const r = result(ctx, 0);
+        const ran = !!r && !/approval|denied|rejected|not allowed|unknown|unsupported/i.test(r.text) && /me|other|lock|held/i.test(r.text);
+        return { pass: listed && ran, detail: `listed in first request: ${listed}; result: ${r ? oneLine(r.text) : 'none'}` };
+      },
+    },
+    {
+      name: 'SessionStart briefing', client: 'codex', expect: 'the first request carries the briefing',
+      steps: () => [],
+      check: (ctx) => {
+        const first = ctx.main[0];
+        const ok = !!first && first.view.allText.includes(BRIEFING_MARK);
+        return { pass: ok, detail: ok ? 'briefing in first request' : 'no briefing in first request' };
+      },
+    },
+  ];
+}
