@@ -172,9 +172,11 @@ export function openaiView(body) {
       results.push({ id: it.call_id, call: calls.get(it.call_id) ?? null, isError: null, text });
     }
   }
+  const searched = input.filter((it) => it.type === 'tool_search_output').flatMap((it) => it.tools ?? []);
+  const searches = input.filter((it) => it.type === 'tool_search_call').length;
   const users = input.filter((it) => it.type === 'message' && it.role === 'user');
   const firstText = users.map((u) => contentText((u.content ?? []).map((c) => ({ type: 'text', text: c.text ?? '' })))).join('\n');
-  return { client: 'codex', tools: (body?.tools ?? []).flatMap(toolName), rawTools: body?.tools ?? [], results, firstText, allText: JSON.stringify(body), body };
+  return { client: 'codex', tools: (body?.tools ?? []).flatMap(toolName), rawTools: body?.tools ?? [], searched, searches, results, firstText, allText: JSON.stringify(body), body };
 }
 
 /** The Codex output item for a step, shaped after the tools the request offered. */
@@ -196,8 +198,15 @@ function openaiItem(step, view) {
     return fn('apply_patch', { input: step.input.patch });
   }
   if (t.startsWith('mcp:')) {
-    const ns = raw.find((x) => x.type === 'namespace' && /git_coord/.test(x.name ?? ''));
-    if (ns) return fn(t.slice(4), step.input ?? {}, { namespace: ns.name });
+    // Codex defers MCP tools behind `tool_search` ("Deferred tool namespaces" in the prompt): search
+    // first, then call the tool by its namespace once the search output has loaded it.
+    const loaded = view.searched.find((x) => x.type === 'namespace' && /git_coord/.test(x.name ?? '')) ?? raw.find((x) => x.type === 'namespace' && /git_coord/.test(x.name ?? ''));
+    if (loaded) {
+      const inner = (loaded.tools ?? []).find((x) => x.name === t.slice(4) || x.name?.endsWith(`__${t.slice(4)}`));
+      return fn(inner?.name ?? t.slice(4), step.input ?? {}, { namespace: loaded.name });
+    }
+    if (find('tool_search') && view.searches === 0)
+      return { type: 'tool_search_call', id: id('ts'), call_id, execution: 'client', status: 'completed', arguments: { query: `git coord ${t.slice(4)}`, limit: 8 } };
     return fn(`mcp__git_coord__${t.slice(4)}`, step.input ?? {});
   }
   return fn(t, step.input ?? {});
@@ -227,6 +236,8 @@ function openai(state, res, body, entry) {
       send('response.output_item.added', { output_index, item: { ...item, arguments: '', status: 'in_progress' } });
       send('response.function_call_arguments.delta', { output_index, item_id: item.id, delta: item.arguments });
       send('response.function_call_arguments.done', { output_index, item_id: item.id, arguments: item.arguments });
+    } else if (item.type === 'tool_search_call') {
+      send('response.output_item.added', { output_index, item });
     } else {
       send('response.output_item.added', { output_index, item: { ...item, input: '', status: 'in_progress' } });
       send('response.custom_tool_call_input.delta', { output_index, item_id: item.id, delta: item.input });

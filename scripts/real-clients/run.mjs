@@ -52,7 +52,8 @@ function setupClaude(repo) {
 function setupCodex(repo) {
   const r = coord(repo, ['setup', 'codex']);
   if (r.status === 0) return 'setup codex: ok';
-  const cmd = `'${process.execPath}' '${CLI}' hook codex`;
+  // RC_CODEX_HOOK=claude registers `hook claude` instead (to see how Codex takes Claude Code's answers).
+  const cmd = `'${process.execPath}' '${CLI}' hook ${process.env.RC_CODEX_HOOK ?? 'codex'}`;
   fs.mkdirSync(path.join(repo, '.codex'), { recursive: true });
   const hook = (matcher) => [{ ...(matcher ? { matcher } : {}), hooks: [{ type: 'command', command: cmd, timeout: 10 }] }];
   fs.writeFileSync(
@@ -111,7 +112,12 @@ async function runScenario(sc, index) {
       try {
         sid = JSON.parse(first.out).session_id;
       } catch {}
-      if (sid) runs.push(await run(bins.claude, ['-p', 'Go on.', '--resume', sid, '--output-format', 'json', ...perm], { cwd, env }));
+      if (sid) {
+        sc.between?.(ctx);
+        runs.push(await run(bins.claude, ['-p', 'Go on.', '--resume', sid, '--output-format', 'json', ...perm], { cwd, env }));
+        // Then compaction and a clear in the same session: their SessionStart sources and PreCompact payload.
+        if (sc.compact) for (const p of ['/compact', '/clear']) runs.push(await run(bins.claude, ['-p', p, '--resume', sid, '--output-format', 'json', ...perm], { cwd, env }));
+      }
     }
   } else {
     const codexHomeDir = path.join(dir, 'codex-home');
@@ -132,6 +138,7 @@ async function runScenario(sc, index) {
   } catch (e) {
     verdict = { pass: false, detail: `check threw: ${e.message}` };
   }
+  if (ctx.main.length === 0) verdict.detail = `no model request: the turn ended before it (a hook blocked the prompt?); ${verdict.detail}`;
   const exit = runs.map((r) => `${r.code ?? r.signal}`).join('/');
   return {
     scenario: sc.name,
@@ -144,6 +151,7 @@ async function runScenario(sc, index) {
     requests: requests.length,
     hookEvents: ctx.hooks.map((h) => h.label),
     stderr: runs.map((r) => oneLine(r.err, 300)).filter(Boolean),
+    stdout: runs.map((r) => r.out.slice(-3000)),
   };
 }
 

@@ -141,12 +141,18 @@ export function scenarios(repoOf) {
       },
     },
     {
-      name: 'resume: one briefing', client: 'claude', resume: true, expect: 'after --resume the conversation holds the briefing once',
+      name: 'resume: one briefing', client: 'claude', resume: true, compact: true,
+      expect: 'after --resume the conversation holds one briefing (news only for what changed); sources startup/resume/compact/clear seen',
       steps: () => [],
+      // Between the runs the agent's state changes (it takes a lock), so a second full briefing would differ.
+      between: (ctx) => coord(ctx.repo, ['--agent', 'me', 'lock', 'src/free.ts', '--reason', 'resume probe']),
       check: (ctx) => {
-        const last = ctx.main.at(-1);
+        const resumed = ctx.main.filter((r) => r.view.allText.includes('Go on.'));
+        const last = resumed.at(-1);
         const n = last ? last.view.allText.split(BRIEFING_MARK).length - 1 : 0;
-        return { pass: n === 1, detail: `briefings in the resumed conversation: ${n}` };
+        const sources = ctx.hooks.filter((h) => h.label === 'SessionStart').map((h) => h.payload.source);
+        const compact = ctx.hooks.filter((h) => h.label === 'PreCompact').map((h) => h.payload.trigger);
+        return { pass: n === 1, detail: `full briefings in the resumed conversation: ${n}; SessionStart sources: ${sources.join(',')}; PreCompact: ${compact.join(',') || 'none'}` };
       },
     },
     // ------------------------------------------------------------ Codex
