@@ -100,19 +100,21 @@ export function run(cmd, args, { cwd, env, timeoutMs = 120_000 }) {
 const ALL_CLAUDE_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'SubagentStart', 'SubagentStop', 'PreCompact', 'Stop', 'SessionEnd', 'Notification'];
 const ALL_CODEX_EVENTS = ['SessionStart', 'UserPromptSubmit', 'PreToolUse', 'PostToolUse', 'Stop', 'SubagentStart', 'PreCompact'];
 
-function loggerHooks(events, hookLog, withMatcher) {
+function loggerHooks(events, hookLog, withMatcher, answers) {
   const hooks = {};
   for (const e of events) {
-    const cmd = `${process.execPath} ${LOGGER} ${hookLog} ${e}`;
+    const cmd = `${process.execPath} ${LOGGER} ${hookLog} ${e} ${answers}`;
     hooks[e] = [{ ...(withMatcher && /ToolUse/.test(e) ? { matcher: '*' } : {}), hooks: [{ type: 'command', command: cmd, timeout: 10 }] }];
   }
   return { hooks };
 }
 
 /** Claude Code's scratch HOME: user settings with a recording hook for every event. */
-export function claudeHome(home, hookLog) {
+export function claudeHome(home, hookLog, answers = {}) {
   fs.mkdirSync(path.join(home, '.claude'), { recursive: true });
-  fs.writeFileSync(path.join(home, '.claude/settings.json'), JSON.stringify(loggerHooks(ALL_CLAUDE_EVENTS, hookLog, true), null, 2));
+  const file = path.join(home, 'hook-answers.json');
+  fs.writeFileSync(file, JSON.stringify(answers));
+  fs.writeFileSync(path.join(home, '.claude/settings.json'), JSON.stringify(loggerHooks(ALL_CLAUDE_EVENTS, hookLog, true, file), null, 2));
 }
 
 export function claudeEnv(home, port) {
@@ -130,7 +132,7 @@ export function claudeEnv(home, port) {
 }
 
 /** Codex's scratch CODEX_HOME: the scripted provider, outbound traffic off, recording hooks. */
-export function codexHome(codexHomeDir, port, repo, hookLog, extraToml = '') {
+export function codexHome(codexHomeDir, port, repo, hookLog, answers = {}, extraToml = '') {
   fs.mkdirSync(codexHomeDir, { recursive: true });
   const toml = [
     `model = "${CODEX_MODEL}"`,
@@ -157,7 +159,9 @@ export function codexHome(codexHomeDir, port, repo, hookLog, extraToml = '') {
     extraToml,
   ].join('\n');
   fs.writeFileSync(path.join(codexHomeDir, 'config.toml'), toml);
-  fs.writeFileSync(path.join(codexHomeDir, 'hooks.json'), JSON.stringify(loggerHooks(ALL_CODEX_EVENTS, hookLog, true), null, 2));
+  const file = path.join(codexHomeDir, 'hook-answers.json');
+  fs.writeFileSync(file, JSON.stringify(answers));
+  fs.writeFileSync(path.join(codexHomeDir, 'hooks.json'), JSON.stringify(loggerHooks(ALL_CODEX_EVENTS, hookLog, true, file), null, 2));
 }
 
 export function readJsonl(file) {

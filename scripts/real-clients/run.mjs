@@ -79,7 +79,7 @@ async function runScenario(sc, index) {
   const repo = makeRepo(path.join(dir, 'repo'));
   const home = path.join(dir, 'home');
   fs.mkdirSync(home, { recursive: true });
-  const setup = sc.client === 'claude' ? setupClaude(repo) : setupCodex(repo);
+  const setup = sc.probe ? 'probe: no project setup' : sc.client === 'claude' ? setupClaude(repo) : setupCodex(repo);
   const ctx = { repo, read: (p) => fs.readFileSync(path.join(repo, p), 'utf8') };
   const steps = sc.steps(ctx);
   const fired = new Set();
@@ -102,7 +102,7 @@ async function runScenario(sc, index) {
   const cwd = sc.cwd ? path.join(repo, sc.cwd) : repo;
   const runs = [];
   if (sc.client === 'claude') {
-    claudeHome(home, hookLog);
+    claudeHome(home, hookLog, sc.answers);
     const env = claudeEnv(home, server.port);
     const perm = sc.mode === 'default' ? [] : ['--permission-mode', 'bypassPermissions'];
     const first = await run(bins.claude, ['-p', 'Do the task.', '--output-format', 'json', ...perm], { cwd, env });
@@ -121,11 +121,18 @@ async function runScenario(sc, index) {
     }
   } else {
     const codexHomeDir = path.join(dir, 'codex-home');
-    codexHome(codexHomeDir, server.port, repo, hookLog);
+    codexHome(codexHomeDir, server.port, repo, hookLog, sc.answers);
     const env = { ...baseEnv(home), CODEX_HOME: codexHomeDir };
     const sandbox = sc.mode === 'default' ? [] : ['-s', 'danger-full-access'];
     const [node, js] = bins.codex;
-    runs.push(await run(node, [js, 'exec', '--json', '--skip-git-repo-check', '--dangerously-bypass-hook-trust', ...sandbox, '-C', cwd, 'Do the task.'], { cwd, env }));
+    const trust = sc.hookTrust === 'none' ? [] : ['--dangerously-bypass-hook-trust'];
+    const first = await run(node, [js, 'exec', '--json', '--skip-git-repo-check', ...trust, ...sandbox, '-C', cwd, 'Do the task.'], { cwd, env });
+    runs.push(first);
+    if (sc.resume) {
+      const tid = /"thread_id":"([^"]+)"/.exec(first.out)?.[1];
+      sc.between?.(ctx);
+      if (tid) runs.push(await run(node, [js, 'exec', '--json', '--skip-git-repo-check', ...trust, ...sandbox, '-C', cwd, 'resume', tid, 'Go on.'], { cwd, env }));
+    }
   }
   const requests = seen().map((e) => ({ entry: e, view: viewOf(e) })).filter((r) => r.view);
   ctx.all = requests;

@@ -14,6 +14,9 @@ import { coord } from './clients.mjs';
 export const SUBAGENT_MARK = 'SUBAGENT-PROBE-7f3a';
 export const MIDTURN_MARK = 'MIDTURN-PING-4711';
 export const BRIEFING_MARK = 'git-coord: you are me';
+const POST_MARK = 'POSTCTX-MARK-2291';
+const SUBCTX_MARK = 'SUBCTX-MARK-5150';
+const DENY = (reason) => ({ hookSpecificOutput: { hookEventName: 'PreToolUse', permissionDecision: 'deny', permissionDecisionReason: reason } });
 const HELD_TEXT = 'export const held = 1;\n';
 const FREE_TEXT = 'export const free = 1;\n';
 
@@ -196,5 +199,79 @@ export function scenarios(repoOf) {
         return { pass: ok, detail: ok ? 'briefing in first request' : 'no briefing in first request' };
       },
     },
+    // ------------------------------------------------------------ probes: what the clients do
+    // No git-coord here: the recording hook at user level answers as the test says, to learn
+    // whether a client honours an answer (the product's design rests on these).
+    {
+      name: 'probe: PostToolUse additionalContext reaches the model in the turn', client: 'claude', probe: true,
+      expect: 'context from PostToolUse is in the next request of the same turn',
+      answers: { PostToolUse: { hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: POST_MARK } } },
+      steps: () => [{ tool: 'shell', input: { command: 'true', description: 'noop' } }, { tool: 'shell', input: { command: 'true', description: 'noop' } }],
+      check: (ctx) => where(after(ctx, 0), POST_MARK),
+    },
+    {
+      name: 'probe: SubagentStart additionalContext reaches the subagent', client: 'claude', probe: true,
+      expect: "context from SubagentStart is in the subagent's first request",
+      answers: { SubagentStart: { hookSpecificOutput: { hookEventName: 'SubagentStart', additionalContext: SUBCTX_MARK } } },
+      steps: () => [{ tool: 'task', input: { description: 'probe', prompt: `${SUBAGENT_MARK}: reply done`, subagent_type: 'general-purpose' } }],
+      check: (ctx) => where(ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK)), SUBCTX_MARK),
+    },
+    {
+      name: 'probe: PreToolUse deny of Bash', client: 'claude', probe: true,
+      expect: 'a deny answered for Bash stops the command',
+      answers: { 'PreToolUse:Bash': DENY('probe denies this command') },
+      steps: () => [{ tool: 'shell', input: { command: 'echo x > src/held.ts', description: 'write' } }],
+      check: (ctx) => ({ pass: ctx.read('src/held.ts') === HELD_TEXT, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'CHANGED'}; result: ${oneLine(result(ctx, 0)?.text)}` }),
+    },
+    {
+      name: 'probe: PostToolUse additionalContext reaches the model in the turn', client: 'codex', probe: true,
+      expect: 'context from PostToolUse is in the next request of the same turn',
+      answers: { PostToolUse: { hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: POST_MARK } } },
+      steps: () => [{ tool: 'shell', input: { command: 'true' } }, { tool: 'shell', input: { command: 'true' } }],
+      check: (ctx) => where(after(ctx, 0), POST_MARK),
+    },
+    {
+      name: "probe: Claude Code's deny form on apply_patch", client: 'codex', probe: true,
+      expect: 'the deny JSON `hook claude` prints stops an apply_patch',
+      answers: { 'PreToolUse:apply_patch': DENY('probe denies this patch') },
+      steps: () => [{ tool: 'patch', input: { patch: updateHeld } }],
+      check: (ctx) => ({ pass: ctx.read('src/held.ts') === HELD_TEXT, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'CHANGED'}; result: ${oneLine(result(ctx, 0)?.text)}` }),
+    },
+    {
+      name: "probe: Claude Code's deny form on a shell-run patch", client: 'codex', probe: true,
+      expect: 'a deny answered for Bash stops `apply_patch <<EOF` run through the shell',
+      answers: { 'PreToolUse:Bash': DENY('probe denies this command') },
+      steps: () => [{ tool: 'shell', input: { command: `apply_patch <<'EOF'\n${updateHeld}EOF\n` } }],
+      check: (ctx) => ({ pass: ctx.read('src/held.ts') === HELD_TEXT, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'CHANGED'}; result: ${oneLine(result(ctx, 0)?.text)}` }),
+    },
+    {
+      name: 'probe: hooks run without trust', client: 'codex', probe: true, hookTrust: 'none',
+      expect: 'hooks nobody trusted run (expected: they are skipped, so this FAILS: trust is needed)',
+      answers: { SessionStart: { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: POST_MARK } } },
+      steps: () => [],
+      check: (ctx) => {
+        const ran = ctx.hooks.length > 0;
+        const first = ctx.main[0];
+        return { pass: ran, detail: `user-level hooks ran: ${ran} (${ctx.hooks.map((h) => h.label).join(',') || 'none'}); context in first request: ${!!first && first.view.allText.includes(POST_MARK)}` };
+      },
+    },
+    {
+      name: 'probe: SessionStart sources on resume', client: 'codex', probe: true, resume: true,
+      expect: 'SessionStart fires again on `exec resume` with source resume',
+      steps: () => [],
+      check: (ctx) => {
+        const sources = ctx.hooks.filter((h) => h.label === 'SessionStart').map((h) => h.payload.source);
+        return { pass: sources.includes('resume'), detail: `SessionStart sources: ${sources.join(',') || 'none'}` };
+      },
+    },
   ];
+}
+
+/** Whether (and in which request part) a marker reached the model. */
+function where(requests, mark) {
+  const hit = requests.find((r) => r.view.allText.includes(mark));
+  if (!hit) return { pass: false, detail: `not in any of ${requests.length} request(s)` };
+  const s = hit.view.allText;
+  const i = s.indexOf(mark);
+  return { pass: true, detail: `seen: …${oneLine(s.slice(Math.max(0, i - 120), i + mark.length), 200)}` };
 }
