@@ -178,3 +178,48 @@ export function readJsonl(file) {
       }
     });
 }
+
+/**
+ * Trusts every hook Codex lists for `cwd`, as a user would by approving them in `/hooks`: asks
+ * `codex app-server` (JSON-RPC on stdio: initialize, then `hooks/list`) for each hook's key and
+ * current hash and writes `[hooks.state."<key>"] trusted_hash = "<hash>"` to CODEX_HOME's
+ * config.toml. Returns the keys trusted.
+ */
+export function trustCodexHooks(codexBin, codexHomeDir, cwd, env) {
+  return new Promise((resolve, reject) => {
+    const [node, js] = codexBin;
+    const p = spawn(node, [js, 'app-server'], { cwd, env: { ...env, CODEX_HOME: codexHomeDir }, stdio: ['pipe', 'pipe', 'ignore'] });
+    let buf = '';
+    const timer = setTimeout(() => {
+      p.kill();
+      reject(new Error('codex app-server: no answer to hooks/list'));
+    }, 30_000);
+    const send = (o) => p.stdin.write(JSON.stringify(o) + '\n');
+    p.stdout.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        let msg;
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (msg.id === 1) {
+          send({ jsonrpc: '2.0', method: 'initialized' });
+          send({ jsonrpc: '2.0', id: 2, method: 'hooks/list', params: { cwds: [cwd] } });
+        } else if (msg.id === 2) {
+          clearTimeout(timer);
+          p.kill();
+          const hooks = (msg.result?.data ?? []).flatMap((c) => c.hooks ?? []);
+          const toml = hooks.map((h) => `[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = ${JSON.stringify(h.currentHash)}\n`).join('\n');
+          fs.appendFileSync(path.join(codexHomeDir, 'config.toml'), `\n${toml}`);
+          resolve(hooks.map((h) => `${h.source}:${h.eventName}`));
+        }
+      }
+    });
+    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientInfo: { name: 'git-coord-harness', version: '0' } } });
+  });
+}

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startModelServer, anthropicView, openaiView } from './model-server.mjs';
-import { install, makeRepo, coord, claudeHome, claudeEnv, codexHome, baseEnv, run, readJsonl, CACHE, CLI, VERSIONS, LOGGER } from './clients.mjs';
+import { install, makeRepo, coord, claudeHome, claudeEnv, codexHome, baseEnv, run, readJsonl, trustCodexHooks, CACHE, CLI, VERSIONS, LOGGER } from './clients.mjs';
 import { scenarios, oneLine, SUBAGENT_MARK } from './scenarios.mjs';
 
 const args = process.argv.slice(2);
@@ -125,7 +125,10 @@ async function runScenario(sc, index) {
     const env = { ...baseEnv(home), CODEX_HOME: codexHomeDir };
     const sandbox = sc.mode === 'default' ? [] : ['-s', 'danger-full-access'];
     const [node, js] = bins.codex;
-    const trust = sc.hookTrust === 'none' ? [] : ['--dangerously-bypass-hook-trust'];
+    // Hook trust: 'bypass' (default) passes --dangerously-bypass-hook-trust; 'none' trusts nothing;
+    // 'hash' writes each hook's trusted_hash (from `codex app-server` hooks/list) as a user's approval would.
+    if (sc.hookTrust === 'hash') ctx.trusted = await trustCodexHooks(bins.codex, codexHomeDir, cwd, env).catch((e) => [`error: ${e.message}`]);
+    const trust = sc.hookTrust === 'none' || sc.hookTrust === 'hash' ? [] : ['--dangerously-bypass-hook-trust'];
     const first = await run(node, [js, 'exec', '--json', '--skip-git-repo-check', ...trust, ...sandbox, '-C', cwd, 'Do the task.'], { cwd, env });
     runs.push(first);
     if (sc.resume) {

@@ -256,6 +256,17 @@ export function scenarios(repoOf) {
       },
     },
     {
+      name: 'probe: hooks trusted by trusted_hash', client: 'codex', probe: true, hookTrust: 'hash',
+      expect: 'with [hooks.state."<key>"] trusted_hash written from app-server hooks/list, hooks run without the bypass flag',
+      answers: { SessionStart: { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext: POST_MARK } } },
+      steps: () => [],
+      check: (ctx) => {
+        const first = ctx.main[0];
+        const seen = !!first && first.view.allText.includes(POST_MARK);
+        return { pass: ctx.hooks.length > 0 && seen, detail: `trusted: ${(ctx.trusted ?? []).join(',')}; hooks ran: ${ctx.hooks.map((h) => h.label).join(',') || 'none'}; context in first request: ${seen}` };
+      },
+    },
+    {
       name: 'probe: SessionStart sources on resume', client: 'codex', probe: true, resume: true,
       expect: 'SessionStart fires again on `exec resume` with source resume',
       steps: () => [],
