@@ -80,7 +80,8 @@ async function runScenario(sc, index) {
   const home = path.join(dir, 'home');
   fs.mkdirSync(home, { recursive: true });
   const setup = sc.probe ? 'probe: no project setup' : sc.client === 'claude' ? setupClaude(repo) : setupCodex(repo);
-  const ctx = { repo, read: (p) => fs.readFileSync(path.join(repo, p), 'utf8') };
+  const ctx = { repo, read: (p) => { try { return fs.readFileSync(path.join(repo, p), 'utf8'); } catch { return null; } } };
+  sc.afterSetup?.(ctx);
   const steps = sc.steps(ctx);
   const fired = new Set();
   const script = {
@@ -103,6 +104,16 @@ async function runScenario(sc, index) {
   const runs = [];
   if (sc.client === 'claude') {
     claudeHome(home, hookLog, sc.answers);
+    // userHooks: git-coord's hooks (as setup claude wrote them for the project) registered at user level too.
+    if (sc.userHooks) {
+      const f = path.join(home, '.claude/settings.json');
+      const user = JSON.parse(fs.readFileSync(f, 'utf8'));
+      const project = JSON.parse(fs.readFileSync(path.join(repo, '.claude/settings.json'), 'utf8'));
+      for (const [event, groups] of Object.entries(project.hooks ?? {})) user.hooks[event] = [...(user.hooks[event] ?? []), ...groups];
+      fs.writeFileSync(f, JSON.stringify(user, null, 2));
+    }
+    // claudeTrust: the workspace-trust dialog accepted for the repository, as after a first interactive start.
+    if (sc.claudeTrust) fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify({ projects: { [repo]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: [] } } }));
     const env = claudeEnv(home, server.port);
     const perm = sc.mode === 'default' ? [] : ['--permission-mode', 'bypassPermissions'];
     const first = await run(bins.claude, ['-p', 'Do the task.', '--output-format', 'json', ...perm], { cwd, env });

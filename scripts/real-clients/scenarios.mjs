@@ -8,6 +8,7 @@
  * repository), mode ('bypass' default: every tool permitted, so only git-coord can stop a write;
  * 'default': the client's own default approvals), resume (a second prompt in the same session).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { coord } from './clients.mjs';
 
@@ -100,6 +101,22 @@ export function scenarios(repoOf) {
     },
     {
       name: 'session in src/ edits held', client: 'claude', cwd: 'src', expect: 'a session started in a subdirectory is guarded: Edit denied',
+      steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'probe: session in src/, root workspace trusted', client: 'claude', cwd: 'src', claudeTrust: true,
+      expect: "whether trusting the repository's root makes Claude Code read its .claude/settings.json from src/",
+      steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
+      check: (ctx) => {
+        const v = deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT);
+        const dirs = [...new Set(ctx.hooks.map((h) => h.env.CLAUDE_PROJECT_DIR))].map((d) => path.relative(ctx.repo, d) || '.');
+        return { pass: v.pass, detail: `${v.detail}; CLAUDE_PROJECT_DIR: ${dirs.join(',')}` };
+      },
+    },
+    {
+      name: 'probe: session in src/, hooks at user level', client: 'claude', cwd: 'src', userHooks: true,
+      expect: "git-coord's hooks in ~/.claude/settings.json guard a session started in a subdirectory",
       steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
       check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
     },
@@ -216,6 +233,41 @@ export function scenarios(repoOf) {
       steps: () => [{ tool: 'task', input: { description: 'probe', prompt: `${SUBAGENT_MARK}: reply done`, subagent_type: 'general-purpose' } }],
       check: (ctx) => where(ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK)), SUBCTX_MARK),
     },
+    {
+      name: 'probe: Bash PostToolUse names the files it changed', client: 'claude', probe: true,
+      expect: 'tool_response.bashEditDiff.changedFiles lists a tracked file written by python, a deleted file and a new untracked one',
+      steps: () => [{ tool: 'shell', input: { command: `python3 -c "open('src/held.ts','w').write('x'); open('untracked.txt','w').write('y')" && rm src/free.ts`, description: 'py' } }],
+      check: (ctx) => {
+        const post = ctx.hooks.find((h) => h.label === 'PostToolUse' && h.payload.tool_name === 'Bash');
+        const diff = post?.payload.tool_response?.bashEditDiff;
+        const files = (diff?.changedFiles ?? []).map((f) => path.relative(ctx.repo, f));
+        const want = ['src/held.ts', 'src/free.ts', 'untracked.txt'];
+        return { pass: want.every((f) => files.includes(f)), detail: `changedFiles: ${files.join(', ') || 'none'}; moreFiles: ${diff?.moreFiles ?? '-'}` };
+      },
+    },
+    ...[
+      ['settings.json', false, 'FAILS in 2.1.332: shared allow rules are ignored until the workspace is trusted'],
+      ['settings.json', true, 'passes'],
+      ['settings.local.json', false, 'passes'],
+    ].map(([file, trusted, expected]) => ({
+      name: `probe: permissions.allow in .claude/${file}${trusted ? ', workspace trusted' : ', workspace never trusted'}`,
+      client: 'claude', mode: 'default', claudeTrust: trusted,
+      expect: `status runs in default mode (${expected})`,
+      afterSetup: (ctx) => {
+        const f = path.join(ctx.repo, '.claude/settings.json');
+        const j = JSON.parse(fs.readFileSync(f, 'utf8'));
+        j.enabledMcpjsonServers = ['git-coord'];
+        const allow = ['mcp__git-coord__status', 'mcp__git-coord__check', 'mcp__git-coord__inbox', 'mcp__git-coord__tasks'];
+        if (file === 'settings.json') j.permissions = { allow };
+        else fs.writeFileSync(path.join(ctx.repo, '.claude', file), JSON.stringify({ permissions: { allow } }, null, 2));
+        fs.writeFileSync(f, JSON.stringify(j, null, 2));
+      },
+      steps: () => [{ tool: 'mcp:status', input: {} }],
+      check: (ctx) => {
+        const r = result(ctx, 0);
+        return { pass: !!r && !r.isError, detail: `result: ${r ? (r.isError ? '[error] ' : '') + oneLine(r.text) : 'none'}` };
+      },
+    })),
     {
       name: 'probe: PreToolUse deny of Bash', client: 'claude', probe: true,
       expect: 'a deny answered for Bash stops the command',
