@@ -159,7 +159,7 @@ async function runScenario(sc, index) {
   } catch (e) {
     verdict = { pass: false, detail: `check threw: ${e.message}` };
   }
-  if (ctx.main.length === 0) verdict.detail = `no model request: the turn ended before it (a hook blocked the prompt?); ${verdict.detail}`;
+  if (ctx.main.length === 0) verdict.detail = `no model request: the turn ended before it (a UserPromptSubmit hook exiting 2 drops a Codex prompt: is \`hook codex\` there?); ${verdict.detail}`;
   const exit = runs.map((r) => `${r.code ?? r.signal}`).join('/');
   return {
     scenario: sc.name,
