@@ -250,6 +250,12 @@ describe('shellWrites: command structure', () => {
     clear('cat <<A <<B > out\na > 1\nA\nb > 2\nB\n', ['out']);
   });
 
+  it('commands substituted in an unquoted here-document run; in a quoted one they do not', () => {
+    clear('cat > a.txt <<EOF\n$(touch ran.ts) and `rm gone.ts`\nEOF', ['a.txt', 'ran.ts', 'gone.ts']);
+    clear("cat > b.txt <<'EOF'\n$(touch not-run.ts)\nEOF", ['b.txt']);
+    clear('cat > c.txt <<EOF\n\\$(touch escaped.ts) $((1+2))\nEOF', ['c.txt']);
+  });
+
   it('comments are skipped', () => {
     clear('# rm everything > x\necho y > z # > not', ['z']);
     clear('echo a#b > c', ['c']);

@@ -130,7 +130,10 @@ export function scenarios(repoOf) {
       },
     },
     {
-      name: 'MCP status, default approvals', client: 'claude', mode: 'default', expect: 'git-coord tools listed; status runs with no approval prompt',
+      // The workspace is trusted, as after the user's first interactive start: Claude Code ignores a
+      // shared settings file's allow rules before that (see the permissions.allow probes).
+      name: 'MCP status, default approvals', client: 'claude', mode: 'default', claudeTrust: true,
+      expect: 'git-coord tools listed; status runs with no approval prompt (workspace trusted)',
       steps: () => [{ tool: 'mcp:status', input: {} }],
       check: (ctx) => {
         const first = ctx.main[0];

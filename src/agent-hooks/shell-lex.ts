@@ -32,6 +32,8 @@ export interface Op {
   fd?: number;
   /** A here-document's body (`<<` and `<<-`), once read. */
   body?: string;
+  /** Commands substituted in an unquoted here-document's body (`$(…)`, backticks): they run. */
+  subs?: string[];
 }
 
 export type Token = Word | Op;
@@ -71,6 +73,26 @@ export function closingParen(s: string, open: number): number {
 
 const ANSI: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"' };
 
+/** The commands `$(…)` and backticks substitute in text that expands (an unquoted here-document). */
+function substitutions(text: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '$' && text[i + 1] === '(' && text[i + 2] !== '(') {
+      const end = closingParen(text, i + 1);
+      if (end < 0) break;
+      out.push(text.slice(i + 2, end));
+      i = end;
+    } else if (text[i] === '`') {
+      const end = text.indexOf('`', i + 1);
+      if (end < 0) break;
+      out.push(text.slice(i + 1, end));
+      i = end;
+    }
+  }
+  return out;
+}
+
 export function lex(src: string): Lexed {
   const tokens: Token[] = [];
   let unclear = false;
@@ -81,13 +103,13 @@ export function lex(src: string): Lexed {
   let brace = false;
   /** Here-documents whose delimiter word is next, then whose body starts at the next newline. */
   let wantDelim: Op | null = null;
-  const pending: { op: Op; delim: string; strip: boolean }[] = [];
+  const pending: { op: Op; delim: string; strip: boolean; expand: boolean }[] = [];
 
   const word = (): Word => (w ??= { kind: 'word', text: '', dynamic: false, glob: false, quoted: false, subs: [] });
   const flush = () => {
     if (!w) return;
     if (wantDelim) {
-      pending.push({ op: wantDelim, delim: w.text, strip: wantDelim.op === '<<-' });
+      pending.push({ op: wantDelim, delim: w.text, strip: wantDelim.op === '<<-', expand: !w.quoted });
       wantDelim = null;
     }
     tokens.push(w);
@@ -180,6 +202,7 @@ export function lex(src: string): Lexed {
         if (e >= n) break;
       }
       h.op.body = lines.join('\n');
+      if (h.expand) h.op.subs = substitutions(h.op.body);
     }
     pending.length = 0;
     return pos;

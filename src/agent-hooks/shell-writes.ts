@@ -160,7 +160,7 @@ function run(cmd: Cmd, cwd: string | null, depth: number, acc: Acc): string | nu
   const first = words[0];
   const test = first?.text === '[[' && !first.quoted;
   for (const r of cmd.redirs) {
-    for (const sub of r.target?.subs ?? []) analyse(sub, cwd, depth + 1, acc);
+    for (const sub of [...(r.target?.subs ?? []), ...(r.op.subs ?? [])]) analyse(sub, cwd, depth + 1, acc);
     if (test || !r.target) continue;
     const op = r.op.op;
     if (OUTPUT.has(op) || (op === '>&' && !/^(\d+|-)$/.test(r.target.text))) target(acc, r.target, cwd);
