@@ -197,6 +197,15 @@ function openaiItem(step, view) {
     if (tool?.type === 'custom') return { type: 'custom_tool_call', id: id('ctc'), call_id, name: 'apply_patch', input: step.input.patch, status: 'completed' };
     return fn('apply_patch', { input: step.input.patch });
   }
+  if (t.startsWith('ns:')) {
+    // A tool in a deferred namespace ('ns:<namespace>:<tool>'): tool_search first, then the call.
+    const [, nsName, tool] = t.split(':');
+    const loaded = [...view.searched, ...raw].find((x) => x.type === 'namespace' && x.name === nsName);
+    if (loaded) return fn(tool, step.input ?? {}, { namespace: nsName });
+    if (find('tool_search') && view.searches === 0)
+      return { type: 'tool_search_call', id: id('ts'), call_id, execution: 'client', status: 'completed', arguments: { query: step.query ?? tool.replace(/_/g, ' '), limit: 8 } };
+    return fn(tool, step.input ?? {}, { namespace: nsName });
+  }
   if (t.startsWith('mcp:')) {
     // Codex defers MCP tools behind `tool_search` ("Deferred tool namespaces" in the prompt): search
     // first, then call the tool by its namespace once the search output has loaded it.

@@ -322,6 +322,18 @@ export function scenarios(repoOf) {
       },
     },
     {
+      name: 'probe: SubagentStart for a Codex subagent', client: 'codex', probe: true,
+      expect: "spawning a subagent fires SubagentStart, and its additionalContext reaches the subagent's first request",
+      answers: { SubagentStart: { hookSpecificOutput: { hookEventName: 'SubagentStart', additionalContext: SUBCTX_MARK } } },
+      steps: () => [{ tool: 'ns:multi_agent_v1:spawn_agent', query: 'spawn agent', input: { message: `${SUBAGENT_MARK}: reply done` } }, { tool: 'ns:multi_agent_v1:wait_agent', input: {} }],
+      check: (ctx) => {
+        const start = ctx.hooks.find((h) => h.label === 'SubagentStart');
+        const sub = ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK));
+        const seen = sub.some((r) => r.view.allText.includes(SUBCTX_MARK));
+        return { pass: !!start && seen, detail: `SubagentStart: ${start ? JSON.stringify(start.payload).slice(0, 300) : 'none'}; subagent requests: ${sub.length}; context: ${seen}; spawn result: ${oneLine(result(ctx, 0)?.text, 200)}` };
+      },
+    },
+    {
       name: 'probe: SessionStart sources on resume', client: 'codex', probe: true, resume: true,
       expect: 'SessionStart fires again on `exec resume` with source resume',
       steps: () => [],
