@@ -242,6 +242,8 @@ describe('shellWrites: command structure', () => {
     clear('/bin/rm r', ['r']);
     clear('\\rm s', ['s']);
     clear('f() { rm t; }; f', ['t']);
+    clear('function g { rm u; }; g', ['u']);
+    clear('function h() { touch v; }', ['v']);
   });
 
   it('heredoc bodies are not commands', () => {

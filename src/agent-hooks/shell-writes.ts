@@ -152,7 +152,7 @@ const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 /** Runs one simple command's rules; returns the directory it changes to (null: unknown), if a cd. */
 function run(cmd: Cmd, cwd: string | null, depth: number, acc: Acc): string | null | undefined {
   let words = cmd.words;
-  while (words.length && (KEYWORDS.has(words[0]!.text) && !words[0]!.quoted || ASSIGNMENT.test(words[0]!.text))) {
+  while (words.length && ((KEYWORDS.has(words[0]!.text) && !words[0]!.quoted) || ASSIGNMENT.test(words[0]!.text))) {
     const w = words[0]!;
     if (!KEYWORDS.has(w.text)) for (const sub of w.subs) analyse(sub, cwd, depth + 1, acc);
     words = words.slice(1);
@@ -167,7 +167,9 @@ function run(cmd: Cmd, cwd: string | null, depth: number, acc: Acc): string | nu
   }
   for (const w of words) for (const sub of w.subs) analyse(sub, cwd, depth + 1, acc);
   if (!first || test) return undefined;
-  if (first.text === 'for' || first.text === 'select' || first.text === 'function') return undefined;
+  if (first.text === 'for' || first.text === 'select') return undefined;
+  // `function f { body`: the body's first command follows the name (and an optional `()`).
+  if (first.text === 'function') return words.length > 2 ? run({ words: words.slice(2), redirs: [] }, cwd, depth, acc) : undefined;
   if (first.text === 'case') {
     acc.unclear = true;
     return undefined;
