@@ -106,7 +106,7 @@ export function scenarios(repoOf) {
     },
     {
       name: 'probe: session in src/, root workspace trusted', client: 'claude', cwd: 'src', claudeTrust: true,
-      expect: "whether trusting the repository's root makes Claude Code read its .claude/settings.json from src/",
+      expect: "trusting the repository's root makes Claude Code read its .claude/settings.json from src/ (FAILS in 2.1.332: it does not)",
       steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
       check: (ctx) => {
         const v = deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT);
