@@ -113,7 +113,7 @@ describe('patchPaths', () => {
     expect(m.truncated).toBe(true);
   });
 
-  it('handles a long patch quickly enough to run in a hook', () => {
+  it('reads a long patch up to the path cap', () => {
     const body = Array.from({ length: 20_000 }, (_, i) => `*** Update File: src/f${i}.ts\n@@\n-a\n+b`).join('\n');
     const r = patchPaths(`*** Begin Patch\n${body}\n*** End Patch`, CWD);
     expect(r.paths).toHaveLength(PATCH_MAX_PATHS);
