@@ -22,6 +22,7 @@ const MODULES = {
   messages: () => import('./commands/messages.js'),
   tasks: () => import('./commands/tasks.js'),
   agents: () => import('./commands/agents.js'),
+  live: () => import('./commands/live.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -49,6 +50,8 @@ const INDEX: Record<string, ModuleName> = {
   agents: 'agents',
   status: 'agents',
   log: 'session',
+  watch: 'live',
+  board: 'live',
   sync: 'session',
   send: 'messages',
   reply: 'messages',
