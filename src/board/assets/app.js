@@ -24,7 +24,9 @@
   function short(iso) {
     if (!iso) return '';
     var d = new Date(iso);
-    return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    var time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    if (d.toDateString() === new Date(now()).toDateString()) return time;
+    return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) + ' ' + time;
   }
   function span(ms) {
     var s = Math.max(0, Math.round(ms / 1000));
