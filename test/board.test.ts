@@ -8,7 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
-import { CLI, ENV, coord, coordAsync, gitSync, makeRepo, spawnTracked, tmpdir } from './helpers.js';
+import { CLI, ENV, clone, coord, coordAsync, gitSync, makeHub, makeRepo, spawnTracked, tmpdir } from './helpers.js';
 
 let browser: Browser | null = null;
 afterEach(async () => {
@@ -87,6 +87,22 @@ describe('watch', () => {
     expect(out.all.map((l) => JSON.parse(l))).toEqual(log.reverse());
     const code = exited(w);
     w.kill('SIGTERM');
+    expect(await code).toBe(0);
+  });
+
+  it('through a remote: prints a lock taken in another clone once its poll fetches it', async () => {
+    const hub = makeHub();
+    const alice = clone(hub.root, hub.url, 'alice');
+    const bob = clone(hub.root, hub.url, 'bob');
+    expect(coord(alice, ['lock', 'src/a.ts']).code).toBe(0);
+    const w = spawnTracked(process.execPath, [CLI, 'watch', '--json', '--since', '1h'], { cwd: alice, env: ENV });
+    const out = lines(w);
+    await out.next((l) => JSON.parse(l).subject === 'src/a.ts', 30_000);
+    expect((await coordAsync(bob, ['lock', 'src/b.ts', '--reason', 'from the other clone'])).code).toBe(0);
+    const line = await out.next((l) => JSON.parse(l).subject === 'src/b.ts', 20_000);
+    expect(JSON.parse(line)).toMatchObject({ agent: 'bob', action: 'lock', reason: 'from the other clone' });
+    const code = exited(w);
+    w.kill('SIGINT');
     expect(await code).toBe(0);
   });
 
