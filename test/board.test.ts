@@ -172,6 +172,8 @@ describe('board', () => {
     expect(await page.locator('#threads-list').textContent()).toContain('hello everyone');
     expect(await page.locator('#agents-list').textContent()).toContain('alice');
 
+    const top = () => page.locator('#history').evaluate((e) => e.getBoundingClientRect().top);
+    const before = await top();
     const evil = '<img src=x onerror=alert(1)>';
     const lock = await coordAsync(b, ['lock', 'src/new.ts', '--reason', evil]);
     expect(lock.code).toBe(0);
@@ -179,6 +181,11 @@ describe('board', () => {
     await expect.poll(() => locks.textContent(), { timeout: 10_000, interval: 50 }).toContain('src/new.ts');
     expect(Date.now() - t0).toBeLessThan(2_000);
     expect(await locks.textContent()).toContain(evil);
+    // Rows arrive inside fixed-height panels: nothing below them moves.
+    expect(await top()).toBe(before);
+    // Keyboard: the first Tab reaches a real link.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('A');
     await page.waitForTimeout(300);
     expect(await page.locator('img').count()).toBe(0);
     expect(dialogs).toEqual([]);

@@ -201,10 +201,17 @@
     sync($('threads-list'), list, function (t) { return t.id; }, threadRow);
     count('n-messages', d.messages.length, d.counts.messages);
     empty('messages-empty', d.messages.length === 0);
-    $('channels').textContent = d.channels.length
+    $('channels').textContent = $('channels').title = d.channels.length
       ? 'Channels: ' + d.channels.map(function (c) { return '#' + c.name + ' (' + c.members.join(', ') + ')'; }).join('; ')
       : 'No channels joined.';
-    sync($('history-list'), d.history, function (e) { return e.at + '\u0000' + e.agent + '\u0000' + e.action + '\u0000' + e.subject; }, historyRow);
+    // Entries alike in every field still get rows of their own.
+    var seen = new Map();
+    sync($('history-list'), d.history, function (e) {
+      var k = e.at + '\u0000' + e.agent + '\u0000' + e.action + '\u0000' + e.subject;
+      var n = (seen.get(k) || 0) + 1;
+      seen.set(k, n);
+      return k + '\u0000' + n;
+    }, historyRow);
     empty('history-empty', d.history.length === 0);
     $('updated').textContent = 'Last update ' + short(d.now) + '.';
     tick();
