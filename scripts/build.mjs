@@ -64,6 +64,15 @@ const builtinDefaults = {
   },
 };
 
+/** `import text from './file?raw'`: the file's text, embedded (the board's page: HTML, CSS, script). */
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: path.resolve(a.resolveDir, a.path.slice(0, -4)), namespace: 'raw' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: fs.readFileSync(a.path, 'utf8'), loader: 'text' }));
+  },
+};
+
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 fs.rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = {
@@ -81,7 +90,7 @@ const common = {
   logLevel: 'warning',
 };
 await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults] }),
+  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults, rawText] }),
   build({ ...common, entryPoints: ['yaml'], outfile: `dist/${VENDOR.yaml}` }),
   build({ ...common, stdin: { contents: await zodEntry(), resolveDir: '.', loader: 'js' }, outfile: `dist/${VENDOR['zod/mini']}` }),
 ]);

@@ -7,7 +7,10 @@ const run: Promise<number> =
     ? import('./hooks/entry.js').then((m) => m.runHook(argv[1], argv.slice(2)))
     : import('./cli/main.js').then((m) =>
         // The entry joins the faces: the command line starts the MCP server without importing it.
-        m.main(argv, { serveMcp: async (ctx, version, reopen) => (await import('./mcp/server.js')).serve(ctx, version, reopen) }),
+        m.main(argv, {
+          serveMcp: async (ctx, version, reopen) => (await import('./mcp/server.js')).serve(ctx, version, reopen),
+          serveBoard: async (ctx, opts) => (await import('./board/server.js')).serveBoard(ctx, opts),
+        }),
       );
 
 run.then(

@@ -24,6 +24,7 @@ export { heartbeat, type Seen } from './agents/presence.js';
 export { readBoard, type Board, type AgentView } from './views/board.js';
 export { PresenceRecord } from './agents/schema.js';
 export { history, type HistoryEntry } from './history/history.js';
+export { watch, type WatchOptions } from './views/watch.js';
 export { EventRecord } from './history/schema.js';
 export { Messages, type SendOptions, type InboxOptions, type AckResult, type Channel } from './messages/messages.js';
 export { type MessageView, type OutboxView } from './messages/rules.js';

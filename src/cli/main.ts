@@ -24,6 +24,7 @@ const MODULES = {
   agents: () => import('./commands/agents.js'),
   context: () => import('./commands/context.js'),
   'task-export': () => import('./commands/task-export.js'),
+  live: () => import('./commands/live.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -52,6 +53,8 @@ const INDEX: Record<string, ModuleName> = {
   agents: 'agents',
   status: 'agents',
   log: 'session',
+  watch: 'live',
+  board: 'live',
   sync: 'session',
   send: 'messages',
   reply: 'messages',
