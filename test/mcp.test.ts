@@ -2,6 +2,7 @@
  * `git-coord mcp`, driven by the MCP SDK's own client over stdio against real repositories, with
  * other agents acting through the CLI at the same time.
  */
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';

@@ -17,6 +17,7 @@ import { expired } from '../messages/rules.js';
 import { BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef } from '../store/layout.js';
 import { decode, parseBody } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
+import { iso } from '../time.js';
 
 /** Caps: how many of each the board shows, and how long a text may be. */
 export const CAPS = { agents: 200, locks: 500, tasks: 200, done: 25, messages: 200, history: 150, text: 2_000, title: 300 } as const;
@@ -136,7 +137,7 @@ export async function readBoardData(ctx: Coord): Promise<BoardData> {
   const tasks = (ts: TaskView[], n: number = CAPS.tasks) => ts.slice(0, n).map(capTask);
   const top = ctx.repo.top ?? ctx.repo.commonDir;
   return {
-    now: new Date(now).toISOString(),
+    now: iso(now),
     repo: cut(top.slice(top.lastIndexOf('/') + 1), 100),
     view: view ? { remote: view.remote, syncedAt: view.syncedAt } : null,
     agents: board.agents.slice(0, CAPS.agents).map((a) => ({ ...a, role: a.role && cut(a.role, CAPS.title), task: a.task, locks: a.locks.slice(0, 20).map(capLock) })),
