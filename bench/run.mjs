@@ -43,6 +43,11 @@ const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`environment: node ${version(process.execPath, ['--version'])}, ${version('git', ['--version'])}, ${os.cpus().length} cores, load average ${load()}`);
 console.log(`  every timed process runs without ${REMOVED.join(' and ')} (${present.length ? `removed here: ${present.join(', ')}` : 'neither was set'}); medians of ${REPS} interleaved runs${QUICK ? '; QUICK mode: small scales, figures not comparable' : ''}`);
 
+// Interrupted: still remove what the run made.
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => {
+  cleanup();
+  process.exit(130);
+});
 try {
   for (const [name, file] of SECTIONS) {
     if (only && !only.includes(name)) continue;

@@ -1,6 +1,6 @@
 // Start-up: what a command costs before it does anything, and what the code cache buys
 // (docs/design.md, Start-up). Informational: the targets are in `commands`.
-import { CLI, ROOT, ms, sh, coord, repo, timed, interleaved, info, node0, mkdtemp } from '../lib.mjs';
+import { CLI, ms, sh, coord, repo, timed, interleaved, info, node0, mkdtemp } from '../lib.mjs';
 
 export default async function startup() {
   const dir = repo('startup');
@@ -19,5 +19,5 @@ export default async function startup() {
     lockCompiled: (i) => timed(() => coord(dir, ['lock', '--agent', 'me', `b/${i}.txt`], off)),
   });
   const r = (k) => `${ms(m[k])} (${(m[k] / m.node0).toFixed(2)} x)`;
-  info(`start-up: node -e 0 ${ms(m.node0)}; --version ${r('version')}; whoami ${r('whoamiCached')} with the code cache, ${r('whoamiCompiled')} compiling the bundle; one lock ${r('lockCached')} with the code cache, ${r('lockCompiled')} compiling (${ROOT === '' ? '' : 'dist/app.js'})`);
+  info(`start-up: node -e 0 ${ms(m.node0)}; --version ${r('version')}; whoami ${r('whoamiCached')} with the code cache, ${r('whoamiCompiled')} compiling the bundle; one lock ${r('lockCached')} with the code cache, ${r('lockCompiled')} compiling the bundle (GIT_COORD_NO_COMPILE_CACHE=1)`);
 }
