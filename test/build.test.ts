@@ -116,10 +116,15 @@ describe('the code cache (src/startup/code-cache.ts)', () => {
     expect(state(r.stderr)).toBe('rejected');
     expect(state(run(dir, ['whoami']).stderr)).toBe('used');
 
+    // A cache directory others can write into is neither read nor written.
     const open = setup();
     fs.mkdirSync(path.join(open, 'cache', 'git-coord', 'v8'), { recursive: true });
     fs.chmodSync(path.join(open, 'cache', 'git-coord', 'v8'), 0o777);
-    expect(run(open, ['whoami']).status).toBe(0);
+    expect(state(run(open, ['whoami']).stderr)).toBe('off');
+    expect(files(open)).toEqual([]);
+    fs.chmodSync(path.join(open, 'cache', 'git-coord', 'v8'), 0o700);
+    fs.chmodSync(path.join(open, 'cache', 'git-coord'), 0o777);
+    expect(state(run(open, ['whoami']).stderr)).toBe('off');
     expect(files(open)).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ export function runCached(file: string, buildId: string): void {
   let cachedData: Buffer | undefined;
   try {
     src = fs.readFileSync(file, 'utf8');
-    if (dir) {
+    if (dir && ownedPrivate(dir)) {
       const st = fs.statSync(file);
       cacheFile = path.join(dir, `${buildId}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.bin`);
       try {
@@ -84,16 +84,35 @@ export function runCached(file: string, buildId: string): void {
   m.loaded = true;
 }
 
+/**
+ * Whether `dir` (missing: its nearest existing parent) and its parent belong to this user and
+ * nobody else can write into them: code read from a cache there runs as the user.
+ */
+function ownedPrivate(dir: string): boolean {
+  if (typeof process.getuid !== 'function') return true;
+  const uid = process.getuid();
+  for (const d of [dir, path.dirname(dir)]) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(d);
+    } catch {
+      continue;
+    }
+    if (st.uid !== uid || (st.mode & 0o022) !== 0) return false;
+  }
+  return true;
+}
+
+/** Cache files kept (the newest): one per build and Node version in use. */
+const KEEP = 8;
+
 function writeCache(dir: string, file: string, script: vm.Script): void {
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // Never trust a directory someone else could write into.
-    const st = fs.statSync(dir);
-    if (typeof process.getuid === 'function' && (st.uid !== process.getuid() || (st.mode & 0o022) !== 0)) return;
-    for (const old of fs.readdirSync(dir)) {
-      // One cache per build and Node: older ones of the same bundle go.
-      if (old.endsWith('.bin') && old !== path.basename(file) && old.split('-')[0] === path.basename(file).split('-')[0]) fs.rmSync(path.join(dir, old), { force: true });
-    }
+    if (!ownedPrivate(dir)) return;
+    // Older builds' caches go: the newest few stay (several installs may be in use).
+    const old = fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
+    for (const { f } of old.slice(KEEP - 1)) fs.rmSync(path.join(dir, f), { force: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
     fs.renameSync(tmp, file);
