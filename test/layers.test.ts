@@ -37,13 +37,13 @@ function place(file: string): { layer: keyof typeof RANK; unit: string } {
   const rel = path.relative(SRC, file).split(path.sep);
   const top = rel[0]!;
   if (rel.length === 1) {
-    if (top === 'cli.ts') return { layer: 'entry', unit: top };
+    if (top === 'cli.ts' || top === 'app.ts') return { layer: 'entry', unit: top };
     if (top === 'index.ts') return { layer: 'face', unit: top };
     if (BOTTOM.has(top)) return { layer: 'bottom', unit: top };
     throw new Error(`src/${top}: not placed in a layer (add it to test/layers.test.ts)`);
   }
   // src/shell/ is read at build time only, to generate the shell hooks from every layer's constants.
-  if (top === 'shell') return { layer: 'entry', unit: top };
+  if (top === 'shell' || top === 'startup') return { layer: 'entry', unit: top };
   if (FACES.includes(top)) return { layer: 'face', unit: top };
   if (top === 'git' || top === 'store' || top === 'views' || top === 'operations') return { layer: top, unit: top };
   return { layer: 'concept', unit: top };
