@@ -118,7 +118,7 @@ describe('agent-pre-tool-use, the shell fast path of `hook claude`', () => {
         expect(sh.query, c.path).toEqual(coveringQuery([rel]));
       }
     }
-  });
+  }, 600_000);
 
   it('answers as the Node hook does on awkward events: odd JSON, odd fields, odd tools, odd places', () => {
     const dir = heldRepo();
@@ -202,7 +202,7 @@ describe('agent-pre-tool-use, the shell fast path of `hook claude`', () => {
     const withConfig = shell(script, dir, free);
     expect(withConfig.handedOver).toBe(true);
     expect(withConfig.stdout).toBe(node(dir, free).stdout);
-  });
+  }, 600_000); // about 110 node starts: minutes on a machine loaded by parallel suites
 
   it('reads Codex apply_patch paths (Add, Update, Delete, Move to), answering alone only when no lock is near', () => {
     const dir = heldRepo();

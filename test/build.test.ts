@@ -67,8 +67,7 @@ describe('the built package', () => {
 describe('the code cache (src/startup/code-cache.ts)', () => {
   const cli = path.join(ROOT, 'dist', 'cli.js');
   function setup() {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'git-coord-build-')));
-    made.push(dir);
+    const dir = tmpdir();
     gitSync(dir, 'init', '-q', '-b', 'main');
     fs.mkdirSync(path.join(dir, 'cache'), { mode: 0o700 });
     return dir;
