@@ -24,6 +24,7 @@ const MODULES = {
   agents: () => import('./commands/agents.js'),
   context: () => import('./commands/context.js'),
   'task-export': () => import('./commands/task-export.js'),
+  verify: () => import('./commands/verify.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -37,6 +38,7 @@ const INDEX: Record<string, ModuleName> = {
   locks: 'locks',
   check: 'locks',
   prune: 'locks',
+  verify: 'verify',
   'task add': 'tasks',
   'task import': 'tasks',
   'task list': 'tasks',

@@ -1,0 +1,120 @@
+/**
+ * `verify <range>...` on real repositories: a bare hub as the coordination remote, clones, commits
+ * with and without the holder's Coord-Agent trailer, merges, a shallow clone, bad ranges.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { clone, coord, gitRun, gitSync, json, makeHub, write } from './helpers.js';
+
+/** A commit of `files` in `dir`, signed by `agent`'s trailer (null: none), made without hooks. */
+function commitAs(dir: string, agent: string | null, files: Record<string, string>, subject: string): string {
+  write(dir, files);
+  gitSync(dir, 'add', '-A');
+  gitSync(dir, 'commit', '-q', '--no-verify', '-m', subject, ...(agent ? ['-m', `Coord-Agent: ${agent}`] : []));
+  return gitSync(dir, 'rev-parse', 'HEAD').trim();
+}
+
+describe('verify', () => {
+  it("exits 3 for a commit that changes a path another agent holds, naming each field; the holder's own commits pass; the remote is read fresh", () => {
+    const { root, url } = makeHub();
+    const alice = clone(root, url, 'alice');
+    const bob = clone(root, url, 'bob');
+    const c1 = commitAs(bob, 'bob', { 'src/a.ts': 'bob\n' }, 'bob edits a');
+    // Nobody holds anything yet.
+    const free = coord(bob, ['verify', 'origin/main..HEAD', '--json']);
+    expect(free.code, free.stderr).toBe(0);
+    expect(json(free)).toEqual({ ok: true, commits: 1, conflicts: [] });
+    // alice locks after bob's last read: verify fetches the remote's state itself.
+    expect(coord(alice, ['lock', 'src/', '--reason', 'refactor', '--ttl', '1h']).code).toBe(0);
+    const held = coord(bob, ['verify', 'origin/main..HEAD', '--json']);
+    expect(held.code, held.stderr).toBe(3);
+    const r = json(held);
+    expect(r.ok).toBe(false);
+    expect(r.commits).toBe(1);
+    expect(r.conflicts).toHaveLength(1);
+    expect(Object.keys(r.conflicts[0]).sort()).toEqual(['agent', 'commit', 'expiresAt', 'path', 'pattern', 'reason']);
+    expect(r.conflicts[0]).toMatchObject({ commit: c1, path: 'src/a.ts', pattern: 'src/', agent: 'alice', reason: 'refactor' });
+    expect(Date.parse(r.conflicts[0].expiresAt)).toBeGreaterThan(Date.now());
+    const textual = coord(bob, ['verify', 'origin/main..HEAD']);
+    expect(textual.code).toBe(3);
+    expect(textual.stdout).toContain(`${c1.slice(0, 12)}: src/a.ts is locked by alice as src/ ("refactor"), until ${r.conflicts[0].expiresAt}`);
+    // A commit with no trailer, or another agent's, is nobody's: refused too; alice's own pass.
+    commitAs(bob, null, { 'src/b.ts': 'anon\n' }, 'no trailer');
+    expect(json(coord(bob, ['verify', 'origin/main..HEAD', '--json'])).conflicts.map((c: any) => c.path).sort()).toEqual(['src/a.ts', 'src/b.ts']);
+    commitAs(alice, 'alice', { 'src/a.ts': 'alice\n', 'src/b.ts': 'alice\n' }, 'alice edits her files');
+    const own = coord(alice, ['verify', 'origin/main..HEAD', '--json']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(json(own)).toEqual({ ok: true, commits: 1, conflicts: [] });
+    // Once alice unlocks, bob's commits pass: again read from the remote, not bob's old view.
+    expect(coord(alice, ['unlock', 'src/']).code).toBe(0);
+    expect(coord(bob, ['verify', 'origin/main..HEAD']).code).toBe(0);
+  });
+
+  it('judges a merge as pre-push does: bringing the holder\'s commit unchanged passes, a resolution that changes the held path does not', () => {
+    const { root, url } = makeHub();
+    const alice = clone(root, url, 'alice');
+    const bob = clone(root, url, 'bob');
+    expect(coord(alice, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
+    const theirs = commitAs(alice, 'alice', { 'src/a.ts': 'alice 1\n' }, 'alice edits a');
+    expect(gitRun(alice, ['push', '-q', '--no-verify', 'origin', 'HEAD:refs/heads/alice']).code).toBe(0);
+    gitSync(bob, 'fetch', '-q', 'origin');
+    commitAs(bob, 'bob', { 'src/b.ts': 'bob\n' }, 'bob edits b');
+    gitSync(bob, 'merge', '-q', '--no-edit', '--no-verify', 'origin/alice', '-m', 'merge alice', '-m', 'Coord-Agent: bob');
+    const merged = coord(bob, ['verify', 'origin/main..HEAD', '--json']);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(json(merged)).toEqual({ ok: true, commits: 3, conflicts: [] });
+    // An evil merge: bob's resolution changes the held file against both sides.
+    gitSync(bob, 'reset', '-q', '--hard', 'HEAD^');
+    gitSync(bob, 'merge', '-q', '--no-commit', '--no-verify', 'origin/alice');
+    write(bob, { 'src/a.ts': 'bob resolves\n' });
+    gitSync(bob, 'add', '-A');
+    gitSync(bob, 'commit', '-q', '--no-verify', '-m', 'merge alice, resolved', '-m', 'Coord-Agent: bob');
+    const evil = gitSync(bob, 'rev-parse', 'HEAD').trim();
+    const r = coord(bob, ['verify', 'origin/main..HEAD', '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(json(r).conflicts).toEqual([{ commit: evil, path: 'src/a.ts', pattern: 'src/a.ts', agent: 'alice', reason: 'mine', expiresAt: expect.any(String) }]);
+    expect(json(r).conflicts.some((c: any) => c.commit === theirs)).toBe(false);
+  });
+
+  it('in a shallow clone, fetches the parents it needs from the remote, or says exactly which are missing', () => {
+    const { root, hub, url } = makeHub();
+    const alice = clone(root, url, 'alice');
+    const bob = clone(root, url, 'bob');
+    expect(coord(alice, ['lock', 'src/a.ts']).code).toBe(0);
+    gitSync(bob, 'checkout', '-q', '-b', 'feature');
+    const f1 = commitAs(bob, 'bob', { 'src/b.ts': 'bob 1\n' }, 'f1');
+    const f2 = commitAs(bob, 'bob', { 'docs/x.md': 'bob 2\n' }, 'f2');
+    expect(gitRun(bob, ['push', '-q', '--no-verify', 'origin', 'feature']).code).toBe(0);
+    const ci = path.join(root, 'ci');
+    gitSync(root, 'clone', '-q', '--depth', '1', '--no-single-branch', '--branch', 'feature', url, ci);
+    expect(gitSync(ci, 'rev-parse', '--is-shallow-repository').trim()).toBe('true');
+    // Without its parent, f2 would look like a root commit adding every file, src/a.ts included.
+    const r = coord(ci, ['verify', 'origin/main..HEAD', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toEqual({ ok: true, commits: 2, conflicts: [] });
+    // With no remote to fetch from: exit 1, naming the commit, its missing parent and the command.
+    const lone = path.join(root, 'lone');
+    gitSync(root, 'clone', '-q', '--depth', '1', '--branch', 'feature', url, lone);
+    gitSync(lone, 'remote', 'remove', 'origin');
+    write(lone, { '.git-coord.yml': '' });
+    const missing = coord(lone, ['verify', 'HEAD']);
+    expect(missing.code, missing.stderr).toBe(1);
+    expect(missing.stderr).toContain(`commit ${f2} has its parent ${f1} missing from this shallow clone`);
+    expect(missing.stderr).toContain('git fetch --unshallow');
+    // A base the shallow clone never fetched is unknown here: bad usage, saying how to fetch it.
+    const base = gitSync(hub, 'rev-parse', 'main').trim();
+    const unknown = coord(lone, ['verify', `${base}..HEAD`]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('this is a shallow clone: fetch the base, or all history with git fetch --unshallow');
+  });
+
+  it('refuses what is not a range of commits: exit 2, with nothing judged', () => {
+    const { root, url } = makeHub();
+    const bob = clone(root, url, 'bob');
+    for (const args of [['verify'], ['verify', '--output=x'], ['verify', '--', '--output=x'], ['verify', '--', '-n1'], ['verify', 'nope..HEAD'], ['verify', 'HEAD\nHEAD']]) {
+      const r = coord(bob, ['--json', ...args]);
+      expect(r.code, `${JSON.stringify(args)}: ${r.stderr}`).toBe(2);
+      expect(json(r).ok).toBe(false);
+    }
+  });
+});
