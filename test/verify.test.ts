@@ -2,9 +2,12 @@
  * `verify <range>...` on real repositories: a bare hub as the coordination remote, clones, commits
  * with and without the holder's Coord-Agent trailer, merges, a shallow clone, bad ranges.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clone, coord, gitRun, gitSync, json, makeHub, write } from './helpers.js';
+import YAML from 'yaml';
+import { ENV, ROOT, clone, coord, gitRun, gitSync, json, makeHub, write } from './helpers.js';
 
 /** A commit of `files` in `dir`, signed by `agent`'s trailer (null: none), made without hooks. */
 function commitAs(dir: string, agent: string | null, files: Record<string, string>, subject: string): string {
@@ -116,5 +119,82 @@ describe('verify', () => {
       expect(r.code, `${JSON.stringify(args)}: ${r.stderr}`).toBe(2);
       expect(json(r).ok).toBe(false);
     }
+  });
+});
+
+describe('the CI templates', () => {
+  /** The templates' commands, run as the CI would, with `npx --yes git-coord` as this build. */
+  const cli = `"${process.execPath}" "${path.join(ROOT, 'dist', 'cli.js')}"`;
+  const local = (cmd: string) => cmd.replaceAll('npx --yes git-coord', cli);
+
+  function pullRequest() {
+    const { root, url } = makeHub();
+    const alice = clone(root, url, 'alice');
+    const bob = clone(root, url, 'bob');
+    expect(coord(alice, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
+    const base = gitSync(bob, 'rev-parse', 'HEAD').trim();
+    gitSync(bob, 'checkout', '-q', '-b', 'feature');
+    commitAs(bob, 'bob', { 'src/b.ts': 'bob\n' }, 'free');
+    expect(gitRun(bob, ['push', '-q', '--no-verify', 'origin', 'feature']).code).toBe(0);
+    const ci = path.join(root, 'ci');
+    gitSync(root, 'clone', '-q', '--branch', 'feature', url, ci);
+    return { bob, ci, base, head: () => gitSync(bob, 'rev-parse', 'HEAD').trim() };
+  }
+
+  it("GitHub's workflow: on pull_request, the job's steps pass a free change and fail on a held path", () => {
+    const wf = YAML.parse(fs.readFileSync(path.join(ROOT, 'templates', 'ci', 'github-verify.yml'), 'utf8'));
+    expect(Object.keys(wf.on)).toEqual(['pull_request']);
+    const job = wf.jobs.verify;
+    expect(job.name).toBe('git-coord verify');
+    expect(job.steps[0].with['fetch-depth']).toBe(0);
+    const runs = job.steps.filter((s: any) => s.run);
+    const { bob, ci, base, head } = pullRequest();
+    const runJob = (headSha: string) => {
+      gitSync(ci, 'fetch', '-q', 'origin', 'feature');
+      gitSync(ci, 'checkout', '-q', headSha);
+      let last = { code: 0, stdout: '', stderr: '' };
+      for (const s of runs) {
+        const env = Object.fromEntries(
+          Object.entries(s.env ?? {}).map(([k, v]) => [k, String(v).replace('${{ github.event.pull_request.base.sha }}', base).replace('${{ github.event.pull_request.head.sha }}', headSha)]),
+        );
+        const r = spawnSync('sh', ['-c', local(s.run)], { cwd: ci, env: { ...ENV, ...env }, encoding: 'utf8' });
+        last = { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+        if (last.code !== 0) break;
+      }
+      return last;
+    };
+    const free = runJob(head());
+    expect(free.code, free.stderr).toBe(0);
+    expect(free.stdout).toContain('ok: 1 commit judged');
+    commitAs(bob, 'bob', { 'src/a.ts': 'bob\n' }, 'held');
+    expect(gitRun(bob, ['push', '-q', '--no-verify', 'origin', 'feature']).code).toBe(0);
+    const held = runJob(head());
+    expect(held.code).toBe(3);
+    expect(held.stdout).toContain('src/a.ts is locked by alice as src/a.ts ("mine")');
+  });
+
+  it("GitLab's job: on merge request pipelines, the script passes a free change and fails on a held path", () => {
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, 'templates', 'ci', 'gitlab-verify.yml'), 'utf8'));
+    const job = doc['git-coord-verify'];
+    expect(job.rules[0].if).toBe('$CI_PIPELINE_SOURCE == "merge_request_event"');
+    expect(job.variables.GIT_DEPTH).toBe('0');
+    const { bob, ci, base, head } = pullRequest();
+    const runJob = (sha: string) => {
+      gitSync(ci, 'fetch', '-q', 'origin', 'feature');
+      gitSync(ci, 'checkout', '-q', sha);
+      const r = spawnSync('sh', ['-ec', local(job.script.join('\n'))], {
+        cwd: ci,
+        env: { ...ENV, CI_MERGE_REQUEST_DIFF_BASE_SHA: base, CI_COMMIT_SHA: sha },
+        encoding: 'utf8',
+      });
+      return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    };
+    const free = runJob(head());
+    expect(free.code, free.stderr).toBe(0);
+    commitAs(bob, 'bob', { 'src/a.ts': 'bob\n' }, 'held');
+    expect(gitRun(bob, ['push', '-q', '--no-verify', 'origin', 'feature']).code).toBe(0);
+    const held = runJob(head());
+    expect(held.code).toBe(3);
+    expect(held.stdout).toContain('src/a.ts is locked by alice');
   });
 });
