@@ -71,6 +71,33 @@ describe('the server hook and lock refs', () => {
     expect(refs(hub, LOCKS)).toHaveLength(1);
   });
 
+  it('takes a hand-made release only when its journal entry matches: a break by another agent, not an "unlock" by one', () => {
+    const { hub, alice, bob } = setup();
+    expect(coord(alice, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
+    const [ref] = refs(hub, LOCKS);
+    gitSync(bob, 'fetch', '-q', 'origin', `+${ref}:refs/held`);
+    const held = JSON.parse(gitSync(bob, 'log', '-1', '--format=%b', 'refs/held'));
+    const empty = gitSync(bob, 'hash-object', '-t', 'tree', '-w', '/dev/null').trim();
+    const record = (parents: string[], subject: string, body: unknown) =>
+      gitSync(bob, 'commit-tree', ...parents.flatMap((p) => ['-p', p]), '-m', subject, '-m', JSON.stringify(body), empty).trim();
+    const at = new Date().toISOString();
+    const join = record([], 'join bob', { v: 1, type: 'event', at, agent: 'bob', action: 'join', subject: 'bob' });
+    const release = (action: string) => {
+      const final = record(['refs/held'], `${action} src/a.ts`, { ...held, state: 'released', pendingUntil: null, event: { action, by: 'bob', at, reason: 'gone' } });
+      const entry = record([join, final], `${action} src/a.ts`, { v: 1, type: 'event', at, agent: 'bob', action, subject: 'src/a.ts', reason: 'gone', other: 'alice' });
+      return gitRun(bob, ['push', '--atomic', '--no-verify', 'origin', `:${ref}`, `+${entry}:refs/coordination/journal/bob`]);
+    };
+    const lie = release('unlock');
+    expect(lie.code).not.toBe(0);
+    expect(lie.stderr).toMatch(/src\/a\.ts: locked by alice, until \S+; deleted with no unlock, break or expiry in the same push/);
+    expect(refs(hub, LOCKS)).toEqual([ref]);
+    const brk = release('break');
+    expect(brk.code, brk.stderr).toBe(0);
+    expect(refs(hub, LOCKS)).toEqual([]);
+    const log = JSON.parse(coord(alice, ['log', '--fresh', '--json']).stdout).map((e: any) => `${e.agent} ${e.action} ${e.subject}`);
+    expect(log).toContain('bob break src/a.ts');
+  });
+
   it('keeps the common case in the shell: a lock is granted with Node gone from the server, a release of a held lock then fails closed', () => {
     const { hub, alice } = setup();
     const hook = path.join(hub, 'hooks', 'pre-receive');
