@@ -95,6 +95,14 @@ describe('verify', () => {
     const r = coord(ci, ['verify', 'origin/main..HEAD', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toEqual({ ok: true, commits: 2, conflicts: [] });
+    // As actions/checkout makes it: main at depth 1, then the pull request's head alone, by id, detached.
+    const pr = path.join(root, 'pr');
+    gitSync(root, 'clone', '-q', '--depth', '1', url, pr);
+    gitSync(pr, 'fetch', '-q', '--depth', '1', 'origin', f2);
+    gitSync(pr, 'checkout', '-q', '--detach', f2);
+    const detached = coord(pr, ['verify', 'origin/main..HEAD', '--json']);
+    expect(detached.code, detached.stderr).toBe(0);
+    expect(json(detached)).toEqual({ ok: true, commits: 2, conflicts: [] });
     // With no remote to fetch from: exit 1, naming the commit, its missing parent and the command.
     const lone = path.join(root, 'lone');
     gitSync(root, 'clone', '-q', '--depth', '1', '--branch', 'feature', url, lone);

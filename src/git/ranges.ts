@@ -61,12 +61,18 @@ export function shallowBoundaries(repo: Repo): Set<string> {
 
 /**
  * More history from `remote` (a configured remote's name): `--deepen=<n>` commits below the
- * current boundary, or everything (`unshallow`). The fetched branches go where the remote's
- * own refspec puts them, as a plain `git fetch` would.
+ * current boundary, or everything (`unshallow`). `wants`: commit ids to fetch with it (a CI
+ * checkout's head may be on no branch the remote's refspec names); the branches go where the
+ * remote's own refspec puts them, as a plain `git fetch` would.
  */
-export async function fetchHistory(repo: Repo, remote: string, how: { deepen: number } | 'unshallow', timeoutMs: number): Promise<void> {
+export async function fetchHistory(repo: Repo, remote: string, how: { deepen: number } | 'unshallow', timeoutMs: number, wants: string[] = []): Promise<void> {
+  for (const w of wants) if (!OID.test(w)) throw new FailedError(`not a commit id: ${JSON.stringify(w)}`);
   const depth = how === 'unshallow' ? '--unshallow' : `--deepen=${how.deepen}`;
-  const r = await runGit(repo.cwd, ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-auto-gc', depth, '--end-of-options', remote], { timeoutMs });
+  const r = await runGit(
+    repo.cwd,
+    ['fetch', '--quiet', '--no-tags', '--no-recurse-submodules', '--no-auto-gc', depth, '--end-of-options', remote, ...wants],
+    { timeoutMs },
+  );
   if (r.code !== 0) throw new FailedError(`cannot fetch more history from ${remote}: ${firstLine(r.stderr)}`);
 }
 

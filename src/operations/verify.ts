@@ -92,9 +92,11 @@ async function selectWhole(ctx: Coord, ranges: string[], timeoutMs: number): Pro
         { kind: 'shallow', commit, parents, command },
       );
     }
+    const how = round < DEEPEN_ROUNDS ? { deepen: Math.max(64, oids.length) * 2 ** round } : ('unshallow' as const);
     try {
-      const how = round < DEEPEN_ROUNDS ? { deepen: Math.max(64, oids.length) * 2 ** round } : ('unshallow' as const);
-      await fetchHistory(ctx.repo, from, how, timeoutMs);
+      // With the cut commits themselves as wants (a CI checkout's head may be on no branch);
+      // a server that refuses ids as wants gets the plain fetch.
+      await fetchHistory(ctx.repo, from, how, timeoutMs, cut.slice(0, 100)).catch(() => fetchHistory(ctx.repo, from, how, timeoutMs));
     } catch (e) {
       fetchError = (e as Error).message;
     }
