@@ -65,9 +65,13 @@ describe('the server hook and lock refs', () => {
     await sleep(1500);
     ok(bob, ['lock', 'src/b.ts']);
     ok(bob, ['prune']);
+    // A claim's locks, released when the task is done (recorded with the task's change).
+    ok(alice, ['task', 'add', 'edit docs', '--id', 't1']);
+    ok(alice, ['claim', 't1', '--lock', 'docs/']);
+    ok(alice, ['task', 'done', 't1']);
     const log = coord(bob, ['log', '--fresh', '--json']);
     const actions = JSON.parse(log.stdout).map((e: any) => `${e.agent} ${e.action} ${e.subject}`);
-    expect(actions).toEqual(expect.arrayContaining(['alice unlock src/a.ts', 'bob break src/', 'bob takeover src/b.ts', 'bob expire docs/x.md']));
+    expect(actions).toEqual(expect.arrayContaining(['alice unlock src/a.ts', 'bob break src/', 'bob takeover src/b.ts', 'bob expire docs/x.md', 'alice unlock docs/']));
     expect(refs(hub, LOCKS)).toHaveLength(1);
   });
 
