@@ -1,8 +1,8 @@
 /**
  * Judging commits against the lock state: the staged changes of the commit in progress
  * (pre-commit, `check --staged`), and lists of commits with their changed paths and Coord-Agent
- * trailers (pre-push, the server's pre-receive; `verify <range>` later). Returns data: the hooks'
- * face (hooks/entry.ts, hooks/render.ts) words the refusals.
+ * trailers (pre-push, the server's pre-receive, and `verify <range>` in operations/verify.ts).
+ * Returns data: the hooks' face (hooks/entry.ts, hooks/render.ts) words the refusals.
  */
 import { stagedDiff, stagedTouches } from '../git/worktree.js';
 import { commitTouches, notRecords, type CommitTouch } from '../git/commits.js';
