@@ -31,6 +31,7 @@ export { type MessageView, type OutboxView } from './messages/rules.js';
 export { MessageRecord } from './messages/schema.js';
 export { installHooks, uninstallHooks } from './operations/hooks.js';
 export { checkCommit, judgeCommits, checkCommits, type TouchingCommit, type PushViolation } from './operations/commits.js';
+export { verify, type VerifyInput, type VerifyResult, type VerifyConflict } from './operations/verify.js';
 export * as operations from './operations/index.js';
 export { VERSION } from './version.js';
 export { SharedContext, type ContextView, type ChangeOptions } from './context/context.js';

@@ -25,6 +25,7 @@ const MODULES = {
   context: () => import('./commands/context.js'),
   'task-export': () => import('./commands/task-export.js'),
   live: () => import('./commands/live.js'),
+  verify: () => import('./commands/verify.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -38,6 +39,7 @@ const INDEX: Record<string, ModuleName> = {
   locks: 'locks',
   check: 'locks',
   prune: 'locks',
+  verify: 'verify',
   'task add': 'tasks',
   'task import': 'tasks',
   'task list': 'tasks',

@@ -5,7 +5,7 @@
 import { CoordError, EXIT } from '../errors.js';
 import { readStdin } from '../stdin.js';
 import { runCommitCheck, runPushCheck, runReceiveCheck } from '../operations/commits.js';
-import { commitRefusal, pushRefusal, notRecordsRefusal } from './render.js';
+import { commitRefusal, pushRefusal, notRecordsRefusal, unrecordedRefusal } from './render.js';
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
@@ -37,9 +37,10 @@ export async function runHook(name: string | undefined, args: string[]): Promise
       return EXIT.refused;
     }
     if (name === 'pre-receive') {
-      const { violations, notRecords } = await runReceiveCheck(await readStdin());
-      if (violations.length === 0 && notRecords.length === 0) return EXIT.ok;
+      const { violations, notRecords, unrecorded } = await runReceiveCheck(await readStdin());
+      if (violations.length === 0 && notRecords.length === 0 && unrecorded.length === 0) return EXIT.ok;
       if (notRecords.length > 0) process.stderr.write(notRecordsRefusal(notRecords) + '\n');
+      if (unrecorded.length > 0) process.stderr.write(unrecordedRefusal(unrecorded) + '\n');
       if (violations.length > 0) process.stderr.write(pushRefusal(violations, 'server') + '\n');
       return EXIT.refused;
     }

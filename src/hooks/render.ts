@@ -50,6 +50,23 @@ export function notRecordsRefusal(refused: ReceiveRefusal['notRecords']): string
   return lines.join('\n');
 }
 
+export function unrecordedRefusal(freed: ReceiveRefusal['unrecorded']): string {
+  const lines = ["git-coord: push refused by the server: it frees locks another agent holds, without git-coord's record of it"];
+  for (const f of freed) {
+    lines.push(
+      `  ${printable(f.pattern)}: locked by ${f.agent}, ${f.expiresAt ? `until ${f.expiresAt}` : 'with no expiry'}; ` +
+        `${f.deleted ? 'deleted' : 'rewritten'} with no unlock, break or expiry in the same push`,
+    );
+  }
+  const first = freed[0]!;
+  lines.push(
+    'Locks change through git-coord, which records each change in the history:',
+    `  - ${first.agent} releases it: git-coord unlock ${shellWord(first.pattern)}`,
+    `  - or anyone breaks it, recorded with the reason: git-coord unlock --force --reason "<why>" ${shellWord(first.pattern)}`,
+  );
+  return lines.join('\n');
+}
+
 export function pushRefusal(violations: PushViolation[], where: 'push' | 'server'): string {
   const lines = [
     where === 'server'
