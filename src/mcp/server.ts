@@ -5,10 +5,11 @@
  * milliseconds to load, which no other command pays.
  */
 import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Coord } from '../session/coord.js';
 import { TOOLS } from './tools.js';
 import { ToolRunner } from './runner.js';
+import { takeHandoff } from './front.js';
 
 /** Sent once on connect: what an agent must know to use the tools well. */
 const INSTRUCTIONS =
@@ -46,9 +47,13 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
   const runner = new ToolRunner(ctx, reopen);
   // Start the writing processes now, so the first lock does not wait for them.
   ctx.store.warm();
+  // The front (front.ts) may have answered the opening already: then the input is what it read again.
+  const front = takeHandoff();
+  const input = front?.input ?? process.stdin;
   return new Promise((resolve) => {
     const handle = serveStdio(() => createServer(runner, version), {
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
+      ...(front ? { transport: new StdioServerTransport(front.input, front.output) } : {}),
     });
     let ended = false;
     const end = () => {
@@ -56,6 +61,6 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
       ended = true;
       void handle.close().finally(resolve);
     };
-    process.stdin.once('end', end).once('close', end);
+    input.once('end', end).once('close', end);
   });
 }
