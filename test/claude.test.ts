@@ -201,7 +201,8 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(before).toMatch(/Next: git-coord claim --next \|/);
     expect(json(coord(dir, ['prime', '--json'], A))).toMatchObject({ task: null, ready: [{ id: 't3' }, { id: 't1' }, { id: 't2' }], readyCount: 3 });
 
-    let claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    // A lease long enough that a loaded machine's briefing and prompt come before it ends.
+    let claim = json(coord(dir, ['claim', 't1', '--ttl', '15s', '--json'], A));
     const brief = context(hook(dir, fixture('session-start.json', { cwd: dir })).stdout);
     expect(brief).toContain(`Your task: t1 P1 "work on t1", claimed until ${claim.claimExpiresAt.slice(0, 16)}Z.`);
     expect(brief).toMatch(/Next: git-coord task done t1 --note/);
@@ -214,7 +215,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(prompt().stdout).toBe('');
 
     // Expired, and another agent took it over.
-    claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    claim = json(coord(dir, ['claim', 't1', '--ttl', '10s', '--json'], A));
     expect(prompt().stdout).toBe('');
     await until(claim.claimExpiresAt);
     expect(coord(dir, ['claim', 't1'], B).code).toBe(0);
