@@ -1,5 +1,7 @@
-// A minimal smart-HTTP git server for tests: serves GIT_PROJECT_ROOT (argv[2]) through
-// `git http-backend` (CGI) on 127.0.0.1, prints its port, and stops when its parent's stdin closes.
+// A minimal smart-HTTP git server for tests and the bench: serves GIT_PROJECT_ROOT (argv[2])
+// through `git http-backend` (CGI) on 127.0.0.1, prints its port, and stops when its parent's stdin
+// closes. The client's `Git-Protocol` header reaches http-backend as GIT_PROTOCOL, as forges pass
+// it (Apache's SetEnvIf, GitHub, GitLab), so fetches speak protocol v2 and filter refs by prefix.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 
@@ -19,6 +21,7 @@ const server = http.createServer((req, res) => {
       HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
       REMOTE_USER: 'agent',
       REMOTE_ADDR: '127.0.0.1',
+      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     },
   });
   req.pipe(cgi.stdin);
@@ -47,4 +50,5 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().por
 process.stdin.on('end', () => process.exit(0));
 process.stdin.resume();
 // Bounded: a test server never outlives a few minutes.
-setTimeout(() => process.exit(0), 300_000).unref();
+// Bounded: a test server never outlives a few minutes (the bench asks for longer in argv[3], ms).
+setTimeout(() => process.exit(0), Number(process.argv[3]) || 300_000).unref();
