@@ -81,7 +81,7 @@ export async function fetchRefs(
     if (r.code === 0) return;
     // git 2.39 fails a shallow fetch that matches no ref at all with a bare "error:": nothing
     // to fetch, so nothing is lost by asking again without the depth.
-    if (depth.length > 0 && r.stderr.trim() === 'error:') {
+    if (depth.length > 0 && /^error:\s*$/m.test(r.stderr) && !/^fatal:/m.test(r.stderr)) {
       depth = [];
       continue;
     }

@@ -266,12 +266,13 @@ export class RemoteStore extends RecordStore implements Store {
 
   /**
    * The newest entries of the history: from the view, and when the walk reaches the shallow
-   * boundary of a first sync before `max` entries, from older history fetched now (`--deepen`).
+   * boundary of a first sync before `max` entries, from older history fetched now (`--deepen`),
+   * whatever the read mode: that history is not in the view at all.
    */
   override async history<T>(schema: Schema<T>, prefix: string, max: number, mode: ReadMode = 'refresh'): Promise<ReadResult<T>> {
     await this.refresh([prefix], mode);
     let read = await super.history(schema, this.toView(prefix), max);
-    for (let round = 0; round < 3 && mode !== 'view' && read.records.length + read.corrupt.length < max; round++) {
+    for (let round = 0; round < 3 && read.records.length + read.corrupt.length < max; round++) {
       const boundary = this.shallowCommits();
       if (!read.records.some((r) => boundary.has(r.oid)) && !read.corrupt.some((c) => boundary.has(c.oid))) break;
       try {
