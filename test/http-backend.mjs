@@ -3,7 +3,11 @@
 // closes. The client's `Git-Protocol` header reaches http-backend as GIT_PROTOCOL, as forges pass
 // it (Apache's SetEnvIf, GitHub, GitLab), so fetches speak protocol v2 and filter refs by prefix.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+
+// HTTP_BACKEND_LOG=<file>: one line per request, `<method> <path> <bytes in> <bytes out>` (the bench counts bytes).
+const log = process.env.HTTP_BACKEND_LOG;
 
 const root = process.argv[2];
 const server = http.createServer((req, res) => {
@@ -24,10 +28,14 @@ const server = http.createServer((req, res) => {
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     },
   });
+  let bytesIn = 0;
+  let bytesOut = 0;
+  req.on('data', (c) => (bytesIn += c.length));
   req.pipe(cgi.stdin);
   let head = Buffer.alloc(0);
   let headerDone = false;
   cgi.stdout.on('data', (chunk) => {
+    bytesOut += chunk.length;
     if (headerDone) return void res.write(chunk);
     head = Buffer.concat([head, chunk]);
     const end = head.indexOf('\r\n\r\n');
@@ -44,7 +52,10 @@ const server = http.createServer((req, res) => {
     res.writeHead(status);
     res.write(head.subarray(end + 4));
   });
-  cgi.on('close', () => res.end());
+  cgi.on('close', () => {
+    res.end();
+    if (log) fs.appendFileSync(log, `${req.method} ${u.pathname} ${bytesIn} ${bytesOut}\n`);
+  });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
 process.stdin.on('end', () => process.exit(0));
