@@ -69,13 +69,18 @@ export async function fetchRefs(
   opts: { depth?: number; deepen?: number } = {},
 ): Promise<void> {
   if (refspecs.length === 0) return;
+  // Negotiate only from the refs being updated (their old values): a clone with thousands of
+  // other refs would otherwise send hundreds of `have` lines on every read.
+  // (Tips go on the command line: past a small budget, the usual negotiation instead.)
+  const named = [...new Set(refspecs.map((r) => r.slice(r.indexOf(':') + 1)).filter(Boolean))].map((t) => `--negotiation-tip=${t}`);
+  const tips = argvBytes(named) <= 64 * 1024 ? named : [];
   let depth = opts.depth ? [`--depth=${opts.depth}`] : opts.deepen ? [`--deepen=${opts.deepen}`] : [];
   for (let attempt = 0; ; attempt++) {
     // Refspecs on stdin: a query of many long patterns never meets the argument limit. --atomic:
     // the view's refs change together, so a read of the view never sees half of one fetch.
     const r = await runGit(
       repo.cwd,
-      ['fetch', '--quiet', '--no-tags', '--prune', '--atomic', ...depth, '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', '--stdin', '--end-of-options', remote],
+      ['fetch', '--quiet', '--no-tags', '--prune', '--atomic', ...depth, ...tips, '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', '--stdin', '--end-of-options', remote],
       { input: refspecs.join('\n') + '\n', timeoutMs },
     );
     if (r.code === 0) return;
