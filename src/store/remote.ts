@@ -5,9 +5,9 @@
  * state this clone decides, and then read the view like local records.
  *
  * Reads are `git fetch` with refspecs, never `ls-remote`: over protocol v2 the remote then lists
- * only the refs under the prefixes asked for. Until the clone's first full `sync`, fetches
- * outside the locks are shallow (the tips only: the live state, not every record any journal
- * reaches); `log` fetches older history when it walks past what is here. After a fetch that
+ * only the refs under the prefixes asked for. Until the clone's first full `sync`, the per-agent
+ * chains (journals, presence, message indexes) are fetched shallow (their tips only, not every
+ * record a journal reaches); `log` fetches older history when it walks past what is here. After a fetch that
  * left many loose refs in the view, the refs are packed, so a user's own `git fetch` is not
  * slowed by thousands of loose files.
  *
@@ -27,7 +27,7 @@ import { runGit } from '../git/run.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
-import { ROOT, LOCKS, JOURNAL, TASKS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
+import { ROOT, LOCKS, JOURNAL, TASKS, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
 
 /** Hosted forges ask for at most ~15 reads a second per repository: never fetch more often. */
 const MIN_FETCH_INTERVAL_MS = 70;
@@ -134,14 +134,15 @@ export class RemoteStore extends RecordStore implements Store {
     await this.rateLimit();
     const started = this.lastFetch;
     try {
-      const specs = [...new Set(patterns.map((p) => this.refspec(p)))];
-      // Before the first full sync, only the live state: the tips, not the history behind them
-      // (a journal reaches every record its agent ever wrote). Lock records have no long history,
-      // and check refs none.
+      // Before the first full sync, the per-agent chains (journals, presence, message indexes)
+      // come shallow: their tips, not the history behind them (a journal reaches every record its
+      // agent ever wrote). Everything else comes whole: a shallow commit costs ~50 bytes in every
+      // later push from this clone (git sends the clone's shallow list), so only refs that grow
+      // with agents, never with tasks or messages, may be shallow.
       const live = this.live();
-      const whole = (r: string) => live || r.startsWith(`+${LOCKS}`) || r.startsWith(`+${CHECKS}`);
-      const deep = specs.filter(whole);
-      const shallow = specs.filter((r) => !whole(r));
+      const specs = [...new Set((live ? patterns : patterns.flatMap(splitChains)).map((p) => this.refspec(p)))];
+      const shallow = live ? [] : specs.filter((r) => CHAINS.some((c) => r.startsWith(`+${c}`)));
+      const deep = specs.filter((r) => !shallow.includes(r));
       await fetchRefs(this.repo, this.remote, deep, timeoutMs);
       await fetchRefs(this.repo, this.remote, shallow, timeoutMs, { depth: 1 });
       // A fetch of every lock refreshes the whole board: that is the view's age.
@@ -294,6 +295,18 @@ export class RemoteStore extends RecordStore implements Store {
       return new Set();
     }
   }
+}
+
+/** The per-agent chains a first sync fetches shallow (see refresh). */
+const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
+/** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
+const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+
+/** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
+function splitChains(p: string): string[] {
+  if (p === MESSAGES) return [...MESSAGE_PARTS, ...CHAINS.filter((c) => c.startsWith(MESSAGES))];
+  if (p === ROOT) return [LOCKS, TASKS, TOKENS, CHECKS, ...MESSAGE_PARTS, ...CHAINS];
+  return [p];
 }
 
 export function ageText(ms: number): string {
