@@ -14,8 +14,9 @@ import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
 
-/** Claude Code's tools that write files: the PreToolUse hook checks each. */
-export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+import { WRITE_TOOLS } from '../agent-hooks/tool-writes.js';
+
+export { WRITE_TOOLS };
 
 /** Claude Code waits this long (seconds) for a hook; the hook answers from the local view well within it. */
 const HOOK_TIMEOUT_S = 10;
