@@ -112,6 +112,11 @@ async function runScenario(sc, index) {
       for (const [event, groups] of Object.entries(project.hooks ?? {})) user.hooks[event] = [...(user.hooks[event] ?? []), ...groups];
       fs.writeFileSync(f, JSON.stringify(user, null, 2));
     }
+    // userSetup: `setup claude --user` as the README says for sessions started in a subdirectory (into the scratch HOME).
+    if (sc.userSetup) {
+      const r = coord(repo, ['setup', 'claude', '--user'], { env: { ...process.env, HOME: home } });
+      if (r.status !== 0) throw new Error(`setup claude --user: ${r.stderr}`);
+    }
     // claudeTrust: the workspace-trust dialog accepted for the repository, as after a first interactive start.
     if (sc.claudeTrust) fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify({ projects: { [repo]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: [] } } }));
     const env = claudeEnv(home, server.port);

@@ -100,7 +100,8 @@ export function scenarios(repoOf) {
       check: (ctx) => changedAndAllowed(ctx, 1, 'src/free.ts', FREE_TEXT),
     },
     {
-      name: 'session in src/ edits held', client: 'claude', cwd: 'src', expect: 'a session started in a subdirectory is guarded: Edit denied',
+      name: 'session in src/ edits held', client: 'claude', cwd: 'src', userSetup: true,
+      expect: 'a session started in a subdirectory is guarded (setup claude --user, as the README says): Edit denied',
       steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
       check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
     },
@@ -193,6 +194,30 @@ export function scenarios(repoOf) {
       name: 'shell echo > held', client: 'codex', expect: 'PreToolUse (Bash) denies; file unchanged',
       steps: () => [{ tool: 'shell', input: { command: 'echo x > src/held.ts' } }],
       check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell sed -i held', client: 'codex', expect: 'PreToolUse (Bash) denies; file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: "sed -i 's/held = 1/held = 2/' src/held.ts" } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell python writes held', client: 'codex', expect: 'runs (not evident); PostToolUse reports held path + git restore within the turn',
+      steps: () => [{ tool: 'shell', input: { command: `python3 -c "open('src/held.ts','w').write('x\\n')"` } }, { tool: 'shell', input: { command: 'true' } }],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => /held\.ts[\s\S]{0,600}git restore|git restore[\s\S]{0,200}held\.ts/.test(r.view.allText.replace(/\\n/g, ' ')));
+        return { pass: seen, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'changed (expected: seen after)'}; report in the turn: ${seen ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'message mid-turn', client: 'codex', expect: 'a message sent during the turn reaches the model in that turn (PostToolUse)',
+      steps: (ctx) => [
+        { tool: 'shell', input: { command: 'true' }, before: () => coord(ctx.repo, ['--agent', 'other', 'send', 'me', MIDTURN_MARK]) },
+        { tool: 'shell', input: { command: 'true' } },
+      ],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => r.view.allText.includes(MIDTURN_MARK));
+        return { pass: seen, detail: seen ? 'message seen within the turn' : 'message not seen within the turn' };
+      },
     },
     {
       name: 'apply_patch free file', client: 'codex', expect: 'allowed; file changed',
