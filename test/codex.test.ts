@@ -168,7 +168,7 @@ describe('setup codex', () => {
     expect(r.stdout).toMatch(/\/hooks/);
     const cfg = cfgOf(dir);
     expect(cfg).toMatch(/^# my settings\nmodel = "m"\n/);
-    expect(cfg).toContain(`[mcp_servers.git-coord]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(CLI)}, "mcp"]\nrequired = true\n`);
+    expect(cfg).toContain(`[mcp_servers.git-coord]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(CLI)}, "mcp"]\nrequired = true\nenv_vars = ["GIT_COORD_AGENT"]\n`);
     const h = hooksOf(dir);
     expect(h.hooks.PreToolUse[0]).toEqual(userHook);
     const ours = h.hooks.PreToolUse[1];

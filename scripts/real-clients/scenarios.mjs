@@ -236,6 +236,28 @@ export function scenarios(repoOf) {
       },
     },
     {
+      name: 'subagent briefed', client: 'codex', expect: 'SubagentStart adds the briefing to the subagent',
+      steps: () => [{ tool: 'ns:multi_agent_v1:spawn_agent', query: 'spawn agent', input: { message: `${SUBAGENT_MARK}: reply done` } }, { tool: 'ns:multi_agent_v1:wait_agent', input: {} }],
+      check: (ctx) => {
+        const sub = ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK));
+        const ok = sub.some((r) => r.view.allText.includes(BRIEFING_MARK));
+        return { pass: ok, detail: `${sub.length} subagent request(s); briefing: ${ok ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'resume: one briefing', client: 'codex', resume: true,
+      expect: 'after `exec resume` the conversation holds one briefing (news only for what changed)',
+      steps: () => [],
+      between: (ctx) => coord(ctx.repo, ['--agent', 'me', 'lock', 'src/free.ts', '--reason', 'resume probe']),
+      check: (ctx) => {
+        const resumed = ctx.main.filter((r) => r.view.allText.includes('Go on.'));
+        const last = resumed.at(-1);
+        const n = last ? last.view.allText.split(BRIEFING_MARK).length - 1 : 0;
+        const sources = ctx.hooks.filter((h) => h.label === 'SessionStart').map((h) => h.payload.source);
+        return { pass: n === 1, detail: `full briefings in the resumed conversation: ${n}; SessionStart sources: ${sources.join(',')}` };
+      },
+    },
+    {
       name: 'SessionStart briefing', client: 'codex', expect: 'the first request carries the briefing',
       steps: () => [],
       check: (ctx) => {

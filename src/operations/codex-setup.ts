@@ -2,7 +2,8 @@
  * `setup codex`: registers git-coord with Codex in the project:
  *
  * - `.codex/config.toml`: `[mcp_servers.git-coord]` (`command`, `args`, `required = true`: Codex
- *   waits for the server's start-up, so its tools are in the first request). Every other key is
+ *   waits for the server's start-up, so its tools are in the first request; `env_vars`:
+ *   GIT_COORD_AGENT passed on, since Codex gives a server only a short list of its environment). Every other key is
  *   kept; an absent table is appended as text (comments kept), a table that differs is rewritten
  *   through the TOML parser (which drops the file's comments: the result says so).
  * - `.codex/hooks.json`: `hook codex` for PreToolUse (`apply_patch|Bash`), PostToolUse (`Bash`),
@@ -78,9 +79,13 @@ export function mergeCodexHooks(config: Json, command: string): Json {
   return out;
 }
 
+/** Codex starts MCP servers with a short list of its environment: the agent's id must be named to reach the server. */
+const PASS_ENV = ['GIT_COORD_AGENT'];
+
 function serverEntry(rt: Runtime, prev: unknown): Json {
   const keep = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Json) : {};
-  return { ...keep, command: rt.node, args: [rt.cli, 'mcp'], required: true };
+  const had = Array.isArray(keep.env_vars) ? keep.env_vars.filter((v): v is string => typeof v === 'string') : [];
+  return { ...keep, command: rt.node, args: [rt.cli, 'mcp'], required: true, env_vars: [...had, ...PASS_ENV.filter((v) => !had.includes(v))] };
 }
 
 const tomlString = (s: string) => JSON.stringify(s);
@@ -103,7 +108,14 @@ async function mergeConfigToml(current: string | null, rt: Runtime): Promise<{ t
   if (prev !== undefined && JSON.stringify(prev) === JSON.stringify(want)) return null;
   if (prev === undefined) {
     // Appended as text: the file's comments and layout are kept.
-    const table = [`[mcp_servers.${SERVER_NAME}]`, `command = ${tomlString(rt.node)}`, `args = [${tomlString(rt.cli)}, "mcp"]`, 'required = true', ''].join('\n');
+    const table = [
+      `[mcp_servers.${SERVER_NAME}]`,
+      `command = ${tomlString(rt.node)}`,
+      `args = [${tomlString(rt.cli)}, "mcp"]`,
+      'required = true',
+      `env_vars = [${PASS_ENV.map(tomlString).join(', ')}]`,
+      '',
+    ].join('\n');
     const text = current === null || current.trim() === '' ? table : `${current.replace(/\n*$/, '\n')}\n${table}`;
     try {
       const back = toml.parse(text) as Json;
