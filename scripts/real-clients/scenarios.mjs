@@ -237,7 +237,13 @@ export function scenarios(repoOf) {
     },
     {
       name: 'subagent briefed', client: 'codex', expect: 'SubagentStart adds the briefing to the subagent',
-      steps: () => [{ tool: 'ns:multi_agent_v1:spawn_agent', query: 'spawn agent', input: { message: `${SUBAGENT_MARK}: reply done` } }, { tool: 'ns:multi_agent_v1:wait_agent', input: {} }],
+      // The pause lets the subagent make its first request before the parent's turn ends (the
+      // scripted wait_agent names no agent id, which Codex refuses).
+      steps: () => [
+        { tool: 'ns:multi_agent_v1:spawn_agent', query: 'spawn agent', input: { message: `${SUBAGENT_MARK}: reply done` } },
+        { tool: 'shell', input: { command: 'sleep 5' } },
+        { tool: 'ns:multi_agent_v1:wait_agent', input: {} },
+      ],
       check: (ctx) => {
         const sub = ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK));
         const ok = sub.some((r) => r.view.allText.includes(BRIEFING_MARK));
