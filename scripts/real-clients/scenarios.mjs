@@ -220,6 +220,15 @@ export function scenarios(repoOf) {
       },
     },
     {
+      name: 'apply_patch held file, hooks trusted by setup codex --trust', client: 'codex', hookTrust: 'setup',
+      expect: 'with no bypass flag, the hooks `setup codex --trust` trusted run: the patch is denied',
+      steps: () => [{ tool: 'patch', input: { patch: updateHeld } }],
+      check: (ctx) => {
+        const v = deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT);
+        return { pass: v.pass, detail: `${v.detail}; ${(ctx.trusted ?? []).length} hook(s) trusted: ${oneLine((ctx.trusted ?? []).join(' '), 120)}` };
+      },
+    },
+    {
       name: 'apply_patch free file', client: 'codex', expect: 'allowed; file changed',
       steps: () => [{ tool: 'patch', input: { patch: updateFree } }],
       check: (ctx) => changedAndAllowed(ctx, 0, 'src/free.ts', FREE_TEXT),

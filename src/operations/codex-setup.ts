@@ -12,8 +12,9 @@
  *   silently stops running until trusted again.
  *
  * Codex reads neither file until the project is trusted, and runs a hook only once it is trusted
- * itself (FINDINGS.md). Setup trusts nothing on the user's behalf: it reports what it sees of
- * both in `$CODEX_HOME/config.toml` and says what to do.
+ * itself (FINDINGS.md). Setup trusts nothing on the user's behalf unless asked (`trust`, which
+ * writes the hooks' trusted_hash and returns each key written): it reports what it sees of both in
+ * `$CODEX_HOME/config.toml` and says what to do.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +24,7 @@ import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
 import { jsonObject, planFile, writePlanned, type SetupFile } from './setup-files.js';
+import { trustCodexHooks, type TrustedHook } from './codex-trust.js';
 
 const SERVER_NAME = 'git-coord';
 /** Codex waits this long (seconds) for a hook. */
@@ -44,6 +46,13 @@ export interface CodexSetup {
   files: (SetupFile & { commentsDropped?: boolean })[];
   /** What `$CODEX_HOME/config.toml` says of this project and its hooks (Codex's own trust). */
   trust: { codexHome: string; project: boolean; hooksTrusted: number; hooks: number };
+  /** With `trust`: the hooks whose trusted_hash setup wrote (key and hash). */
+  trusted?: TrustedHook[];
+}
+
+/** Codex's home: CODEX_HOME, else ~/.codex. */
+export function codexHome(): string {
+  return process.env.CODEX_HOME && path.isAbsolute(process.env.CODEX_HOME) ? process.env.CODEX_HOME : path.join(os.homedir(), '.codex');
 }
 
 export function codexHookCommand(rt: Runtime): string {
@@ -131,11 +140,11 @@ async function mergeConfigToml(current: string | null, rt: Runtime): Promise<{ t
 
 /** What CODEX_HOME's config.toml says about this project's trust and its hooks' trust. */
 async function trustOf(top: string, hooksFile: string): Promise<CodexSetup['trust']> {
-  const codexHome = process.env.CODEX_HOME && path.isAbsolute(process.env.CODEX_HOME) ? process.env.CODEX_HOME : path.join(os.homedir(), '.codex');
-  const out = { codexHome, project: false, hooksTrusted: 0, hooks: CODEX_EVENTS.length };
+  const home = codexHome();
+  const out = { codexHome: home, project: false, hooksTrusted: 0, hooks: CODEX_EVENTS.length };
   let text: string;
   try {
-    const file = path.join(codexHome, 'config.toml');
+    const file = path.join(home, 'config.toml');
     if (fs.statSync(file).size > 4 * 1024 * 1024) return out;
     text = fs.readFileSync(file, 'utf8');
   } catch {
@@ -153,7 +162,11 @@ async function trustOf(top: string, hooksFile: string): Promise<CodexSetup['trus
   return out;
 }
 
-export async function setupCodex(ctx: Coord, rt: Runtime, dryRun: boolean): Promise<CodexSetup> {
+/**
+ * `trust`: after writing, trust git-coord's hooks in Codex (codex-trust.ts: asks `codex app-server`
+ * for their hashes and writes them to `$CODEX_HOME/config.toml`). Not with `dryRun`.
+ */
+export async function setupCodex(ctx: Coord, rt: Runtime, dryRun: boolean, trust = false): Promise<CodexSetup> {
   const top = ctx.repo.top;
   if (!top) throw new UsageError('setup codex needs a work tree (this repository is bare)');
   const cfgPlan = planFile(path.join(top, '.codex', 'config.toml'), '.codex/config.toml', top);
@@ -168,9 +181,15 @@ export async function setupCodex(ctx: Coord, rt: Runtime, dryRun: boolean): Prom
     if (cfg) writePlanned(cfgPlan, cfg.text);
     if (hooksChanged) writePlanned(hooksPlan, hooksText);
   }
+  let trusted: TrustedHook[] | undefined;
+  if (trust) {
+    if (dryRun) throw new UsageError('trusting the hooks writes to Codex\'s config: not with a dry run');
+    trusted = await trustCodexHooks({ top, hooksFile: path.join(top, '.codex', 'hooks.json'), codexHome: codexHome(), isOurs });
+  }
   return {
     ok: true,
     dryRun,
+    ...(trusted ? { trusted } : {}),
     files: [
       { path: '.codex/config.toml', changed: cfg !== null, content: cfg?.text ?? cfgPlan.current ?? '', ...(cfg?.commentsDropped ? { commentsDropped: true } : {}) },
       { path: '.codex/hooks.json', changed: hooksChanged, content: hooksText },

@@ -19,6 +19,6 @@ export async function setupClaude(ctx: Coord, input: { runtime: Runtime; dryRun?
 }
 
 /** Registers the MCP server and the hooks with Codex (`.codex/config.toml`, `.codex/hooks.json`). */
-export async function setupCodex(ctx: Coord, input: { runtime: Runtime; dryRun?: boolean }): Promise<CodexSetup> {
-  return (await import('./codex-setup.js')).setupCodex(ctx, input.runtime, Boolean(input.dryRun));
+export async function setupCodex(ctx: Coord, input: { runtime: Runtime; dryRun?: boolean; trust?: boolean }): Promise<CodexSetup> {
+  return (await import('./codex-setup.js')).setupCodex(ctx, input.runtime, Boolean(input.dryRun), Boolean(input.trust));
 }

@@ -49,9 +49,12 @@ export const commands: CommandSpec[] = [
   {
     name: 'setup codex',
     summary: "register the MCP server and the hooks in this project's .codex/config.toml and .codex/hooks.json",
-    options: { 'dry-run': { type: 'boolean', help: 'print what would be written, write nothing' } },
+    options: {
+      'dry-run': { type: 'boolean', help: 'print what would be written, write nothing' },
+      trust: { type: 'boolean', help: "trust git-coord's hooks in Codex: write their trusted_hash (from codex app-server) to $CODEX_HOME/config.toml" },
+    },
     async run({ ctx, out, opts }) {
-      const r = await ops.setupCodex(ctx, { runtime: runtime(), dryRun: Boolean(opts['dry-run']) });
+      const r = await ops.setupCodex(ctx, { runtime: runtime(), dryRun: Boolean(opts['dry-run']), trust: Boolean(opts.trust) });
       out.result(r, () => {
         const lines = r.files.map((f) =>
           !f.changed
@@ -60,8 +63,10 @@ export const commands: CommandSpec[] = [
         );
         if (!r.trust.project)
           lines.push(`Codex reads .codex/ only in a trusted project: trust it (start codex here once and accept, or add [projects."${ctx.repo.top}"] trust_level = "trusted" to ${r.trust.codexHome}/config.toml).`);
-        if (r.trust.hooksTrusted < r.trust.hooks)
-          lines.push(`Codex runs a hook only once you trust it: open codex here, run /hooks and trust git-coord's ${r.trust.hooks} hooks (${r.trust.hooksTrusted} trusted now). Until then no hook runs.`);
+        for (const t of r.trusted ?? []) lines.push(`trusted ${t.key} in ${r.trust.codexHome}/config.toml (trusted_hash = "${t.hash}")`);
+        if (r.trusted && r.trusted.length === 0) lines.push("git-coord's Codex hooks were already trusted");
+        if (!r.trusted && r.trust.hooksTrusted < r.trust.hooks)
+          lines.push(`Codex runs a hook only once you trust it: open codex here, run /hooks and trust git-coord's ${r.trust.hooks} hooks (${r.trust.hooksTrusted} trusted now), or run git-coord setup codex --trust. Until then no hook runs.`);
         return lines.join('\n');
       });
     },
