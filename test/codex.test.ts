@@ -213,4 +213,47 @@ describe('setup codex', () => {
     expect(fs.lstatSync(path.join(dir, '.codex', 'hooks.json')).isSymbolicLink()).toBe(true);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'conf/codex-hooks.json'), 'utf8')).hooks.PreToolUse).toHaveLength(1);
   });
+
+  it('--trust asks codex app-server for the hashes of its own hooks and writes them to CODEX_HOME, saying each; twice: already trusted', () => {
+    const dir = repo();
+    const home = tmpdir('codex-home');
+    fs.writeFileSync(path.join(home, 'config.toml'), `# mine\n[projects.${JSON.stringify(dir)}]\ntrust_level = "trusted"\n`);
+    write(dir, { '.codex/hooks.json': JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'echo mine' }] }] } }) });
+    // A stand-in for `codex app-server`: lists every handler of the project's hooks.json with a hash of its command,
+    // trusted when CODEX_HOME's config.toml has that key (as Codex 0.171 answers hooks/list).
+    const fake = path.join(tmpdir('fake-codex'), 'codex.mjs');
+    fs.writeFileSync(
+      fake,
+      `import fs from 'node:fs'; import crypto from 'node:crypto'; import readline from 'node:readline';
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (l) => { const m = JSON.parse(l);
+  if (m.id === 1) console.log(JSON.stringify({ id: 1, result: {} }));
+  if (m.id === 2) { const cwd = m.params.cwds[0]; const file = cwd + '/.codex/hooks.json';
+    const cfg = fs.readFileSync(process.env.CODEX_HOME + '/config.toml', 'utf8');
+    const hooks = []; const h = JSON.parse(fs.readFileSync(file, 'utf8')).hooks;
+    for (const [ev, groups] of Object.entries(h)) groups.forEach((g, gi) => g.hooks.forEach((x, hi) => {
+      const key = file + ':' + ev.replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c.toLowerCase()) + ':' + gi + ':' + hi;
+      hooks.push({ key, currentHash: 'sha256:' + crypto.createHash('sha256').update(x.command).digest('hex'), command: x.command, source: 'project', trustStatus: cfg.includes(JSON.stringify(key)) ? 'trusted' : 'untrusted' }); }));
+    console.log(JSON.stringify({ id: 2, result: { data: [{ cwd, hooks }] } })); } });`,
+    );
+    const env = { CODEX_HOME: home, GIT_COORD_CODEX: `${process.execPath} ${fake}` };
+    expect(coord(dir, ['setup', 'codex', '--trust', '--dry-run'], env).code).toBe(2);
+    const r = coord(dir, ['setup', 'codex', '--trust'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l.startsWith('trusted '));
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toContain(`${path.join(dir, '.codex', 'hooks.json')}:pre_tool_use:0:0`);
+    const cfg = fs.readFileSync(path.join(home, 'config.toml'), 'utf8');
+    expect(cfg).toMatch(/^# mine\n/);
+    expect(cfg.match(/trusted_hash = "sha256:[0-9a-f]{64}"/g)).toHaveLength(5);
+    expect(cfg).not.toContain(':stop:0:0'); // the user's own hook is left to the user
+    expect(r.stdout).not.toMatch(/run \/hooks/);
+    const again = coord(dir, ['setup', 'codex', '--trust'], env);
+    expect(again.stdout).toContain("git-coord's Codex hooks were already trusted");
+    expect(fs.readFileSync(path.join(home, 'config.toml'), 'utf8')).toBe(cfg);
+    // No Codex to ask: a clear failure, nothing written.
+    const none = coord(dir, ['setup', 'codex', '--trust'], { CODEX_HOME: home, GIT_COORD_CODEX: path.join(home, 'no-such-codex') });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/cannot start .*no-such-codex/);
+  });
 });
