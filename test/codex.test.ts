@@ -148,6 +148,11 @@ describe('hook codex: briefing and news', () => {
     expect(JSON.parse(hook(dir, event('subagent-start', dir)).stdout).hookSpecificOutput.hookEventName).toBe('SubagentStart');
     expect(sub).toMatch(/^git-coord: you are me\.[^]*Unread messages/);
     expect(hook(dir, event('user-prompt-submit-subagent', dir, { session_id: session }))).toMatchObject({ code: 0, stdout: '' });
+    // The subagent and the main session are each told a new message once: what one was told is still news to the other.
+    coord(dir, ['send', 'me', 'second note'], OTHER);
+    expect(context(hook(dir, event('user-prompt-submit-subagent', dir, { session_id: session })).stdout)).toMatch(/^New messages \(1[^]*second note/);
+    expect(hook(dir, event('user-prompt-submit-subagent', dir, { session_id: session })).stdout).toBe('');
+    expect(context(hook(dir, event('user-prompt-submit', dir, { session_id: session })).stdout)).toMatch(/^New messages \(1[^]*second note/);
   });
 });
 

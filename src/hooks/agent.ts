@@ -80,7 +80,7 @@ export async function agentHook(client: Client, input: Promise<string>, warn: Wa
       case 'UserPromptSubmit':
         return await inSession(sessions, cwd, warn, (ctx) => promptSubmit(ctx, event), true);
       case 'SubagentStart':
-        return await inSession(sessions, cwd, warn, (ctx) => subagentStart(ctx));
+        return await inSession(sessions, cwd, warn, (ctx) => subagentStart(ctx, event));
       default:
         return '';
     }
@@ -270,9 +270,14 @@ async function refreshView(ctx: Coord): Promise<void> {
   await ctx.store.refresh(briefingRefs(ctx), 'refresh', Math.min(cfg.hooks.timeoutMs, REFRESH_TIMEOUT_MS));
 }
 
+/**
+ * What a session was told; a subagent (its events carry `agent_id`) keeps its own, started at
+ * SubagentStart, so news told to one is still news to the other.
+ */
 function seenFile(ctx: Coord, ev: Event): string | null {
   const session = safeName(ev.session_id);
-  return session ? path.join(stateDir(ctx, session), 'seen.json') : null;
+  const sub = safeName(ev.agent_id);
+  return session ? path.join(stateDir(ctx, session), sub ? `seen-${sub}.json` : 'seen.json') : null;
 }
 
 function readSeen(ctx: Coord, ev: Event): Seen | null {
@@ -308,24 +313,24 @@ async function inSession(sessions: Sessions, cwd: string, warn: Warn, fn: (ctx: 
 // The briefing loads only for the session and prompt events: an edit's check never needs it.
 const briefing = () => import('../views/briefing.js');
 
-async function fullBriefing(ctx: Coord, ev: Event | null): Promise<string> {
+async function fullBriefing(ctx: Coord, ev: Event): Promise<string> {
   const { briefingText, gatherBriefing, seenOf } = await briefing();
   const b = await gatherBriefing(ctx, 'view');
-  if (ev) writeSeen(ctx, ev, seenOf(b));
+  writeSeen(ctx, ev, seenOf(b));
   return briefingText({ ...b, next: b.next.map((c) => withCommand(c, coordCommand())) });
 }
 
 /**
  * What changed since this session was last told, as text ('' for nothing), and the seen-state
- * brought up to date (`record`). Never told before: the whole briefing when `briefIfNew`, else
+ * brought up to date. Never told before: the whole briefing when `briefIfNew`, else
  * nothing (the state is recorded, so the next change is news).
  */
-async function newsFor(ctx: Coord, ev: Event, opts: { briefIfNew: boolean; record?: boolean }): Promise<string> {
+async function newsFor(ctx: Coord, ev: Event, opts: { briefIfNew: boolean }): Promise<string> {
   const { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf, taskFate } = await briefing();
   const prev = readSeen(ctx, ev);
   const b = await gatherBriefing(ctx, 'view');
   const seen = seenOf(b);
-  if (opts.record !== false && JSON.stringify(seen) !== JSON.stringify(prev)) writeSeen(ctx, ev, seen);
+  if (JSON.stringify(seen) !== JSON.stringify(prev)) writeSeen(ctx, ev, seen);
   if (!prev) return opts.briefIfNew ? briefingText({ ...b, next: b.next.map((c) => withCommand(c, coordCommand())) }) : '';
   const changes = changesSince(prev, b, await lockFates(ctx, lostLocks(prev, b), 'view'), await taskFate(ctx, prev, b, 'view'), coordCommand());
   return changes.join('\n');
@@ -362,13 +367,11 @@ async function sessionStart(ctx: Coord, ev: Event): Promise<string> {
 }
 
 async function promptSubmit(ctx: Coord, ev: Event): Promise<string> {
-  // A Codex subagent's first prompt (it carries agent_id) was briefed at SubagentStart: news only,
-  // and the main session's seen-state is left as it is.
-  const sub = typeof ev.agent_id === 'string';
-  const text = await newsFor(ctx, ev, { briefIfNew: !sub, record: !sub });
+  // A Codex subagent's first prompt (it carries agent_id) was briefed at SubagentStart: news only.
+  const text = await newsFor(ctx, ev, { briefIfNew: true });
   return text ? answer('UserPromptSubmit', { additionalContext: text }) : '';
 }
 
-async function subagentStart(ctx: Coord): Promise<string> {
-  return answer('SubagentStart', { additionalContext: await fullBriefing(ctx, null) });
+async function subagentStart(ctx: Coord, ev: Event): Promise<string> {
+  return answer('SubagentStart', { additionalContext: await fullBriefing(ctx, ev) });
 }
