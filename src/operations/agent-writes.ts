@@ -128,8 +128,8 @@ function statOf(abs: string): string | null {
 function pathspecs(locks: Pattern[]): string[] {
   const anchors = new Set<string>();
   for (const p of locks) {
-    const a = p.kind === 'file' ? p.anchor.join('/') : p.anchor.join('/');
-    if (a === '') return [];
+    const a = p.anchor.join('/');
+    if (a === '') return []; // a pattern anchored at the top (`*.md`, `./`): the whole tree
     anchors.add(a);
   }
   return anchors.size > MAX_PATHSPECS ? [] : [...anchors].map((a) => `:(literal)${a}`);
@@ -218,7 +218,11 @@ export async function changedHeld(ctx: Coord, input: { before: Snapshot | null; 
   }
   for (const f of input.named ?? []) {
     const rel = insideTree(top, f);
-    if (rel) add(rel, !(prev.get(rel)?.st ?? null) && fs.existsSync(path.join(top, rel)) && (now.paths.get(rel)?.xy ?? '') === '??', !fs.existsSync(path.join(top, rel)));
+    if (!rel) continue;
+    const st = now.paths.get(rel);
+    // Named by the client: new when git does not track it and it was not there before; deleted when gone.
+    const exists = fs.existsSync(path.join(top, rel));
+    add(rel, exists && st?.xy === '??' && !prev.get(rel)?.st, !exists);
   }
   return [...changed.values()];
 }
