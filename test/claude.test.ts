@@ -442,6 +442,23 @@ describe('hook claude: shell commands, news within the turn, resume, compaction,
 });
 
 describe('setup claude', () => {
+
+  it('a settings file that is a link out of the work tree or a FIFO: exit 2, no file written (one rule with setup codex)', () => {
+    for (const bad of ['link-out', 'fifo'] as const) {
+      const dir = repo();
+      const outside = tmpdir('outside');
+      fs.mkdirSync(path.join(dir, '.claude'));
+      const target = path.join(dir, '.claude', 'settings.json');
+      if (bad === 'link-out') {
+        fs.writeFileSync(path.join(outside, 's.json'), '{}');
+        fs.symlinkSync(path.join(outside, 's.json'), target);
+      } else expect(spawnSync('mkfifo', [target]).status).toBe(0);
+      const r = coord(dir, ['setup', 'claude']);
+      expect(r.code, bad).toBe(2);
+      expect(fs.existsSync(path.join(dir, '.mcp.json')), bad).toBe(false);
+      if (bad === 'link-out') expect(fs.readFileSync(path.join(outside, 's.json'), 'utf8')).toBe('{}');
+    }
+  });
   const settingsOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.claude', 'settings.json'), 'utf8'));
   const mcpOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.mcp.json'), 'utf8'));
 
@@ -475,6 +492,14 @@ describe('setup claude', () => {
     const before = ['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
     const again = coord(dir, ['setup', 'claude', '--json']);
     expect(json(again).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
+    expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
+
+    // --local: the same allow rules in the uncommitted settings.local.json, honoured before the workspace is trusted.
+    write(dir, { '.claude/settings.local.json': JSON.stringify({ permissions: { deny: ['Bash(rm:*)'] } }) });
+    expect(coord(dir, ['setup', 'claude', '--local']).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.claude/settings.local.json'), 'utf8'))).toEqual({
+      permissions: { deny: ['Bash(rm:*)'], allow: ['mcp__git-coord__check', 'mcp__git-coord__status', 'mcp__git-coord__inbox', 'mcp__git-coord__tasks'] },
+    });
     expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
 
     // The registered command, run as Claude Code runs it (through a shell), denies a held file.

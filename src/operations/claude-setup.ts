@@ -123,6 +123,20 @@ export interface ClaudeSetupOptions {
   user?: boolean;
   /** The user's home (tests): default os.homedir(). */
   home?: string;
+  /**
+   * Also allow the read-only tools in `.claude/settings.local.json` (not committed): Claude Code
+   * honours it before the workspace is trusted, where it ignores the shared file's allow rules.
+   */
+  local?: boolean;
+}
+
+/** The read-only tools allowed in `.claude/settings.local.json`, keeping everything there. */
+export function mergeLocal(settings: Json): Json {
+  const out = structuredClone(settings);
+  const perms = objectAt(out, 'permissions', '.claude/settings.local.json');
+  const allow = arrayAt(perms, 'allow', '.claude/settings.local.json: permissions');
+  for (const t of ALLOWED_TOOLS) if (!allow.includes(t)) allow.push(t);
+  return out;
 }
 
 export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): SetupFile[] {
@@ -132,6 +146,7 @@ export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): 
     { rel: '.mcp.json', file: path.join(top, '.mcp.json'), root: top, next: (cur) => mergeMcp(cur, rt) },
     { rel: '.claude/settings.json', file: path.join(top, '.claude', 'settings.json'), root: top, next: (cur) => mergeSettings(cur, hookCommand(rt)) },
   ];
+  if (opts.local) plans.push({ rel: '.claude/settings.local.json', file: path.join(top, '.claude', 'settings.local.json'), root: top, next: mergeLocal });
   if (opts.user) {
     const home = opts.home ?? os.homedir();
     const file = path.join(home, '.claude', 'settings.json');

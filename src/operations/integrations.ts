@@ -13,9 +13,12 @@ export async function prime(ctx: Coord): Promise<Briefing> {
 }
 
 /** Registers the MCP server and the hooks with Claude Code; `runtime`: the Node and CLI they call. */
-export async function setupClaude(ctx: Coord, input: { runtime: Runtime; dryRun?: boolean; user?: boolean; home?: string }): Promise<{ ok: true; dryRun: boolean; files: SetupFile[] }> {
+export async function setupClaude(
+  ctx: Coord,
+  input: { runtime: Runtime; dryRun?: boolean; user?: boolean; local?: boolean; home?: string },
+): Promise<{ ok: true; dryRun: boolean; files: SetupFile[] }> {
   const dryRun = Boolean(input.dryRun);
-  return { ok: true, dryRun, files: setup(ctx, input.runtime, { dryRun, user: Boolean(input.user), ...(input.home ? { home: input.home } : {}) }) };
+  return { ok: true, dryRun, files: setup(ctx, input.runtime, { dryRun, user: Boolean(input.user), local: Boolean(input.local), ...(input.home ? { home: input.home } : {}) }) };
 }
 
 /** Registers the MCP server and the hooks with Codex (`.codex/config.toml`, `.codex/hooks.json`). */

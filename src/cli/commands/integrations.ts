@@ -33,9 +33,10 @@ export const commands: CommandSpec[] = [
     options: {
       'dry-run': { type: 'boolean', help: 'print what would be written, write nothing' },
       user: { type: 'boolean', help: 'also register the hooks in ~/.claude/settings.json, so sessions started in a subdirectory are guarded' },
+      local: { type: 'boolean', help: 'also allow the read-only tools in .claude/settings.local.json (honoured before the workspace is trusted)' },
     },
     async run({ ctx, out, opts }) {
-      const r = await ops.setupClaude(ctx, { runtime: runtime(), dryRun: Boolean(opts['dry-run']), user: Boolean(opts.user) });
+      const r = await ops.setupClaude(ctx, { runtime: runtime(), dryRun: Boolean(opts['dry-run']), user: Boolean(opts.user), local: Boolean(opts.local) });
       out.result(r, () =>
         [
           ...r.files.map((f) => (!f.changed ? `${f.path}: already set up, unchanged` : r.dryRun ? `would write ${f.path}:\n${f.content}` : `wrote ${f.path}`)),
