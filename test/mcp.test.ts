@@ -414,6 +414,12 @@ describe('mcp: tasks', () => {
     const ready = await call('tasks', { ready: true });
     expect(ready.isError).toBe(false);
     expect(ready.text.split('\n')[0]).toMatch(/^u1 /);
+    // Refused over a lock another agent holds: the answer says the task was not claimed either.
+    coord(dir, ['lock', 'src/a.ts'], { GIT_COORD_AGENT: 'bob' });
+    const refused = await call('claim', { id: 'u1', lock: ['src/'] });
+    expect(refused).toMatchObject({ isError: true, text: expect.stringMatching(/^task u1 stays unclaimed: cannot lock[^]*locked by bob as src\/a\.ts/) });
+    expect(json(coord(dir, ['task', 'show', 'u1', '--json']))).toMatchObject({ status: 'open' });
+    coord(dir, ['unlock', 'src/a.ts'], { GIT_COORD_AGENT: 'bob' });
     expect(await call('claim', { id: 'u1', lock: ['src/'], ttl: '30m' })).toMatchObject({ isError: false, text: expect.stringMatching(/^claimed u1 until .*, with src\/\ntitle: urgent$/) });
     expect(json(coord(dir, ['locks', '--json']))).toMatchObject([{ pattern: 'src/', agent: 'mcp-agent' }]);
     const mine = await call('tasks', { mine: true });
