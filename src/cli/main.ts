@@ -76,6 +76,7 @@ const INDEX: Record<string, ModuleName> = {
   prime: 'integrations',
   mcp: 'integrations',
   'setup claude': 'integrations',
+  'setup codex': 'integrations',
 };
 
 /** Words that take a second word naming the command (`task add`). */

@@ -11,16 +11,30 @@ function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
 }
 
+/** Input the agent hooks read at most (a patch rides in the event). */
+const AGENT_STDIN_MAX = 16 * 1024 * 1024;
+
+/**
+ * Claude Code's and Codex's hooks answer on stdout and ALWAYS exit 0, also on their own errors:
+ * Codex takes exit 2 as "block" (see agent.ts).
+ */
+async function agentHookEntry(name: 'claude' | 'codex', args: string[]): Promise<number> {
+  try {
+    const input = process.stdin.isTTY ? Promise.resolve('') : readStdin().then((t) => (t.length > AGENT_STDIN_MAX ? '' : t));
+    const out =
+      name === 'claude'
+        ? await (await import('./claude.js')).claudeHook(input, (w) => warn([w]), args)
+        : await (await import('./codex.js')).codexHook(input, (w) => warn([w]));
+    if (out) process.stdout.write(`${out}\n`);
+  } catch (e) {
+    process.stderr.write(`git-coord: warning: hook ${name}: ${(e as Error)?.message ?? String(e)}\n`);
+  }
+  return EXIT.ok;
+}
+
 export async function runHook(name: string | undefined, args: string[]): Promise<number> {
   try {
-    if (name === 'claude') {
-      // Claude Code's hooks answer on stdout and always exit 0 (see claude.ts).
-      const input = process.stdin.isTTY ? Promise.resolve('') : readStdin();
-      const { claudeHook } = await import('./claude.js');
-      const out = await claudeHook(input, (w) => warn([w]));
-      if (out) process.stdout.write(`${out}\n`);
-      return EXIT.ok;
-    }
+    if (name === 'claude' || name === 'codex') return await agentHookEntry(name, args);
     if (name === 'pre-commit' || name === 'pre-merge-commit') {
       const { conflicts, warnings } = await runCommitCheck();
       warn(warnings);
