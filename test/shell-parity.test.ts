@@ -47,6 +47,9 @@ describe('the generated shell hooks', () => {
       const src = fs.readFileSync(path.join(ROOT, source), 'utf8');
       expect(src).toContain(GENERATED_MARK);
       expect(fs.readFileSync(path.join(ROOT, target), 'utf8'), `${target}: run npm run build`).toBe(renderShell(src));
+      // And parse as sh (a quote in a comment inside an awk program ends the program).
+      const parsed = spawnSync('sh', ['-n', path.join(ROOT, target)], { encoding: 'utf8' });
+      expect(parsed.status, `${target}: ${parsed.stderr}`).toBe(0);
     }
   });
 
