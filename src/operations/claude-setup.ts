@@ -7,12 +7,12 @@
  * This is the one command that writes into the working tree besides the config file: the user
  * asks for exactly these two files.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
+import { envPrefix, planFiles, writePlanned } from './setup-files.js';
 
 /** Claude Code's tools that write files: the PreToolUse hook checks each. */
 export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
@@ -47,13 +47,8 @@ function isOurs(command: unknown): boolean {
   return typeof command === 'string' && /(git-coord|cli\.js)\S*'?\s+hook claude\s*$/.test(command);
 }
 
-function readObject(file: string, label: string): Json {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
+function parseObject(text: string | null, label: string): Json {
+  if (text === null) return {};
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -87,7 +82,8 @@ export function mergeSettings(settings: Json, command: string): Json {
     }
     const list = group.hooks as Json[];
     const i = list.findIndex((h) => isOurs(h?.command));
-    list[i] = { ...list[i], ...entry };
+    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `, as the README says).
+    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
     if (matcher) group.matcher = matcher;
   }
   return out;
@@ -110,20 +106,15 @@ export function setupClaude(ctx: Coord, rt: Runtime, dryRun: boolean): SetupFile
     { rel: '.mcp.json', next: (cur) => mergeMcp(cur, rt) },
     { rel: path.join('.claude', 'settings.json'), next: (cur) => mergeSettings(cur, hookCommand(rt)) },
   ];
-  // Read and merge both before writing either: a bad file leaves both untouched.
-  const files = plans.map(({ rel, next }) => {
-    const file = path.join(top, rel);
-    const cur = readObject(file, rel);
+  // Check, read and merge both before writing either: a bad or unsafe file leaves both untouched.
+  const planned = planFiles(top, plans.map((p) => p.rel));
+  const files = plans.map(({ next }, k) => {
+    const plan = planned[k]!;
+    const cur = parseObject(plan.text, plan.rel);
     const merged = next(cur);
-    const changed = !fs.existsSync(file) || JSON.stringify(merged) !== JSON.stringify(cur);
-    return { file, path: rel.split(path.sep).join('/'), changed, content: `${JSON.stringify(merged, null, 2)}\n` };
+    const changed = plan.text === null || JSON.stringify(merged) !== JSON.stringify(cur);
+    return { plan, path: plan.rel, changed, content: `${JSON.stringify(merged, null, 2)}\n` };
   });
-  if (!dryRun) {
-    for (const f of files) {
-      if (!f.changed) continue;
-      fs.mkdirSync(path.dirname(f.file), { recursive: true });
-      fs.writeFileSync(f.file, f.content);
-    }
-  }
+  if (!dryRun) writePlanned(files.filter((f) => f.changed));
   return files.map(({ path: p, changed, content }) => ({ path: p, changed, content }));
 }
