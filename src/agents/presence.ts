@@ -14,6 +14,7 @@ import type { Coord } from '../session/coord.js';
 import { PresenceRecord } from './schema.js';
 import { TASK_ID } from '../tasks/schema.js';
 import { printable } from '../printable.js';
+import { checkLine } from '../fields.js';
 import { iso } from '../time.js';
 
 export interface Seen {
@@ -47,7 +48,7 @@ export function isActive(s: Seen, now: number, activeMs: number): boolean {
 /** `heartbeat`: records this agent's presence, role and task on its own ref. */
 export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string } = {}): Promise<Seen> {
   const me = ctx.requireAgent();
-  if (opts.role !== undefined && opts.role.length > MAX_ROLE) throw new UsageError(`role too long (at most ${MAX_ROLE} characters)`);
+  if (opts.role !== undefined) checkLine('role', opts.role, MAX_ROLE);
   if (opts.task !== undefined && opts.task !== '' && !TASK_ID.test(opts.task)) throw new UsageError(`bad task id ${JSON.stringify(opts.task)}`);
   const ref = presenceRef(me);
   const store = ctx.store;

@@ -3,9 +3,14 @@
  * Claude Code's on every edit), so it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { readStdin } from '../stdin.js';
+import { InputTooLarge, readStdin, readStdinBytes } from '../stdin.js';
 import { runCommitCheck, runPushCheck, runReceiveCheck } from '../operations/commits.js';
 import { commitRefusal, pushRefusal, notRecordsRefusal } from './render.js';
+
+/** The largest event `hook claude` reads (a Write's whole content rides in it). */
+export const HOOK_EVENT_MAX_BYTES = 64 * 1024 * 1024;
+/** The largest list of pushed refs a pre-push or pre-receive hook reads (about 200,000 refs). */
+export const REFS_INPUT_MAX_BYTES = 64 * 1024 * 1024;
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
@@ -15,7 +20,16 @@ export async function runHook(name: string | undefined, args: string[]): Promise
   try {
     if (name === 'claude') {
       // Claude Code's hooks answer on stdout and always exit 0 (see claude.ts).
-      const input = process.stdin.isTTY ? Promise.resolve('') : readStdin();
+      // Past its cap the event is not read: no decision, and a note saying why (see README, Limits).
+      const input = process.stdin.isTTY
+        ? Promise.resolve('')
+        : readStdinBytes(HOOK_EVENT_MAX_BYTES, 'hook event on stdin').then(
+            (b) => b.toString('utf8'),
+            (e: unknown) => {
+              if (e instanceof InputTooLarge) process.stderr.write(`git-coord: warning: ${e.message}: no decision (the git hooks still check the commit)\n`);
+              return '';
+            },
+          );
       const { claudeHook } = await import('./claude.js');
       const out = await claudeHook(input, (w) => warn([w]));
       if (out) process.stdout.write(`${out}\n`);
@@ -30,14 +44,14 @@ export async function runHook(name: string | undefined, args: string[]): Promise
     }
     if (name === 'pre-push') {
       // git passes the remote's name (or the URL pushed to, when there is no name) and its URL.
-      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin());
+      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin(REFS_INPUT_MAX_BYTES, 'pushed refs on stdin'));
       warn(warnings);
       if (violations.length === 0) return EXIT.ok;
       process.stderr.write(pushRefusal(violations, 'push') + '\n');
       return EXIT.refused;
     }
     if (name === 'pre-receive') {
-      const { violations, notRecords } = await runReceiveCheck(await readStdin());
+      const { violations, notRecords } = await runReceiveCheck(await readStdin(REFS_INPUT_MAX_BYTES, 'pushed refs on stdin'));
       if (violations.length === 0 && notRecords.length === 0) return EXIT.ok;
       if (notRecords.length > 0) process.stderr.write(notRecordsRefusal(notRecords) + '\n');
       if (violations.length > 0) process.stderr.write(pushRefusal(violations, 'server') + '\n');

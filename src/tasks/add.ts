@@ -76,6 +76,11 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
   });
 }
 
+/** The most bytes `task import` reads (file or stdin): more is refused unread. */
+export const IMPORT_MAX_BYTES = 16 * 1024 * 1024;
+/** The most tasks one import adds. Through a remote fewer may fit in one push (see importTasks). */
+export const IMPORT_MAX_TASKS = 10_000;
+
 /** The lines of a JSON Lines import, checked (UsageError naming the line). */
 function parseLines(text: string): { line: number; item: ImportLine }[] {
   const lines: { line: number; item: ImportLine }[] = [];
@@ -103,6 +108,7 @@ function parseLines(text: string): { line: number; item: ImportLine }[] {
     lines.push({ line: i + 1, item: r.data });
   }
   if (lines.length === 0) throw new UsageError('nothing to import: no task lines');
+  if (lines.length > IMPORT_MAX_TASKS) throw new UsageError(`too many tasks in one import: ${lines.length}, at most ${IMPORT_MAX_TASKS}; split the file`, { code: 'too-many-tasks', max: IMPORT_MAX_TASKS });
   const given = new Map<string, number>();
   for (const { line, item } of lines) {
     if (item.id === undefined) continue;
@@ -119,6 +125,23 @@ function parseLines(text: string): { line: number; item: ImportLine }[] {
 export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]> {
   const me = ctx.requireAgent();
   const lines = parseLines(text);
+  try {
+    return await importLines(ctx, me, lines);
+  } catch (e) {
+    // One import is one push: through a remote, the refs of a big file may not fit in one.
+    if (e instanceof UsageError && (e.detail as { code?: string } | undefined)?.code === 'too-many-refs') {
+      const { remote } = e.detail as { remote: string };
+      throw new UsageError(`too many tasks to import in one step through remote '${printable(remote)}' (${lines.length}): split the file into smaller parts (a few hundred tasks each)`, {
+        code: 'too-many-tasks',
+        tasks: lines.length,
+        remote,
+      });
+    }
+    throw e;
+  }
+}
+
+async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
   return cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, ALL_SHELVES, me, 'authority', false);
     const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));

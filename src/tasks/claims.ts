@@ -14,7 +14,7 @@ import { decode } from '../store/records.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { TaskRecord, type TaskAction } from './schema.js';
 import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, type TaskView } from './rules.js';
-import { unique, validateLabel, validateTaskId } from './checks.js';
+import { unique, validateLabel, validateNote, validateReason, validateTaskId } from './checks.js';
 import { claimedRefusal, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 
 /** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
@@ -157,6 +157,8 @@ export async function endClaim(s: TaskSession, id: string, action: 'done' | 'fai
   const ctx = s.ctx;
   const me = ctx.requireAgent();
   validateTaskId(id);
+  validateReason(opts.reason);
+  validateNote(opts.note);
   if (opts.force && !opts.reason) {
     throw new UsageError(`ending another agent's claim needs a reason: the history records why it was ended`, { kind: 'force-needs-reason' });
   }

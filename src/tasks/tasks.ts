@@ -22,7 +22,7 @@ import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
 import { byUrgency, claimLive, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
-import { unique, validateLabel, validateTaskId } from './checks.js';
+import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
 import { ALL_SHELVES, everyShelf, notFound, readBoard, readTasks, taskChange, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
 import { claim, claimNext, endClaim, renewClaims, type ClaimOptions, type EndOptions } from './claims.js';
@@ -145,6 +145,7 @@ export class Tasks implements TaskSession {
   async reopen(id: string, opts: { reason?: string } = {}): Promise<TaskView> {
     const me = this.ctx.requireAgent();
     validateTaskId(id);
+    validateReason(opts.reason);
     return cas(this.ctx.store, me, async () => {
       const snap = await readTasks(this.ctx, everyShelf(id), me, 'authority', false);
       const held = snap.tasks.get(id);

@@ -1,0 +1,257 @@
+/**
+ * Issue 18's hardening items, one test (or a few) per item, named after it. Each reproduced its
+ * defect before the fix. Real git, real processes, the built CLI.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, coordAsync, defer, gitRun, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+
+const as = (agent: string) => ({ GIT_COORD_AGENT: agent });
+
+async function mcp(cwd: string, agent = 'mcp-agent') {
+  const client = new Client({ name: 'test', version: '1' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [CLI, 'mcp'], cwd, env: { ...ENV, GIT_COORD_AGENT: agent } as Record<string, string>, stderr: 'pipe' }));
+  defer(() => client.close());
+  return async (name: string, args: Record<string, unknown> = {}) => {
+    const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; isError?: boolean };
+    return { text: r.content.map((c) => c.text).join('\n'), isError: Boolean(r.isError) };
+  };
+}
+
+describe('item 6: text that cannot be stored is refused on every face', () => {
+  it('item 6: a NUL in a subject through MCP send and reply is refused, nothing written; fsck stays clean', async () => {
+    const dir = makeRepo();
+    const call = await mcp(dir, 'alice');
+    const before = refs(dir).length;
+    const r = await call('send', { to: 'bob', text: 'hi', subject: 'x\u0000y' });
+    expect(r.isError, r.text).toBe(true);
+    expect(r.text).toMatch(/subject/);
+    const ok = await call('send', { to: 'bob', text: 'hi', subject: 'plain' });
+    expect(ok.isError, ok.text).toBe(false);
+    const id = /m-[0-9a-z]+-[0-9a-f]+/.exec(ok.text)![0];
+    const after = refs(dir).length;
+    const rep = await call('reply', { id, text: 'again', subject: 'a\u0000b' });
+    expect(rep.isError, rep.text).toBe(true);
+    expect(refs(dir).length).toBe(after);
+    expect(after).toBeGreaterThan(before);
+    const body = await call('send', { to: 'bob', text: 'a\u0000b' });
+    expect(body.isError, body.text).toBe(true);
+    expect(gitRun(dir, ['fsck', '--strict']).code).toBe(0);
+  });
+
+  it('item 6: the command line refuses a NUL-free but unstorable subject (a lone surrogate) and control characters with exit 2', () => {
+    const dir = makeRepo();
+    const r = coord(dir, ['send', 'bob', 'hi', '--subject', 'a\u001bb'], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(refs(dir)).toEqual([]);
+  });
+});
+
+describe('item 7: control characters never reach commit subjects', () => {
+  it('item 7: --subject with a newline is refused (exit 2), as are escapes in a title and a reason', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['send', 'bob', 'hi', '--subject', 'one\ntwo'], as('alice')).code).toBe(2);
+    expect(coord(dir, ['task', 'add', 'a\u001b[31mred'], as('alice')).code).toBe(2);
+    expect(coord(dir, ['lock', 'src/x', '--reason', 'why\nforged: line'], as('alice')).code).toBe(2);
+    expect(refs(dir)).toEqual([]);
+  });
+
+  it('item 7: a forged record with escapes in its subject does not put them raw into the subject line of an ack commit', () => {
+    const dir = makeRepo();
+    const r = coord(dir, ['send', 'bob', 'hi', '--subject', 'plain', '--json'], as('alice'));
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = json(r);
+    // Forge the message record: its subject carries an escape sequence and a NUL.
+    const ref = refs(dir).find((x) => x.endsWith(`/${id}`))!;
+    const oid = gitSync(dir, 'rev-parse', ref).trim();
+    const msg = gitSync(dir, 'cat-file', 'commit', oid);
+    const record = JSON.parse(msg.split('\n\n').slice(2).join('\n\n'));
+    record.subject = 'evil\u001b]0;title\u0007\u0000x';
+    const tree = gitSync(dir, 'rev-parse', `${oid}^{tree}`).trim();
+    const forged = spawnSync('git', ['commit-tree', tree, '-m', `forged\n\n${JSON.stringify(record)}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...ENV } }).stdout.trim();
+    gitSync(dir, 'update-ref', ref, forged);
+    const ack = coord(dir, ['ack', '--all'], as('bob'));
+    expect(ack.code, ack.stderr).toBe(0);
+    const subjects = spawnSync('git', ['log', '--format=%s', ...refs(dir)], { cwd: dir, encoding: 'latin1' }).stdout;
+    expect(subjects).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(gitRun(dir, ['fsck', '--strict']).code).toBe(0);
+  });
+});
+
+describe('item 14: a reply never overflows a subject it did not choose', () => {
+  it('item 14: replying to a 1000-character subject succeeds; the reply subject fits the limit', () => {
+    const dir = makeRepo();
+    const s = 'x'.repeat(1000);
+    const r = coord(dir, ['send', 'bob', 'hi', '--subject', s, '--json'], as('alice'));
+    expect(r.code, r.stderr).toBe(0);
+    const { id } = json(r);
+    const rep = coord(dir, ['reply', id, 'ok', '--json'], as('bob'));
+    expect(rep.code, rep.stderr).toBe(0);
+    const inbox = json(coord(dir, ['inbox', '--json'], as('alice')));
+    expect(inbox[0].subject.length).toBeLessThanOrEqual(1000);
+    expect(inbox[0].subject.startsWith('Re: ')).toBe(true);
+  });
+});
+
+describe('item 17: free text is limited on write and cut on display', () => {
+  it('item 17: task done --note and task fail --reason past their limits are refused, exit 2, nothing written', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['task', 'add', 't', '--id', 't1'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['task', 'add', 't', '--id', 't2'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['claim', 't1'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['claim', 't2'], as('alice')).code).toBe(0);
+    const note = coord(dir, ['task', 'done', 't1', '--note', 'n'.repeat(100_000)], as('alice'));
+    expect(note.code, note.stderr).toBe(2);
+    expect(note.stderr.length).toBeLessThan(2000);
+    const fail = coord(dir, ['task', 'fail', 't2', '--reason', 'r'.repeat(100_000)], as('alice'));
+    expect(fail.code, fail.stderr).toBe(2);
+    expect(fail.stderr.length).toBeLessThan(2000);
+    const list = json(coord(dir, ['task', 'list', '--json'], as('alice')));
+    expect(list.map((t: any) => t.status)).toEqual(['claimed', 'claimed']);
+  });
+
+  it('item 17: a lock reason past its limit is refused', () => {
+    const dir = makeRepo();
+    const r = coord(dir, ['lock', 'src/x', '--reason', 'r'.repeat(5000)], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(refs(dir)).toEqual([]);
+  });
+});
+
+describe('item 18: what cannot be stored faithfully is refused', () => {
+  it('item 18: invalid UTF-8 in an imported title is refused, not silently replaced', () => {
+    const dir = makeRepo();
+    const file = path.join(tmpdir('in'), 'tasks.jsonl');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('{"title":"bad '), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
+    const r = coord(dir, ['task', 'import', file], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/UTF-8/);
+    expect(refs(dir)).toEqual([]);
+  });
+
+  it('item 18: a body of NUL bytes is refused (task add and send)', () => {
+    const dir = makeRepo();
+    const body = '\u0000'.repeat(100);
+    const file = path.join(tmpdir('in'), 'tasks.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ title: 'ok', body })}\n`);
+    expect(coord(dir, ['task', 'import', file], as('alice')).code).toBe(2);
+    const r = spawnSync(process.execPath, [CLI, 'send', 'bob', '-'], { cwd: dir, input: Buffer.from(body), env: { ...process.env, ...ENV, GIT_COORD_AGENT: 'alice' } });
+    expect(r.status).toBe(2);
+    expect(refs(dir)).toEqual([]);
+  });
+});
+
+/** The CLI with stdin from `file`, killed after `ms` (a hang guard, not a speed check). */
+function withStdinFrom(dir: string, args: string[], file: string, ms = 30_000, agent = 'alice') {
+  const fd = fs.openSync(file, 'r');
+  try {
+    return spawnSync(process.execPath, [CLI, ...args], { cwd: dir, stdio: [fd, 'pipe', 'pipe'], timeout: ms, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, ...ENV, GIT_COORD_AGENT: agent } });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+describe('item 11: every input is read with a cap', () => {
+  it('item 11: send bob - </dev/zero is refused with exit 2, nothing written', () => {
+    const dir = makeRepo();
+    const r = withStdinFrom(dir, ['send', 'bob', '-'], '/dev/zero');
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/too long/);
+    expect(refs(dir)).toEqual([]);
+  });
+
+  it('item 11: task import /dev/zero and task import - </dev/zero are refused with exit 2', () => {
+    const dir = makeRepo();
+    const a = withStdinFrom(dir, ['task', 'import', '/dev/zero'], '/dev/null');
+    expect(a.status, a.stderr).toBe(2);
+    const b = withStdinFrom(dir, ['task', 'import', '-'], '/dev/zero');
+    expect(b.status, b.stderr).toBe(2);
+    expect(b.stderr).toMatch(/too long/);
+    expect(refs(dir)).toEqual([]);
+  });
+
+  it('item 11: hook claude given more than its cap on stdin exits 0 with no decision and a note', () => {
+    const dir = makeRepo();
+    const r = withStdinFrom(dir, ['hook', 'claude'], '/dev/zero', 60_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/too long.*no decision/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('items 4, 12, 16: setup claude writes only its own files, safely', () => {
+  const setup = (dir: string) => coord(dir, ['setup', 'claude']);
+  const outside = () => tmpdir('elsewhere');
+
+  it('item 4: .mcp.json linked out of the work tree (existing or dangling) is refused, exit 2, nothing written', () => {
+    const dir = makeRepo();
+    const away = outside();
+    fs.writeFileSync(path.join(away, 'x.json'), '{}\n');
+    fs.symlinkSync(path.join(away, 'x.json'), path.join(dir, '.mcp.json'));
+    let r = setup(dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(fs.readFileSync(path.join(away, 'x.json'), 'utf8')).toBe('{}\n');
+    expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+    fs.unlinkSync(path.join(dir, '.mcp.json'));
+    fs.symlinkSync(path.join(away, 'new.json'), path.join(dir, '.mcp.json'));
+    r = setup(dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(fs.existsSync(path.join(away, 'new.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+  });
+
+  it('item 4: .claude linked to a directory outside is refused; a link to a regular file inside the work tree is followed', () => {
+    const dir = makeRepo();
+    const away = outside();
+    fs.symlinkSync(away, path.join(dir, '.claude'));
+    const r = setup(dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(fs.readdirSync(away)).toEqual([]);
+    expect(fs.existsSync(path.join(dir, '.mcp.json'))).toBe(false);
+    fs.unlinkSync(path.join(dir, '.claude'));
+    write(dir, { 'conf/mcp.json': '{"mcpServers":{}}\n' });
+    fs.symlinkSync('conf/mcp.json', path.join(dir, '.mcp.json'));
+    const ok = setup(dir);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(fs.lstatSync(path.join(dir, '.mcp.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'conf/mcp.json'), 'utf8')).mcpServers['git-coord']).toBeTruthy();
+  });
+
+  it('item 12: .mcp.json a FIFO, a directory, or .claude a regular file: exit 2, neither file written, no hang', () => {
+    const dir = makeRepo();
+    spawnSync('mkfifo', [path.join(dir, '.mcp.json')]);
+    const fifo = spawnSync(process.execPath, [CLI, 'setup', 'claude'], { cwd: dir, timeout: 30_000, killSignal: 'SIGKILL', encoding: 'utf8', env: { ...process.env, ...ENV } });
+    expect(fifo.status, fifo.stderr).toBe(2);
+    expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+    fs.unlinkSync(path.join(dir, '.mcp.json'));
+    fs.mkdirSync(path.join(dir, '.mcp.json'));
+    const d = setup(dir);
+    expect(d.code, d.stderr).toBe(2);
+    expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+    fs.rmdirSync(path.join(dir, '.mcp.json'));
+    fs.writeFileSync(path.join(dir, '.claude'), 'not a directory\n');
+    const f = setup(dir);
+    expect(f.code, f.stderr).toBe(2);
+    expect(fs.existsSync(path.join(dir, '.mcp.json'))).toBe(false);
+    expect(f.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('item 16: a rerun of setup claude keeps the GIT_COORD_AGENT=<id> prefix before the hook commands', () => {
+    const dir = makeRepo();
+    expect(setup(dir).code).toBe(0);
+    const file = path.join(dir, '.claude', 'settings.json');
+    const s = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const ev of ['PreToolUse', 'SessionStart', 'UserPromptSubmit']) s.hooks[ev][0].hooks[0].command = `GIT_COORD_AGENT=alice ${s.hooks[ev][0].hooks[0].command}`;
+    fs.writeFileSync(file, JSON.stringify(s, null, 2) + '\n');
+    const r = coord(dir, ['setup', 'claude', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const after = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const ev of ['PreToolUse', 'SessionStart', 'UserPromptSubmit']) expect(after.hooks[ev][0].hooks[0].command).toMatch(/^GIT_COORD_AGENT=alice .* hook claude$/);
+    expect(json(r).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
+  });
+});
