@@ -49,6 +49,11 @@ export const DURATION_RE = new RegExp(`^${DURATION_SOURCE}$`);
 /** One term of a duration: its number and unit. */
 export const DURATION_TERM_RE = new RegExp(`(\\d+)([${UNITS}])`, 'g');
 export const DURATION_HINT = 'use a duration such as 90s, 30m, 2h, 1d or 1h30m';
+/**
+ * The longest duration accepted anywhere, and the longest a record may carry: 100 years. A lease
+ * or a deadline is a point in time (now + duration) that must stay a valid date.
+ */
+export const DURATION_MAX_MS = 36_500 * DURATION_UNITS_MS.d;
 /** The word that means "no limit" where one is allowed (`--ttl none`). */
 export const DURATION_NONE = 'none';
 

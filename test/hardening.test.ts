@@ -255,3 +255,55 @@ describe('items 4, 12, 16: setup claude writes only its own files, safely', () =
     expect(json(r).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
   });
 });
+
+/** Replaces the record at `ref` with `edit(record)`, as a forger would (a new commit, same tree). */
+function forge(dir: string, ref: string, edit: (rec: any) => unknown): void {
+  const oid = gitSync(dir, 'rev-parse', ref).trim();
+  const msg = gitSync(dir, 'cat-file', 'commit', oid);
+  const record = JSON.parse(msg.split('\n\n').slice(2).join('\n\n'));
+  const next = edit(record);
+  const tree = gitSync(dir, 'rev-parse', `${oid}^{tree}`).trim();
+  const text = typeof next === 'string' ? next : JSON.stringify(next);
+  const forged = spawnSync('git', ['commit-tree', tree, '-m', `forged\n\n${text}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...ENV } }).stdout.trim();
+  gitSync(dir, 'update-ref', ref, forged);
+}
+
+describe('item 8: records are validated where read', () => {
+  it('item 8: a claim with a forged lease of 2^53-1 ms does not make renew fail: reported and skipped', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['task', 'add', 't', '--id', 't1'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['task', 'add', 'u', '--id', 't2'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['claim', 't1'], as('alice')).code).toBe(0);
+    expect(coord(dir, ['claim', 't2'], as('alice')).code).toBe(0);
+    const ref = refs(dir).find((r) => /tasks\/claimed\/t1$/.test(r) || (r.includes('/tasks/') && r.endsWith('/t1')))!;
+    forge(dir, ref, (rec) => ({ ...rec, claimTtlMs: 2 ** 53 - 1 }));
+    const r = coord(dir, ['renew', '--json'], as('alice'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/t1/);
+    expect(json(r).tasks.map((t: any) => t.id)).toEqual(['t2']);
+  });
+});
+
+describe('item 9: a write onto an unreadable record is refused at once', () => {
+  it('item 9: task add --id X where tasks/open/X holds an unreadable record: exit 2 naming the record, no 50 rounds', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['task', 'add', 't', '--id', 'x1'], as('alice')).code).toBe(0);
+    const ref = refs(dir).find((r) => r.includes('/tasks/') && r.endsWith('/x1') && !r.includes('queue'))!;
+    forge(dir, ref, () => 'not json at all');
+    const r = coord(dir, ['task', 'add', 'again', '--id', 'x1'], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(ref);
+    expect(r.stderr.match(/skipping unreadable/g)?.length ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('item 9: a symbolic ref where the task record belongs: exit 2 at once', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['task', 'add', 't', '--id', 'y1'], as('alice')).code).toBe(0);
+    const ref = refs(dir).find((r) => r.includes('/tasks/') && r.endsWith('/y1') && !r.includes('queue'))!;
+    const target = ref.replace(/y1$/, 'y2');
+    gitSync(dir, 'symbolic-ref', target, ref);
+    const r = coord(dir, ['task', 'add', 'again', '--id', 'y2'], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(target);
+  });
+});

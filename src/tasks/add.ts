@@ -4,13 +4,13 @@ import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { taskRef } from '../store/layout.js';
-import { again, cas, commit } from '../store/cas.js';
+import { again, cas } from '../store/cas.js';
 import type { RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { ImportLine, type TaskRecord } from './schema.js';
 import { findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
 import { unique, validateBody, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
-import { ALL_SHELVES, everyShelf, readTasks, taskChange } from './records.js';
+import { ALL_SHELVES, commitTasks, everyShelf, readTasks, taskChange } from './records.js';
 
 export interface AddOptions {
   id?: string;
@@ -72,7 +72,7 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     const now = ctx.now();
     const rec = newRecord(me, id, t, body, priority, labels, deps, now);
     // The id must be new on every shelf: the open ref is created (must not exist), the others verified absent.
-    return commit([taskChange(null, rec, 'add')], snap.journal, now, view(rec, now, snap.isDone), absentElsewhere(id));
+    return commitTasks(snap, [taskChange(null, rec, 'add')], now, view(rec, now, snap.isDone), absentElsewhere(id));
   });
 }
 
@@ -173,6 +173,6 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
     const absent: RefUpdate[] = ids.flatMap((id, k) => (lines[k]!.item.id === undefined ? [] : absentElsewhere(id)));
     const known = new Set(ids);
     const isDone: IsDone = (id) => !known.has(id) && snap.isDone(id);
-    return commit(recs.map((r) => taskChange(null, r, 'add')), snap.journal, now, recs.map((r) => view(r, now, isDone)), absent);
+    return commitTasks(snap, recs.map((r) => taskChange(null, r, 'add')), now, recs.map((r) => view(r, now, isDone)), absent);
   });
 }

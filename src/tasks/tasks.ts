@@ -16,14 +16,14 @@ import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { taskRef, taskShelf } from '../store/layout.js';
-import { answer, cas, commit } from '../store/cas.js';
+import { answer, cas } from '../store/cas.js';
 import type { ReadMode, RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
 import { byUrgency, claimLive, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
 import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
-import { ALL_SHELVES, everyShelf, notFound, readBoard, readTasks, taskChange, type TaskSession } from './records.js';
+import { ALL_SHELVES, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
 import { claim, claimNext, endClaim, renewClaims, type ClaimOptions, type EndOptions } from './claims.js';
 
@@ -166,7 +166,7 @@ export class Tasks implements TaskSession {
         updatedAt: iso(now),
         event: { action: 'reopen', by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}) },
       };
-      return commit([taskChange(held, next, 'reopen', opts.reason)], snap.journal, now, view(next, now, () => false));
+      return commitTasks(snap, [taskChange(held, next, 'reopen', opts.reason)], now, view(next, now, () => false));
     });
   }
 
@@ -200,7 +200,7 @@ export class Tasks implements TaskSession {
         .map((k) => snap.tasks.get(k)!)
         .map((h) => ({ ref: h.ref, newOid: h.oid, oldOid: h.oid }));
       const next: TaskRecord = { ...rec, dependsOn: [...rec.dependsOn, ...added], updatedAt: iso(now), event: { action: 'depend', by: me, at: iso(now) } };
-      return commit([taskChange(held, next, 'depend', `on ${added.join(', ')}`)], snap.journal, now, view(next, now, snap.isDone), walked);
+      return commitTasks(snap, [taskChange(held, next, 'depend', `on ${added.join(', ')}`)], now, view(next, now, snap.isDone), walked);
     });
   }
 
