@@ -307,3 +307,16 @@ describe('item 9: a write onto an unreadable record is refused at once', () => {
     expect(r.stderr).toContain(target);
   });
 });
+
+describe('item 15: presence is last-writer-wins within one agent', () => {
+  it('item 15: one agent heartbeating from many processes at once: every heartbeat exits 0', async () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['heartbeat'], as('alice')).code).toBe(0);
+    for (let round = 0; round < 2; round++) {
+      const runs = await Promise.all(Array.from({ length: 16 }, (_, i) => coordAsync(dir, ['heartbeat', '--role', `r${i}`], as('alice'))));
+      for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    }
+    const agents = json(coord(dir, ['agents', '--json'], as('alice')));
+    expect(agents.map((a: any) => a.id)).toContain('alice');
+  });
+});
