@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, defer, gitRun, gitSync, json, makeRepo, refs, tmpdir, write } from './helpers.js';
+import { CLI, ENV, clone, coord, coordAsync, defer, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir, write } from './helpers.js';
 
 const as = (agent: string) => ({ GIT_COORD_AGENT: agent });
 
@@ -318,5 +318,30 @@ describe('item 15: presence is last-writer-wins within one agent', () => {
     }
     const agents = json(coord(dir, ['agents', '--json'], as('alice')));
     expect(agents.map((a: any) => a.id)).toContain('alice');
+  });
+});
+
+describe('item 20: small output faults', () => {
+  it('item 20: prime says "1 agent holds 2 locks"', () => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n', 'src/b.ts': 'b\n' });
+    expect(coord(dir, ['lock', 'src/a.ts', 'src/b.ts'], as('bob')).code).toBe(0);
+    const r = coord(dir, ['prime'], as('alice'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 agent holds 2 locks');
+  });
+
+  it('item 20: task list --ready --fresh and inbox --fresh in a clone do not say the view was never synced', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    expect(coord(a, ['task', 'add', 't'], as('alice')).code).toBe(0);
+    expect(coord(a, ['send', 'bob', 'hi'], as('alice')).code).toBe(0);
+    const list = coord(b, ['task', 'list', '--ready', '--fresh'], as('bob'));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout + list.stderr).not.toMatch(/never synced/);
+    const inbox = coord(b, ['inbox', '--fresh'], as('bob'));
+    expect(inbox.code, inbox.stderr).toBe(0);
+    expect(inbox.stdout + inbox.stderr).toMatch(/hi/);
+    expect(inbox.stdout + inbox.stderr).not.toMatch(/never synced/);
   });
 });

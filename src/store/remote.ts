@@ -62,6 +62,8 @@ export class RemoteStore extends RecordStore implements Store {
   }
 
   override viewTime(): number | null {
+    // What this process read it refreshed itself (`--fresh`): that is the age of the view it used.
+    if (this.refreshedAt !== null) return this.refreshedAt;
     try {
       const t = Number(fs.readFileSync(this.stampFile(), 'utf8'));
       return Number.isFinite(t) && t > 0 ? t : null;
@@ -69,6 +71,9 @@ export class RemoteStore extends RecordStore implements Store {
       return null;
     }
   }
+
+  /** When this process last refreshed what it reads from the remote (null: it has not). */
+  private refreshedAt: number | null = null;
 
   private stamp(time: number): void {
     fs.mkdirSync(path.dirname(this.stampFile()), { recursive: true });
@@ -107,6 +112,7 @@ export class RemoteStore extends RecordStore implements Store {
       await fetchRefs(this.repo, this.remote, [...new Set(patterns.map((p) => this.refspec(p)))], timeoutMs);
       // A fetch of every lock refreshes the whole board: that is the view's age.
       if (patterns.includes(LOCKS)) this.stamp(started);
+      this.refreshedAt = started;
     } catch (e) {
       if (mode === 'authority') throw e;
       const t = this.viewTime();
