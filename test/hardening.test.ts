@@ -345,3 +345,87 @@ describe('item 20: small output faults', () => {
     expect(inbox.stdout + inbox.stderr).not.toMatch(/never synced/);
   });
 });
+
+/** Runs `hook claude` in `cwd` with an event. */
+function claudeHook(cwd: string, event: Record<string, unknown>, agent = 'alice') {
+  const r = spawnSync(process.execPath, [CLI, 'hook', 'claude'], { cwd, env: { ...process.env, ...ENV, GIT_COORD_AGENT: agent }, input: JSON.stringify(event), encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const writeEvent = (cwd: string, file: string, tool = 'Write') => ({
+  session_id: 's',
+  hook_event_name: 'PreToolUse',
+  cwd,
+  tool_name: tool,
+  tool_input: tool === 'Write' ? { file_path: file, content: 'x\n' } : { file_path: file, old_string: 'a', new_string: 'b' },
+});
+const denied = (out: string) => out !== '' && JSON.parse(out).hookSpecificOutput.permissionDecision === 'deny';
+
+describe('item 1: a path is judged by the repository that holds it', () => {
+  it('item 1: a held file in a worktree nested inside the work tree is denied', () => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    gitSync(dir, 'worktree', 'add', '-q', '-b', 'w2', '.worktrees/w2');
+    expect(coord(path.join(dir, '.worktrees/w2'), ['lock', 'src/a.ts'], as('bob')).code).toBe(0);
+    const r = claudeHook(dir, writeEvent(dir, path.join(dir, '.worktrees/w2/src/a.ts'), 'Edit'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+  });
+
+  it('item 1: a held file of a second repository inside the work tree (vendor/inner) is judged by that repository', () => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    const inner = path.join(dir, 'vendor', 'inner');
+    fs.mkdirSync(inner, { recursive: true });
+    gitSync(inner, 'init', '-q');
+    write(inner, { 'lib.ts': 'l\n' });
+    gitSync(inner, 'add', '-A');
+    gitSync(inner, 'commit', '-q', '-m', 'i');
+    expect(coord(inner, ['lock', 'lib.ts'], as('bob')).code).toBe(0);
+    const r = claudeHook(dir, writeEvent(dir, path.join(inner, 'lib.ts'), 'Edit'));
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+    // The outer repository's lock on the same relative path does not apply to the inner file.
+    expect(coord(dir, ['lock', 'other.ts'], as('bob')).code).toBe(0);
+    expect(claudeHook(dir, writeEvent(dir, path.join(inner, 'other.ts'))).stdout).toBe('');
+  });
+});
+
+describe('item 2: a guard that cannot read its configuration says so and lets no held path through', () => {
+  it.each([['ttl: bogus\n'], ['remote: [unclosed\n']])('item 2: with .git-coord.yml %j the held file is denied, the config file itself is not, and the session hooks say why', (config) => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    expect(coord(dir, ['lock', 'src/a.ts'], as('bob')).code).toBe(0);
+    fs.writeFileSync(path.join(dir, '.git-coord.yml'), config);
+    const r = claudeHook(dir, writeEvent(dir, path.join(dir, 'src/a.ts'), 'Edit'));
+    expect(r.code).toBe(0);
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+    expect(JSON.parse(r.stdout).hookSpecificOutput.permissionDecisionReason).toMatch(/configuration/);
+    expect(claudeHook(dir, writeEvent(dir, path.join(dir, '.git-coord.yml'))).stdout).toBe('');
+    for (const ev of ['SessionStart', 'UserPromptSubmit']) {
+      const s = claudeHook(dir, { session_id: 's', hook_event_name: ev, cwd: dir, prompt: 'hi', source: 'startup' });
+      expect(s.code).toBe(0);
+      expect(JSON.parse(s.stdout).hookSpecificOutput.additionalContext).toMatch(/\.git-coord\.yml/);
+    }
+  });
+});
+
+describe('item 3: a write through a symbolic link is judged where it lands', () => {
+  it('item 3: a dangling link into a held directory: the Write is denied', () => {
+    const dir = makeRepo({ 'src/auth/old.ts': 'o\n' });
+    expect(coord(dir, ['lock', 'src/auth/'], as('bob')).code).toBe(0);
+    fs.symlinkSync('src/auth/new.ts', path.join(dir, 'link.ts'));
+    const r = claudeHook(dir, writeEvent(dir, path.join(dir, 'link.ts')));
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+    // A link to a free file is not denied.
+    fs.symlinkSync('docs/new.md', path.join(dir, 'free.md'));
+    expect(claudeHook(dir, writeEvent(dir, path.join(dir, 'free.md'))).stdout).toBe('');
+  });
+});
+
+describe('item 13: a hook started in a deleted directory judges by the event cwd', () => {
+  it('item 13: hook claude in a deleted directory denies the held file named by the event', () => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    expect(coord(dir, ['lock', 'src/a.ts'], as('bob')).code).toBe(0);
+    const gone = tmpdir('gone');
+    const script = `process.chdir(${JSON.stringify(gone)}); require('fs').rmSync(${JSON.stringify(gone)}, { recursive: true }); process.argv = [process.argv[0], ${JSON.stringify(CLI)}, 'hook', 'claude']; import(${JSON.stringify(CLI)});`;
+    const r = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, ...ENV, GIT_COORD_AGENT: 'alice' }, input: JSON.stringify(writeEvent(dir, path.join(dir, 'src/a.ts'), 'Edit')), encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+  });
+});

@@ -18,9 +18,11 @@ import path from 'node:path';
 import { Coord } from '../session/coord.js';
 import { CoordError } from '../errors.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { heldByOthers } from '../operations/locks.js';
+import { heldByOthers, type PublicConflict } from '../operations/locks.js';
+import { owningTop, processCwd, writeTargets } from '../agent-hooks/paths.js';
+import { isConfigFault, isConfigFile } from '../agent-hooks/config-fault.js';
 import { WRITE_TOOLS } from '../operations/claude-setup.js';
-import { editDenied } from './render.js';
+import { configFaultContext, configFaultDenial, editDenied } from './render.js';
 import type { Seen } from '../views/briefing.js';
 
 export { WRITE_TOOLS };
@@ -43,14 +45,16 @@ export async function claudeHook(input: Promise<string>, warn: (msg: string) => 
     }
     if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return '';
     const event = ev as Event;
-    const cwd = typeof event.cwd === 'string' && path.isAbsolute(event.cwd) ? event.cwd : process.cwd();
+    const cwd = typeof event.cwd === 'string' && path.isAbsolute(event.cwd) ? event.cwd : processCwd();
+    // Started in a deleted directory, with no directory in the event: nothing to judge by.
+    if (cwd === null) return '';
     switch (event.hook_event_name) {
       case 'PreToolUse':
         return await preToolUse(sessions, event, cwd, warn);
       case 'SessionStart':
-        return await inSession(sessions, cwd, warn, sessionStart);
+        return await inSession(sessions, cwd, warn, sessionStart, 'SessionStart');
       case 'UserPromptSubmit':
-        return await inSession(sessions, cwd, warn, promptSubmit);
+        return await inSession(sessions, cwd, warn, promptSubmit, 'UserPromptSubmit');
       default:
         return '';
     }
@@ -71,16 +75,22 @@ export async function claudeHook(input: Promise<string>, warn: (msg: string) => 
 class Sessions {
   private early: Promise<{ ctx: Coord | null } | { error: unknown }> | null;
 
+  /** The process's directory (null: deleted; then the event's cwd is all there is). */
+  private readonly cwd = processCwd();
+
   constructor() {
-    this.early = openAt(process.cwd()).then(
-      (ctx) => ({ ctx }),
-      (error: unknown) => ({ error }),
-    );
+    this.early =
+      this.cwd === null
+        ? null
+        : openAt(this.cwd).then(
+            (ctx) => ({ ctx }),
+            (error: unknown) => ({ error }),
+          );
   }
 
   /** A session in the repository at `dir` (or its nearest existing parent); null when there is none. */
   async at(dir: string, agent?: string): Promise<Coord | null> {
-    if (this.early && agent === undefined && path.resolve(dir) === process.cwd()) {
+    if (this.early && agent === undefined && this.cwd !== null && path.resolve(dir) === this.cwd) {
       const r = await this.early;
       this.early = null;
       if ('error' in r) throw r.error;
@@ -107,7 +117,8 @@ async function openAt(dir: string, agent?: string): Promise<Coord | null> {
   try {
     return await Coord.open({ cwd: d, ...(agent ? { agent } : {}) });
   } catch (e) {
-    if (e instanceof CoordError && e.exitCode === 2) return null;
+    // Not a repository: no decision. An unreadable configuration is not that: the caller says so.
+    if (e instanceof CoordError && e.exitCode === 2 && !isConfigFault(e)) return null;
     throw e;
   }
 }
@@ -148,26 +159,53 @@ async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg
   const input = ev.tool_input as Record<string, unknown> | null | undefined;
   const target = typeof input?.file_path === 'string' ? input.file_path : typeof input?.notebook_path === 'string' ? input.notebook_path : null;
   if (!target || target.includes('\0')) return '';
-  const file = path.resolve(cwd, target);
-  const here = await sessions.at(cwd);
-  const me = here ? agentOf(here) : null;
-  let ctx = here;
-  let rel = here ? inside(here.repo.top, file) : null;
-  if (rel === null) {
-    // A file of another repository or worktree: its repository decides, for this agent.
-    here?.close();
-    ctx = await sessions.at(path.dirname(file), me ?? undefined);
-    rel = ctx ? inside(ctx.repo.top, file) : null;
-  }
-  if (!ctx || rel === null) {
-    ctx?.close();
-    return '';
-  }
+  const deny = (reason: string) => answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });
+  let here: Coord | null;
   try {
-    const held = await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
-    if (held.length === 0) return '';
-    const reason = editDenied(ev.tool_name, held, !me);
-    return answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });
+    here = await sessions.at(cwd);
+  } catch (e) {
+    if (!isConfigFault(e)) throw e;
+    // A guard that cannot read its configuration lets nothing through but the fix of that file.
+    return isConfigFile(cwd, path.resolve(cwd, target)) ? '' : deny(configFaultDenial(ev.tool_name, e.message));
+  }
+  const me = here ? agentOf(here) : null;
+  try {
+    // The link and where it points; each judged by the repository that holds it.
+    const held: PublicConflict[] = [];
+    for (const file of writeTargets(path.resolve(cwd, target))) {
+      const r = await heldAt(sessions, here, file, me, warn);
+      if (typeof r === 'string') return isConfigFile(cwd, file) ? '' : deny(configFaultDenial(ev.tool_name, r));
+      held.push(...r);
+    }
+    return held.length === 0 ? '' : deny(editDenied(ev.tool_name, held, !me));
+  } finally {
+    here?.close();
+    for (const w of here?.warnings ?? []) warn(w);
+  }
+}
+
+/**
+ * What other agents hold of `file` (absolute), judged by the repository that holds it: `here` when
+ * that is the session's own, else a session opened there for agent `me`. A string: that
+ * repository's configuration cannot be read (the problem).
+ */
+async function heldAt(sessions: Sessions, here: Coord | null, file: string, me: string | null, warn: (msg: string) => void): Promise<PublicConflict[] | string> {
+  const top = owningTop(file);
+  if (here && (top === null || top === here.repo.top)) {
+    const rel = inside(here.repo.top, file);
+    return rel === null ? [] : heldByOthers(here, { paths: [rel], agent: me, mode: 'view' });
+  }
+  let ctx: Coord | null;
+  try {
+    ctx = await sessions.at(top ?? path.dirname(file), me ?? undefined);
+  } catch (e) {
+    if (isConfigFault(e)) return e.message;
+    throw e;
+  }
+  if (!ctx) return [];
+  try {
+    const rel = inside(ctx.repo.top, file);
+    return rel === null ? [] : await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
   } finally {
     ctx.close();
     for (const w of ctx.warnings) warn(w);
@@ -197,8 +235,15 @@ function writeSeen(ctx: Coord, seen: Seen): void {
 }
 
 /** Runs `fn` in the session of the repository at `cwd` (none: no answer), then reports its warnings. */
-async function inSession(sessions: Sessions, cwd: string, warn: (msg: string) => void, fn: (ctx: Coord) => Promise<string>): Promise<string> {
-  const ctx = await sessions.at(cwd);
+async function inSession(sessions: Sessions, cwd: string, warn: (msg: string) => void, fn: (ctx: Coord) => Promise<string>, event: string): Promise<string> {
+  let ctx: Coord | null;
+  try {
+    ctx = await sessions.at(cwd);
+  } catch (e) {
+    if (!isConfigFault(e)) throw e;
+    warn(e.message);
+    return answer(event, { additionalContext: configFaultContext(e.message) });
+  }
   if (!ctx) return '';
   try {
     await refreshView(ctx);

@@ -72,3 +72,17 @@ export function pushRefusal(violations: PushViolation[], where: 'push' | 'server
   );
   return lines.join('\n');
 }
+
+/** An agent hook's denial when the configuration cannot be read (it cannot tell what is held). */
+export function configFaultDenial(tool: string, problem: string): string {
+  return [
+    `git-coord: ${tool} is refused: git-coord cannot read this repository's configuration, so it cannot tell whether another agent holds this file:`,
+    `  ${printable(problem)}`,
+    'Fix .git-coord.yml first (editing it is allowed); commits are refused until then too.',
+  ].join('\n');
+}
+
+/** What the session and prompt hooks tell the agent when the configuration cannot be read. */
+export function configFaultContext(problem: string): string {
+  return `git-coord cannot read this repository's configuration: ${printable(problem)}. Until .git-coord.yml is fixed, edits (other than to that file) and commits are refused.`;
+}
