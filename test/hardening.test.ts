@@ -429,3 +429,44 @@ describe('item 13: a hook started in a deleted directory judges by the event cwd
     expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
   });
 });
+
+/** Processes whose working directory is inside `dir` (from /proc). */
+function processesIn(dir: string): string[] {
+  const real = fs.realpathSync(dir);
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd === real || cwd.startsWith(real + '/')) out.push(`${pid}: ${fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return out;
+}
+
+describe('item 10: the MCP server exits when its stdin closes, even mid-call', () => {
+  it('item 10: stdin closed right after a write call: the server exits and leaves no git process', async () => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    for (let round = 0; round < 4; round++) {
+      const child = spawn(process.execPath, [CLI, 'mcp'], { cwd: dir, env: { ...process.env, ...ENV, GIT_COORD_AGENT: `agent${round}` }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const send = (m: unknown) => child.stdin!.write(`${JSON.stringify(m)}\n`);
+      send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'lock', arguments: { patterns: [`src/r${round}/`] } } });
+      send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'send', arguments: { to: 'bob', text: `hi ${round}` } } });
+      // Close stdin mid-call, after a pause that varies (0 to 300 ms).
+      await new Promise((r) => setTimeout(r, round * 100));
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      expect(code, `round ${round}`).toBe(0);
+      // Give the kernel a moment to reap children, then nothing may remain in the repository.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(processesIn(dir), `round ${round}`).toEqual([]);
+    }
+    expect(gitRun(dir, ['fsck']).code).toBe(0);
+  });
+});

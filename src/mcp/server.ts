@@ -51,10 +51,16 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
     });
     let ended = false;
+    // Stdin closed, even mid-call: finish the calls on the shared session (or abandon those that
+    // wait), then stop serving; the command then closes the session, and no git process is left.
     const end = () => {
       if (ended) return;
       ended = true;
-      void handle.close().finally(resolve);
+      void runner
+        .drain()
+        .catch(() => undefined)
+        .then(() => handle.close())
+        .finally(resolve);
     };
     process.stdin.once('end', end).once('close', end);
   });

@@ -155,7 +155,8 @@ export class RecordStore implements Store {
   /** Ends the writing processes (a command calls this once it is done). */
   close(): void {
     this.writers.close();
-    this.reader?.close();
+    // Closed even if never used: a read after close must not start a reader that nobody ends.
+    (this.reader ??= new ObjectReader(this.repo.cwd)).close();
   }
 
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */
