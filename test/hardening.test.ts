@@ -264,7 +264,7 @@ function forge(dir: string, ref: string, edit: (rec: any) => unknown): void {
   const next = edit(record);
   const tree = gitSync(dir, 'rev-parse', `${oid}^{tree}`).trim();
   const text = typeof next === 'string' ? next : JSON.stringify(next);
-  const forged = spawnSync('git', ['commit-tree', tree, '-m', `forged\n\n${text}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...ENV } }).stdout.trim();
+  const forged = spawnSync('git', ['commit-tree', tree], { cwd: dir, input: `forged\n\n${text}`, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...ENV } }).stdout.trim();
   gitSync(dir, 'update-ref', ref, forged);
 }
 
@@ -468,5 +468,41 @@ describe('item 10: the MCP server exits when its stdin closes, even mid-call', (
       expect(processesIn(dir), `round ${round}`).toEqual([]);
     }
     expect(gitRun(dir, ['fsck']).code).toBe(0);
+  });
+});
+
+describe('item 17: cut on display', () => {
+  it('item 17: a forged 1 MB title is cut in task list and task show; a long cycle error names a few ids', () => {
+    const dir = makeRepo();
+    expect(coord(dir, ['task', 'add', 't', '--id', 'big'], as('alice')).code).toBe(0);
+    for (const ref of refs(dir).filter((r) => r.endsWith('/big'))) forge(dir, ref, (rec) => ({ ...rec, title: 'T'.repeat(1_000_000), note: 'N'.repeat(100_000) }));
+    const list = coord(dir, ['task', 'list'], as('alice'));
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.length).toBeLessThan(2_000);
+    const show = coord(dir, ['task', 'show', 'big'], as('alice'));
+    expect(show.stdout.length).toBeLessThan(5_000);
+    const n = 3000;
+    const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `c${i}`, title: 'chain', dependsOn: [`c${(i + 1) % n}`] })).join('\n');
+    const file = path.join(tmpdir('in'), 'chain.jsonl');
+    fs.writeFileSync(file, lines);
+    const r = coord(dir, ['task', 'import', file], as('alice'));
+    expect(r.code, r.stderr.slice(0, 300)).toBe(2);
+    expect(r.stderr).toMatch(/cycle/);
+    expect(r.stderr.length).toBeLessThan(2_000);
+  });
+});
+
+describe('item 19: a big import through a remote is refused in terms of tasks', () => {
+  it('item 19: 10,000 tasks through a remote: exit 2 saying to split the file, nothing written', () => {
+    const { root, hub, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ id: `task-number-${i}`, title: `t${i}` })).join('\n');
+    const file = path.join(tmpdir('in'), 'many.jsonl');
+    fs.writeFileSync(file, lines);
+    const r = coord(a, ['task', 'import', file], as('alice'));
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/tasks/);
+    expect(r.stderr).not.toMatch(/patterns/);
+    expect(gitSync(hub, 'for-each-ref', 'refs/coordination/tasks/').trim()).toBe('');
   });
 });

@@ -5,6 +5,7 @@
  * in a shell.
  */
 import { printable, shellWord } from '../printable.js';
+import { REASON_MAX, cut } from '../fields.js';
 import { TRAILER } from '../git/commits.js';
 import { heldLine, type Held } from '../views/text.js';
 import type { PushViolation, ReceiveRefusal } from '../operations/commits.js';
@@ -59,8 +60,8 @@ export function pushRefusal(violations: PushViolation[], where: 'push' | 'server
   for (const v of violations) {
     const c = v.conflict;
     lines.push(
-      `  ${v.commit.slice(0, 10)} "${printable(v.subject)}" (${v.author ? `by ${printable(v.author)}` : `no ${TRAILER} trailer`}): ${printable(c.path)} ` +
-        `is locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
+      `  ${v.commit.slice(0, 10)} "${cut(printable(v.subject), 200)}" (${v.author ? `by ${printable(v.author)}` : `no ${TRAILER} trailer`}): ${printable(c.path)} ` +
+        `is locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${cut(printable(c.reason), REASON_MAX)}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
     );
   }
   const first = violations[0]!.conflict;

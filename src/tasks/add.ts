@@ -8,7 +8,7 @@ import { again, cas } from '../store/cas.js';
 import type { RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { ImportLine, type TaskRecord } from './schema.js';
-import { findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
+import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
 import { unique, validateBody, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
 import { ALL_SHELVES, commitTasks, everyShelf, readTasks, taskChange } from './records.js';
 
@@ -159,7 +159,8 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
     const cycle = findCycle(graph, ids);
     if (cycle) {
       const line = Math.min(...cycle.filter((id) => fileIds.has(id)).map((id) => fileIds.get(id)!));
-      throw new UsageError(`line ${line}: dependencies would close a cycle: ${cycle.map(printable).join(' -> ')}`, { line, kind: 'cycle', cycle });
+      const c = cycleProblem(cycle);
+      throw new UsageError(`line ${line}: dependencies would close a cycle: ${c.text}`, { line, ...c.detail });
     }
     const now = ctx.now();
     // One creation time each, ending now, in file order: the board's order keeps the file's.

@@ -21,7 +21,7 @@ import type { ReadMode, RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
-import { byUrgency, claimLive, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
+import { byUrgency, claimLive, cycleProblem, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
 import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
 import { ALL_SHELVES, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
@@ -194,7 +194,10 @@ export class Tasks implements TaskSession {
       const graph = new Map([...snap.tasks].map(([k, h]) => [k, h.record.dependsOn]));
       graph.set(id, [...rec.dependsOn, ...added]);
       const cycle = findCycle(graph, [id]);
-      if (cycle) throw new UsageError(`cannot add: dependencies would close a cycle: ${cycle.map(printable).join(' -> ')}`, { kind: 'cycle', cycle });
+      if (cycle) {
+        const c = cycleProblem(cycle);
+        throw new UsageError(`cannot add: dependencies would close a cycle: ${c.text}`, c.detail);
+      }
       const walked: RefUpdate[] = [...reachable(graph, added)]
         .filter((k) => k !== id)
         .map((k) => snap.tasks.get(k)!)
