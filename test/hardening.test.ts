@@ -506,3 +506,21 @@ describe('item 19: a big import through a remote is refused in terms of tasks', 
     expect(gitSync(hub, 'for-each-ref', 'refs/coordination/tasks/').trim()).toBe('');
   });
 });
+
+describe('item 11 (MCP): a message past the transport cap ends the server', () => {
+  it('item 11: 12 MB without a newline on the MCP server stdin: it stops (no hang), says why, leaves no process', async () => {
+    const dir = makeRepo();
+    const child = spawn(process.execPath, [CLI, 'mcp'], { cwd: dir, env: { ...process.env, ...ENV, GIT_COORD_AGENT: 'a' }, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stdin!.on('error', () => {});
+    child.stdin!.write('a'.repeat(12 * 1024 * 1024));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(code, stderr).not.toBeNull();
+    expect(stderr).toMatch(/maximum size/);
+    expect(processesIn(dir)).toEqual([]);
+  });
+});

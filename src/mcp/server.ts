@@ -5,7 +5,7 @@
  * milliseconds to load, which no other command pays.
  */
 import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
-import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Coord } from '../session/coord.js';
 import { TOOLS } from './tools.js';
 import { ToolRunner } from './runner.js';
@@ -47,7 +47,10 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
   // Start the writing processes now, so the first lock does not wait for them.
   ctx.store.warm();
   return new Promise((resolve) => {
+    // The SDK's transport reads at most 10 MiB of one message; past that it closes the connection.
+    const wire = new StdioServerTransport();
     const handle = serveStdio(() => createServer(runner, version), {
+      transport: wire,
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
     });
     let ended = false;
@@ -63,5 +66,12 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
         .finally(resolve);
     };
     process.stdin.once('end', end).once('close', end);
+    // The transport closed on its own (a message past its cap, stdout gone): the client cannot be
+    // served any more, so end as when stdin closes (a paused stdin would never say so).
+    const closed = wire.onclose;
+    wire.onclose = () => {
+      closed?.();
+      end();
+    };
   });
 }
