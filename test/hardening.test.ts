@@ -524,3 +524,15 @@ describe('item 11 (MCP): a message past the transport cap ends the server', () =
     expect(processesIn(dir)).toEqual([]);
   });
 });
+
+describe('item 1 (class): a stray .git does not hide a held file', () => {
+  it.each([['an empty .git file'], ['an empty .git directory'], ['a .git file naming nothing']])('item 1: %s inside a held directory: the write is still denied', (kind) => {
+    const dir = makeRepo({ 'src/a.ts': 'a\n' });
+    expect(coord(dir, ['lock', 'src/'], as('bob')).code).toBe(0);
+    const stray = path.join(dir, 'src', '.git');
+    if (kind === 'an empty .git directory') fs.mkdirSync(stray);
+    else fs.writeFileSync(stray, kind === 'an empty .git file' ? '' : 'gitdir: /nowhere/at/all\n');
+    const r = claudeHook(dir, writeEvent(dir, path.join(dir, 'src/a.ts'), 'Edit'));
+    expect(denied(r.stdout), r.stdout + r.stderr).toBe(true);
+  });
+});

@@ -191,25 +191,30 @@ async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg
  */
 async function heldAt(sessions: Sessions, here: Coord | null, file: string, me: string | null, warn: (msg: string) => void): Promise<PublicConflict[] | string> {
   const top = owningTop(file);
-  if (here && (top === null || top === here.repo.top)) {
-    const rel = inside(here.repo.top, file);
-    return rel === null ? [] : heldByOthers(here, { paths: [rel], agent: me, mode: 'view' });
+  if (!here || (top !== null && top !== here.repo.top)) {
+    let ctx: Coord | null;
+    try {
+      ctx = await sessions.at(top ?? path.dirname(file), me ?? undefined);
+    } catch (e) {
+      if (isConfigFault(e)) return e.message;
+      throw e;
+    }
+    const rel = ctx ? inside(ctx.repo.top, file) : null;
+    // No repository there after all (a stray `.git` an agent made to hide a held file): the
+    // session's own repository still judges what lies in its work tree.
+    if (ctx && (rel !== null || !here)) {
+      try {
+        return rel === null ? [] : await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
+      } finally {
+        ctx.close();
+        for (const w of ctx.warnings) warn(w);
+      }
+    }
+    ctx?.close();
+    if (!here) return [];
   }
-  let ctx: Coord | null;
-  try {
-    ctx = await sessions.at(top ?? path.dirname(file), me ?? undefined);
-  } catch (e) {
-    if (isConfigFault(e)) return e.message;
-    throw e;
-  }
-  if (!ctx) return [];
-  try {
-    const rel = inside(ctx.repo.top, file);
-    return rel === null ? [] : await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
-  } finally {
-    ctx.close();
-    for (const w of ctx.warnings) warn(w);
-  }
+  const rel = inside(here.repo.top, file);
+  return rel === null ? [] : heldByOthers(here, { paths: [rel], agent: me, mode: 'view' });
 }
 
 /** With a remote, the session and prompt hooks refresh an old view (locks, the agent's inbox) first, within a short bound. */
