@@ -7,6 +7,12 @@
 import fs from 'node:fs';
 import { UsageError } from './errors.js';
 
+/**
+ * The cap of an input that names none: 64 MiB (the lists of pushed refs a pre-push or pre-receive
+ * hook reads, about 200,000 refs). Every input with a limit of its own reads with that limit.
+ */
+export const STDIN_DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
 /** Input past its cap: exit 2 (a hook turns it into "no decision" with a note). */
 export class InputTooLarge extends UsageError {
   constructor(what: string, maxBytes: number) {
@@ -24,7 +30,7 @@ export function decodeUtf8(buf: Uint8Array, what: string): string {
 }
 
 /** Bytes of this process's stdin, at most `maxBytes` (more: InputTooLarge, the rest unread). */
-export function readStdinBytes(maxBytes: number, what = 'stdin'): Promise<Buffer> {
+export function readStdinBytes(maxBytes = STDIN_DEFAULT_MAX_BYTES, what = 'stdin'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -51,7 +57,7 @@ export function readStdinBytes(maxBytes: number, what = 'stdin'): Promise<Buffer
 }
 
 /** This process's stdin as text, at most `maxBytes` bytes, strictly UTF-8. */
-export async function readStdin(maxBytes: number, what = 'stdin'): Promise<string> {
+export async function readStdin(maxBytes = STDIN_DEFAULT_MAX_BYTES, what = 'stdin'): Promise<string> {
   return decodeUtf8(await readStdinBytes(maxBytes, what), what);
 }
 

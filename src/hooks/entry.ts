@@ -9,8 +9,6 @@ import { commitRefusal, pushRefusal, notRecordsRefusal } from './render.js';
 
 /** The largest event `hook claude` reads (a Write's whole content rides in it). */
 export const HOOK_EVENT_MAX_BYTES = 64 * 1024 * 1024;
-/** The largest list of pushed refs a pre-push or pre-receive hook reads (about 200,000 refs). */
-export const REFS_INPUT_MAX_BYTES = 64 * 1024 * 1024;
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
@@ -44,14 +42,14 @@ export async function runHook(name: string | undefined, args: string[]): Promise
     }
     if (name === 'pre-push') {
       // git passes the remote's name (or the URL pushed to, when there is no name) and its URL.
-      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin(REFS_INPUT_MAX_BYTES, 'pushed refs on stdin'));
+      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin());
       warn(warnings);
       if (violations.length === 0) return EXIT.ok;
       process.stderr.write(pushRefusal(violations, 'push') + '\n');
       return EXIT.refused;
     }
     if (name === 'pre-receive') {
-      const { violations, notRecords } = await runReceiveCheck(await readStdin(REFS_INPUT_MAX_BYTES, 'pushed refs on stdin'));
+      const { violations, notRecords } = await runReceiveCheck(await readStdin());
       if (violations.length === 0 && notRecords.length === 0) return EXIT.ok;
       if (notRecords.length > 0) process.stderr.write(notRecordsRefusal(notRecords) + '\n');
       if (violations.length > 0) process.stderr.write(pushRefusal(violations, 'server') + '\n');
