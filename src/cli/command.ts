@@ -45,6 +45,11 @@ export interface Invocation {
 export interface Faces {
   /** Serves MCP on stdio with this session; `reopen` opens another session like it (for a call that waits). */
   serveMcp(ctx: Coord, version: string, reopen: () => Promise<Coord>): Promise<void>;
+  /** Serves the web board on 127.0.0.1 until `signal` aborts; `url` is what to print, `closed` when it stopped. */
+  serveBoard(
+    ctx: Coord,
+    opts: { port: number; signal: AbortSignal; onWarning?: (msg: string) => void },
+  ): Promise<{ url: string; closed: Promise<void> }>;
 }
 
 export interface CommandSpec {

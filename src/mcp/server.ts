@@ -12,7 +12,9 @@ import { ToolRunner } from './runner.js';
 
 /** Sent once on connect: what an agent must know to use the tools well. */
 const INSTRUCTIONS =
-  'Several agents share this repository. Lock paths before editing them and unlock when done; edits to paths another agent holds are refused.';
+  'Several agents share this repository. Locks: lock paths before editing them (check, lock), unlock when done; edits to paths another agent holds are refused. ' +
+  'Tasks: tasks lists the board, claim takes one (next: the most urgent ready), task_done finishes it. ' +
+  'Messages: inbox reads yours, send and reply write to agents, @all or #channels. status shows who holds what.';
 
 /**
  * The schema as the SDK lists it, without the `$schema` line zod adds to each (the protocol's
@@ -30,7 +32,10 @@ function listed(schema: StandardSchemaWithJSON): StandardSchemaWithJSON {
 export function createServer(runner: ToolRunner, version: string): McpServer {
   const server = new McpServer({ name: 'git-coord', version }, { instructions: INSTRUCTIONS });
   for (const t of TOOLS) {
-    server.registerTool(t.name, { description: t.description, inputSchema: listed(t.input) }, async (args) => {
+    // Codex runs a tool without asking when it only reads, or changes nothing outside (openWorldHint
+    // false) and destroys nothing (destructiveHint false): git-coord's change only its own records.
+    const annotations = t.readOnly ? { readOnlyHint: true, openWorldHint: false } : { destructiveHint: false, openWorldHint: false };
+    server.registerTool(t.name, { description: t.description, inputSchema: listed(t.input), annotations }, async (args) => {
       const a = await runner.call(t, args);
       return { content: [{ type: 'text', text: a.text }], ...(a.isError ? { isError: true } : {}) };
     });

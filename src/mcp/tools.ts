@@ -11,6 +11,8 @@
 import * as z from 'zod/v4';
 import type { Coord } from '../session/coord.js';
 import { parseDuration } from '../session/duration.js';
+import { RefusedError } from '../errors.js';
+import { printable } from '../printable.js';
 import * as locks from '../operations/locks.js';
 import * as tasks from '../operations/tasks.js';
 import * as messages from '../operations/messages.js';
@@ -27,6 +29,8 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
   run(ctx: Coord, a: z.infer<S>): Promise<ToolAnswer | string>;
   /** Whether this call may wait for other agents (then it runs in a session of its own, not holding up other calls). */
   waits?(a: z.infer<S>): boolean;
+  /** Only reads (annotated readOnlyHint); the others change coordination records only, each recorded (destructiveHint false). */
+  readOnly?: boolean;
 }
 
 /** Erases a row's argument type so rows of different tools share one table. */
@@ -52,7 +56,7 @@ async function wait(ctx: Coord, text: string | undefined): Promise<{ wait?: numb
 /** What send and reply share. */
 const SEND_OPTIONS = {
   subject: z.string().optional(),
-  priority: Priority.describe('0 most urgent; default 2').optional(),
+  priority: Priority.describe('0-4, 0 most urgent; default 2').optional(),
   ttl: DurationText.describe('lifetime: 2h, 7d, none').optional(),
   ack: z.boolean().describe('ask each recipient to acknowledge it').optional(),
 };
@@ -66,6 +70,7 @@ const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 export const TOOLS: ToolSpec[] = [
   tool({
     name: 'check',
+    readOnly: true,
     description: "May I edit these paths? Lists other agents' locks covering them (an error if any).",
     input: z.object({ paths: Patterns }),
     async run(ctx, a) {
@@ -108,6 +113,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'status',
+    readOnly: true,
     description: 'The board: who is here and what each agent holds.',
     input: z.object({}),
     async run(ctx) {
@@ -139,13 +145,14 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'inbox',
+    readOnly: true,
     description: 'Your unacknowledged messages, most urgent first (all: also acknowledged).',
     input: z.object({
       all: z.boolean().optional(),
       from: z.string().optional(),
       thread: z.string().optional(),
       channel: z.string().optional(),
-      n: z.number().min(1).optional(),
+      n: z.number().min(1).describe('at most this many (1 or more)').optional(),
       wait: DurationText.describe('if none, wait this long for one: 30s, 5m').optional(),
     }),
     waits: (a) => a.wait !== undefined,
@@ -165,6 +172,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'tasks',
+    readOnly: true,
     description: 'The task board, most urgent first. ready: claimable now; mine: claimed by you.',
     input: z.object({
       ready: z.boolean().optional(),
@@ -189,8 +197,15 @@ export const TOOLS: ToolSpec[] = [
       ttl: DurationText.describe('lease: 30m, 2h or none').optional(),
     }),
     async run(ctx, a) {
-      const t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
-      return a.next ? t.id : claimedText(t);
+      let t;
+      try {
+        t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
+      } catch (e) {
+        // A claim with locks is all or none: say that the task was not claimed either.
+        if (e instanceof RefusedError && e.detail.kind === 'held' && a.id) throw new RefusedError(`task ${printable(a.id)} stays unclaimed: ${e.message}`, e.detail);
+        throw e;
+      }
+      return `${claimedText(t)}\ntitle: ${printable(t.title)}`;
     },
   }),
   tool({

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { checkLine, checkText, cut } from '../fields.js';
 import { AGENT_ID } from '../agents/id.js';
 import type { AckEntry, MessageRecord, SentEntry } from './schema.js';
+import { iso } from '../time.js';
 
 export const ALL = '@all';
 /** A body may hold at most this many bytes (UTF-8). */
@@ -123,7 +124,7 @@ export function inboxOrder(a: MessageView, b: MessageView): number {
 /** Until when a record about `m` must be kept: its expiry, a week more when it asked for acks (dead letters). */
 export function keepUntil(m: { expiresAt: string | null; ack: boolean }): string | null {
   if (m.expiresAt === null) return null;
-  return m.ack ? new Date(Date.parse(m.expiresAt) + DEAD_RETAIN_MS).toISOString() : m.expiresAt;
+  return m.ack ? iso(Date.parse(m.expiresAt) + DEAD_RETAIN_MS) : m.expiresAt;
 }
 
 export function keptAcks(entries: readonly AckEntry[], now: number): AckEntry[] {

@@ -20,15 +20,8 @@ export function validateLabel(label: string): string {
   return label;
 }
 
-export function parsePriority(text: string): number {
-  if (!/^[0-4]$/.test(text.trim())) throw new UsageError(`bad priority ${JSON.stringify(text)}: use 0 (most urgent) to 4`);
-  return Number(text.trim());
-}
-
-export function validatePriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 4) throw new UsageError(`bad priority ${priority}: use 0 (most urgent) to 4`);
-  return priority;
-}
+// The priority rule is defined once, in fields.ts.
+export { parsePriority, checkPriority as validatePriority } from '../fields.js';
 
 export function validateTitle(title: string): string {
   const t = title.trim();
