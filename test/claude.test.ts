@@ -137,7 +137,7 @@ describe('hook claude: PreToolUse', () => {
     expect(decision(edit.stdout).permissionDecisionReason).toContain('via the remote');
     const start = hook(dir, fixture('session-start.json', { cwd: dir }), A, 10_000);
     expect(start.signal).toBeNull();
-    expect(context(start.stdout)).toMatch(/you are alice[^]*1 agent hold 1 lock/);
+    expect(context(start.stdout)).toMatch(/you are alice[^]*1 agent holds 1 lock/);
     expect(start.stderr).toMatch(/using the local view/);
   });
 });
@@ -157,7 +157,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(brief).toContain('you are alice');
     expect(brief).toContain('src/a.ts');
     expect(brief).toContain('src/short.ts');
-    expect(brief).toMatch(/1 agent hold 1 lock/);
+    expect(brief).toMatch(/1 agent holds 1 lock/);
     expect(fs.existsSync(path.join(dir, SESSION_DIR, 'seen.json'))).toBe(true);
 
     expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
@@ -302,7 +302,7 @@ describe('prime', () => {
     expect(coord(other, ['send', 'alice', 'from the other clone'], {}).code).toBe(0);
     expect(coord(other, ['lock', 'docs/'], {}).code).toBe(0);
     // The session hook refreshes a view older than hooks.refresh (never synced here).
-    expect(context(hook(mine, fixture('session-start.json', { cwd: mine }), {}).stdout)).toMatch(/from bob: "from the other clone"[^]*1 agent hold 1 lock/);
+    expect(context(hook(mine, fixture('session-start.json', { cwd: mine }), {}).stdout)).toMatch(/from bob: "from the other clone"[^]*1 agent holds 1 lock/);
     expect(coord(other, ['send', 'alice', 'and another'], {}).code).toBe(0);
     const j = json(coord(mine, ['prime', '--json'], {}));
     expect(j.unread).toMatchObject([{ from: 'bob', body: 'from the other clone' }, { from: 'bob', body: 'and another' }]);
@@ -416,7 +416,7 @@ describe('hook claude: shell commands, news within the turn, resume, compaction,
     }
     const sub = hook(dir, as('subagent-start.json'));
     expect(JSON.parse(sub.stdout).hookSpecificOutput.hookEventName).toBe('SubagentStart');
-    expect(context(sub.stdout)).toMatch(/^git-coord: you are alice\.[^]*1 agent hold 1 lock/);
+    expect(context(sub.stdout)).toMatch(/^git-coord: you are alice\.[^]*1 agent holds 1 lock/);
   });
 
   it('--scope user (setup claude --user) guards a session started in a subdirectory, and stays quiet where the project hooks run', () => {

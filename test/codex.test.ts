@@ -132,7 +132,7 @@ describe('hook codex: briefing and news', () => {
     const dir = repo();
     const start = context(hook(dir, event('session-start-startup', dir)).stdout);
     expect(start).toMatch(/^git-coord: you are me\./);
-    expect(start).toMatch(/1 agent hold 1 lock/);
+    expect(start).toMatch(/1 agent holds 1 lock/);
     const session = JSON.parse(event('session-start-startup', dir)).session_id;
     const resume = (extra = {}) => hook(dir, event('session-start-resume', dir, { session_id: session, ...extra }));
     expect(resume()).toMatchObject({ code: 0, stdout: '' });

@@ -33,9 +33,10 @@ export interface Invocation {
   opts: OptionValues;
   args: string[];
   /**
-   * Reads the text an argument `-` stands for: the process's stdin.
+   * Reads the text an argument `-` stands for: the process's stdin, at most `maxBytes` bytes
+   * (more: exit 2, the rest unread), strictly UTF-8.
    */
-  stdin?: () => Promise<string>;
+  stdin?: (maxBytes: number, what?: string) => Promise<string>;
   /** Other faces this one starts (the MCP server), handed in by the entry (src/cli.ts): no face imports another. */
   faces: Faces;
 }

@@ -122,7 +122,12 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   for (const u of updates) args.push(u.newOid === null ? `:${u.ref}` : `${u.newOid}:${u.ref}`);
   // git push reads neither refspecs nor leases from stdin, and one change must be one push.
   if (argvBytes(args) > ARGV_BUDGET) {
-    throw new UsageError(`too many refs to change in one step through remote '${remote}' (${updates.length}): give fewer patterns at once`);
+    // Worded by what changes, not by what the caller was given: each concept may say it in its own terms.
+    throw new UsageError(`too many records to change in one step through remote '${remote}' (${updates.length} refs): change fewer at once`, {
+      code: 'too-many-refs',
+      remote,
+      refs: updates.length,
+    });
   }
   const r = await runGit(repo.cwd, args, { timeoutMs });
   if (r.code === 0) return { ok: true };

@@ -24,9 +24,12 @@ import path from 'node:path';
 import { Coord } from '../session/coord.js';
 import { CoordError } from '../errors.js';
 import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { changedHeld, insideTree, judgeWrites, snapshotHeld, type Snapshot } from '../operations/agent-writes.js';
+import { changedHeld, snapshotHeld, type Snapshot } from '../operations/agent-writes.js';
 import { toolWrites } from '../agent-hooks/tool-writes.js';
-import { changedReport, coordCommand, editDenied, withCommand, writeDenied } from './render.js';
+import { processCwd } from '../agent-hooks/paths.js';
+import { isConfigFault } from '../agent-hooks/config-fault.js';
+import { judgeAcross, onlyConfigFiles } from './agent-judge.js';
+import { changedReport, configFaultContext, configFaultDenial, coordCommand, editDenied, withCommand, writeDenied } from './render.js';
 import type { Seen } from '../views/briefing.js';
 
 export type Client = 'claude' | 'codex';
@@ -53,9 +56,10 @@ export function parseEvent(text: string): Event | null {
   return typeof ev === 'object' && ev !== null && !Array.isArray(ev) ? (ev as Event) : null;
 }
 
-export function eventCwd(event: Event): string {
+/** The event's cwd, else the process's; null when neither is there (started in a deleted directory). */
+export function eventCwd(event: Event): string | null {
   if (typeof event.cwd === 'string' && path.isAbsolute(event.cwd) && !event.cwd.includes('\0')) return event.cwd;
-  return process.cwd();
+  return processCwd();
 }
 
 export function answer(hookEventName: string, fields: Record<string, string>): string {
@@ -69,6 +73,8 @@ export async function agentHook(client: Client, input: Promise<string>, warn: Wa
     const event = parseEvent(await input);
     if (!event) return '';
     const cwd = eventCwd(event);
+    // Started in a deleted directory, with no directory in the event: nothing to judge by.
+    if (cwd === null) return '';
     if (opts.skip?.(event, cwd)) return '';
     switch (event.hook_event_name) {
       case 'PreToolUse':
@@ -76,11 +82,11 @@ export async function agentHook(client: Client, input: Promise<string>, warn: Wa
       case 'PostToolUse':
         return await inSession(sessions, cwd, warn, (ctx) => postToolUse(ctx, event));
       case 'SessionStart':
-        return await inSession(sessions, cwd, warn, (ctx) => sessionStart(ctx, event), true);
+        return await inSession(sessions, cwd, warn, (ctx) => sessionStart(ctx, event), { refresh: true, event: 'SessionStart' });
       case 'UserPromptSubmit':
-        return await inSession(sessions, cwd, warn, (ctx) => promptSubmit(ctx, event), true);
+        return await inSession(sessions, cwd, warn, (ctx) => promptSubmit(ctx, event), { refresh: true, event: 'UserPromptSubmit' });
       case 'SubagentStart':
-        return await inSession(sessions, cwd, warn, (ctx) => subagentStart(ctx, event));
+        return await inSession(sessions, cwd, warn, (ctx) => subagentStart(ctx, event), { event: 'SubagentStart' });
       default:
         return '';
     }
@@ -101,16 +107,22 @@ export async function agentHook(client: Client, input: Promise<string>, warn: Wa
 export class Sessions {
   private early: Promise<{ ctx: Coord | null } | { error: unknown }> | null;
 
+  /** The process's directory (null: deleted; then the event's cwd is all there is). */
+  private readonly cwd = processCwd();
+
   constructor() {
-    this.early = openAt(process.cwd()).then(
-      (ctx) => ({ ctx }),
-      (error: unknown) => ({ error }),
-    );
+    this.early =
+      this.cwd === null
+        ? null
+        : openAt(this.cwd).then(
+            (ctx) => ({ ctx }),
+            (error: unknown) => ({ error }),
+          );
   }
 
   /** A session in the repository at `dir` (or its nearest existing parent); null when there is none. */
   async at(dir: string, agent?: string): Promise<Coord | null> {
-    if (this.early && agent === undefined && path.resolve(dir) === process.cwd()) {
+    if (this.early && agent === undefined && this.cwd !== null && path.resolve(dir) === this.cwd) {
       const r = await this.early;
       this.early = null;
       if ('error' in r) throw r.error;
@@ -133,7 +145,8 @@ async function openAt(dir: string, agent?: string): Promise<Coord | null> {
   try {
     return await Coord.open({ cwd: d, ...(agent ? { agent } : {}) });
   } catch (e) {
-    if (e instanceof CoordError && e.exitCode === 2) return null;
+    // Not a repository: no decision. An unreadable configuration is not that: the caller says so.
+    if (e instanceof CoordError && e.exitCode === 2 && !isConfigFault(e)) return null;
     throw e;
   }
 }
@@ -174,32 +187,34 @@ function readState(file: string): string | null {
 
 /**
  * The one PreToolUse decision, for both clients: the reason to deny the call, or null (no
- * decision). A shell command let through while others hold paths leaves its snapshot.
+ * decision). Each path written (and where a link among them lands) is judged by the repository
+ * that holds it (agent-judge.ts). A repository whose configuration cannot be read lets nothing
+ * through but the fix of that file. A shell command let through while others hold paths leaves
+ * its snapshot.
  */
 export async function preToolUseDecision(sessions: Sessions, ev: Event, cwd: string, warn: Warn): Promise<string | null> {
   const w = toolWrites(ev.tool_name, ev.tool_input, cwd);
   if (w.kind === 'other') return null;
   if (w.targets.length === 0 && w.kind !== 'shell') return null;
-  const here = await sessions.at(cwd);
-  const me = here ? agentOf(here) : null;
-  let ctx = here;
-  if (w.kind === 'file' && ctx && w.targets[0] && !insideTree(ctx.repo.top, w.targets[0])) {
-    // A file of another repository or worktree: its repository decides, for this agent.
-    ctx.close();
-    ctx = await sessions.at(path.dirname(w.targets[0]), me ?? undefined);
-  }
-  if (!ctx) return null;
+  const tool = String(ev.tool_name);
+  let here: Coord | null;
   try {
-    const held = w.targets.length > 0 ? await judgeWrites(ctx, { targets: w.targets, agent: me, mode: 'view' }) : [];
-    if (held.length > 0) {
-      const tool = String(ev.tool_name);
-      return w.kind === 'file' ? editDenied(tool, held, !me, coordCommand()) : writeDenied(w.kind, held, !me, coordCommand());
-    }
-    if (w.kind === 'shell') await takeSnapshot(ctx, ev, me);
+    here = await sessions.at(cwd);
+  } catch (e) {
+    if (!isConfigFault(e)) throw e;
+    // A shell command that names no file it writes has nothing to judge: it is let through.
+    return onlyConfigFiles(w.targets) ? null : configFaultDenial(tool, e.message);
+  }
+  const me = here ? agentOf(here) : null;
+  try {
+    const j = w.targets.length > 0 ? await judgeAcross(sessions, here, w.targets, me, warn) : { held: [] };
+    if ('configFault' in j) return configFaultDenial(tool, j.configFault);
+    if (j.held.length > 0) return w.kind === 'file' ? editDenied(tool, j.held, !me, coordCommand()) : writeDenied(w.kind, j.held, !me, coordCommand());
+    if (w.kind === 'shell' && here) await takeSnapshot(here, ev, me);
     return null;
   } finally {
-    ctx.close();
-    for (const m of ctx.warnings) warn(m);
+    here?.close();
+    for (const m of here?.warnings ?? []) warn(m);
   }
 }
 
@@ -297,12 +312,22 @@ function writeSeen(ctx: Coord, ev: Event, seen: Seen): void {
   else writeGitDirFile(ctx.repo, SEEN_FILE, `${JSON.stringify(seen)}\n`);
 }
 
-/** Runs `fn` in the session of the repository at `cwd` (none: no answer), then reports its warnings. */
-async function inSession(sessions: Sessions, cwd: string, warn: Warn, fn: (ctx: Coord) => Promise<string>, refresh = false): Promise<string> {
-  const ctx = await sessions.at(cwd);
+/**
+ * Runs `fn` in the session of the repository at `cwd` (none: no answer), then reports its
+ * warnings. When the configuration cannot be read, an `event` that briefs says so to the agent.
+ */
+async function inSession(sessions: Sessions, cwd: string, warn: Warn, fn: (ctx: Coord) => Promise<string>, opts: { refresh?: boolean; event?: string } = {}): Promise<string> {
+  let ctx: Coord | null;
+  try {
+    ctx = await sessions.at(cwd);
+  } catch (e) {
+    if (!isConfigFault(e) || !opts.event) throw e;
+    warn(e.message);
+    return answer(opts.event, { additionalContext: configFaultContext(e.message) });
+  }
   if (!ctx) return '';
   try {
-    if (refresh) await refreshView(ctx);
+    if (opts.refresh) await refreshView(ctx);
     return await fn(ctx);
   } finally {
     ctx.close();

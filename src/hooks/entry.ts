@@ -3,16 +3,16 @@
  * Claude Code's on every edit), so it loads only what the check needs.
  */
 import { CoordError, EXIT } from '../errors.js';
-import { readStdin } from '../stdin.js';
+import { InputTooLarge, readStdin, readStdinBytes } from '../stdin.js';
 import { runCommitCheck, runPushCheck, runReceiveCheck } from '../operations/commits.js';
 import { commitRefusal, pushRefusal, notRecordsRefusal, unrecordedRefusal } from './render.js';
+
+/** The largest event `hook claude` and `hook codex` read (a Write's whole content, or a patch, rides in it). */
+export const HOOK_EVENT_MAX_BYTES = 64 * 1024 * 1024;
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`git-coord: warning: ${w}\n`);
 }
-
-/** Input the agent hooks read at most (a patch rides in the event). */
-const AGENT_STDIN_MAX = 16 * 1024 * 1024;
 
 /**
  * Claude Code's and Codex's hooks answer on stdout and ALWAYS exit 0, also on their own errors:
@@ -20,7 +20,16 @@ const AGENT_STDIN_MAX = 16 * 1024 * 1024;
  */
 async function agentHookEntry(name: 'claude' | 'codex', args: string[]): Promise<number> {
   try {
-    const input = process.stdin.isTTY ? Promise.resolve('') : readStdin().then((t) => (t.length > AGENT_STDIN_MAX ? '' : t));
+    // Past its cap the event is not read: no decision, and a note saying why (see README, Limits).
+    const input = process.stdin.isTTY
+      ? Promise.resolve('')
+      : readStdinBytes(HOOK_EVENT_MAX_BYTES, 'hook event on stdin').then(
+          (b) => b.toString('utf8'),
+          (e: unknown) => {
+            if (e instanceof InputTooLarge) process.stderr.write(`git-coord: warning: ${e.message}: no decision (the git hooks still check the commit)\n`);
+            return '';
+          },
+        );
     const out =
       name === 'claude'
         ? await (await import('./claude.js')).claudeHook(input, (w) => warn([w]), args)

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { printable, shellQuote, shellWord } from '../printable.js';
+import { REASON_MAX, cut } from '../fields.js';
 import { TRAILER } from '../git/commits.js';
 import { heldLine, type Held } from '../views/text.js';
 import type { PushViolation, ReceiveRefusal } from '../operations/commits.js';
@@ -132,8 +133,8 @@ export function pushRefusal(violations: PushViolation[], where: 'push' | 'server
   for (const v of violations) {
     const c = v.conflict;
     lines.push(
-      `  ${v.commit.slice(0, 10)} "${printable(v.subject)}" (${v.author ? `by ${printable(v.author)}` : `no ${TRAILER} trailer`}): ${printable(c.path)} ` +
-        `is locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${printable(c.reason)}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
+      `  ${v.commit.slice(0, 10)} "${cut(printable(v.subject), 200)}" (${v.author ? `by ${printable(v.author)}` : `no ${TRAILER} trailer`}): ${printable(c.path)} ` +
+        `is locked by ${c.agent} as ${printable(c.pattern)}${c.reason ? ` ("${cut(printable(c.reason), REASON_MAX)}")` : ''}, ${c.expiresAt ? `until ${c.expiresAt}` : 'with no expiry'}`,
     );
   }
   const first = violations[0]!.conflict;
@@ -144,4 +145,18 @@ export function pushRefusal(violations: PushViolation[], where: 'push' | 'server
     `  - or take the change out of these commits (git rebase -i) and push the rest`,
   );
   return lines.join('\n');
+}
+
+/** An agent hook's denial when the configuration cannot be read (it cannot tell what is held). */
+export function configFaultDenial(tool: string, problem: string): string {
+  return [
+    `git-coord: ${tool} is refused: git-coord cannot read this repository's configuration, so it cannot tell whether another agent holds this file:`,
+    `  ${printable(problem)}`,
+    'Fix .git-coord.yml first (editing it is allowed); commits are refused until then too.',
+  ].join('\n');
+}
+
+/** What the session and prompt hooks tell the agent when the configuration cannot be read. */
+export function configFaultContext(problem: string): string {
+  return `git-coord cannot read this repository's configuration: ${printable(problem)}. Until .git-coord.yml is fixed, edits (other than to that file) and commits are refused.`;
 }

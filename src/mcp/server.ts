@@ -5,7 +5,7 @@
  * milliseconds to load, which no other command pays.
  */
 import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
-import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Coord } from '../session/coord.js';
 import { TOOLS } from './tools.js';
 import { ToolRunner } from './runner.js';
@@ -56,16 +56,31 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
   const front = takeHandoff();
   const input = front?.input ?? process.stdin;
   return new Promise((resolve) => {
+    // The SDK's transport reads at most 10 MiB of one message; past that it closes the connection.
+    const wire = front ? new StdioServerTransport(front.input, front.output) : new StdioServerTransport();
     const handle = serveStdio(() => createServer(runner, version), {
+      transport: wire,
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
-      ...(front ? { transport: new StdioServerTransport(front.input, front.output) } : {}),
     });
     let ended = false;
+    // Stdin closed, even mid-call: finish the calls on the shared session (or abandon those that
+    // wait), then stop serving; the command then closes the session, and no git process is left.
     const end = () => {
       if (ended) return;
       ended = true;
-      void handle.close().finally(resolve);
+      void runner
+        .drain()
+        .catch(() => undefined)
+        .then(() => handle.close())
+        .finally(resolve);
     };
     input.once('end', end).once('close', end);
+    // The transport closed on its own (a message past its cap, stdout gone): the client cannot be
+    // served any more, so end as when stdin closes (a paused stdin would never say so).
+    const closed = wire.onclose;
+    wire.onclose = () => {
+      closed?.();
+      end();
+    };
   });
 }

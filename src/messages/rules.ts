@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
+import { checkLine, checkText, cut } from '../fields.js';
 import { AGENT_ID } from '../agents/id.js';
 import type { AckEntry, MessageRecord, SentEntry } from './schema.js';
 import { iso } from '../time.js';
@@ -81,13 +82,15 @@ export function parseAddresses(input: string | string[]): string[] {
 }
 
 export function checkBody(body: string): void {
+  const bytes = body.length > MAX_BODY_BYTES ? body.length : Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new UsageError(`message too long: ${bytes} bytes, at most ${MAX_BODY_BYTES} (64 KiB)`, { code: 'bad-text', field: 'message', max: MAX_BODY_BYTES });
   if (body.trim() === '') throw new UsageError('empty message: give the text to send (or - to read it from stdin)');
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) throw new UsageError(`message too long: ${bytes} bytes, at most ${MAX_BODY_BYTES} (64 KiB)`);
+  checkText('message', body, MAX_BODY_BYTES);
 }
 
+/** A subject: one line of plain text (it is also the subject line of the message's commit). */
 export function checkSubject(subject: string): void {
-  if (subject.length > MAX_SUBJECT_CHARS) throw new UsageError(`subject too long: ${subject.length} characters, at most ${MAX_SUBJECT_CHARS}`);
+  checkLine('subject', subject, MAX_SUBJECT_CHARS);
 }
 
 export { parsePriority } from '../fields.js';
@@ -163,6 +166,7 @@ export function isDead(m: { ack: boolean; expiresAt: string | null }, acks: Reco
 
 /** The subject of a reply: `Re: <subject>` unless it already is one. */
 export function replySubject(subject: string): string {
-  if (subject === '' || /^re:/i.test(subject)) return subject;
-  return `Re: ${subject}`;
+  if (subject === '' || /^re:/i.test(subject)) return cut(subject, MAX_SUBJECT_CHARS);
+  // The prefix must not push a subject the sender did not choose past the limit: cut the original.
+  return `Re: ${cut(subject, MAX_SUBJECT_CHARS - 4)}`;
 }

@@ -19,7 +19,7 @@ import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
 import { WRITE_TOOLS, SHELL_TOOLS } from '../agent-hooks/tool-writes.js';
-import { jsonObject, planFile, writePlanned, type SetupFile } from './setup-files.js';
+import { envPrefix, jsonObject, planFiles, writePlanned, type SetupFile } from './setup-files.js';
 
 export { WRITE_TOOLS };
 export type { SetupFile };
@@ -86,7 +86,8 @@ export function mergeHooks(settings: Json, command: string, label = '.claude/set
     }
     const list = group.hooks as Json[];
     const i = list.findIndex((h) => isOurs(h?.command, scope));
-    list[i] = { ...list[i], ...entry };
+    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `, as the README says).
+    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
     if (matcher) group.matcher = matcher;
   }
   return out;
@@ -152,14 +153,14 @@ export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): 
     const file = path.join(home, '.claude', 'settings.json');
     plans.push({ rel: file, file, root: home, next: (cur) => mergeHooks(cur, hookCommand(rt, 'user'), '~/.claude/settings.json', 'user') });
   }
-  // Read and merge every file before writing any: a bad file leaves them all untouched.
-  const files = plans.map(({ rel, file, root, next }) => {
-    const planned = planFile(file, rel, root);
-    const cur = jsonObject(planned, 'setup claude');
+  // Check, read and merge every file before writing any: a bad or unsafe file leaves them all untouched.
+  const planned = planFiles(plans.map(({ rel, file, root }) => ({ file, label: rel, root })));
+  const files = plans.map(({ rel, next }, k) => {
+    const cur = jsonObject(planned[k]!, 'setup claude');
     const merged = next(cur);
     const content = `${JSON.stringify(merged, null, 2)}\n`;
-    const changed = planned.current === null || JSON.stringify(merged) !== JSON.stringify(cur);
-    return { planned, path: rel, changed, content };
+    const changed = planned[k]!.current === null || JSON.stringify(merged) !== JSON.stringify(cur);
+    return { planned: planned[k]!, path: rel, changed, content };
   });
   if (!opts.dryRun) for (const f of files) if (f.changed) writePlanned(f.planned, f.content);
   return files.map(({ path: p, changed, content }) => ({ path: p, changed, content }));

@@ -23,7 +23,7 @@ import { UsageError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
-import { jsonObject, planFile, writePlanned, type SetupFile } from './setup-files.js';
+import { envPrefix, jsonObject, planFile, writePlanned, type SetupFile } from './setup-files.js';
 import { trustCodexHooks, type TrustedHook } from './codex-trust.js';
 
 const SERVER_NAME = 'git-coord';
@@ -82,7 +82,8 @@ export function mergeCodexHooks(config: Json, command: string): Json {
     }
     const list = group.hooks as Json[];
     const i = list.findIndex((x) => isOurs(x?.command));
-    list[i] = { ...list[i], ...entry };
+    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `): the same bytes, the same trust.
+    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
     if (matcher) group.matcher = matcher;
   }
   return out;

@@ -83,6 +83,8 @@ export class RemoteStore extends RecordStore implements Store {
   }
 
   override viewTime(): number | null {
+    // What this process read it refreshed itself (`--fresh`): that is the age of the view it used.
+    if (this.refreshedAt !== null) return this.refreshedAt;
     try {
       const t = Number(fs.readFileSync(this.stampFile(), 'utf8'));
       return Number.isFinite(t) && t > 0 ? t : null;
@@ -90,6 +92,9 @@ export class RemoteStore extends RecordStore implements Store {
       return null;
     }
   }
+
+  /** When this process last refreshed what it reads from the remote (null: it has not). */
+  private refreshedAt: number | null = null;
 
   private stamp(time: number): void {
     fs.mkdirSync(path.dirname(this.stampFile()), { recursive: true });
@@ -151,6 +156,7 @@ export class RemoteStore extends RecordStore implements Store {
         fs.mkdirSync(path.dirname(this.liveFile()), { recursive: true });
         fs.writeFileSync(this.liveFile(), `${new Date(started).toISOString()}\n`);
       }
+      this.refreshedAt = started;
       await this.packIfLoose();
     } catch (e) {
       if (mode === 'authority') throw e;

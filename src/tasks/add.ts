@@ -4,13 +4,13 @@ import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { taskRef } from '../store/layout.js';
-import { again, cas, commit } from '../store/cas.js';
+import { again, cas } from '../store/cas.js';
 import type { RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { ImportLine, type TaskRecord } from './schema.js';
-import { findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
+import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
 import { unique, validateBody, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
-import { ALL_SHELVES, everyShelf, readTasks, taskChange } from './records.js';
+import { ALL_SHELVES, commitTasks, everyShelf, readTasks, taskChange } from './records.js';
 
 export interface AddOptions {
   id?: string;
@@ -72,9 +72,14 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     const now = ctx.now();
     const rec = newRecord(me, id, t, body, priority, labels, deps, now);
     // The id must be new on every shelf: the open ref is created (must not exist), the others verified absent.
-    return commit([taskChange(null, rec, 'add')], snap.journal, now, view(rec, now, snap.isDone), absentElsewhere(id));
+    return commitTasks(snap, [taskChange(null, rec, 'add')], now, view(rec, now, snap.isDone), absentElsewhere(id));
   });
 }
+
+/** The most bytes `task import` reads (file or stdin): more is refused unread. */
+export const IMPORT_MAX_BYTES = 16 * 1024 * 1024;
+/** The most tasks one import adds. Through a remote fewer may fit in one push (see importTasks). */
+export const IMPORT_MAX_TASKS = 10_000;
 
 /** The lines of a JSON Lines import, checked (UsageError naming the line). */
 function parseLines(text: string): { line: number; item: ImportLine }[] {
@@ -103,6 +108,7 @@ function parseLines(text: string): { line: number; item: ImportLine }[] {
     lines.push({ line: i + 1, item: r.data });
   }
   if (lines.length === 0) throw new UsageError('nothing to import: no task lines');
+  if (lines.length > IMPORT_MAX_TASKS) throw new UsageError(`too many tasks in one import: ${lines.length}, at most ${IMPORT_MAX_TASKS}; split the file`, { code: 'too-many-tasks', max: IMPORT_MAX_TASKS });
   const given = new Map<string, number>();
   for (const { line, item } of lines) {
     if (item.id === undefined) continue;
@@ -119,6 +125,23 @@ function parseLines(text: string): { line: number; item: ImportLine }[] {
 export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]> {
   const me = ctx.requireAgent();
   const lines = parseLines(text);
+  try {
+    return await importLines(ctx, me, lines);
+  } catch (e) {
+    // One import is one push: through a remote, the refs of a big file may not fit in one.
+    if (e instanceof UsageError && (e.detail as { code?: string } | undefined)?.code === 'too-many-refs') {
+      const { remote } = e.detail as { remote: string };
+      throw new UsageError(`too many tasks to import in one step through remote '${printable(remote)}' (${lines.length}): split the file into smaller parts (a few hundred tasks each)`, {
+        code: 'too-many-tasks',
+        tasks: lines.length,
+        remote,
+      });
+    }
+    throw e;
+  }
+}
+
+async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
   return cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, ALL_SHELVES, me, 'authority', false);
     const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));
@@ -136,7 +159,8 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
     const cycle = findCycle(graph, ids);
     if (cycle) {
       const line = Math.min(...cycle.filter((id) => fileIds.has(id)).map((id) => fileIds.get(id)!));
-      throw new UsageError(`line ${line}: dependencies would close a cycle: ${cycle.map(printable).join(' -> ')}`, { line, kind: 'cycle', cycle });
+      const c = cycleProblem(cycle);
+      throw new UsageError(`line ${line}: dependencies would close a cycle: ${c.text}`, { line, ...c.detail });
     }
     const now = ctx.now();
     // One creation time each, ending now, in file order: the board's order keeps the file's.
@@ -150,6 +174,6 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
     const absent: RefUpdate[] = ids.flatMap((id, k) => (lines[k]!.item.id === undefined ? [] : absentElsewhere(id)));
     const known = new Set(ids);
     const isDone: IsDone = (id) => !known.has(id) && snap.isDone(id);
-    return commit(recs.map((r) => taskChange(null, r, 'add')), snap.journal, now, recs.map((r) => view(r, now, isDone)), absent);
+    return commitTasks(snap, recs.map((r) => taskChange(null, r, 'add')), now, recs.map((r) => view(r, now, isDone)), absent);
   });
 }

@@ -1,9 +1,10 @@
 /** Checks of a task's fields as given (ids, labels, priority, title, body): UsageError, nothing written. */
 import { UsageError } from '../errors.js';
+import { NOTE_MAX_BYTES, REASON_MAX, checkLine, checkText } from '../fields.js';
 import { TASK_ID } from './schema.js';
 
-const MAX_TITLE = 500;
-const MAX_BODY = 64 * 1024;
+export const MAX_TITLE = 500;
+export const MAX_BODY = 64 * 1024;
 
 export function validateTaskId(id: string, what = 'task id'): string {
   if (!TASK_ID.test(id)) {
@@ -25,13 +26,23 @@ export { parsePriority, checkPriority as validatePriority } from '../fields.js';
 export function validateTitle(title: string): string {
   const t = title.trim();
   if (t === '') throw new UsageError('a task needs a title');
-  if (t.length > MAX_TITLE) throw new UsageError(`title too long (${t.length} characters; at most ${MAX_TITLE})`);
-  return t;
+  if (t.length > MAX_TITLE) throw new UsageError(`title too long (${t.length} characters; at most ${MAX_TITLE})`, { code: 'bad-text', field: 'title', max: MAX_TITLE });
+  return checkLine('title', t, MAX_TITLE);
 }
 
 export function validateBody(body: string): string {
-  if (Buffer.byteLength(body, 'utf8') > MAX_BODY) throw new UsageError('body too long (at most 64 KiB)');
-  return body;
+  if ((body.length > MAX_BODY ? body.length : Buffer.byteLength(body, 'utf8')) > MAX_BODY) throw new UsageError('body too long (at most 64 KiB)', { code: 'bad-text', field: 'body', max: MAX_BODY });
+  return checkText('body', body, MAX_BODY);
+}
+
+/** A reason (fail, release, reopen, --force): one line, at most REASON_MAX characters. */
+export function validateReason(reason: string | undefined): string | undefined {
+  return reason === undefined ? undefined : checkLine('reason', reason, REASON_MAX);
+}
+
+/** A note on a finished task: text, at most NOTE_MAX_BYTES. */
+export function validateNote(note: string | undefined): string | undefined {
+  return note === undefined ? undefined : checkText('note', note, NOTE_MAX_BYTES);
 }
 
 export function unique<T>(xs: T[]): T[] {

@@ -13,7 +13,7 @@ import type { TaskView } from '../tasks/rules.js';
 import type { LockView } from '../locks/locks.js';
 import { Messages, type Channel } from '../messages/messages.js';
 import { AckRecord, MessageRecord } from '../messages/schema.js';
-import { expired } from '../messages/rules.js';
+import { expired, type MessageView } from '../messages/rules.js';
 import { BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef } from '../store/layout.js';
 import { decode, parseBody } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -22,18 +22,8 @@ import { iso } from '../time.js';
 /** Caps: how many of each the board shows, and how long a text may be. */
 export const CAPS = { agents: 200, locks: 500, tasks: 200, done: 25, messages: 200, history: 150, text: 2_000, title: 300 } as const;
 
-export interface BoardMessage {
-  id: string;
-  from: string;
-  to: string[];
-  subject: string;
-  body: string;
-  priority: number;
-  thread: string;
-  replyTo: string | null;
-  sentAt: string;
-  expiresAt: string | null;
-  ack: boolean;
+/** A message as the board shows it: the contract's fields, whoever reads (no one reader's `acked`). */
+export interface BoardMessage extends Omit<MessageView, 'acked'> {
   direct: boolean;
   /** Who acknowledged it, and when (for a direct message, each recipient: null until it did). */
   acks: Record<string, string | null>;

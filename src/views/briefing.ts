@@ -151,7 +151,7 @@ export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {
     if (b.task !== undefined) lines.push(b.task ? `Your task: ${taskItem(b.task)}, claimed until ${short(b.task.claimExpiresAt)}.` : 'You have no task claimed.');
     if (b.unread?.length) lines.push(`Unread messages (${b.unread.length}, most urgent first): ${listOf(b.unread, n, messageItem)}.`);
     if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.readyCount ?? b.ready.length}, most urgent first): ${listOf(b.ready, n, taskItem, b.readyCount)}.`);
-    if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? '' : 's'} hold ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
+    if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? ' holds' : 's hold'} ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
     lines.push(`Next: ${b.next.join(' | ')}`, 'The git-coord MCP tools, where present, take the same arguments.');
     const text = lines.join('\n');
     if (text.length <= limit) return text;

@@ -18,7 +18,7 @@ import { UsageError } from '../errors.js';
 import { JOURNAL, ROOT, escapeComponent } from '../store/layout.js';
 import type { ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
-import type { HistoryEntry } from '../history/history.js';
+import { entryOf, type HistoryEntry } from '../history/history.js';
 import { EventRecord } from '../history/schema.js';
 import { parseDuration } from '../session/duration.js';
 import { Messages } from '../messages/messages.js';
@@ -49,16 +49,6 @@ export function parseSince(text: string, now: number): number {
   return t;
 }
 
-function toEntry(r: EventRecord): HistoryEntry {
-  return {
-    at: r.at,
-    agent: r.agent,
-    action: r.action,
-    subject: r.subject,
-    ...(r.reason ? { reason: r.reason } : {}),
-    ...(r.other ? { other: r.other } : {}),
-  };
-}
 
 class Remembered {
   private readonly set = new Set<string>();
@@ -205,7 +195,7 @@ export async function* watch(ctx: Coord, opts: WatchOptions = {}): AsyncGenerato
         return out
           .reverse()
           .sort((a, b) => Date.parse(a.record.at) - Date.parse(b.record.at))
-          .map((r) => toEntry(r.record));
+          .map((r) => entryOf(r.record));
       }
     }
   };

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import * as ops from '../../operations/tasks.js';
+import { IMPORT_MAX_BYTES } from '../../tasks/add.js';
+import { readFileCapped } from '../../stdin.js';
 import { parsePriority } from '../../tasks/tasks.js';
 import { parseDuration } from '../../session/duration.js';
 import { claimedText, noteView, taskLine, taskText } from '../render.js';
@@ -54,14 +56,10 @@ export const commands: CommandSpec[] = [
     minArgs: 1,
     maxArgs: 1,
     writes: true,
-    async run({ ctx, out, args }) {
+    async run({ ctx, out, args, stdin }) {
       const file = args[0]!;
-      let text: string;
-      try {
-        text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(ctx.repo.cwd, file), 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read ${file === '-' ? 'stdin' : JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      const text =
+        file === '-' && stdin ? await stdin(IMPORT_MAX_BYTES, 'task list on stdin') : readFileCapped(path.resolve(ctx.repo.cwd, file), IMPORT_MAX_BYTES, JSON.stringify(file));
       const added = await ops.importTasks(ctx, { text });
       out.result(added, () => added.map((t) => t.id).join('\n'));
     },
