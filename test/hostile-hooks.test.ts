@@ -1,0 +1,38 @@
+/**
+ * Hostile inputs to the agent hooks (`hook claude`, `hook codex`) found by the hostile pass of
+ * issue 18: each case here reproduced a slip before its fix.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CLI, ENV, coord, makeRepo } from './helpers.js';
+
+function heldRepo(): string {
+  const dir = fs.realpathSync(makeRepo({ 'held/f.txt': 'x\n', 'src/a.ts': 'a\n', 'other/o.txt': 'o\n' }));
+  const r = coord(dir, ['lock', '--ttl', '1d', 'held/', 'src/a.ts'], { GIT_COORD_AGENT: 'alice' });
+  expect(r.code, r.stderr).toBe(0);
+  return dir;
+}
+
+function pre(client: 'claude' | 'codex', dir: string, tool: string, input: Record<string, unknown>): string {
+  const ev = { hook_event_name: 'PreToolUse', session_id: 's', cwd: dir, tool_name: tool, tool_input: input, tool_use_id: 't1' };
+  const r = spawnSync(process.execPath, [CLI, 'hook', client], { cwd: dir, env: { ...ENV, GIT_COORD_AGENT: 'bob' }, input: JSON.stringify(ev), encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  return r.stdout ? (JSON.parse(r.stdout).hookSpecificOutput?.permissionDecision ?? '') : '';
+}
+
+describe("hostile: shell words in ANSI-C quotes ($'…') are decoded as bash decodes them", () => {
+  it('denies a held target spelled with \\x, octal, \\u and \\U escapes', () => {
+    const dir = heldRepo();
+    for (const cmd of [
+      "rm $'\\x68eld/f.txt'",
+      "rm $'\\150eld/f.txt'",
+      "rm $'\\u0068eld/f.txt'",
+      "rm $'\\U00000068eld/f.txt'",
+      "echo y > $'src/\\x61.ts'",
+      "rm $'\\x68'eld/f.txt",
+    ]) {
+      for (const client of ['claude', 'codex'] as const) expect(pre(client, dir, 'Bash', { command: cmd }), `${client}: ${cmd}`).toBe('deny');
+    }
+  });
+});
