@@ -36,3 +36,21 @@ describe("hostile: shell words in ANSI-C quotes ($'…') are decoded as bash dec
     }
   });
 });
+
+describe('hostile: a dangling symbolic link into a held directory (issue 18, item 3)', () => {
+  it('denies a Write, an apply_patch and a shell redirection through it', () => {
+    const dir = heldRepo();
+    fs.symlinkSync('held/new.txt', `${dir}/dangling.ts`);
+    fs.symlinkSync('../held/deeper/n.txt', `${dir}/other/d2`);
+    fs.symlinkSync('d2', `${dir}/other/d1`); // a chain of two
+    for (const p of ['dangling.ts', 'other/d1']) {
+      expect(pre('claude', dir, 'Write', { file_path: `${dir}/${p}`, content: 'x' }), `Write ${p}`).toBe('deny');
+      expect(pre('codex', dir, 'apply_patch', { command: `*** Begin Patch\n*** Add File: ${p}\n+y\n*** End Patch` }), `patch ${p}`).toBe('deny');
+      expect(pre('codex', dir, 'Bash', { command: `echo y > ${p}` }), `shell ${p}`).toBe('deny');
+    }
+    // A link loop is no write into a held path, and no hang.
+    fs.symlinkSync('loop2', `${dir}/loop1`);
+    fs.symlinkSync('loop1', `${dir}/loop2`);
+    expect(pre('claude', dir, 'Write', { file_path: `${dir}/loop1`, content: 'x' })).toBe('');
+  });
+});
