@@ -45,14 +45,16 @@ export function planFile(file: string, label: string, root: string): Planned {
   try {
     st = fs.lstatSync(file);
   } catch {
-    // Absent: the directories on the way must not be links out of the root either.
-    const dir = nearestExisting(path.dirname(file));
+    // Absent: the directories on the way must not be links out of the root either, nor a file
+    // or a link to nothing where a directory must be made.
+    const dir = nearestPresent(path.dirname(file));
     let realDir: string;
     try {
       realDir = fs.realpathSync(dir);
     } catch {
-      throw new UsageError(`${label}: cannot read ${dir}`);
+      throw new UsageError(`${label}: ${path.relative(root, dir) || '.'} is a symbolic link to nothing: remove it, then run setup again`);
     }
+    if (!fs.statSync(realDir).isDirectory()) throw new UsageError(`${label}: ${path.relative(root, dir) || '.'} is not a directory: refusing to write there`);
     if (!within(realRoot(root), realDir) && within(root, dir)) throw new UsageError(`${label}: ${path.relative(root, dir) || '.'} leads out of the work tree (a symbolic link): refusing to write through it`);
     return { label, real: path.join(realDir, path.relative(dir, file)), current: null };
   }
@@ -77,6 +79,20 @@ function realRoot(root: string): string {
     return path.join(fs.realpathSync(d), path.relative(d, root));
   } catch {
     return root;
+  }
+}
+
+/** The nearest of `dir` and its parents that is there at all (a dangling link counts). */
+function nearestPresent(dir: string): string {
+  let d = dir;
+  for (;;) {
+    try {
+      fs.lstatSync(d);
+      return d;
+    } catch {
+      if (path.dirname(d) === d) return d;
+      d = path.dirname(d);
+    }
   }
 }
 
