@@ -28,3 +28,16 @@ describe('hostile: setup where its directory is not a directory', () => {
     });
   }
 });
+
+describe('hostile: setup codex over a disabled [mcp_servers.git-coord]', () => {
+  it('enables the server it registers (enabled = false is not kept), other keys kept', async () => {
+    const { parse } = await import('smol-toml');
+    const dir = makeRepo({ 'README.md': 'x\n', '.codex/config.toml': '[mcp_servers.git-coord]\nenabled = false\ncommand = "old"\nstartup_timeout_sec = 30\n' });
+    const r = coord(dir, ['setup', 'codex']);
+    expect(r.code, r.stderr).toBe(0);
+    const server = (parse(fs.readFileSync(path.join(dir, '.codex/config.toml'), 'utf8')) as any).mcp_servers['git-coord'];
+    expect(server.enabled).not.toBe(false);
+    expect(server.startup_timeout_sec).toBe(30);
+    expect(server.required).toBe(true);
+  });
+});
