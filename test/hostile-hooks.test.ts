@@ -54,3 +54,20 @@ describe('hostile: a dangling symbolic link into a held directory (issue 18, ite
     expect(pre('claude', dir, 'Write', { file_path: `${dir}/loop1`, content: 'x' })).toBe('');
   });
 });
+
+// Open (issue 18 items 1, 2 and 13, also on the Codex face): left to the helper fixing issue 18 in
+// src/hooks/agent.ts; these fail until it lands, then must pass (turn `it.fails` into `it`).
+describe('hostile: open on the Codex face too (issue 18)', () => {
+  it.fails('item 2: an invalid .git-coord.yml does not let a held path through apply_patch or a shell write', () => {
+    const dir = heldRepo();
+    fs.writeFileSync(`${dir}/.git-coord.yml`, 'ttl: bogus\n');
+    expect(pre('codex', dir, 'apply_patch', { command: '*** Begin Patch\n*** Update File: src/a.ts\n@@\n-a\n+b\n*** End Patch' })).toBe('deny');
+    expect(pre('codex', dir, 'Bash', { command: 'rm held/f.txt' })).toBe('deny');
+  });
+  it.fails('item 1: a held path in a worktree nested in the work tree, through apply_patch and the shell', () => {
+    const dir = heldRepo();
+    spawnSync('git', ['worktree', 'add', '-q', '.worktrees/w2'], { cwd: dir });
+    expect(pre('codex', dir, 'apply_patch', { command: '*** Begin Patch\n*** Update File: .worktrees/w2/src/a.ts\n@@\n-a\n+b\n*** End Patch' })).toBe('deny');
+    expect(pre('codex', dir, 'Bash', { command: 'rm .worktrees/w2/src/a.ts' })).toBe('deny');
+  });
+});
