@@ -3,8 +3,8 @@
  * The audit lets a held lock go only with a journal entry recording it; the journals themselves
  * can be deleted or rewound by a raw push, so the record can be erased right after (a break, then
  * the breaker's journal deleted: the held path freed with no record left), and any agent's history
- * can be dropped. Left open: the fix is in the generated shell of templates/pre-receive.in (and
- * must know which journal rewrites git-coord itself makes, if any).
+ * can be dropped. templates/pre-receive.in now refuses both: git-coord only ever appends to a
+ * journal (each entry's first parent is the one before), so a journal is never deleted or rewound.
  */
 import { describe, expect, it } from 'vitest';
 import { clone, coord, gitRun, gitSync, makeHub, refs } from './helpers.js';
@@ -16,7 +16,7 @@ function setup() {
 }
 
 describe('hostile: journals under the server hook', () => {
-  it.fails("refuses a raw deletion or rewind of an agent's journal (the record a break rests on)", () => {
+  it("refuses a raw deletion or rewind of an agent's journal (the record a break rests on)", () => {
     const { hub, alice, bob } = setup();
     expect(coord(alice, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
     expect(coord(alice, ['lock', 'src/b.ts']).code).toBe(0);
