@@ -9,12 +9,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_ID_HINT, AGENT_ID_RE } from '../src/fields.js';
-import { coveringQuery, escapeComponent, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
+import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
-import { notRecordsRefusal } from '../src/hooks/render.js';
+import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../src/hooks/render.js';
 import { HELD_STATE } from '../src/operations/lock-audit.js';
 import { AGENT_HOOK_MAX_INPUT_BYTES, GENERATED_MARK, refRules, renderShell, SHELL_MAX_QUERY_BYTES, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
 import { WRITE_TOOLS } from '../src/operations/claude-setup.js';
@@ -70,6 +70,8 @@ describe('the generated shell hooks', () => {
     const ts: Record<string, string> = {
       GC_ROOT: REFS_ROOT,
       GC_LOCKS: LOCKS,
+      GC_JOURNAL: JOURNAL,
+      GC_JOURNAL_REFUSAL: JOURNAL_REWIND_REFUSAL,
       GC_HELD_STATE: HELD_STATE,
       GC_REF_KEPT: rules.kept,
       GC_REF_COMPONENT_MAX: String(rules.componentMax),

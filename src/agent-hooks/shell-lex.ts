@@ -74,6 +74,37 @@ export function closingParen(s: string, open: number): number {
 const ANSI: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"' };
 
 /** The commands `$(…)` and backticks substitute in text that expands (an unquoted here-document). */
+/**
+ * One escape of a `$'…'` word, `at` just past the backslash: [its text, the index after it, whether
+ * it is known]. Bash decodes `\xHH`, octal `\NNN`, `\uHHHH`, `\UHHHHHHHH` and `\cX` too: a target
+ * spelled with them is as evident as plain text (`$'\x68eld'` is `held`). An escape decoded to
+ * nothing printable, or `\c`, is not known: the word is then unclear rather than misread.
+ */
+function ansiEscape(s: string, at: number): [string, number, boolean] {
+  const c = s[at]!;
+  const hex = (max: number, from: number): [string, number] => {
+    let j = from;
+    while (j < s.length && j - from < max && /[0-9A-Fa-f]/.test(s[j]!)) j++;
+    return [s.slice(from, j), j];
+  };
+  if (c === 'x' || c === 'u' || c === 'U') {
+    const [digits, next] = hex(c === 'x' ? 2 : c === 'u' ? 4 : 8, at + 1);
+    if (digits === '') return [`\\${c}`, at + 1, true];
+    const code = parseInt(digits, 16);
+    if (code === 0 || code > 0x10ffff) return ['', next, false];
+    return [String.fromCodePoint(code), next, true];
+  }
+  if (/[0-7]/.test(c)) {
+    let j = at;
+    while (j < s.length && j - at < 3 && /[0-7]/.test(s[j]!)) j++;
+    const code = parseInt(s.slice(at, j), 8) & 0xff;
+    return code === 0 ? ['', j, false] : [String.fromCharCode(code), j, true];
+  }
+  if (c === 'c') return ['', Math.min(at + 2, s.length), false];
+  const known = ANSI[c];
+  return known !== undefined ? [known, at + 1, true] : [`\\${c}`, at + 1, true];
+}
+
 function substitutions(text: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < text.length; i++) {
@@ -151,8 +182,10 @@ export function lex(src: string): Lexed {
       let j = at + 2;
       for (; j < n && s[j] !== "'"; j++) {
         if (s[j] === '\\' && j + 1 < n) {
-          j++;
-          cur.text += ANSI[s[j]!] ?? `\\${s[j]}`;
+          const [text, next, known] = ansiEscape(s, j + 1);
+          cur.text += text;
+          if (!known) cur.dynamic = true;
+          j = next - 1;
         } else cur.text += s[j];
       }
       if (j >= n) unclear = true;

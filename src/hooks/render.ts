@@ -160,3 +160,6 @@ export function configFaultDenial(tool: string, problem: string): string {
 export function configFaultContext(problem: string): string {
   return `git-coord cannot read this repository's configuration: ${printable(problem)}. Until .git-coord.yml is fixed, edits (other than to that file) and commits are refused.`;
 }
+
+/** pre-receive refuses a push that deletes or rewinds an agent's journal (it runs in shell: src/shell/values.ts); the ref follows. */
+export const JOURNAL_REWIND_REFUSAL = 'git-coord: refusing to delete or rewind a journal (the history only grows):';

@@ -33,15 +33,9 @@ const MAX_PATHSPECS = 500;
  */
 export function insideTree(top: string | null, file: string): string | null {
   if (!top) return null;
-  let base = file;
-  const rest: string[] = [];
-  while (!fs.existsSync(base) && path.dirname(base) !== base) {
-    rest.unshift(path.basename(base));
-    base = path.dirname(base);
-  }
   let real: string;
   try {
-    real = path.join(fs.realpathSync(base), ...rest);
+    real = realpathLoose(file);
   } catch {
     return null;
   }
@@ -50,6 +44,36 @@ export function insideTree(top: string | null, file: string): string | null {
   if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
   const p = rel.split(path.sep).join('/');
   return p === '.git' || p.startsWith('.git/') ? null : p;
+}
+
+/** The most dangling symbolic links followed for one path (as the kernel's 40). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * `file` with symbolic links resolved, its missing tail kept: a dangling link is followed to where
+ * a write through it would land (`link.ts -> held/new.ts` writes `held/new.ts`). Throws on a link
+ * loop or an unreadable link.
+ */
+function realpathLoose(file: string): string {
+  let base = file;
+  const rest: string[] = [];
+  for (let hops = 0; ; ) {
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.lstatSync(base);
+    } catch {
+      st = null;
+    }
+    if (st?.isSymbolicLink() && !fs.existsSync(base)) {
+      if (++hops > MAX_LINK_HOPS) throw new Error(`too many symbolic links: ${file}`);
+      base = path.resolve(path.dirname(base), fs.readlinkSync(base));
+      continue;
+    }
+    if (st || path.dirname(base) === base) break;
+    rest.unshift(path.basename(base));
+    base = path.dirname(base);
+  }
+  return path.join(fs.realpathSync(base), ...rest);
 }
 
 function isDir(abs: string): boolean {

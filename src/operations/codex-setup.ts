@@ -93,7 +93,10 @@ export function mergeCodexHooks(config: Json, command: string): Json {
 const PASS_ENV = ['GIT_COORD_AGENT'];
 
 function serverEntry(rt: Runtime, prev: unknown): Json {
-  const keep = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? (prev as Json) : {};
+  const keep = typeof prev === 'object' && prev !== null && !Array.isArray(prev) ? { ...(prev as Json) } : {};
+  // Registering the server means Codex starts it: an `enabled = false` left there would keep it off
+  // (with `required = true`, silently) while setup reports it set up.
+  if (keep.enabled === false) delete keep.enabled;
   const had = Array.isArray(keep.env_vars) ? keep.env_vars.filter((v): v is string => typeof v === 'string') : [];
   return { ...keep, command: rt.node, args: [rt.cli, 'mcp'], required: true, env_vars: [...had, ...PASS_ENV.filter((v) => !had.includes(v))] };
 }

@@ -11,12 +11,12 @@
  */
 import crypto from 'node:crypto';
 import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST } from '../fields.js';
-import { coveringQuery, escapeComponent, LOCKS, lockRef, ROOT } from '../store/layout.js';
+import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT } from '../store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
 import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
 import { CONFIG_FILE } from '../session/config.js';
-import { notRecordsRefusal } from '../hooks/render.js';
+import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../hooks/render.js';
 import { HELD_STATE } from '../operations/lock-audit.js';
 import { WRITE_TOOLS } from '../operations/claude-setup.js';
 
@@ -122,6 +122,9 @@ export function shellValues(): Record<string, string> {
   return {
     GC_ROOT: ROOT,
     GC_LOCKS: LOCKS,
+    // Journals only grow: pre-receive refuses their deletion or rewind.
+    GC_JOURNAL: JOURNAL,
+    GC_JOURNAL_REFUSAL: JOURNAL_REWIND_REFUSAL,
     // The lock state that holds a path: pre-receive hands a lock ref's deletion or rewrite to Node when its old record may be one.
     GC_HELD_STATE: HELD_STATE,
     GC_REF_KEPT: rules.kept,

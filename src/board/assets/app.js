@@ -10,10 +10,16 @@
   var rows = new WeakMap(); // list element -> Map(key -> {el, sig})
 
   function $(id) { return document.getElementById(id); }
+  // Bidi overrides and isolates in an agent's text would reorder what the page shows (a pattern
+  // or reason reading as another): shown escaped, as printable() shows them in a terminal.
+  var BIDI = /[\u202a-\u202e\u2066-\u2069]/g;
+  function shown(s) {
+    return s.replace(BIDI, function (c) { return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'); });
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) e.textContent = shown(String(text));
     return e;
   }
   function add(parent) {
