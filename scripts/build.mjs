@@ -109,3 +109,4 @@ const body = fs.readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');
 fs.writeFileSync(cli, `#!/usr/bin/env node\n${body}`);
 fs.chmodSync(cli, 0o755);
 await (await import('./gen-shell.mjs')).genShell(); // the shell hooks, from their sources and the TypeScript definitions
+await (await import('./gen-mcp-ready.mjs')).genMcpReady(); // the MCP front's answers, from the real server

@@ -11,7 +11,7 @@ import { CLI, ENV, coord, gitSync, makeRepo, tmpdir, write } from './helpers.js'
 import { LOCKS, coveringQuery } from '../src/store/layout.js';
 import { WRITE_TOOLS } from '../src/hooks/claude.js';
 // @ts-expect-error: a build script, plain JavaScript.
-import { AGENT_HOOK_CONSTANTS, writeAgentHook } from '../scripts/agent-hook.mjs';
+import { writeAgentHook } from '../scripts/agent-hook.mjs';
 
 const HOLDER = { GIT_COORD_AGENT: 'other' };
 const ME = { GIT_COORD_AGENT: 'me' };
@@ -63,9 +63,11 @@ const pre = (cwd: string | undefined, tool: string, input: unknown, extra: Recor
   JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', ...(cwd === undefined ? {} : { cwd }), tool_name: tool, tool_input: input, ...extra });
 
 describe('agent-pre-tool-use, the shell fast path of `hook claude`', () => {
-  it('its constants are the TypeScript ones', () => {
-    expect(AGENT_HOOK_CONSTANTS.LOCKS_REF_PREFIX).toBe(LOCKS);
-    expect(AGENT_HOOK_CONSTANTS.WRITE_TOOLS.split(' ')).toEqual(WRITE_TOOLS);
+  it('is generated from its source with the TypeScript values (test/shell-parity.test.ts holds each equal); an install fills node and cli', () => {
+    const text = fs.readFileSync(hookScript(), 'utf8');
+    expect(text).not.toMatch(/@[A-Z_]+@/);
+    expect(text).toContain(`GC_LOCKS=${LOCKS}`);
+    expect(text).toContain(`GC_WRITE_TOOLS='${WRITE_TOOLS.join(' ')}'`);
   });
 
   it('answers as the Node hook does on plain and awkward paths, alone when no lock is near, with the same query', () => {

@@ -80,8 +80,9 @@ describe('mcp: start-up of other commands', () => {
     for (const args of [['lock', 'a.txt'], ['status'], ['prime'], ['send', 'bob', 'hi'], ['inbox']]) {
       expect(loaded(args).filter((m) => /@modelcontextprotocol|zod\/v4/.test(m)), args.join(' ')).toEqual([]);
     }
-    // And the server does load it (from node_modules, on demand).
-    const r = spawnSync(process.execPath, [CLI, 'mcp'], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, input: '', encoding: 'utf8', timeout: 60_000 });
+    // And the server does load it (from node_modules, on demand: at the first request its front does not answer).
+    const input = `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })}\n`;
+    const r = spawnSync(process.execPath, [CLI, 'mcp'], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, input, encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toMatch(/@modelcontextprotocol\/server/);
   });
 });

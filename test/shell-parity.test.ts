@@ -9,14 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_ID_HINT, AGENT_ID_RE } from '../src/fields.js';
-import { escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
+import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
 import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../src/hooks/render.js';
 import { HELD_STATE } from '../src/operations/lock-audit.js';
-import { GENERATED_MARK, refRules, renderShell, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
+import { AGENT_HOOK_MAX_INPUT_BYTES, GENERATED_MARK, refRules, renderShell, SHELL_MAX_QUERY_BYTES, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
+import { WRITE_TOOLS } from '../src/operations/claude-setup.js';
 import { ENV, ROOT, coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 
 /** The generated block of a built script, alone. */
@@ -46,6 +47,9 @@ describe('the generated shell hooks', () => {
       const src = fs.readFileSync(path.join(ROOT, source), 'utf8');
       expect(src).toContain(GENERATED_MARK);
       expect(fs.readFileSync(path.join(ROOT, target), 'utf8'), `${target}: run npm run build`).toBe(renderShell(src));
+      // And parse as sh (a quote in a comment inside an awk program ends the program).
+      const parsed = spawnSync('sh', ['-n', path.join(ROOT, target)], { encoding: 'utf8' });
+      expect(parsed.status, `${target}: ${parsed.stderr}`).toBe(0);
     }
   });
 
@@ -79,6 +83,9 @@ describe('the generated shell hooks', () => {
       GC_NOT_RECORDS_REFUSAL: notRecordsRefusal([]).split('\n')[0]!,
       GC_NOT_RECORDS_HINT: notRecordsRefusal([]).split('\n').at(-1)!,
       GC_EMPTY_TREE_SHA1: gitSync(tmpdir(), 'hash-object', '-t', 'tree', '/dev/null').trim(),
+      GC_MAX_QUERY_BYTES: String(SHELL_MAX_QUERY_BYTES),
+      GC_WRITE_TOOLS: WRITE_TOOLS.join(' '),
+      GC_AGENT_HOOK_MAX_INPUT: String(AGENT_HOOK_MAX_INPUT_BYTES),
       GC_EMPTY_TREE_SHA256: spawnSync('git', ['hash-object', '--literally', '-t', 'tree', '--stdin'], { input: '', env: { ...ENV }, encoding: 'utf8', cwd: sha256Repo() }).stdout.trim(),
     };
     expect(Object.keys(shellValues()).sort()).toEqual(Object.keys(ts).sort());
@@ -96,6 +103,10 @@ describe('the generated shell hooks', () => {
       expect(gitWords(script, 'gc_new_commit_trees')).toEqual([...NEW_COMMIT_TREES]);
     }
     expect(STAGED_DIFF).toContain('--ignore-submodules=none');
+    // The covering query: one awk for every script (test/hook-shell.test.ts holds it equal to coveringQuery).
+    const q = sh(SCRIPTS[0]!, `printf 'a/b.txt\\n' | gc_covering_query`).stdout;
+    expect(q).toBe(`${coveringQuery(['a/b.txt']).join('\n')}\n`);
+    for (const script of SCRIPTS) expect(sh(script, `printf 'a/b.txt\\n' | gc_covering_query`).stdout, script).toBe(q);
   });
 
   it('apply the agent-id rule as AGENT_ID_RE does', () => {

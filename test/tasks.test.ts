@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
+import { CLI, ENV, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
@@ -456,5 +456,19 @@ describe('the remote view', () => {
     ok(coord(cb!, ['task', 'done', t], B));
     const hubRefs = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/').trim();
     expect(hubRefs).toBe(`refs/coordination/tasks/done/${t}`);
+  });
+
+  it('claim --next in a clone that never fetched the records: the candidates are read from the remote', () => {
+    const { root, hub } = makeHub('remote: origin\n', {});
+    const [ca, cb] = ['alice', 'bob'].map((n) => {
+      const d = path.join(root, n);
+      gitSync(root, 'clone', '-q', `file://${hub}`, d);
+      return d;
+    });
+    const first = add(ca!, ['first', '--priority', '0']);
+    add(ca!, ['second']);
+    // bob has none of these objects: the records of the listed candidates are not here to read by id.
+    expect(gitRun(cb!, ['cat-file', '-e', gitSync(hub, 'rev-parse', `refs/coordination/tasks/open/${first}`).trim()]).code).not.toBe(0);
+    expect(ok(coord(cb!, ['claim', '--next'], B)).stdout.trim()).toBe(first);
   });
 });

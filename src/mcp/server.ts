@@ -9,6 +9,7 @@ import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/s
 import type { Coord } from '../session/coord.js';
 import { TOOLS } from './tools.js';
 import { ToolRunner } from './runner.js';
+import { takeHandoff } from './front.js';
 
 /** Sent once on connect: what an agent must know to use the tools well. */
 const INSTRUCTIONS =
@@ -51,9 +52,12 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
   const runner = new ToolRunner(ctx, reopen);
   // Start the writing processes now, so the first lock does not wait for them.
   ctx.store.warm();
+  // The front (front.ts) may have answered the opening already: then the input is what it read again.
+  const front = takeHandoff();
+  const input = front?.input ?? process.stdin;
   return new Promise((resolve) => {
     // The SDK's transport reads at most 10 MiB of one message; past that it closes the connection.
-    const wire = new StdioServerTransport();
+    const wire = front ? new StdioServerTransport(front.input, front.output) : new StdioServerTransport();
     const handle = serveStdio(() => createServer(runner, version), {
       transport: wire,
       onerror: (e) => process.stderr.write(`git-coord mcp: ${e.message}\n`),
@@ -70,7 +74,7 @@ export function serve(ctx: Coord, version: string, reopen?: () => Promise<Coord>
         .then(() => handle.close())
         .finally(resolve);
     };
-    process.stdin.once('end', end).once('close', end);
+    input.once('end', end).once('close', end);
     // The transport closed on its own (a message past its cap, stdout gone): the client cannot be
     // served any more, so end as when stdin closes (a paused stdin would never say so).
     const closed = wire.onclose;

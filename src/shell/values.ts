@@ -18,6 +18,49 @@ import { AGENT_FILE } from '../session/coord.js';
 import { CONFIG_FILE } from '../session/config.js';
 import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../hooks/render.js';
 import { HELD_STATE } from '../operations/lock-audit.js';
+import { WRITE_TOOLS } from '../operations/claude-setup.js';
+
+/** The longest lock query the shell runs itself (the pre-commit hook, the agents' edit hook); longer: git-coord decides. */
+export const SHELL_MAX_QUERY_BYTES = 65536;
+/** The largest agent hook event (JSON) the edit hook parses in shell; larger: git-coord decides. */
+export const AGENT_HOOK_MAX_INPUT_BYTES = 262144;
+
+/**
+ * coveringQuery (store/layout.ts) in awk: each path read (one a line, relative to the top) to the
+ * patterns of the lock refs that could cover it, one a line, fed its rules from refRules() through
+ * the GC_REF_* variables. Exits 2 on anything it leaves to git-coord: a quoted name (git's
+ * core.quotepath), a character outside printable ASCII, a segment too long for a ref component,
+ * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES.
+ */
+const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" '
+    BEGIN { for (i = 32; i < 127; i++) hex[sprintf("%c", i)] = sprintf("_%02x", i) }
+    function esc(s,   out, i, c) {
+      if (s ~ ("^[" K "]+$")) out = s
+      else for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (c ~ ("^[" K "]$")) out = out c
+        else if (c in hex) out = out hex[c]
+        else exit 2
+      }
+      if (length(out) > MAXC + 0) exit 2
+      return out
+    }
+    function emit(q) {
+      if (q in seen) return
+      seen[q] = 1; print q; size += length(q) + 1
+      if (size > MAXQ + 0) exit 2
+    }
+    {
+      if (substr($0, 1, 1) == "\\"") exit 2
+      n = split($0, seg, "/"); dir = L
+      emit(dir "l-*")
+      for (k = 1; k < n; k++) {
+        dir = dir "p-" esc(seg[k]) "/"
+        if (length(dir) > length(L) + MAXA) exit 2
+        emit(dir "l-*")
+      }
+      if (n == 1) emit(L "p-" esc(seg[1]) "/l-*"); else emit(dir)
+    }'`;
 
 /** One word for sh: as is when plainly safe, else between single quotes. */
 export function shellWord(s: string): string {
@@ -95,6 +138,10 @@ export function shellValues(): Record<string, string> {
     GC_EMPTY_TREE_SHA256: emptyTree('sha256'),
     GC_NOT_RECORDS_REFUSAL: refused,
     GC_NOT_RECORDS_HINT: hint,
+    GC_MAX_QUERY_BYTES: String(SHELL_MAX_QUERY_BYTES),
+    // The agents' edit hook (hooks/agent-pre-tool-use): Claude Code's tools that write a file, the largest event it parses.
+    GC_WRITE_TOOLS: WRITE_TOOLS.join(' '),
+    GC_AGENT_HOOK_MAX_INPUT: String(AGENT_HOOK_MAX_INPUT_BYTES),
   };
 }
 
@@ -110,6 +157,8 @@ export function shellFunctions(): Record<string, string> {
     // AGENT_ID_RE as a case pattern (bytes, whatever the locale: in a subshell).
     gc_agent_id_ok:
       `(LC_ALL=C; case "$1" in '' | [!${AGENT_ID_FIRST}]* | *[!${AGENT_ID_REST}]*) exit 1 ;; esac; ` + `[ "\${#1}" -le ${AGENT_ID_MAX} ])`,
+    // The lock refs that could cover each path on stdin (coveringQuery), one pattern a line.
+    gc_covering_query: COVERING_AWK,
   };
 }
 
@@ -137,4 +186,5 @@ export const SHELL_SCRIPTS: Record<string, string> = {
   'hooks/prepare-commit-msg.in': 'hooks/prepare-commit-msg',
   'hooks/pre-push.in': 'hooks/pre-push',
   'templates/pre-receive.in': 'templates/pre-receive',
+  'hooks/agent-pre-tool-use.in': 'hooks/agent-pre-tool-use',
 };

@@ -15,6 +15,7 @@ import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { TaskRecord, type TaskAction } from './schema.js';
 import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, type TaskView } from './rules.js';
 import { unique, validateLabel, validateNote, validateReason, validateTaskId } from './checks.js';
+import { readListed } from './listed.js';
 import { claimedRefusal, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 
 /** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
@@ -124,7 +125,7 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
     const journal = names.find((n) => n.ref === jref)?.oid ?? null;
     const queued = names.filter((n) => n.ref.startsWith(QUEUE)).sort((a, b) => (a.ref < b.ref ? -1 : 1));
     for (let at = 0; at < queued.length && ready.length === 0; at += CANDIDATES_PER_READ) {
-      const entries = await ctx.store.entries(queued.slice(at, at + CANDIDATES_PER_READ).map((q) => q.ref), 'authority');
+      const entries = await readListed(ctx, queued.slice(at, at + CANDIDATES_PER_READ), 'authority');
       const { records, corrupt } = decode(TaskRecord, entries);
       for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
       const free = records.filter((r) => r.ref === queueRef(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
