@@ -35,6 +35,7 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'claim-labels-without-next': () => 'claim: --label goes with --next',
   'ack-ids-and-all': () => 'give message ids or --all, not both',
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or --all',
+  'nothing-to-edit': () => 'task edit: give --title, --body, --priority, --label or --unlabel',
   'bad-status': (d) => `bad --status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
   'bad-count': (d) => `bad count for ${String(d.field).length === 1 ? '-' : '--'}${String(d.field)}: ${JSON.stringify(String(d.value))} (a whole number, 1 or more)`,
 };

@@ -101,10 +101,16 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
   const shelf = shelfOf(rec.status);
   const ref = taskRef(shelf, rec.id);
   const moving = held !== null && held.shelf !== shelf;
-  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with it.
-  const wasQueued = held !== null && held.shelf === 'open';
-  const queued = shelf === 'open';
-  const mirrors = wasQueued || queued ? [{ ref: queueRef(rec), oldOid: wasQueued ? held.oid : null, ...(queued ? {} : { remove: true }) }] : [];
+  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with
+  // it. Its name carries the priority: a priority change renames it in the same swap.
+  const before = held !== null && held.shelf === 'open' ? queueRef(held.record) : null;
+  const after = shelf === 'open' ? queueRef(rec) : null;
+  const mirrors: NonNullable<RecordChange['mirrors']> = [];
+  if (before !== null && before === after) mirrors.push({ ref: after, oldOid: held!.oid });
+  else {
+    if (before !== null) mirrors.push({ ref: before, oldOid: held!.oid, remove: true });
+    if (after !== null) mirrors.push({ ref: after, oldOid: null });
+  }
   return {
     ref,
     oldOid: held && !moving ? held.oid : null,

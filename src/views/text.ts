@@ -45,8 +45,8 @@ export function taskLine(t: TaskView): string {
   return `${printable(t.id)}  p${t.priority}  ${printable(t.title)}${t.labels.length ? `  [${t.labels.join(', ')}]` : ''}  (${status})`;
 }
 
-/** A task in full. */
-export function taskText(t: TaskView): string {
+/** A task in full; with `children` (as `task show` reads them), its children's titles and statuses. */
+export function taskText(t: TaskView, children?: { id: string; title: string; status: string }[]): string {
   const lines = [
     `${printable(t.id)}  ${printable(t.title)}`,
     `  status      ${t.status}${t.ready ? ' (ready)' : ''}`,
@@ -58,8 +58,23 @@ export function taskText(t: TaskView): string {
   if (t.locks.length) lines.push(`  locks       ${t.locks.map(printable).join(', ')}`);
   if (t.note) lines.push(`  note        ${printable(t.note)}`);
   if (t.reason) lines.push(`  reason      ${printable(t.reason)}`);
+  if (t.parent) lines.push(`  parent      ${printable(t.parent)}`);
   lines.push(`  created     ${t.createdAt} by ${t.createdBy}`);
   if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${printable(l)}`));
+  if (t.children.length) {
+    lines.push('', `  children (${t.children.length}):`);
+    const known = new Map((children ?? []).map((c) => [c.id, c]));
+    for (const id of t.children) {
+      const c = known.get(id);
+      lines.push(c ? `    ${printable(id)}  ${c.status}  ${printable(c.title)}` : `    ${printable(id)}`);
+    }
+  }
+  if (t.comments.length) {
+    lines.push('', `  comments (${t.comments.length}${t.commentsDropped ? `; ${t.commentsDropped} older in the task's history` : ''}):`);
+    for (const c of t.comments) {
+      lines.push(`    ${c.at} ${c.agent}:`, ...c.text.replace(/\n$/, '').split('\n').map((l) => `      | ${printable(l)}`));
+    }
+  }
   return lines.join('\n');
 }
 
