@@ -198,7 +198,8 @@ export const TOOLS: ToolSpec[] = [
     description: 'Finish your task; releases the locks claimed with it.',
     input: z.object({ id: z.string(), note: z.string().describe('what you did').optional() }),
     async run(ctx, a) {
-      return `done ${(await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }))).id}`;
+      const t = await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }));
+      return [`done ${t.id}`, ...t.becameReady.map((r) => `now ready: ${taskLine(r)}`)].join('\n');
     },
   }),
   tool({
@@ -215,6 +216,44 @@ export const TOOLS: ToolSpec[] = [
     input: z.object({ id: z.string() }),
     async run(ctx, a) {
       return `released ${(await tasks.releaseTask(ctx, { id: a.id })).id}`;
+    },
+  }),
+  tool({
+    name: 'task_add',
+    description: 'Add a task (parent: a child of that task; dependsOn: tasks done first). Returns its id.',
+    input: z.object({
+      title: z.string(),
+      body: z.string().optional(),
+      priority: Priority.optional(),
+      label: z.array(z.string()).optional(),
+      dependsOn: z.array(z.string()).optional(),
+      parent: z.string().optional(),
+    }),
+    async run(ctx, a) {
+      return (await tasks.addTask(ctx, defined({ title: a.title, body: a.body, priority: a.priority, labels: a.label, dependsOn: a.dependsOn, parent: a.parent }))).id;
+    },
+  }),
+  tool({
+    name: 'task_edit',
+    description: "Change a task's title, body, priority or labels (unlabel removes).",
+    input: z.object({
+      id: z.string(),
+      title: z.string().optional(),
+      body: z.string().optional(),
+      priority: Priority.optional(),
+      label: z.array(z.string()).optional(),
+      unlabel: z.array(z.string()).optional(),
+    }),
+    async run(ctx, a) {
+      return `edited ${(await tasks.editTask(ctx, defined({ id: a.id, title: a.title, body: a.body, priority: a.priority, labels: a.label, unlabels: a.unlabel }))).id}`;
+    },
+  }),
+  tool({
+    name: 'task_comment',
+    description: 'Leave a comment (a finding, a question) on a task.',
+    input: z.object({ id: z.string(), text: z.string() }),
+    async run(ctx, a) {
+      return `commented on ${(await tasks.commentTask(ctx, { id: a.id, text: a.text })).id}`;
     },
   }),
 ];
