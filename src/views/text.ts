@@ -130,6 +130,10 @@ export function boardText(b: Board): string {
   section('ready', b.ready);
   section('blocked', b.blocked);
   section('failed', b.failed);
+  if (b.context?.length) {
+    lines.push('', `shared context (${b.context.length}, most recently set first; git-coord context get <key>):`);
+    lines.push(...b.context.slice(0, 20).map((k) => `  ${k.key}  v${k.version}  ${k.agent}  ${k.at}`), ...(b.context.length > 20 ? [`  ... and ${b.context.length - 20} more (git-coord context list)`] : []));
+  }
   return lines.join('\n');
 }
 
