@@ -65,7 +65,7 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
   if (opts.id !== undefined && deps.includes(opts.id)) throw new UsageError(`task ${opts.id} cannot depend on itself`);
   const parentId = opts.parent === undefined ? undefined : validateTaskId(opts.parent, 'parent');
   if (parentId !== undefined && parentId === opts.id) throw new UsageError(`task ${parentId} cannot be its own parent`, { kind: 'self-parent', task: parentId });
-  return cas(ctx.store, me, async () => {
+  return cas(ctx.store, me, async (round) => {
     const id = opts.id ?? newTaskId(crypto.randomBytes);
     const snap = await readTasks(ctx, [...everyShelf(id), ...deps.flatMap(everyShelf), ...(parentId ? everyShelf(parentId) : [])], me, 'authority', false);
     if (snap.tasks.has(id)) {
@@ -74,6 +74,8 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     }
     const missing = deps.filter((d) => !snap.tasks.has(d));
     if (missing.length > 0) throw new UsageError(`no task ${missing.map(printable).join(', ')}: a dependency must exist`, { kind: 'no-task', tasks: missing });
+    // A parent moving between shelves can be missed by one read (it is not one instant): look twice more before saying there is none.
+    if (parentId !== undefined && !snap.tasks.has(parentId) && round < 2) return again();
     const parent = parentId === undefined ? null : checkParent(snap.tasks.get(parentId), parentId);
     const now = ctx.now();
     const rec: TaskRecord = { ...newRecord(me, id, t, body, priority, labels, deps, now), ...(parentId ? { parent: parentId } : {}) };

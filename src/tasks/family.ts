@@ -18,7 +18,7 @@ import type { RecordChange } from '../store/journal.js';
 import type { RefUpdate } from '../store/records.js';
 import type { TaskRecord } from './schema.js';
 import { MAX_CHILDREN } from './checks.js';
-import { notFound, taskChange, type Held } from './records.js';
+import { everyShelf, notFound, taskChange, type Held } from './records.js';
 
 /** The parent's change that names a new child (no history entry of its own: the child's `add` has it). */
 export function adoptChange(parent: Held, childIds: string[], now: number): RecordChange {
@@ -56,7 +56,13 @@ export function childrenCheck(parents: Held[], lookup: (id: string) => Held | un
     for (const c of p.record.children ?? []) {
       const held = lookup(c);
       if (finishing.has(c)) continue;
-      if (!held) continue; // a child that is gone (archived, or a hand-made record) blocks nothing
+      if (!held) {
+        // Not on any shelf read: gone (archived, or a record deleted by hand), or moving between
+        // shelves while they were read (a read of several refs is not one instant). Verified
+        // absent from every shelf, so a child that was moving fails the swap and is read again.
+        verify.push(...everyShelf(c).map((ref) => ({ ref, newOid: null, oldOid: null })));
+        continue;
+      }
       if (held.record.status === 'done' || held.record.status === 'failed') verify.push({ ref: held.ref, newOid: held.oid, oldOid: held.oid });
       else blocking.push(c);
     }
@@ -72,7 +78,9 @@ export function openChildrenRefusal(open: { parent: string; children: string[] }
 
 /** A reopen of a child whose parent is done is refused; otherwise the parent's ref is verified. */
 export function reopenCheck(child: TaskRecord, parent: Held | undefined): RefUpdate[] {
-  if (!child.parent || !parent) return [];
+  if (!child.parent) return [];
+  // A parent on no shelf read is gone, or was moving while read: verified absent everywhere.
+  if (!parent) return everyShelf(child.parent).map((ref) => ({ ref, newOid: null, oldOid: null }));
   if (parent.record.status === 'done') {
     throw new RefusedError(`cannot reopen ${printable(child.id)}: its parent ${printable(parent.record.id)} is done (reopen the parent first)`, { kind: 'parent-done', task: child.id, parent: parent.record.id });
   }
