@@ -149,8 +149,12 @@ export class Tasks implements TaskSession {
    * `task done`: the claimer (or another agent with force and a reason); releases the claims'
    * locks. Several at once: all or nothing. Says which tasks became ready.
    */
-  done(ids: string[], opts: EndOptions = {}): Promise<Finished> {
-    return finish(this, ids, opts);
+  done(id: string, opts?: EndOptions): Promise<TaskView & { becameReady: TaskView[] }>;
+  done(ids: string[], opts?: EndOptions): Promise<Finished>;
+  async done(ids: string | string[], opts: EndOptions = {}): Promise<Finished | (TaskView & { becameReady: TaskView[] })> {
+    if (Array.isArray(ids)) return finish(this, ids, opts);
+    const f = await finish(this, [ids], opts);
+    return { ...f.done[0]!, becameReady: f.becameReady };
   }
 
   /** `task fail`: needs a reason. The task stays failed until `reopen`. */
