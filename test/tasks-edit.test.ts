@@ -93,7 +93,7 @@ describe('task comment', () => {
     const shown = ok(coord(dir, ['task', 'show', 'x'])).stdout;
     expect(shown).toMatch(/comments \(2\):\n\s+\S+ bob:\n\s+\| the bug is in parse\(\)\n\s+\S+ alice:\n\s+\| line one\n\s+\| \\x1b\[31mred/);
     expect(shown).not.toContain('\u001b');
-    expect(json(coord(dir, ['log', '--json']))[0]).toMatchObject({ agent: 'alice', action: 'comment', subject: 'x' });
+    expect(json(coord(dir, ['log', '--json']))[0]).toMatchObject({ agent: 'alice', action: 'comment', subject: 'x', reason: 'line one' });
     // Bad input: exit 2, nothing written.
     const before = state(dir);
     for (const text of ['', '   ', 'x'.repeat(2049)]) expect(coord(dir, ['task', 'comment', 'x', text], A).code).toBe(2);
@@ -184,4 +184,37 @@ describe('task done of several', () => {
     const log = json<{ action: string; subject: string; other?: string; reason?: string }[]>(coord(dir, ['log', '--json']));
     expect(log.filter((e) => e.action === 'done')).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'one', other: 'alice', reason: 'alice is gone' })]));
   });
+});
+
+describe('the MCP task tools', () => {
+  it('task_add (with a parent), task_edit, task_comment call the same operations; claim answers with the task in full; task_done says what became ready', async () => {
+    const { Client } = await import('@modelcontextprotocol/client');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/client/stdio');
+    const { CLI: cli, ENV: env, defer } = await import('./helpers.js');
+    const dir = makeRepo();
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp'], cwd: dir, env: { ...env, GIT_COORD_AGENT: 'mcp-agent' } as Record<string, string>, stderr: 'pipe' }));
+    defer(() => client.close());
+    const call = async (name: string, args: Record<string, unknown> = {}) => {
+      const r = (await client.callTool({ name, arguments: args })) as { content: { type: string; text: string }[]; isError?: boolean };
+      return { text: r.content.map((c) => c.text).join('\n'), isError: Boolean(r.isError) };
+    };
+    ok(coord(dir, ['task', 'add', 'Epic', '--id', 'epic'], A));
+    const child = await call('task_add', { title: 'Part one', body: 'do it', priority: 1, label: ['web'], parent: 'epic' });
+    expect(child.isError, child.text).toBe(false);
+    const id = child.text.trim();
+    expect(id).toMatch(/^t-/);
+    const after = await call('task_add', { title: 'After', dependsOn: [id] });
+    expect(json(coord(dir, ['task', 'show', id, '--json']))).toMatchObject({ parent: 'epic', priority: 1, labels: ['web'], body: 'do it', createdBy: 'mcp-agent' });
+    expect((await call('task_edit', { id, title: 'Part 1', unlabel: ['web'], label: ['api'] })).text).toBe(`edited ${id}`);
+    expect((await call('task_edit', { id }))).toMatchObject({ isError: true, text: expect.stringMatching(/^bad arguments: task_edit: give title, body, priority, labels or unlabels/) });
+    expect((await call('task_comment', { id, text: 'found the cause' })).text).toBe(`commented on ${id}`);
+    expect((await call('task_add', { title: 'x', parent: 'nobody' })).isError).toBe(true);
+    expect(json(coord(dir, ['task', 'show', id, '--json']))).toMatchObject({ title: 'Part 1', labels: ['api'], comments: [{ agent: 'mcp-agent', text: 'found the cause' }] });
+    const claimed = await call('claim', { next: true });
+    expect(claimed.text.split('\n')[0]).toBe(id);
+    expect(claimed.text).toMatch(/Part 1[^]*parent\s+epic[^]*do it[^]*found the cause/);
+    const done = await call('task_done', { id });
+    expect(done.text).toBe(`done ${id}\nnow ready: ${after.text.trim()}  p2  After  (ready)`);
+  }, 60_000);
 });

@@ -83,7 +83,9 @@ export async function comment(ctx: Coord, id: string, text: string): Promise<Tas
     const dropped = Math.max(0, all.length - MAX_COMMENTS);
     // The record's `event` is left as it is: a comment does not change what state the task is in.
     const next: TaskRecord = { ...rec, comments: all.slice(dropped), commentsDropped: (rec.commentsDropped ?? 0) + dropped, updatedAt: iso(now) };
-    return { next, action: 'comment' };
+    // The history carries the comment's first line, cut (the record has it whole).
+    const first = t.trim().split('\n', 1)[0]!;
+    return { next, action: 'comment', reason: first.length > 80 ? `${first.slice(0, 79).replace(/[\ud800-\udbff]$/, '')}…` : first };
   });
 }
 
