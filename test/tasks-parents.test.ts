@@ -158,4 +158,25 @@ describe('parent races', () => {
       checkFamilies(b);
     }
   }, 240_000);
+
+  it('through a file:// remote: a child reopened from one clone while the parent is done from another, 4 rounds', async () => {
+    const { root, url } = makeHub();
+    const [a, b] = ['alice', 'bob'].map((name) => {
+      const d = path.join(root, name);
+      gitSync(root, 'clone', '-q', url, d);
+      return d;
+    }) as [string, string];
+    for (let round = 0; round < 4; round++) {
+      const p = `s${round}`;
+      ok(coord(a, ['task', 'add', `parent ${round}`, '--id', p], A));
+      ok(coord(a, ['task', 'add', 'child', '--id', `${p}-c`, '--parent', p], A));
+      ok(coord(a, ['claim', `${p}-c`], A));
+      ok(coord(a, ['task', 'done', `${p}-c`], A));
+      ok(coord(a, ['claim', p], A));
+      const [fin, reopen] = await Promise.all([coordAsync(a, ['task', 'done', p], A), coordAsync(b, ['task', 'reopen', `${p}-c`], B)]);
+      expect([fin.code, reopen.code].sort(), `${fin.stderr}${reopen.stderr}`).toEqual([0, 3]);
+      ok(coord(b, ['sync'], B));
+      checkFamilies(b);
+    }
+  }, 240_000);
 });
