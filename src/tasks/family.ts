@@ -76,15 +76,22 @@ export function openChildrenRefusal(open: { parent: string; children: string[] }
   return new RefusedError(`cannot finish: ${text}`, { kind: 'open-children', open });
 }
 
-/** A reopen of a child whose parent is done is refused; otherwise the parent's ref is verified. */
-export function reopenCheck(child: TaskRecord, parent: Held | undefined): RefUpdate[] {
-  if (!child.parent) return [];
+/**
+ * A reopen of a child whose parent is done is refused. Otherwise the parent's record is rewritten
+ * in the reopen's swap (its `updatedAt`), so that a reopen and the parent's done, which rewrites
+ * that record too, conflict on one ref wherever the swap is decided (a remote checks the refs a
+ * push changes; a value pushed unchanged it may not check at all).
+ */
+export function reopenCheck(child: TaskRecord, parent: Held | undefined, now: number): { changes: RecordChange[]; verify: RefUpdate[] } {
+  if (!child.parent) return { changes: [], verify: [] };
   // A parent on no shelf read is gone, or was moving while read: verified absent everywhere.
-  if (!parent) return everyShelf(child.parent).map((ref) => ({ ref, newOid: null, oldOid: null }));
+  if (!parent) return { changes: [], verify: everyShelf(child.parent).map((ref) => ({ ref, newOid: null, oldOid: null })) };
   if (parent.record.status === 'done') {
     throw new RefusedError(`cannot reopen ${printable(child.id)}: its parent ${printable(parent.record.id)} is done (reopen the parent first)`, { kind: 'parent-done', task: child.id, parent: parent.record.id });
   }
-  return [{ ref: parent.ref, newOid: parent.oid, oldOid: parent.oid }];
+  const change = taskChange(parent, { ...parent.record, updatedAt: iso(now) }, 'child');
+  delete change.event;
+  return { changes: [change], verify: [] };
 }
 
 export { notFound };

@@ -179,10 +179,10 @@ export class Tasks implements TaskSession {
       if (rec.status !== 'done' && rec.status !== 'failed') {
         throw new RefusedError(`cannot reopen ${printable(id)}: it is ${rec.status}, not done or failed`, { kind: 'not-finished', task: id, status: rec.status });
       }
-      // A child of a done parent stays finished (family.ts); otherwise the parent's ref is verified.
+      // A child of a done parent stays finished; otherwise the parent's record is rewritten in the same swap (family.ts).
       const parent = rec.parent ? (await readTasks(this.ctx, everyShelf(rec.parent), null, 'authority', false)).tasks.get(rec.parent) : undefined;
-      const verify = reopenCheck(rec, parent);
       const now = this.ctx.now();
+      const family = reopenCheck(rec, parent, now);
       const next: TaskRecord = {
         ...rec,
         status: 'open',
@@ -194,7 +194,7 @@ export class Tasks implements TaskSession {
         updatedAt: iso(now),
         event: { action: 'reopen', by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}) },
       };
-      return commit([taskChange(held, next, 'reopen', opts.reason)], snap.journal, now, view(next, now, () => false), verify);
+      return commit([taskChange(held, next, 'reopen', opts.reason), ...family.changes], snap.journal, now, view(next, now, () => false), family.verify);
     });
   }
 
