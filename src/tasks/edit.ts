@@ -7,7 +7,7 @@
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
-import { answer, cas, commit } from '../store/cas.js';
+import { again, answer, cas, commit } from '../store/cas.js';
 import { taskRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import type { TaskRecord } from './schema.js';
@@ -28,9 +28,11 @@ export interface EditOptions {
 /** One round on one task: read it (every shelf, with this agent's journal), decide, commit. */
 async function onTask(ctx: Coord, id: string, decide: (held: Held, me: string, now: number) => { next: TaskRecord; action: 'edit' | 'comment' | 'undepend'; reason?: string } | null): Promise<TaskView> {
   const me = ctx.requireAgent();
-  return cas(ctx.store, me, async () => {
+  return cas(ctx.store, me, async (round) => {
     const snap = await readTasks(ctx, everyShelf(id), me, 'authority', false);
     const held = snap.tasks.get(id);
+    // A task moving between shelves can be missed by one read (it is not one instant): look twice more.
+    if (!held && round < 2) return again();
     if (!held) throw notFound(id);
     const now = ctx.now();
     const d = decide(held, me, now);

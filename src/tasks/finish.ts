@@ -7,7 +7,7 @@
 import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { taskRef } from '../store/layout.js';
-import { cas, commit } from '../store/cas.js';
+import { again, cas, commit } from '../store/cas.js';
 import type { RecordChange } from '../store/journal.js';
 import { readBoard, readTasks, notFound, taskChange, type Held, type TaskSession } from './records.js';
 import { checkEndOptions, decideEnd, type EndOptions } from './claims.js';
@@ -33,9 +33,11 @@ export async function finish(s: TaskSession, ids: string[], opts: EndOptions): P
   if (wanted.length > MAX_DONE) throw new UsageError(`too many tasks at once (${wanted.length}; at most ${MAX_DONE})`, { kind: 'too-many', max: MAX_DONE });
   checkEndOptions('done', opts);
   const finishing = new Set(wanted);
-  return cas(ctx.store, me, async () => {
+  return cas(ctx.store, me, async (round) => {
     // The open and failed shelves (what readiness needs) and the named tasks on the done shelf.
     const snap = await readBoard(ctx, me, 'authority', wanted.map((id) => taskRef('done', id)));
+    // A task moving between shelves can be missed by one read (it is not one instant): look twice more.
+    if (round < 2 && wanted.some((id) => !snap.tasks.has(id))) return again();
     const held = wanted.map((id) => snap.tasks.get(id) ?? (() => { throw notFound(id); })());
     const now = ctx.now();
     // Children on neither shelf read so far are done (or gone): read those refs, to verify them.
