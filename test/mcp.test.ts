@@ -385,7 +385,9 @@ describe('mcp: tasks', () => {
       const [viaMcp, viaCli] = await Promise.all([call('claim', { next: true, label: ['web'] }), coordAsync(dir, ['claim', '--next'], B)]);
       expect(viaMcp, `round ${round}`).toMatchObject({ isError: false });
       expect(viaCli.code, viaCli.stderr).toBe(0);
-      got.push(viaMcp.text.split('\n')[0]!.trim(), viaCli.stdout.trim());
+      // claim over MCP answers with the task: its id and its title.
+      expect(viaMcp.text).toMatch(/^claimed t\d+ until .*\ntitle: /);
+      got.push(/^claimed (\S+)/.exec(viaMcp.text)![1]!, viaCli.stdout.trim());
     }
     expect(new Set(got).size).toBe(8);
     expect([...got].sort()).toEqual(ids);
@@ -404,7 +406,7 @@ describe('mcp: tasks', () => {
     const ready = await call('tasks', { ready: true });
     expect(ready.isError).toBe(false);
     expect(ready.text.split('\n')[0]).toMatch(/^u1 /);
-    expect(await call('claim', { id: 'u1', lock: ['src/'], ttl: '30m' })).toMatchObject({ isError: false, text: expect.stringMatching(/^claimed u1 until .*, with src\/\n\nu1  /) });
+    expect(await call('claim', { id: 'u1', lock: ['src/'], ttl: '30m' })).toMatchObject({ isError: false, text: expect.stringMatching(/^claimed u1 until .*, with src\/\ntitle: urgent$/) });
     expect(json(coord(dir, ['locks', '--json']))).toMatchObject([{ pattern: 'src/', agent: 'mcp-agent' }]);
     const mine = await call('tasks', { mine: true });
     expect(mine.text).toMatch(/^u1 /);

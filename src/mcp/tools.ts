@@ -15,7 +15,8 @@ import * as locks from '../operations/locks.js';
 import * as tasks from '../operations/tasks.js';
 import * as messages from '../operations/messages.js';
 import * as agents from '../operations/agents.js';
-import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine, taskText } from '../views/text.js';
+import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine, taskNotes } from '../views/text.js';
+import { printable } from '../printable.js';
 import { Address, DurationText, Patterns, Priority, TaskStatus } from './fields.js';
 import { refusedAnswer, viewNote, type ToolAnswer } from './render.js';
 
@@ -190,8 +191,8 @@ export const TOOLS: ToolSpec[] = [
     }),
     async run(ctx, a) {
       const t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
-      // The first line as before (the id, or the claim); then the task in full: what to do, its parent, its comments.
-      return `${a.next ? t.id : claimedText(t)}\n\n${taskText(t)}`;
+      // The claim, the title, then what to know before starting: the parent, the body, the comments.
+      return [claimedText(t), `title: ${printable(t.title)}`, ...taskNotes(t)].join('\n');
     },
   }),
   tool({

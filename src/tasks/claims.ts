@@ -79,7 +79,7 @@ export async function claim(s: TaskSession, id: string, opts: ClaimOptions = {})
     const now = ctx.now();
     const rec = held.record;
     if (rec.status === 'done' || rec.status === 'failed') {
-      throw new RefusedError(`cannot claim ${printable(id)}: it is ${rec.status}${rec.status === 'failed' ? ` (git-coord task reopen ${printable(id)} makes it open again)` : ''}`, { kind: 'finished', task: id, status: rec.status });
+      throw new RefusedError(`cannot claim ${printable(id)}: it is ${rec.status}`, { kind: 'finished', task: id, status: rec.status, action: 'claim' });
     }
     if (claimLive(rec, now) && rec.claimedBy !== me) throw claimedRefusal('cannot claim', rec);
     // A renewal keeps the locks taken with the claim (and renews them); new patterns join them.
@@ -157,14 +157,14 @@ export function decideEnd(rec: TaskRecord, me: string, action: 'done' | 'fail' |
   const id = rec.id;
   const verb = action === 'fail' ? 'fail' : action === 'done' ? 'finish' : 'release';
   if (rec.status === 'done' || rec.status === 'failed') {
-    throw new RefusedError(`cannot ${verb} ${printable(id)}: it is ${rec.status} already${action === 'release' ? '' : ` (git-coord task reopen ${printable(id)} first)`}`, { kind: 'finished', task: id, status: rec.status });
+    throw new RefusedError(`cannot ${verb} ${printable(id)}: it is ${rec.status} already`, { kind: 'finished', task: id, status: rec.status, action });
   }
   const claimer = rec.status === 'claimed' ? rec.claimedBy : null;
   if (claimer !== me && !opts.force) {
     if (claimer === null) {
-      throw new RefusedError(`cannot ${verb} ${printable(id)}: nobody claimed it (git-coord claim ${printable(id)} first, or --force --reason <why>)`, { kind: 'unclaimed', task: id });
+      throw new RefusedError(`cannot ${verb} ${printable(id)}: nobody claimed it`, { kind: 'unclaimed', task: id, action });
     }
-    throw claimedRefusal(`cannot ${verb}`, rec, ` (to end it anyway: git-coord task ${action} ${printable(id)} --force --reason <why>)`);
+    throw claimedRefusal(`cannot ${verb}`, rec, action);
   }
   const other = claimer !== null && claimer !== me ? claimer : undefined;
   const next: TaskRecord = {

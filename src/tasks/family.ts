@@ -34,7 +34,7 @@ export function checkParent(parent: Held | undefined, id: string, adding = 1): H
   if (!parent) throw new UsageError(`no task ${printable(id)}: a parent must exist`, { kind: 'no-task', tasks: [id] });
   const rec = parent.record;
   if (rec.status === 'done') {
-    throw new RefusedError(`cannot add a child to ${printable(id)}: it is done (git-coord task reopen ${printable(id)} first)`, { kind: 'parent-done', task: id });
+    throw new RefusedError(`cannot add a child to ${printable(id)}: it is done (reopen it first)`, { kind: 'parent-done', task: id });
   }
   const n = (rec.children ?? []).length;
   if (n + adding > MAX_CHILDREN) {

@@ -123,12 +123,12 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
 }
 
 export function notFound(id: string): UsageError {
-  return new UsageError(`no task ${printable(id)} (git-coord task list shows them)`, { kind: 'no-task', task: id });
+  return new UsageError(`no task ${printable(id)}`, { kind: 'no-task', task: id });
 }
 
-export function claimedRefusal(verb: string, rec: TaskRecord, hint = ''): RefusedError {
+export function claimedRefusal(verb: string, rec: TaskRecord, action?: string): RefusedError {
   return new RefusedError(
-    `${verb} ${printable(rec.id)}: claimed by ${rec.claimedBy} ${rec.claimExpiresAt ? `until ${rec.claimExpiresAt}` : '(no expiry)'}${hint}`,
-    { kind: 'claimed', task: rec.id, claimedBy: rec.claimedBy, claimExpiresAt: rec.claimExpiresAt },
+    `${verb} ${printable(rec.id)}: claimed by ${rec.claimedBy} ${rec.claimExpiresAt ? `until ${rec.claimExpiresAt}` : '(no expiry)'}`,
+    { kind: 'claimed', task: rec.id, claimedBy: rec.claimedBy, claimExpiresAt: rec.claimExpiresAt, ...(action ? { action } : {}) },
   );
 }

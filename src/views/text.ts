@@ -78,6 +78,20 @@ export function taskText(t: TaskView, children?: { id: string; title: string; st
   return lines.join('\n');
 }
 
+/**
+ * What an agent taking a task should know beyond its title, as short lines: its parent, its
+ * children, its body (cut), its comments (each cut), every line printable.
+ */
+export function taskNotes(t: TaskView, max = 400): string[] {
+  const cutTo = (x: string, n: number) => (x.length > n ? `${x.slice(0, n - 1).replace(/[\ud800-\udbff]$/, '')}…` : x);
+  const lines: string[] = [];
+  if (t.parent) lines.push(`parent: ${printable(t.parent)}`);
+  if (t.children.length) lines.push(`children: ${t.children.map(printable).join(', ')}`);
+  if (t.body) lines.push(...cutTo(t.body, max).split('\n').map((l) => `body: ${printable(l)}`));
+  for (const c of t.comments) lines.push(`comment by ${c.agent} at ${c.at}: ${printable(cutTo(c.text, max))}`);
+  return lines;
+}
+
 /** A claim as granted. */
 export function claimedText(t: TaskView): string {
   return `claimed ${t.id}${t.claimExpiresAt ? ` until ${t.claimExpiresAt}` : ''}${t.locks.length ? `, with ${t.locks.map(printable).join(', ')}` : ''}`;
