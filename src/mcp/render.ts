@@ -35,7 +35,7 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'claim-labels-without-next': () => 'label goes with next: true',
   'ack-ids-and-all': () => 'give ids or all: true, not both',
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or all: true',
-  'nothing-to-edit': () => 'task_edit: give title, body, priority, labels or unlabels',
+  'nothing-to-edit': () => 'task_edit: give title, body or priority',
   'bad-status': (d) => `bad status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
   'bad-count': (d) => `bad ${String(d.field)}: ${JSON.stringify(d.value)} (a whole number, 1 or more)`,
 };

@@ -222,37 +222,23 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_add',
-    description: 'Add a task (parent: a child of that task; dependsOn: tasks done first). Returns its id.',
-    input: z.object({
-      title: z.string(),
-      body: z.string().optional(),
-      priority: Priority.optional(),
-      label: z.array(z.string()).optional(),
-      dependsOn: z.array(z.string()).optional(),
-      parent: z.string().optional(),
-    }),
+    description: 'Add a task (parent: as its child; dependsOn: done first); returns its id.',
+    input: z.object({ title: z.string(), body: z.string().optional(), parent: z.string().optional(), dependsOn: z.array(z.string()).optional() }),
     async run(ctx, a) {
-      return (await tasks.addTask(ctx, defined({ title: a.title, body: a.body, priority: a.priority, labels: a.label, dependsOn: a.dependsOn, parent: a.parent }))).id;
+      return (await tasks.addTask(ctx, defined({ title: a.title, body: a.body, parent: a.parent, dependsOn: a.dependsOn }))).id;
     },
   }),
   tool({
     name: 'task_edit',
-    description: "Change a task's title, body, priority or labels (unlabel removes).",
-    input: z.object({
-      id: z.string(),
-      title: z.string().optional(),
-      body: z.string().optional(),
-      priority: Priority.optional(),
-      label: z.array(z.string()).optional(),
-      unlabel: z.array(z.string()).optional(),
-    }),
+    description: "Change a task's title, body or priority.",
+    input: z.object({ id: z.string(), title: z.string().optional(), body: z.string().optional(), priority: Priority.optional() }),
     async run(ctx, a) {
-      return `edited ${(await tasks.editTask(ctx, defined({ id: a.id, title: a.title, body: a.body, priority: a.priority, labels: a.label, unlabels: a.unlabel }))).id}`;
+      return `edited ${(await tasks.editTask(ctx, defined({ id: a.id, title: a.title, body: a.body, priority: a.priority }))).id}`;
     },
   }),
   tool({
     name: 'task_comment',
-    description: 'Leave a comment (a finding, a question) on a task.',
+    description: 'Comment on a task: a finding, a question.',
     input: z.object({ id: z.string(), text: z.string() }),
     async run(ctx, a) {
       return `commented on ${(await tasks.commentTask(ctx, { id: a.id, text: a.text })).id}`;
