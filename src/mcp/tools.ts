@@ -222,7 +222,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_add',
-    description: 'Add a task (parent: as its child; dependsOn: done first); returns its id.',
+    description: 'Add a task (parent: as its child); returns its id.',
     input: z.object({ title: z.string(), body: z.string().optional(), parent: z.string().optional(), dependsOn: z.array(z.string()).optional() }),
     async run(ctx, a) {
       return (await tasks.addTask(ctx, defined({ title: a.title, body: a.body, parent: a.parent, dependsOn: a.dependsOn }))).id;
@@ -238,7 +238,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_comment',
-    description: 'Comment on a task: a finding, a question.',
+    description: 'Comment on a task (a finding).',
     input: z.object({ id: z.string(), text: z.string() }),
     async run(ctx, a) {
       return `commented on ${(await tasks.commentTask(ctx, { id: a.id, text: a.text })).id}`;
