@@ -7,11 +7,15 @@
 // - dependencies needed only sometimes (VENDOR: the yaml parser, zod) are bundled into files of
 //   their own under dist/vendor/ and required on first use, so start-up does not even parse them;
 //   a package left external (loaded from node_modules) keeps its `import()`.
+// - dist/cli.js is only a loader (src/cli.ts): it runs the command line's bundle, dist/app.js,
+//   through V8's code cache (src/startup/code-cache.ts), so a start does not compile it again.
+//   The loader knows the bundle's build id (a hash of it), part of the cache's name.
 // dist/package.json marks dist/ as CommonJS. The library (dist/index.js) is CommonJS too; ESM
 // importers get its named exports through Node's CommonJS interop (test/build.test.ts).
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 
 /** Dependencies loaded lazily, each bundled on its own: name -> file under dist/. */
 const VENDOR = { yaml: 'vendor/yaml.js', 'zod/mini': 'vendor/zod.js' };
@@ -64,6 +68,15 @@ const builtinDefaults = {
   },
 };
 
+/** `import text from './file?raw'`: the file's text, embedded (the board's page: HTML, CSS, script). */
+const rawText = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (a) => ({ path: path.resolve(a.resolveDir, a.path.slice(0, -4)), namespace: 'raw' }));
+    b.onLoad({ filter: /.*/, namespace: 'raw' }, (a) => ({ contents: fs.readFileSync(a.path, 'utf8'), loader: 'text' }));
+  },
+};
+
 const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 fs.rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 const common = {
@@ -81,10 +94,15 @@ const common = {
   logLevel: 'warning',
 };
 await Promise.all([
-  build({ ...common, entryPoints: { cli: 'src/cli.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults] }),
+  build({ ...common, entryPoints: { app: 'src/app.ts', index: 'src/index.ts' }, outdir: 'dist', plugins: [vendorFiles, builtinDefaults, rawText] }),
   build({ ...common, entryPoints: ['yaml'], outfile: `dist/${VENDOR.yaml}` }),
   build({ ...common, stdin: { contents: await zodEntry(), resolveDir: '.', loader: 'js' }, outfile: `dist/${VENDOR['zod/mini']}` }),
 ]);
+// Generated shell hooks (another build step) go here.
+
+// The loader, built last: it carries the bundle's build id.
+const buildId = createHash('sha256').update(fs.readFileSync('dist/app.js')).digest('hex').slice(0, 16);
+await build({ ...common, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', define: { ...common.define, __BUILD_ID__: JSON.stringify(buildId) }, plugins: [builtinDefaults] });
 fs.writeFileSync('dist/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 const cli = 'dist/cli.js';
 const body = fs.readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');

@@ -1,21 +1,11 @@
 #!/usr/bin/env node
-// Hooks take a lean path that never loads the command parser; everything else goes through it.
-// This entry is above every face: the one module that may join them.
-const argv = process.argv.slice(2);
-const run: Promise<number> =
-  argv[0] === 'hook'
-    ? import('./hooks/entry.js').then((m) => m.runHook(argv[1], argv.slice(2)))
-    : import('./cli/main.js').then((m) =>
-        // The entry joins the faces: the command line starts the MCP server without importing it.
-        m.main(argv, { serveMcp: async (ctx, version, reopen) => (await import('./mcp/server.js')).serve(ctx, version, reopen) }),
-      );
+// The entry: a small loader. `--version` answers at once; everything else runs the command line's
+// bundle (dist/app.js, from src/app.ts) through V8's code cache (startup/code-cache.ts).
+import path from 'node:path';
+import { runCached } from './startup/code-cache.js';
 
-run.then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`git-coord: ${(e as Error)?.message ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+declare const __VERSION__: string;
+declare const __BUILD_ID__: string;
+
+if (process.argv.length === 3 && process.argv[2] === '--version') process.stdout.write(`${typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev'}\n`);
+else runCached(path.join(__dirname, 'app.js'), typeof __BUILD_ID__ === 'string' ? __BUILD_ID__ : 'dev');

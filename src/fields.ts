@@ -49,6 +49,11 @@ export const DURATION_RE = new RegExp(`^${DURATION_SOURCE}$`);
 /** One term of a duration: its number and unit. */
 export const DURATION_TERM_RE = new RegExp(`(\\d+)([${UNITS}])`, 'g');
 export const DURATION_HINT = 'use a duration such as 90s, 30m, 2h, 1d or 1h30m';
+/**
+ * The longest duration accepted anywhere, and the longest a record may carry: 100 years. A lease
+ * or a deadline is a point in time (now + duration) that must stay a valid date.
+ */
+export const DURATION_MAX_MS = 36_500 * DURATION_UNITS_MS.d;
 /** The word that means "no limit" where one is allowed (`--ttl none`). */
 export const DURATION_NONE = 'none';
 
@@ -61,3 +66,58 @@ export const ADDRESS_RE = new RegExp(`^${ADDRESS_SOURCE}$`);
 /** A git remote's name as the config and --remote take it: never a URL or a path (committed text must not choose where pushes go). */
 export const REMOTE_NAME = /^(?!.*\.\.)(?!.*\.lock$)[A-Za-z0-9][A-Za-z0-9._+-]*(?:\/[A-Za-z0-9][A-Za-z0-9._+-]*)*$/;
 export const REMOTE_HINT = 'expected the name of a git remote, such as origin (`git remote` lists them), not a URL or a path';
+
+/**
+ * Free text (subjects, titles, reasons, notes, bodies, roles). Every face shares these rules, and
+ * every limit here is also the README's "Limits" table.
+ *
+ * A one-line field (subject, title, reason, role) holds no control character at all (C0, DEL, C1,
+ * the line and paragraph separators): it goes into commit subject lines and one-line displays. A
+ * text field (a body, a note) may hold tabs and line breaks, but never NUL (git cuts commit text at
+ * a NUL, and `fsck` refuses it) and never a lone UTF-16 surrogate (it cannot be stored as UTF-8).
+ */
+export const LINE_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const TEXT_FORBIDDEN = /\u0000/;
+/** Reasons (lock, fail, release, reopen, --force) and other one-line free text: at most this many characters. */
+export const REASON_MAX = 1000;
+/** A task's note (`task done --note`): at most this many bytes (UTF-8). */
+export const NOTE_MAX_BYTES = 16 * 1024;
+
+function describe(c: string): string {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+function badText(field: string, why: string, extra: Record<string, unknown> = {}): UsageError {
+  return new UsageError(`bad ${field}: ${why}`, { code: 'bad-text', field, ...extra });
+}
+
+/** Lone surrogates: text that has no UTF-8 form (what invalid UTF-8 decodes to is caught where bytes are read). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+function wellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+
+/** A one-line field: no control characters, well-formed, at most `max` characters. Returns it as given. */
+export function checkLine(field: string, text: string, max: number): string {
+  if (text.length > max) throw badText(field, `too long: ${text.length} characters, at most ${max}`, { max, length: text.length });
+  const c = LINE_FORBIDDEN.exec(text);
+  if (c) throw badText(field, `it holds a control character (${describe(c[0])}); it must be one line of plain text`);
+  if (!wellFormed(text)) throw badText(field, 'it is not valid Unicode text (a lone surrogate)');
+  return text;
+}
+
+/** A text field: no NUL, well-formed, at most `maxBytes` bytes of UTF-8. Returns it as given. */
+export function checkText(field: string, text: string, maxBytes: number): string {
+  // Cheap bound first: a UTF-16 unit is at least one UTF-8 byte.
+  const bytes = text.length > maxBytes ? text.length : Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) throw badText(field, `too long: ${bytes} bytes, at most ${maxBytes}`, { max: maxBytes, length: bytes });
+  if (TEXT_FORBIDDEN.test(text)) throw badText(field, 'it holds a NUL character, which cannot be stored');
+  if (!wellFormed(text)) throw badText(field, 'it is not valid Unicode text (a lone surrogate)');
+  return text;
+}
+
+/** Text for one line of a display: cut to `max` characters with an ellipsis (records may be forged past every limit). */
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

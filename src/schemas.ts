@@ -8,7 +8,7 @@
  * API alone would add ~450 KB to the bundle and ~20 ms to every hook.
  */
 import * as z from 'zod/mini';
-import { ADDRESS_RE, AGENT_ID_RE, DURATION_RE, PRIORITY_MAX, PRIORITY_MIN, TASK_STATUSES } from './fields.js';
+import { ADDRESS_RE, AGENT_ID_RE, DURATION_MAX_MS, DURATION_RE, PRIORITY_MAX, PRIORITY_MIN, TASK_STATUSES } from './fields.js';
 
 export * from './fields.js';
 
@@ -32,3 +32,8 @@ export type Address = z.infer<typeof Address>;
  * record would carry into every line that shows an expiry.
  */
 export const Iso = z.iso.datetime('not an ISO 8601 time in UTC');
+/**
+ * A lease in ms as records carry it (null: none). Bounded as every face bounds it: a forged record
+ * with a lease past that (2^53 - 1) would make each renewal an invalid date; it is reported and skipped.
+ */
+export const TtlMs = z.nullable(z.number().check(z.int(), z.positive(), z.lte(DURATION_MAX_MS)));

@@ -358,12 +358,10 @@ describe('the server hook and raw pushes to refs/coordination/', () => {
     expect(fsck.stderr + fsck.stdout).toBe('');
   });
 
-  // Not fixed: the server accepts any record under refs/coordination/, and any deletion there, from
-  // anyone who can push. A raw push that deletes (or rewrites) another agent's lock ref breaks it
-  // with no trace in any journal, and the next push of the held path then passes. `unlock --force`
-  // does the same with the break recorded; requiring every change of a lock ref to come with its
-  // journal entry in the same push (a server-side check of the journal's shape) would keep the trace.
-  it.fails("a raw push that deletes another agent's lock ref, unrecorded, is refused", () => {
+  // The server refuses a push that deletes (or rewrites) another agent's held lock ref without the
+  // journal entry git-coord writes for an unlock, a break or an expiry in the same push
+  // (operations/lock-audit.ts); test/server-hook.test.ts has the rest.
+  it("a raw push that deletes another agent's lock ref, unrecorded, is refused", () => {
     const { root, hub, url } = makeHub();
     expect(coord(hub, ['install-hooks']).code).toBe(0);
     const a = clone(root, url, 'alice', true);
@@ -371,6 +369,8 @@ describe('the server hook and raw pushes to refs/coordination/', () => {
     expect(coord(a, ['lock', 'src/a.ts', '--reason', 'mine']).code).toBe(0);
     const [ref] = refs(hub, 'refs/coordination/locks/');
     const del = gitRun(b, ['push', '--no-verify', 'origin', `:${ref}`]);
+    expect(del.code).not.toBe(0);
+    expect(refs(hub, 'refs/coordination/locks/')).toEqual([ref]);
     write(b, { 'src/a.ts': 'bob\n' });
     gitSync(b, 'commit', '-q', '--no-verify', '-am', 'after the raw delete');
     const push = gitRun(b, ['push', '--no-verify', 'origin', 'HEAD:main']);

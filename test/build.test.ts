@@ -63,3 +63,59 @@ describe('the built package', () => {
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe('the code cache (src/startup/code-cache.ts)', () => {
+  const cli = path.join(ROOT, 'dist', 'cli.js');
+  function setup() {
+    const dir = tmpdir();
+    gitSync(dir, 'init', '-q', '-b', 'main');
+    fs.mkdirSync(path.join(dir, 'cache'), { mode: 0o700 });
+    return dir;
+  }
+  const run = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...ENV, XDG_CACHE_HOME: path.join(dir, 'cache'), GIT_COORD_TRACE: '1', GIT_COORD_AGENT: 'alice', ...env }, encoding: 'utf8' });
+  const state = (stderr: string) => /trace: code cache: (used|none yet|rejected|off)/.exec(stderr)?.[1];
+  const files = (dir: string) => (fs.existsSync(path.join(dir, 'cache', 'git-coord', 'v8')) ? fs.readdirSync(path.join(dir, 'cache', 'git-coord', 'v8')) : []);
+
+  it('the first command writes it in the user\'s cache directory, private; the next ones use it and answer the same', () => {
+    const dir = setup();
+    const first = run(dir, ['lock', 'a.txt']);
+    expect(first.status, first.stderr).toBe(0);
+    expect(state(first.stderr)).toBe('none yet');
+    expect(files(dir)).toHaveLength(1);
+    const v8dir = path.join(dir, 'cache', 'git-coord', 'v8');
+    expect(fs.statSync(v8dir).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(v8dir, files(dir)[0]!)).mode & 0o777).toBe(0o600);
+    const second = run(dir, ['locks', '--json']);
+    expect(second.status, second.stderr).toBe(0);
+    expect(state(second.stderr)).toBe('used');
+    expect(JSON.parse(second.stdout).map((l: { pattern: string }) => l.pattern)).toEqual(['a.txt']);
+    const off = run(dir, ['locks', '--json'], { GIT_COORD_NO_COMPILE_CACHE: '1' });
+    expect(state(off.stderr)).toBe('off');
+    expect(off.stdout).toBe(second.stdout);
+  });
+
+  it('a cache that does not fit is rejected and replaced; a directory others can write into is never written', () => {
+    const dir = setup();
+    expect(run(dir, ['whoami']).status).toBe(0);
+    const [name] = files(dir);
+    const file = path.join(dir, 'cache', 'git-coord', 'v8', name!);
+    fs.writeFileSync(file, Buffer.alloc(fs.statSync(file).size, 7));
+    const r = run(dir, ['whoami']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('alice');
+    expect(state(r.stderr)).toBe('rejected');
+    expect(state(run(dir, ['whoami']).stderr)).toBe('used');
+
+    // A cache directory others can write into is neither read nor written.
+    const open = setup();
+    fs.mkdirSync(path.join(open, 'cache', 'git-coord', 'v8'), { recursive: true });
+    fs.chmodSync(path.join(open, 'cache', 'git-coord', 'v8'), 0o777);
+    expect(state(run(open, ['whoami']).stderr)).toBe('off');
+    expect(files(open)).toEqual([]);
+    fs.chmodSync(path.join(open, 'cache', 'git-coord', 'v8'), 0o700);
+    fs.chmodSync(path.join(open, 'cache', 'git-coord'), 0o777);
+    expect(state(run(open, ['whoami']).stderr)).toBe('off');
+    expect(files(open)).toEqual([]);
+  });
+});

@@ -12,6 +12,11 @@ import { BRIEFING_LIMIT, briefingText, changesSince, nextCommands, type Briefing
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'claude');
 const A = { GIT_COORD_AGENT: 'alice' };
+/** How a hook names git-coord when it is not on PATH: this very install, runnable from the agent's shell. */
+const CMD = `'${process.execPath}' '${CLI}'`;
+const reEsc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** The per-session state the agent hooks keep (what was told, snapshots), for the fixtures' session. */
+const SESSION_DIR = path.join('.git', 'git-coord', 'agent-hooks', '8c2f0d2e-5a41-4a8e-9a55-0c6f3e1b7a10');
 const B = { GIT_COORD_AGENT: 'bob' };
 
 function repo(files: Record<string, string> = { 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'b\n', 'nb.ipynb': '{}\n' }) {
@@ -59,7 +64,9 @@ describe('hook claude: PreToolUse', () => {
     expect(d.permissionDecisionReason).toContain('bob');
     expect(d.permissionDecisionReason).toContain('auth rewrite');
     expect(d.permissionDecisionReason).toMatch(/until 20\d\d-/);
-    expect(d.permissionDecisionReason).toMatch(/Next: .*git-coord lock --wait 10m .*git-coord unlock --force --reason/);
+    // Next steps the agent can run from its shell: this install's command, waits within a shell tool's 2 minutes.
+    expect(d.permissionDecisionReason).toMatch(new RegExp(`Next: .*${reEsc(CMD)} lock --wait 90s .*${reEsc(CMD)} unlock --force --reason`));
+    expect(d.permissionDecisionReason).not.toMatch(/--wait (\d+m|\d{3,}s)/);
   });
 
   it('gives no decision (so the user\'s own permission rules still apply) for a free file and for a file it holds itself', () => {
@@ -96,7 +103,7 @@ describe('hook claude: PreToolUse', () => {
   it('other tools and other events get no decision', () => {
     const dir = repo();
     coord(dir, ['lock', 'src/'], B);
-    for (const name of ['pre-tool-use-bash.json', 'stop.json', 'post-tool-use-edit.json']) {
+    for (const name of ['stop.json', 'post-tool-use-edit.json']) {
       expect(hook(dir, fixture(name, { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
     }
   });
@@ -130,7 +137,7 @@ describe('hook claude: PreToolUse', () => {
     expect(decision(edit.stdout).permissionDecisionReason).toContain('via the remote');
     const start = hook(dir, fixture('session-start.json', { cwd: dir }), A, 10_000);
     expect(start.signal).toBeNull();
-    expect(context(start.stdout)).toMatch(/you are alice[^]*1 agent hold 1 lock/);
+    expect(context(start.stdout)).toMatch(/you are alice[^]*1 agent holds 1 lock/);
     expect(start.stderr).toMatch(/using the local view/);
   });
 });
@@ -150,8 +157,8 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(brief).toContain('you are alice');
     expect(brief).toContain('src/a.ts');
     expect(brief).toContain('src/short.ts');
-    expect(brief).toMatch(/1 agent hold 1 lock/);
-    expect(fs.existsSync(path.join(dir, '.git', 'git-coord-claude-seen'))).toBe(true);
+    expect(brief).toMatch(/1 agent holds 1 lock/);
+    expect(fs.existsSync(path.join(dir, SESSION_DIR, 'seen.json'))).toBe(true);
 
     expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
 
@@ -181,7 +188,7 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     const urgent = coord(dir, ['send', '@all', 'stop pushing\n\x1b[2Jforged', '--subject', 'main is red', '--priority', '0'], { GIT_COORD_AGENT: 'carol' }).stdout.trim();
     const told = context(hook(dir, fixture('user-prompt-submit.json', { cwd: dir })).stdout);
     expect(told).toBe(
-      `New messages (2, most urgent first): ${urgent} P0 from carol (main is red): "stop pushing\\n\\x1b[2Jforged"; ${low} P3 from bob: "when you can". Read them: git-coord inbox`,
+      `New messages (2, most urgent first): ${urgent} P0 from carol (main is red): "stop pushing\\n\\x1b[2Jforged"; ${low} P3 from bob: "when you can". Read them: ${CMD} inbox`,
     );
     expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
     coord(dir, ['ack', '--all'], A);
@@ -201,20 +208,21 @@ describe('hook claude: SessionStart and UserPromptSubmit', () => {
     expect(before).toMatch(/Next: git-coord claim --next \|/);
     expect(json(coord(dir, ['prime', '--json'], A))).toMatchObject({ task: null, ready: [{ id: 't3' }, { id: 't1' }, { id: 't2' }], readyCount: 3 });
 
-    let claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    // A lease long enough that a loaded machine's briefing and prompt come before it ends.
+    let claim = json(coord(dir, ['claim', 't1', '--ttl', '15s', '--json'], A));
     const brief = context(hook(dir, fixture('session-start.json', { cwd: dir })).stdout);
     expect(brief).toContain(`Your task: t1 P1 "work on t1", claimed until ${claim.claimExpiresAt.slice(0, 16)}Z.`);
-    expect(brief).toMatch(/Next: git-coord task done t1 --note/);
+    expect(brief).toContain(`Next: ${CMD} task done t1 --note`);
     expect(brief).not.toContain('Ready tasks');
     expect(prompt()).toMatchObject({ code: 0, stdout: '' });
 
     // Expired, nobody took it.
     await until(claim.claimExpiresAt);
-    expect(context(prompt().stdout)).toBe(`Your claim on task t1 expired at ${claim.claimExpiresAt.slice(0, 16)}Z: others may take it. To keep it: git-coord claim t1`);
+    expect(context(prompt().stdout)).toBe(`Your claim on task t1 expired at ${claim.claimExpiresAt.slice(0, 16)}Z: others may take it. To keep it: ${CMD} claim t1`);
     expect(prompt().stdout).toBe('');
 
     // Expired, and another agent took it over.
-    claim = json(coord(dir, ['claim', 't1', '--ttl', '3s', '--json'], A));
+    claim = json(coord(dir, ['claim', 't1', '--ttl', '10s', '--json'], A));
     expect(prompt().stdout).toBe('');
     await until(claim.claimExpiresAt);
     expect(coord(dir, ['claim', 't1'], B).code).toBe(0);
@@ -294,7 +302,7 @@ describe('prime', () => {
     expect(coord(other, ['send', 'alice', 'from the other clone'], {}).code).toBe(0);
     expect(coord(other, ['lock', 'docs/'], {}).code).toBe(0);
     // The session hook refreshes a view older than hooks.refresh (never synced here).
-    expect(context(hook(mine, fixture('session-start.json', { cwd: mine }), {}).stdout)).toMatch(/from bob: "from the other clone"[^]*1 agent hold 1 lock/);
+    expect(context(hook(mine, fixture('session-start.json', { cwd: mine }), {}).stdout)).toMatch(/from bob: "from the other clone"[^]*1 agent holds 1 lock/);
     expect(coord(other, ['send', 'alice', 'and another'], {}).code).toBe(0);
     const j = json(coord(mine, ['prime', '--json'], {}));
     expect(j.unread).toMatchObject([{ from: 'bob', body: 'from the other clone' }, { from: 'bob', body: 'and another' }]);
@@ -360,7 +368,98 @@ describe('briefing rules (pure)', () => {
   });
 });
 
+describe('hook claude: shell commands, news within the turn, resume, compaction, subagents', () => {
+  /** A recorded event with its cwd (and repository paths in it) set to `dir`, fields changed. */
+  const recorded = (name: string, dir: string, patch: Record<string, unknown> = {}) =>
+    JSON.stringify({ ...JSON.parse(fixture(name, { cwd: dir })), ...patch });
+
+  it('Bash: an evident write to a held file is denied before it runs; PostToolUse reports a held file the command changed (Claude Code names it), once', () => {
+    const dir = repo();
+    coord(dir, ['lock', 'src/', '--reason', 'auth rewrite'], B);
+    const pre = hook(dir, fixture('pre-tool-use-bash.json', { cwd: dir }));
+    expect(decision(pre.stdout).permissionDecisionReason).toMatch(/this command writes files another agent holds, so it is refused \(it did not run\):\n {2}src\/a\.ts: locked by bob/);
+    const post = recorded('post-tool-use-bash.json', dir, { tool_response: { stdout: '', bashEditDiff: { changedFiles: [path.join(dir, 'src/b.ts'), path.join(dir, 'README.md')], moreFiles: 0 } } });
+    fs.writeFileSync(path.join(dir, 'src/b.ts'), 'changed by python\n');
+    const told = hook(dir, post);
+    expect(JSON.parse(told.stdout).hookSpecificOutput.hookEventName).toBe('PostToolUse');
+    expect(context(told.stdout)).toMatch(/your command changed a file that another agent holds:\n {2}src\/b\.ts: locked by bob as src\/ \("auth rewrite"\).*Undo it: git restore -- src\/b\.ts/);
+    expect(context(told.stdout)).not.toContain('README');
+  });
+
+  it('PostToolUse tells a message sent mid-turn once; nothing when nothing changed', () => {
+    const dir = repo();
+    const post = fixture('post-tool-use-edit.json', { cwd: dir });
+    expect(hook(dir, fixture('session-start.json', { cwd: dir })).code).toBe(0);
+    expect(hook(dir, post)).toMatchObject({ code: 0, stdout: '' });
+    const id = coord(dir, ['send', 'alice', 'stop: main is red'], B).stdout.trim();
+    expect(context(hook(dir, post).stdout)).toMatch(new RegExp(`^New messages \\(1, most urgent first\\): ${id} P2 from bob: "stop: main is red"`));
+    expect(hook(dir, post)).toMatchObject({ code: 0, stdout: '' });
+    // Told at PostToolUse, so not told again at the next prompt.
+    expect(hook(dir, fixture('user-prompt-submit.json', { cwd: dir }))).toMatchObject({ code: 0, stdout: '' });
+  });
+
+  it('resume: news only, nothing when nothing changed; compaction and clear: the whole briefing again; SubagentStart briefs the subagent', () => {
+    const dir = repo();
+    const session = JSON.parse(fixture('session-start.json', { cwd: dir })).session_id;
+    expect(context(hook(dir, fixture('session-start.json', { cwd: dir })).stdout)).toMatch(/^git-coord: you are alice\./);
+    const as = (name: string) => recorded(name, dir, { session_id: session });
+    expect(hook(dir, as('session-start-resume.json'))).toMatchObject({ code: 0, stdout: '' });
+    coord(dir, ['lock', 'src/a.ts'], B);
+    coord(dir, ['send', 'alice', 'hello again'], B);
+    const news = context(hook(dir, as('session-start-resume.json')).stdout);
+    expect(news).toMatch(/^New messages \(1/);
+    expect(news).not.toContain('you are alice');
+    for (const name of ['session-start-compact.json', 'session-start-clear.json']) {
+      const full = hook(dir, as(name));
+      expect(JSON.parse(full.stdout).hookSpecificOutput.hookEventName, name).toBe('SessionStart');
+      expect(context(full.stdout), name).toMatch(/^git-coord: you are alice\.[^]*Unread messages \(1/);
+    }
+    const sub = hook(dir, as('subagent-start.json'));
+    expect(JSON.parse(sub.stdout).hookSpecificOutput.hookEventName).toBe('SubagentStart');
+    expect(context(sub.stdout)).toMatch(/^git-coord: you are alice\.[^]*1 agent holds 1 lock/);
+  });
+
+  it('--scope user (setup claude --user) guards a session started in a subdirectory, and stays quiet where the project hooks run', () => {
+    const dir = repo();
+    const home = tmpdir('home');
+    const setup = coord(dir, ['setup', 'claude', '--user'], { HOME: home });
+    expect(setup.code, setup.stderr).toBe(0);
+    const user = JSON.parse(fs.readFileSync(path.join(home, '.claude', 'settings.json'), 'utf8'));
+    const command = user.hooks.PreToolUse[0].hooks[0].command as string;
+    expect(command).toMatch(/ hook claude --scope user$/);
+    expect(user.hooks.PreToolUse[0].matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    expect(JSON.parse(coord(dir, ['setup', 'claude', '--user', '--json'], { HOME: home }).stdout).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false, false]);
+    coord(dir, ['lock', 'src/'], B);
+    const edit = fixture('pre-tool-use-edit.json', { cwd: path.join(dir, 'src') });
+    const run = (project: string) => spawnSync('sh', ['-c', command], { cwd: path.join(dir, 'src'), env: { ...ENV, ...A, CLAUDE_PROJECT_DIR: project }, input: edit, encoding: 'utf8' });
+    expect(decision(run(path.join(dir, 'src')).stdout).permissionDecision).toBe('deny');
+    expect(run(dir)).toMatchObject({ status: 0, stdout: '' });
+    // A repository not set up for git-coord: the user-level hook says nothing.
+    const plain = makeRepo({ 'x.ts': 'x\n' });
+    coord(plain, ['lock', 'x.ts'], B);
+    const other = spawnSync('sh', ['-c', command], { cwd: plain, env: { ...ENV, ...A, CLAUDE_PROJECT_DIR: plain }, input: fixture('pre-tool-use-edit.json', { cwd: plain, file: path.join(plain, 'x.ts') }), encoding: 'utf8' });
+    expect(other).toMatchObject({ status: 0, stdout: '' });
+  });
+});
+
 describe('setup claude', () => {
+
+  it('a settings file that is a link out of the work tree or a FIFO: exit 2, no file written (one rule with setup codex)', () => {
+    for (const bad of ['link-out', 'fifo'] as const) {
+      const dir = repo();
+      const outside = tmpdir('outside');
+      fs.mkdirSync(path.join(dir, '.claude'));
+      const target = path.join(dir, '.claude', 'settings.json');
+      if (bad === 'link-out') {
+        fs.writeFileSync(path.join(outside, 's.json'), '{}');
+        fs.symlinkSync(path.join(outside, 's.json'), target);
+      } else expect(spawnSync('mkfifo', [target]).status).toBe(0);
+      const r = coord(dir, ['setup', 'claude']);
+      expect(r.code, bad).toBe(2);
+      expect(fs.existsSync(path.join(dir, '.mcp.json')), bad).toBe(false);
+      if (bad === 'link-out') expect(fs.readFileSync(path.join(outside, 's.json'), 'utf8')).toBe('{}');
+    }
+  });
   const settingsOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.claude', 'settings.json'), 'utf8'));
   const mcpOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, '.mcp.json'), 'utf8'));
 
@@ -374,11 +473,15 @@ describe('setup claude', () => {
     const r = coord(dir, ['setup', 'claude']);
     expect(r.code).toBe(0);
     const s = settingsOf(dir);
-    expect(s.permissions).toEqual({ allow: ['Bash(npm test)'] });
+    // The read-only tools are allowed (kept beside the user's rules), and the project's server approved.
+    expect(s.permissions).toEqual({ allow: ['Bash(npm test)', 'mcp__git-coord__check', 'mcp__git-coord__status', 'mcp__git-coord__inbox', 'mcp__git-coord__tasks'] });
+    expect(s.enabledMcpjsonServers).toEqual(['git-coord']);
     expect(s.hooks.Stop).toHaveLength(1);
     expect(s.hooks.PreToolUse[0]).toEqual(userHook);
     const ours = s.hooks.PreToolUse[1];
-    expect(ours.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit');
+    expect(ours.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    expect(s.hooks.PostToolUse[0].hooks[0].command).toBe(ours.hooks[0].command);
+    expect(s.hooks.SubagentStart[0].hooks[0].command).toBe(ours.hooks[0].command);
     expect(ours.hooks[0]).toMatchObject({ type: 'command', timeout: 10 });
     expect(ours.hooks[0].command).toMatch(/ hook claude$/);
     expect(s.hooks.SessionStart[0].hooks[0].command).toBe(ours.hooks[0].command);
@@ -390,6 +493,14 @@ describe('setup claude', () => {
     const before = ['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
     const again = coord(dir, ['setup', 'claude', '--json']);
     expect(json(again).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
+    expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
+
+    // --local: the same allow rules in the uncommitted settings.local.json, honoured before the workspace is trusted.
+    write(dir, { '.claude/settings.local.json': JSON.stringify({ permissions: { deny: ['Bash(rm:*)'] } }) });
+    expect(coord(dir, ['setup', 'claude', '--local']).code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, '.claude/settings.local.json'), 'utf8'))).toEqual({
+      permissions: { deny: ['Bash(rm:*)'], allow: ['mcp__git-coord__check', 'mcp__git-coord__status', 'mcp__git-coord__inbox', 'mcp__git-coord__tasks'] },
+    });
     expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
 
     // The registered command, run as Claude Code runs it (through a shell), denies a held file.

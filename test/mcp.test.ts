@@ -2,6 +2,7 @@
  * `git-coord mcp`, driven by the MCP SDK's own client over stdio against real repositories, with
  * other agents acting through the CLI at the same time.
  */
+import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
@@ -42,7 +43,14 @@ describe('mcp: the tool list', () => {
     expect(size).toBeLessThan(LIST_LIMIT);
     // Each tool added must keep this true, so that all of them fit.
     expect(size).toBeLessThanOrEqual(names.length * Math.floor(LIST_LIMIT / PLANNED_TOOLS));
+    // What a client with deferred tools sees first: the instructions name locks, tasks and messages.
+    expect(client.getInstructions()).toMatch(/lock[\s\S]*tasks[\s\S]*claim[\s\S]*inbox/i);
+    // Bounds are in the words too (some clients strip minimum/maximum).
+    expect(JSON.stringify(list.tools.find((t) => t.name === 'send'))).toContain('0-4');
+    const readOnly = ['check', 'status', 'inbox', 'tasks'];
     for (const t of list.tools) {
+      // Annotations: Codex runs a tool without asking when it only reads, or destroys nothing and stays inside.
+      expect(t.annotations, t.name).toEqual(readOnly.includes(t.name) ? { readOnlyHint: true, openWorldHint: false } : { destructiveHint: false, openWorldHint: false });
       expect(t.description, t.name).toMatch(/^[^\n]{10,110}$/);
       expect(JSON.stringify(t), t.name).not.toContain('$schema');
     }
@@ -406,6 +414,12 @@ describe('mcp: tasks', () => {
     const ready = await call('tasks', { ready: true });
     expect(ready.isError).toBe(false);
     expect(ready.text.split('\n')[0]).toMatch(/^u1 /);
+    // Refused over a lock another agent holds: the answer says the task was not claimed either.
+    coord(dir, ['lock', 'src/a.ts'], { GIT_COORD_AGENT: 'bob' });
+    const refused = await call('claim', { id: 'u1', lock: ['src/'] });
+    expect(refused).toMatchObject({ isError: true, text: expect.stringMatching(/^task u1 stays unclaimed: cannot lock[^]*locked by bob as src\/a\.ts/) });
+    expect(json(coord(dir, ['task', 'show', 'u1', '--json']))).toMatchObject({ status: 'open' });
+    coord(dir, ['unlock', 'src/a.ts'], { GIT_COORD_AGENT: 'bob' });
     expect(await call('claim', { id: 'u1', lock: ['src/'], ttl: '30m' })).toMatchObject({ isError: false, text: expect.stringMatching(/^claimed u1 until .*, with src\/\ntitle: urgent$/) });
     expect(json(coord(dir, ['locks', '--json']))).toMatchObject([{ pattern: 'src/', agent: 'mcp-agent' }]);
     const mine = await call('tasks', { mine: true });

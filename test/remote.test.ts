@@ -367,4 +367,90 @@ describe('network transports on loopback', () => {
     expect(coord(a, ['unlock', 'docs/']).code).toBe(0);
     expect(coord(b, ['lock', 'docs/x.md']).code).toBe(0);
   });
+
+  it('smart HTTP speaks protocol v2 (Git-Protocol passed through): reads ask only for their prefixes, never the whole ref list', async () => {
+    const { root, hub } = makeHub();
+    gitSync(hub, 'config', 'http.receivepack', 'true');
+    // Refs a coordination read must not be sent.
+    const seed = path.join(root, 'seed');
+    gitSync(seed, 'update-ref', 'refs/heads/other', 'HEAD');
+    gitSync(seed, 'push', '-q', hub, 'refs/heads/other');
+    const server = spawnTracked(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root], { env: ENV, stdio: ['pipe', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolve) => server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    const a = clone(root, `http://127.0.0.1:${port}/hub.git`, 'alice');
+    // git itself: a fetch with a refspec sends ref-prefix lines over v2.
+    const f = gitRun(a, ['fetch', 'origin', '+refs/coordination/locks/*:refs/coordination/remotes/origin/locks/*'], { GIT_TRACE_PACKET: '1' });
+    expect(f.stderr).toMatch(/< version 2/);
+    expect(f.stderr).toMatch(/> ref-prefix refs\/coordination\/locks\//);
+    // git-coord's decision reads: prefixes asked, and no branch ever listed to it.
+    const trace = path.join(root, 'trace');
+    const l = coord(a, ['lock', 'docs/'], { GIT_TRACE_PACKET: trace, GIT_TRACE: trace });
+    expect(l.code, l.stderr).toBe(0);
+    const t = fs.readFileSync(trace, 'utf8');
+    expect(t).toMatch(/> ref-prefix refs\/coordination\/locks\//);
+    // (a push is advertised every ref: receive-pack has no protocol v2)
+    expect(t).not.toMatch(/fetch< [0-9a-f]{40} refs\/heads\/other/);
+    expect(t).toMatch(/< [0-9a-f]{40} refs\/heads\/other/);
+    expect(t).not.toMatch(/ls-remote/);
+  });
+});
+
+describe('"unchanged" checks through a remote', () => {
+  it('task depend a b in one clone and task depend b a in another, at once: at most one succeeds (6 rounds)', async () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    let both = 0;
+    let one = 0;
+    for (let round = 0; round < 6; round++) {
+      const [x, y] = [`a${round}`, `b${round}`];
+      expect(coord(a, ['task', 'add', '--id', x, `task ${x}`]).code).toBe(0);
+      expect(coord(a, ['task', 'add', '--id', y, `task ${y}`]).code).toBe(0);
+      const [r1, r2] = await Promise.all([coordAsync(a, ['task', 'depend', x, y]), coordAsync(b, ['task', 'depend', y, x])]);
+      for (const r of [r1, r2]) expect([0, 2], r.stderr).toContain(r.code);
+      if (r1.code === 0 && r2.code === 0) both++;
+      if ((r1.code === 0) !== (r2.code === 0)) one++;
+      // The remote's graph has no cycle: the two tasks do not depend on each other both.
+      const sx = json(coord(a, ['task', 'show', x, '--json', '--fresh']));
+      const sy = json(coord(a, ['task', 'show', y, '--json', '--fresh']));
+      expect(sx.dependsOn.includes(y) && sy.dependsOn.includes(x)).toBe(false);
+    }
+    expect(both).toBe(0);
+    expect(one).toBe(6);
+  });
+
+  it('a verifying swap moves its namespace check ref, leased: two task adds of one id cannot both land', async () => {
+    const { root, hub, url } = makeHub();
+    const clones = ['c0', 'c1', 'c2', 'c3'].map((n) => clone(root, url, n));
+    for (let round = 0; round < 3; round++) {
+      const rs = await Promise.all(clones.map((c) => coordAsync(c, ['task', 'add', '--id', `same${round}`, 'one id'])));
+      expect(rs.filter((r) => r.code === 0), rs.map((r) => r.stderr).join('\n')).toHaveLength(1);
+    }
+    expect(refsOf(hub, 'refs/coordination/checks/')).toEqual(['refs/coordination/checks/tasks']);
+  });
+});
+
+describe('a first sync takes the live state', () => {
+  it('a new clone syncs shallow (journal tips only), log fetches older history on demand, later fetches are whole', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    for (let i = 0; i < 12; i++) {
+      expect(coord(a, ['lock', `docs/f${i}.md`]).code).toBe(0);
+      expect(coord(a, ['unlock', `docs/f${i}.md`]).code).toBe(0);
+    }
+    const b = clone(root, url, 'bob');
+    expect(coord(b, ['sync']).code).toBe(0);
+    const view = 'refs/coordination/remotes/origin/journal/alice';
+    // Only the tip of alice's journal came: its history stays on the remote.
+    expect(gitSync(b, 'rev-list', '--count', '--first-parent', view).trim()).toBe('1');
+    // Later fetches are not shallow: a new entry arrives on top of the tip already here.
+    expect(coord(a, ['lock', 'docs/g.md']).code).toBe(0);
+    expect(coord(b, ['sync']).code).toBe(0);
+    expect(gitSync(b, 'rev-list', '--count', '--first-parent', view).trim()).toBe('2');
+    // log walks past the boundary: the older history is fetched then.
+    const log = json(coord(b, ['log', '--json', '-n', '40']));
+    expect(log.filter((e: any) => e.agent === 'alice' && e.action === 'unlock')).toHaveLength(12);
+    expect(Number(gitSync(b, 'rev-list', '--count', '--first-parent', view).trim())).toBeGreaterThan(20);
+    expect(gitRun(b, ['fsck', '--no-progress']).code).toBe(0);
+  });
 });

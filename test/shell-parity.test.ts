@@ -15,6 +15,7 @@ import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
 import { notRecordsRefusal } from '../src/hooks/render.js';
+import { HELD_STATE } from '../src/operations/lock-audit.js';
 import { GENERATED_MARK, refRules, renderShell, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
 import { ENV, ROOT, coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 
@@ -65,6 +66,7 @@ describe('the generated shell hooks', () => {
     const ts: Record<string, string> = {
       GC_ROOT: REFS_ROOT,
       GC_LOCKS: LOCKS,
+      GC_HELD_STATE: HELD_STATE,
       GC_REF_KEPT: rules.kept,
       GC_REF_COMPONENT_MAX: String(rules.componentMax),
       GC_REF_ANCHOR_MAX: String(rules.anchorMax),

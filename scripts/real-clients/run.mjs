@@ -112,6 +112,11 @@ async function runScenario(sc, index) {
       for (const [event, groups] of Object.entries(project.hooks ?? {})) user.hooks[event] = [...(user.hooks[event] ?? []), ...groups];
       fs.writeFileSync(f, JSON.stringify(user, null, 2));
     }
+    // userSetup: `setup claude --user` as the README says for sessions started in a subdirectory (into the scratch HOME).
+    if (sc.userSetup) {
+      const r = coord(repo, ['setup', 'claude', '--user'], { env: { ...process.env, HOME: home } });
+      if (r.status !== 0) throw new Error(`setup claude --user: ${r.stderr}`);
+    }
     // claudeTrust: the workspace-trust dialog accepted for the repository, as after a first interactive start.
     if (sc.claudeTrust) fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify({ projects: { [repo]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: [] } } }));
     const env = claudeEnv(home, server.port);
@@ -139,7 +144,12 @@ async function runScenario(sc, index) {
     // Hook trust: 'bypass' (default) passes --dangerously-bypass-hook-trust; 'none' trusts nothing;
     // 'hash' writes each hook's trusted_hash (from `codex app-server` hooks/list) as a user's approval would.
     if (sc.hookTrust === 'hash') ctx.trusted = await trustCodexHooks(bins.codex, codexHomeDir, cwd, env).catch((e) => [`error: ${e.message}`]);
-    const trust = sc.hookTrust === 'none' || sc.hookTrust === 'hash' ? [] : ['--dangerously-bypass-hook-trust'];
+    // 'setup': the user runs `git-coord setup codex --trust` (git-coord asks codex app-server for the hashes).
+    if (sc.hookTrust === 'setup') {
+      const r = coord(repo, ['setup', 'codex', '--trust'], { env: { ...process.env, ...env, GIT_COORD_CODEX: `${node} ${js}` } });
+      ctx.trusted = r.status === 0 ? r.stdout.split('\n').filter((l) => l.startsWith('trusted ')) : [`setup codex --trust failed: ${oneLine(r.stderr)}`];
+    }
+    const trust = ['none', 'hash', 'setup'].includes(sc.hookTrust) ? [] : ['--dangerously-bypass-hook-trust'];
     const first = await run(node, [js, 'exec', '--json', '--skip-git-repo-check', ...trust, ...sandbox, '-C', cwd, 'Do the task.'], { cwd, env });
     runs.push(first);
     if (sc.resume) {

@@ -100,7 +100,8 @@ export function scenarios(repoOf) {
       check: (ctx) => changedAndAllowed(ctx, 1, 'src/free.ts', FREE_TEXT),
     },
     {
-      name: 'session in src/ edits held', client: 'claude', cwd: 'src', expect: 'a session started in a subdirectory is guarded: Edit denied',
+      name: 'session in src/ edits held', client: 'claude', cwd: 'src', userSetup: true,
+      expect: 'a session started in a subdirectory is guarded (setup claude --user, as the README says): Edit denied',
       steps: (ctx) => [read(abs(ctx, 'src/held.ts')), { tool: 'edit', input: { file_path: abs(ctx, 'src/held.ts'), old_string: 'held = 1', new_string: 'held = 2' } }],
       check: (ctx) => deniedAndUnchanged(ctx, 1, 'src/held.ts', HELD_TEXT),
     },
@@ -195,6 +196,39 @@ export function scenarios(repoOf) {
       check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
     },
     {
+      name: 'shell sed -i held', client: 'codex', expect: 'PreToolUse (Bash) denies; file unchanged',
+      steps: () => [{ tool: 'shell', input: { command: "sed -i 's/held = 1/held = 2/' src/held.ts" } }],
+      check: (ctx) => deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT),
+    },
+    {
+      name: 'shell python writes held', client: 'codex', expect: 'runs (not evident); PostToolUse reports held path + git restore within the turn',
+      steps: () => [{ tool: 'shell', input: { command: `python3 -c "open('src/held.ts','w').write('x\\n')"` } }, { tool: 'shell', input: { command: 'true' } }],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => /held\.ts[\s\S]{0,600}git restore|git restore[\s\S]{0,200}held\.ts/.test(r.view.allText.replace(/\\n/g, ' ')));
+        return { pass: seen, detail: `file ${ctx.read('src/held.ts') === HELD_TEXT ? 'unchanged' : 'changed (expected: seen after)'}; report in the turn: ${seen ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'message mid-turn', client: 'codex', expect: 'a message sent during the turn reaches the model in that turn (PostToolUse)',
+      steps: (ctx) => [
+        { tool: 'shell', input: { command: 'true' }, before: () => coord(ctx.repo, ['--agent', 'other', 'send', 'me', MIDTURN_MARK]) },
+        { tool: 'shell', input: { command: 'true' } },
+      ],
+      check: (ctx) => {
+        const seen = after(ctx, 0).some((r) => r.view.allText.includes(MIDTURN_MARK));
+        return { pass: seen, detail: seen ? 'message seen within the turn' : 'message not seen within the turn' };
+      },
+    },
+    {
+      name: 'apply_patch held file, hooks trusted by setup codex --trust', client: 'codex', hookTrust: 'setup',
+      expect: 'with no bypass flag, the hooks `setup codex --trust` trusted run: the patch is denied',
+      steps: () => [{ tool: 'patch', input: { patch: updateHeld } }],
+      check: (ctx) => {
+        const v = deniedAndUnchanged(ctx, 0, 'src/held.ts', HELD_TEXT);
+        return { pass: v.pass, detail: `${v.detail}; ${(ctx.trusted ?? []).length} hook(s) trusted: ${oneLine((ctx.trusted ?? []).join(' '), 120)}` };
+      },
+    },
+    {
       name: 'apply_patch free file', client: 'codex', expect: 'allowed; file changed',
       steps: () => [{ tool: 'patch', input: { patch: updateFree } }],
       check: (ctx) => changedAndAllowed(ctx, 0, 'src/free.ts', FREE_TEXT),
@@ -208,6 +242,34 @@ export function scenarios(repoOf) {
         const r = result(ctx, 0);
         const ran = !!r && !/approval|denied|rejected|not allowed|unknown|unsupported/i.test(r.text) && /me|other|lock|held/i.test(r.text);
         return { pass: listed && ran, detail: `listed in first request: ${listed}; result: ${r ? oneLine(r.text) : 'none'}` };
+      },
+    },
+    {
+      name: 'subagent briefed', client: 'codex', expect: 'SubagentStart adds the briefing to the subagent',
+      // The pause lets the subagent make its first request before the parent's turn ends (the
+      // scripted wait_agent names no agent id, which Codex refuses).
+      steps: () => [
+        { tool: 'ns:multi_agent_v1:spawn_agent', query: 'spawn agent', input: { message: `${SUBAGENT_MARK}: reply done` } },
+        { tool: 'shell', input: { command: 'sleep 5' } },
+        { tool: 'ns:multi_agent_v1:wait_agent', input: {} },
+      ],
+      check: (ctx) => {
+        const sub = ctx.all.filter((r) => r.view.firstText.includes(SUBAGENT_MARK));
+        const ok = sub.some((r) => r.view.allText.includes(BRIEFING_MARK));
+        return { pass: ok, detail: `${sub.length} subagent request(s); briefing: ${ok ? 'yes' : 'NO'}` };
+      },
+    },
+    {
+      name: 'resume: one briefing', client: 'codex', resume: true,
+      expect: 'after `exec resume` the conversation holds one briefing (news only for what changed)',
+      steps: () => [],
+      between: (ctx) => coord(ctx.repo, ['--agent', 'me', 'lock', 'src/free.ts', '--reason', 'resume probe']),
+      check: (ctx) => {
+        const resumed = ctx.main.filter((r) => r.view.allText.includes('Go on.'));
+        const last = resumed.at(-1);
+        const n = last ? last.view.allText.split(BRIEFING_MARK).length - 1 : 0;
+        const sources = ctx.hooks.filter((h) => h.label === 'SessionStart').map((h) => h.payload.source);
+        return { pass: n === 1, detail: `full briefings in the resumed conversation: ${n}; SessionStart sources: ${sources.join(',')}` };
       },
     },
     {

@@ -14,6 +14,7 @@ import type { Coord } from '../session/coord.js';
 import { PresenceRecord } from './schema.js';
 import { TASK_ID } from '../tasks/schema.js';
 import { printable } from '../printable.js';
+import { checkLine } from '../fields.js';
 import { iso } from '../time.js';
 
 export interface Seen {
@@ -47,26 +48,33 @@ export function isActive(s: Seen, now: number, activeMs: number): boolean {
 /** `heartbeat`: records this agent's presence, role and task on its own ref. */
 export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string } = {}): Promise<Seen> {
   const me = ctx.requireAgent();
-  if (opts.role !== undefined && opts.role.length > MAX_ROLE) throw new UsageError(`role too long (at most ${MAX_ROLE} characters)`);
+  if (opts.role !== undefined) checkLine('role', opts.role, MAX_ROLE);
   if (opts.task !== undefined && opts.task !== '' && !TASK_ID.test(opts.task)) throw new UsageError(`bad task id ${JSON.stringify(opts.task)}`);
   const ref = presenceRef(me);
   const store = ctx.store;
   const keep = (given: string | undefined, old: string | null | undefined) => (given === undefined ? (old ?? null) : given === '' ? null : given);
   // Presence needs no history: each record stands alone and the last replaces the one before.
-  // Only another process of the same agent writes this ref: a few rounds are plenty.
+  // Only processes of the same agent write this ref, and presence is last-writer-wins among them:
+  // a heartbeat that lost its swap to a record at least as new as its own was superseded by a
+  // later write of the same agent, which is an answer, not a failure.
+  const read = async () => {
+    const [cur] = await store.entries([ref], 'authority');
+    return { cur, prev: cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined };
+  };
+  const asSeen = (r: PresenceRecord): Seen => ({ id: me, lastSeen: r.at, role: r.role, task: r.task });
   return rounds(
     async () => {
       // A role or task not given is kept from the last heartbeat; an empty one clears it.
-      const [cur] = await store.entries([ref], 'authority');
-      const prev = cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined;
+      const { cur, prev } = await read();
       const now = ctx.now();
       const rec: PresenceRecord = { v: 1, type: 'presence', agent: me, at: iso(now), role: keep(opts.role, prev?.role), task: keep(opts.task, prev?.task) };
       const change = { ref, oldOid: cur?.oid ?? null, fresh: true, record: rec, subject: `heartbeat ${me}` };
-      if (!(await commitUnrecorded(store, me, [change], now)).ok) return lost();
-      return won({ id: me, lastSeen: rec.at, role: rec.role, task: rec.task });
+      if ((await commitUnrecorded(store, me, [change], now)).ok) return won(asSeen(rec));
+      const after = (await read()).prev;
+      if (after && after.agent === me && Date.parse(after.at) >= now) return won(asSeen(after));
+      return lost();
     },
     {
-      max: 5,
       exhausted: () => {
         throw new FailedError(`cannot record the heartbeat of ${printable(me)}: its presence ref keeps changing (another process of the same agent?)`, { kind: 'lost-races' });
       },

@@ -33,9 +33,10 @@ export interface Invocation {
   opts: OptionValues;
   args: string[];
   /**
-   * Reads the text an argument `-` stands for: the process's stdin.
+   * Reads the text an argument `-` stands for: the process's stdin, at most `maxBytes` bytes
+   * (more: exit 2, the rest unread), strictly UTF-8.
    */
-  stdin?: () => Promise<string>;
+  stdin?: (maxBytes: number, what?: string) => Promise<string>;
   /** Other faces this one starts (the MCP server), handed in by the entry (src/cli.ts): no face imports another. */
   faces: Faces;
 }
@@ -44,6 +45,11 @@ export interface Invocation {
 export interface Faces {
   /** Serves MCP on stdio with this session; `reopen` opens another session like it (for a call that waits). */
   serveMcp(ctx: Coord, version: string, reopen: () => Promise<Coord>): Promise<void>;
+  /** Serves the web board on 127.0.0.1 until `signal` aborts; `url` is what to print, `closed` when it stopped. */
+  serveBoard(
+    ctx: Coord,
+    opts: { port: number; signal: AbortSignal; onWarning?: (msg: string) => void },
+  ): Promise<{ url: string; closed: Promise<void> }>;
 }
 
 export interface CommandSpec {

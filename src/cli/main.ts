@@ -24,6 +24,8 @@ const MODULES = {
   agents: () => import('./commands/agents.js'),
   context: () => import('./commands/context.js'),
   'task-export': () => import('./commands/task-export.js'),
+  live: () => import('./commands/live.js'),
+  verify: () => import('./commands/verify.js'),
 } satisfies Record<string, () => Promise<{ commands: CommandSpec[] }>>;
 
 type ModuleName = keyof typeof MODULES;
@@ -37,6 +39,7 @@ const INDEX: Record<string, ModuleName> = {
   locks: 'locks',
   check: 'locks',
   prune: 'locks',
+  verify: 'verify',
   'task add': 'tasks',
   'task import': 'tasks',
   'task list': 'tasks',
@@ -55,6 +58,8 @@ const INDEX: Record<string, ModuleName> = {
   agents: 'agents',
   status: 'agents',
   log: 'session',
+  watch: 'live',
+  board: 'live',
   sync: 'session',
   send: 'messages',
   reply: 'messages',
@@ -74,6 +79,7 @@ const INDEX: Record<string, ModuleName> = {
   prime: 'integrations',
   mcp: 'integrations',
   'setup claude': 'integrations',
+  'setup codex': 'integrations',
 };
 
 /** Words that take a second word naming the command (`task add`). */

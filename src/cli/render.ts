@@ -6,8 +6,9 @@
 import type { CoordError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
 import { heldLine, viewLine, type Held } from '../views/text.js';
+import { printable, shellWord } from '../printable.js';
 
-export { printable } from '../printable.js';
+export { printable };
 export { expiry, lockLine, taskLine, taskText, claimedText, messageText, outboxText, ackText, agentLine, boardText, historyLine } from '../views/text.js';
 
 /** With a remote, reads say which view they used and how old it is. */
@@ -37,12 +38,46 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or --all',
   'nothing-to-edit': () => 'task edit: give --title, --body, --priority, --label or --unlabel',
   'bad-status': (d) => `bad --status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
+  'no-agent': () => 'no agent id: pass --agent <id>, set GIT_COORD_AGENT, or run `git-coord whoami --set <id>` in this worktree',
   'bad-count': (d) => `bad count for ${String(d.field).length === 1 ? '-' : '--'}${String(d.field)}: ${JSON.stringify(String(d.value))} (a whole number, 1 or more)`,
+};
+
+/**
+ * What to do next after a refusal (concepts throw it with `detail.kind` and the facts), as
+ * commands for the command line. Each returns the whole message, or null to keep the concept's.
+ */
+const NEXT: Record<string, (e: CoordError, d: Record<string, unknown>) => string | null> = {
+  'not-held': (_e, d) => {
+    const lines = (d.notHeld as { pattern: string; agent: string | null; reason?: string | null }[] | undefined) ?? [];
+    if (lines.length === 0) return null;
+    return `cannot unlock: not held by you\n${lines
+      .map((n) =>
+        n.agent === null
+          ? `  ${printable(n.pattern)}: not locked`
+          : `  ${printable(n.pattern)}: held by ${n.agent}${n.reason ? ` (${printable(n.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${shellWord(n.pattern)}`,
+      )
+      .join('\n')}`;
+  },
+  finished: (e, d) =>
+    d.action === 'release' || (d.action === 'claim' && d.status !== 'failed')
+      ? null
+      : `${e.message} (git-coord task reopen ${printable(String(d.task))} ${d.action === 'claim' ? 'makes it open again' : 'first'})`,
+  unclaimed: (e, d) => `${e.message} (git-coord claim ${printable(String(d.task))} first, or --force --reason <why>)`,
+  claimed: (e, d) => (d.action ? `${e.message} (to end it anyway: git-coord task ${String(d.action)} ${printable(String(d.task))} --force --reason <why>)` : null),
+  'no-task': (e) => `${e.message} (git-coord task list shows them)`,
+  'open-children': (e, d) => `${e.message} (finish or fail them first; git-coord task show ${printable(String(d.task))} lists them)`,
+  'parent-done': (e, d) => `${e.message} (git-coord task reopen ${printable(String(d.parent))} first)`,
+  'not-member': (e) => `${e.message} (git-coord channel list shows who is)`,
+  'no-key': (e) => `${e.message} (git-coord context list shows them)`,
 };
 
 /** An error's message for the command line, and its detail for --json (the rule as `problem`, never over the exit code). */
 export function errorText(e: CoordError): { message: string; detail: Record<string, unknown> } {
   const { code, ...rest } = e.detail;
-  if (typeof code !== 'string') return { message: e.message, detail: e.detail };
+  if (typeof code !== 'string') {
+    const kind = e.detail.kind;
+    const next = typeof kind === 'string' ? NEXT[kind]?.(e, e.detail) : null;
+    return { message: next ?? e.message, detail: e.detail };
+  }
   return { message: RULES[code]?.(e.detail) ?? e.message, detail: { problem: code, ...rest } };
 }

@@ -10,6 +10,7 @@
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { ContextKey, MAX_VALUE_BYTES, type ContextRecord } from './schema.js';
+import { iso } from '../time.js';
 
 /** A key as every face shows it (the contract's JSON). */
 export interface ContextView {
@@ -71,20 +72,20 @@ function checkExpect(key: string, cur: ContextRecord | null, expect: number | un
 /** The record `set` writes over `cur` (null: never set), or a refusal when `expect` does not hold. */
 export function decideSet(key: string, value: string, cur: ContextRecord | null, expect: number | undefined, me: string, now: number): ContextRecord {
   checkExpect(key, cur, expect);
-  return { v: 1, type: 'context', key, value, version: (cur?.version ?? 0) + 1, agent: me, at: new Date(now).toISOString() };
+  return { v: 1, type: 'context', key, value, version: (cur?.version ?? 0) + 1, agent: me, at: iso(now) };
 }
 
 /** The tombstone `remove` writes over `cur`: refused when the key does not exist or `expect` does not hold. */
 export function decideRemove(key: string, cur: ContextRecord | null, expect: number | undefined, me: string, now: number): ContextRecord {
   checkExpect(key, cur, expect);
   if (liveVersion(cur) === 0) throw notSet(key, cur);
-  return { v: 1, type: 'context', key, value: null, version: cur!.version + 1, agent: me, at: new Date(now).toISOString() };
+  return { v: 1, type: 'context', key, value: null, version: cur!.version + 1, agent: me, at: iso(now) };
 }
 
 /** A key that does not exist (never set, or removed): exit 3, like any state that is not there. */
 export function notSet(key: string, cur: ContextRecord | null): RefusedError {
   const removed = cur && cur.value === null ? ` (removed at version ${cur.version} by ${cur.agent})` : '';
-  return new RefusedError(`no context key ${printable(key)}${removed} (git-coord context list shows them)`, { key, version: 0 });
+  return new RefusedError(`no context key ${printable(key)}${removed}`, { kind: 'no-key', key, version: 0 });
 }
 
 /** Keys by name. */

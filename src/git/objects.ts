@@ -225,15 +225,19 @@ function parseBatch(out: string, count: number): { bodies: Map<string, string>; 
  */
 export class ObjectReader {
   private session: GitSession | null = null;
+  private closed = false;
 
   constructor(private readonly cwd: string) {}
 
   warm(): void {
+    if (this.closed) return;
     if (!this.session?.alive) this.session = new GitSession(this.cwd, ['cat-file', '--batch'], { binary: true });
   }
 
   async commitBodies(oids: string[], timeoutMs?: number): Promise<Map<string, string>> {
     if (oids.length === 0) return new Map();
+    // A closed reader never starts a process again (it would outlive its owner).
+    if (this.closed) throw new FailedError('the session is closed: cannot read records', { kind: 'closed' });
     this.warm();
     const r = await this.session!.exchange(oids.join('\n') + '\n', (out) => parseBatch(out, oids.length).complete, timeoutMs);
     if (!r.ok) {
@@ -244,6 +248,7 @@ export class ObjectReader {
   }
 
   close(): void {
+    this.closed = true;
     this.session?.close();
     this.session = null;
   }

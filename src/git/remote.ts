@@ -54,17 +54,42 @@ function remoteInConfigFile(file: string, name: string): boolean {
   return false;
 }
 
-/** Fetches `refspecs` (each `+src:dst`), pruning dst refs that are gone on the remote. */
-export async function fetchRefs(repo: Repo, remote: string, refspecs: string[], timeoutMs: number): Promise<void> {
+/**
+ * Fetches `refspecs` (each `+src:dst`), pruning dst refs that are gone on the remote. Over
+ * protocol v2 the remote lists only the refs under each refspec's prefix (`ref-prefix`), where
+ * `ls-remote <pattern>` lists every ref. `depth`: fetch only the tips' commits (a shallow
+ * fetch: the history behind them stays on the remote until asked for); `deepen`: that many
+ * more commits behind the shallow boundary.
+ */
+export async function fetchRefs(
+  repo: Repo,
+  remote: string,
+  refspecs: string[],
+  timeoutMs: number,
+  opts: { depth?: number; deepen?: number } = {},
+): Promise<void> {
   if (refspecs.length === 0) return;
+  // Negotiate only from the refs being updated (their old values): a clone with thousands of
+  // other refs would otherwise send hundreds of `have` lines on every read.
+  // (Tips go on the command line: past a small budget, the usual negotiation instead.)
+  const named = [...new Set(refspecs.map((r) => r.slice(r.indexOf(':') + 1)).filter(Boolean))].map((t) => `--negotiation-tip=${t}`);
+  const tips = argvBytes(named) <= 64 * 1024 ? named : [];
+  let depth = opts.depth ? [`--depth=${opts.depth}`] : opts.deepen ? [`--deepen=${opts.deepen}`] : [];
   for (let attempt = 0; ; attempt++) {
-    // Refspecs on stdin: a query of many long patterns never meets the argument limit.
+    // Refspecs on stdin: a query of many long patterns never meets the argument limit. --atomic:
+    // the view's refs change together, so a read of the view never sees half of one fetch.
     const r = await runGit(
       repo.cwd,
-      ['fetch', '--quiet', '--no-tags', '--prune', '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', '--stdin', '--end-of-options', remote],
+      ['fetch', '--quiet', '--no-tags', '--prune', '--atomic', ...depth, ...tips, '--no-write-fetch-head', '--no-auto-gc', '--no-recurse-submodules', '--refmap=', '--stdin', '--end-of-options', remote],
       { input: refspecs.join('\n') + '\n', timeoutMs },
     );
     if (r.code === 0) return;
+    // git 2.39 fails a shallow fetch that matches no ref at all with a bare "error:": nothing
+    // to fetch, so nothing is lost by asking again without the depth.
+    if (depth.length > 0 && /^error:\s*$/m.test(r.stderr) && !/^fatal:/m.test(r.stderr)) {
+      depth = [];
+      continue;
+    }
     // Another git-coord of this clone updating the same view refs at this moment: not the remote's fault.
     const localLock = /cannot lock ref|Unable to create '[^']*\.lock'/.test(r.stderr);
     if (localLock && attempt < 4 && !removeStaleLock(repo, r.stderr)) await new Promise((res) => setTimeout(res, 20 + Math.random() * 80));
@@ -97,7 +122,12 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   for (const u of updates) args.push(u.newOid === null ? `:${u.ref}` : `${u.newOid}:${u.ref}`);
   // git push reads neither refspecs nor leases from stdin, and one change must be one push.
   if (argvBytes(args) > ARGV_BUDGET) {
-    throw new UsageError(`too many refs to change in one step through remote '${remote}' (${updates.length}): give fewer patterns at once`);
+    // Worded by what changes, not by what the caller was given: each concept may say it in its own terms.
+    throw new UsageError(`too many records to change in one step through remote '${remote}' (${updates.length} refs): change fewer at once`, {
+      code: 'too-many-refs',
+      remote,
+      refs: updates.length,
+    });
   }
   const r = await runGit(repo.cwd, args, { timeoutMs });
   if (r.code === 0) return { ok: true };

@@ -5,7 +5,13 @@
  * will write starts them while it is still reading, so git's start-up is paid in parallel, not in
  * sequence (each spawn also blocks this process for several ms: libuv forks the whole process).
  */
+import { FailedError } from '../errors.js';
 import { GitSession } from './run.js';
+
+/** A write asked of closed writers: a closed session never starts a process again (it would outlive its owner). */
+function closedError(): FailedError {
+  return new FailedError('the session is closed: nothing was written', { kind: 'closed' });
+}
 
 export class Writers {
   private session: GitSession | null = null;
@@ -38,6 +44,7 @@ export class Writers {
 
   /** Writes the commit objects in these files; returns their ids, in order. */
   async hashFiles(paths: string[], hexLength: number): Promise<{ ok: boolean; ids: string[]; stderr: string }> {
+    if (this.closed) throw closedError();
     if (!this.hasher?.alive) this.hasher = new GitSession(this.cwd, ['hash-object', '-w', '-t', 'commit', '--stdin-paths']);
     const expected = paths.length * (hexLength + 1);
     const r = await this.hasher.exchange(paths.join('\n') + '\n', (out) => out.length >= expected);
@@ -50,6 +57,7 @@ export class Writers {
    * transaction ends git's session; the next one starts a new session.
    */
   async transact(commands: string): Promise<{ ok: boolean; stderr: string }> {
+    if (this.closed) throw closedError();
     if (!this.session?.alive) this.session = new GitSession(this.cwd, ['update-ref', '-z', '--stdin']);
     const r = await this.session.exchange(`start\0${commands}prepare\0commit\0`, /commit: ok\n/);
     if (!r.ok) this.session = null;

@@ -15,14 +15,19 @@ export async function history(ctx: Coord, max: number): Promise<HistoryEntry[]> 
     ctx.warn(c.missing ? `skipping journal ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}` : `skipping unreadable history entry ${c.oid.slice(0, 10)}: ${c.problem}`);
   }
   return records
-    .map(({ record: r }) => ({
-      at: r.at,
-      agent: r.agent,
-      action: r.action,
-      subject: r.subject,
-      ...(r.reason ? { reason: r.reason } : {}),
-      ...(r.other ? { other: r.other } : {}),
-    }))
+    .map(({ record }) => entryOf(record))
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
     .slice(0, max);
+}
+
+/** A journal record as `log --json` (and `watch`) shows it. */
+export function entryOf(r: EventRecord): HistoryEntry {
+  return {
+    at: r.at,
+    agent: r.agent,
+    action: r.action,
+    subject: r.subject,
+    ...(r.reason ? { reason: r.reason } : {}),
+    ...(r.other ? { other: r.other } : {}),
+  };
 }

@@ -1,232 +1,68 @@
 /**
  * Claude Code's hooks: `git-coord hook claude` is registered for every event it serves, reads the
- * event's JSON on stdin and answers in Claude Code's hook format.
+ * event's JSON on stdin and answers in Claude Code's hook format (agent.ts decides, for Claude
+ * Code and Codex alike):
  *
- * - PreToolUse of a tool that writes files (Write, Edit, MultiEdit, NotebookEdit): denies writing
- *   a path another agent holds, naming holder, reason, expiry and what to do. Anything else gets
- *   no decision at all: an explicit "allow" would also skip the user's own permission prompt.
- * - SessionStart: the briefing (identity, locks, task, messages) as additional context.
- * - UserPromptSubmit: only what changed since the agent last saw it; nothing when nothing did.
+ * - PreToolUse of a tool that writes files (Write, Edit, MultiEdit, NotebookEdit) and of Bash:
+ *   denies writing a path another agent holds (a shell command's evident targets), naming holder,
+ *   reason, expiry and what to do. Anything else gets no decision at all: an explicit "allow"
+ *   would also skip the user's own permission prompt.
+ * - PostToolUse: the held paths a Bash command changed (Claude Code's `bashEditDiff`, and the
+ *   snapshot PreToolUse took), then news; nothing when nothing changed.
+ * - SessionStart: the briefing (identity, locks, task, messages); on resume only what changed;
+ *   after compaction the whole briefing again. SubagentStart: the briefing, for the subagent.
+ * - UserPromptSubmit: only what changed since the session last saw it; nothing when nothing did.
  * - Any other event, or input it cannot read: exit 0, no output: it never blocks what it does
  *   not understand.
+ *
+ * `--scope user` is the form `setup claude --user` registers in ~/.claude/settings.json, which
+ * Claude Code reads wherever a session starts (it reads a project's .claude/settings.json only
+ * from the directory the session started in): it answers only inside a repository set up for
+ * git-coord, and only when the session's own project settings do not register git-coord already
+ * (so nothing is answered twice).
  *
  * Every answer comes from the local view of the coordination state, so a slow remote never holds
  * up an edit (the git hooks still check against the remote before a push).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Coord } from '../session/coord.js';
-import { CoordError } from '../errors.js';
-import { readGitDirFile, writeGitDirFile } from '../git/worktree.js';
-import { heldByOthers } from '../operations/locks.js';
-import { WRITE_TOOLS } from '../operations/claude-setup.js';
-import { editDenied } from './render.js';
-import type { Seen } from '../views/briefing.js';
+import { agentHook, SEEN_FILE, type Event } from './agent.js';
+import { WRITE_TOOLS } from '../agent-hooks/tool-writes.js';
 
-export { WRITE_TOOLS };
-/** What the agent of this worktree has been told, for telling it only what changed. */
-export const SEEN_FILE = 'git-coord-claude-seen';
-/** The longest a session or prompt hook waits for a remote before answering from the local view. */
-const REFRESH_TIMEOUT_MS = 3_000;
-
-type Event = Record<string, unknown>;
+export { WRITE_TOOLS, SEEN_FILE };
 
 /** The hook's answer: what to print on stdout ('' for none). The exit code is always 0. */
-export async function claudeHook(input: Promise<string>, warn: (msg: string) => void): Promise<string> {
-  const sessions = new Sessions();
+export async function claudeHook(input: Promise<string>, warn: (msg: string) => void, args: string[] = []): Promise<string> {
+  const user = args.includes('--scope') && args[args.indexOf('--scope') + 1] === 'user';
+  return agentHook('claude', input, warn, user ? { skip: (_ev: Event, cwd: string) => !userScopeApplies(cwd) } : {});
+}
+
+/** Whether `file` (a Claude Code settings file) registers git-coord's project hook. */
+function registersProjectHook(file: string): boolean {
   try {
-    let ev: unknown;
-    try {
-      ev = JSON.parse(await input);
-    } catch {
-      return '';
-    }
-    if (typeof ev !== 'object' || ev === null || Array.isArray(ev)) return '';
-    const event = ev as Event;
-    const cwd = typeof event.cwd === 'string' && path.isAbsolute(event.cwd) ? event.cwd : process.cwd();
-    switch (event.hook_event_name) {
-      case 'PreToolUse':
-        return await preToolUse(sessions, event, cwd, warn);
-      case 'SessionStart':
-        return await inSession(sessions, cwd, warn, sessionStart);
-      case 'UserPromptSubmit':
-        return await inSession(sessions, cwd, warn, promptSubmit);
-      default:
-        return '';
-    }
-  } catch (e) {
-    // A hook that cannot read the state gives no decision: the git hooks still refuse the commit.
-    warn(e instanceof CoordError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`);
-    return '';
-  } finally {
-    await sessions.dispose();
-  }
-}
-
-/**
- * Sessions for the hook. Claude Code runs a hook in the session's directory, the one the event
- * names as its cwd: the repository there is found while the event is still being read, so that
- * git's start-up overlaps Node's.
- */
-class Sessions {
-  private early: Promise<{ ctx: Coord | null } | { error: unknown }> | null;
-
-  constructor() {
-    this.early = openAt(process.cwd()).then(
-      (ctx) => ({ ctx }),
-      (error: unknown) => ({ error }),
-    );
-  }
-
-  /** A session in the repository at `dir` (or its nearest existing parent); null when there is none. */
-  async at(dir: string, agent?: string): Promise<Coord | null> {
-    if (this.early && agent === undefined && path.resolve(dir) === process.cwd()) {
-      const r = await this.early;
-      this.early = null;
-      if ('error' in r) throw r.error;
-      return r.ctx;
-    }
-    return openAt(dir, agent);
-  }
-
-  /** Ends the early session if nobody took it. */
-  async dispose(): Promise<void> {
-    const r = await this.early;
-    this.early = null;
-    if (r && 'ctx' in r) r.ctx?.close();
-  }
-}
-
-function answer(hookEventName: string, fields: Record<string, string>): string {
-  return JSON.stringify({ hookSpecificOutput: { hookEventName, ...fields } });
-}
-
-async function openAt(dir: string, agent?: string): Promise<Coord | null> {
-  let d = dir;
-  while (!fs.existsSync(d) && path.dirname(d) !== d) d = path.dirname(d);
-  try {
-    return await Coord.open({ cwd: d, ...(agent ? { agent } : {}) });
-  } catch (e) {
-    if (e instanceof CoordError && e.exitCode === 2) return null;
-    throw e;
-  }
-}
-
-/** The agent's id, or null when none is set (or the one set is invalid: then it holds nothing). */
-function agentOf(ctx: Coord): string | null {
-  try {
-    return ctx.agent();
+    const st = fs.statSync(file);
+    if (!st.isFile() || st.size > 1024 * 1024) return false;
+    return /hook claude(?!\s*--scope)/.test(fs.readFileSync(file, 'utf8'));
   } catch {
-    return null;
+    return false;
   }
 }
 
-/** `file` as a path of the work tree at `top` (`/`-separated), or null when it lies outside, or in .git. */
-function inside(top: string | null, file: string): string | null {
-  if (!top) return null;
-  // git reports the top with symlinks resolved: resolve the file's existing part the same way.
-  let base = file;
-  const rest: string[] = [];
-  while (!fs.existsSync(base) && path.dirname(base) !== base) {
-    rest.unshift(path.basename(base));
-    base = path.dirname(base);
-  }
-  let real: string;
-  try {
-    real = path.join(fs.realpathSync(base), ...rest);
-  } catch {
-    return null;
-  }
-  const rel = path.relative(top, real);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return null;
-  const p = rel.split(path.sep).join('/');
-  return p === '.git' || p.startsWith('.git/') ? null : p;
-}
-
-async function preToolUse(sessions: Sessions, ev: Event, cwd: string, warn: (msg: string) => void): Promise<string> {
-  if (typeof ev.tool_name !== 'string' || !WRITE_TOOLS.includes(ev.tool_name)) return '';
-  const input = ev.tool_input as Record<string, unknown> | null | undefined;
-  const target = typeof input?.file_path === 'string' ? input.file_path : typeof input?.notebook_path === 'string' ? input.notebook_path : null;
-  if (!target || target.includes('\0')) return '';
-  const file = path.resolve(cwd, target);
-  const here = await sessions.at(cwd);
-  const me = here ? agentOf(here) : null;
-  let ctx = here;
-  let rel = here ? inside(here.repo.top, file) : null;
-  if (rel === null) {
-    // A file of another repository or worktree: its repository decides, for this agent.
-    here?.close();
-    ctx = await sessions.at(path.dirname(file), me ?? undefined);
-    rel = ctx ? inside(ctx.repo.top, file) : null;
-  }
-  if (!ctx || rel === null) {
-    ctx?.close();
-    return '';
-  }
-  try {
-    const held = await heldByOthers(ctx, { paths: [rel], agent: me, mode: 'view' });
-    if (held.length === 0) return '';
-    const reason = editDenied(ev.tool_name, held, !me);
-    return answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });
-  } finally {
-    ctx.close();
-    for (const w of ctx.warnings) warn(w);
+/** The nearest directory at or above `dir` holding `.git` (the work tree's top), or null. */
+function topOf(dir: string): string | null {
+  let d = path.resolve(dir);
+  for (;;) {
+    if (fs.existsSync(path.join(d, '.git'))) return d;
+    const up = path.dirname(d);
+    if (up === d) return null;
+    d = up;
   }
 }
 
-/** With a remote, the session and prompt hooks refresh an old view (locks, the agent's inbox) first, within a short bound. */
-async function refreshView(ctx: Coord): Promise<void> {
-  if (!ctx.store.remote) return;
-  const cfg = await ctx.config();
-  if (ctx.readMode(cfg.hooks.refresh) === 'view') return;
-  const { briefingRefs } = await briefing();
-  await ctx.store.refresh(briefingRefs(ctx), 'refresh', Math.min(cfg.hooks.timeoutMs, REFRESH_TIMEOUT_MS));
-}
-
-function readSeen(ctx: Coord): Seen | null {
-  try {
-    const s = JSON.parse(readGitDirFile(ctx.repo, SEEN_FILE) ?? 'null') as Seen | null;
-    return s && Array.isArray(s.locks) ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeSeen(ctx: Coord, seen: Seen): void {
-  writeGitDirFile(ctx.repo, SEEN_FILE, `${JSON.stringify(seen)}\n`);
-}
-
-/** Runs `fn` in the session of the repository at `cwd` (none: no answer), then reports its warnings. */
-async function inSession(sessions: Sessions, cwd: string, warn: (msg: string) => void, fn: (ctx: Coord) => Promise<string>): Promise<string> {
-  const ctx = await sessions.at(cwd);
-  if (!ctx) return '';
-  try {
-    await refreshView(ctx);
-    return await fn(ctx);
-  } finally {
-    ctx.close();
-    for (const w of ctx.warnings) warn(w);
-  }
-}
-
-// The briefing loads only for the session and prompt events: an edit's check never needs it.
-const briefing = () => import('../views/briefing.js');
-
-async function sessionStart(ctx: Coord): Promise<string> {
-  const { briefingText, gatherBriefing, seenOf } = await briefing();
-  const b = await gatherBriefing(ctx, 'view');
-  writeSeen(ctx, seenOf(b));
-  return answer('SessionStart', { additionalContext: briefingText(b) });
-}
-
-async function promptSubmit(ctx: Coord): Promise<string> {
-  const { briefingText, changesSince, gatherBriefing, lockFates, lostLocks, seenOf, taskFate } = await briefing();
-  const prev = readSeen(ctx);
-  const b = await gatherBriefing(ctx, 'view');
-  const seen = seenOf(b);
-  if (JSON.stringify(seen) !== JSON.stringify(prev)) writeSeen(ctx, seen);
-  // Never briefed in this worktree (SessionStart not registered, or set up mid-session): brief now.
-  if (!prev) return answer('UserPromptSubmit', { additionalContext: briefingText(b) });
-  const changes = changesSince(prev, b, await lockFates(ctx, lostLocks(prev, b), 'view'), await taskFate(ctx, prev, b, 'view'));
-  return changes.length === 0 ? '' : answer('UserPromptSubmit', { additionalContext: changes.join('\n') });
+/** The user-level hook answers when the repository is set up for git-coord and the session's project settings do not answer already. */
+function userScopeApplies(cwd: string): boolean {
+  const project = process.env.CLAUDE_PROJECT_DIR && path.isAbsolute(process.env.CLAUDE_PROJECT_DIR) ? process.env.CLAUDE_PROJECT_DIR : cwd;
+  if (registersProjectHook(path.join(project, '.claude', 'settings.json'))) return false;
+  const top = topOf(cwd);
+  return top !== null && registersProjectHook(path.join(top, '.claude', 'settings.json'));
 }

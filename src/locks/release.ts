@@ -5,7 +5,7 @@
  * directory's token mark in the same swap.
  */
 import { RefusedError, UsageError } from '../errors.js';
-import { printable, shellWord } from '../printable.js';
+import { printable } from '../printable.js';
 import { lockRef } from '../store/layout.js';
 import type { RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
@@ -73,7 +73,7 @@ function notHeldRefusal(notHeld: NotHeld[]): RefusedError {
   const lines = notHeld.map((n) =>
     n.agent === null
       ? `  ${printable(n.pattern)}: not locked`
-      : `  ${printable(n.pattern)}: held by ${n.agent}${n.reason ? ` (${printable(n.reason)})` : ''}; to break it: git-coord unlock --force --reason <why> ${shellWord(n.pattern)}`,
+      : `  ${printable(n.pattern)}: held by ${n.agent}${n.reason ? ` (${printable(n.reason)})` : ''}`,
   );
   return new RefusedError(`cannot unlock: not held by you\n${lines.join('\n')}`, { kind: 'not-held', notHeld });
 }

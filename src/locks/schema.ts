@@ -1,6 +1,6 @@
 /** The lock record: one per locked pattern, on its own ref (store/layout.ts). */
 import * as z from 'zod/mini';
-import { AgentId, Iso } from '../schemas.js';
+import { AgentId, Iso, TtlMs } from '../schemas.js';
 
 /** What happened to a record, as its history shows it. */
 export const LockAction = z.enum(['pending', 'lock', 'renew', 'takeover', 'unlock', 'break', 'expire']);
@@ -20,7 +20,7 @@ export const LockRecord = z.object({
   /** Fencing token: strictly increases with each grant of the same pattern. */
   token: z.number().check(z.int(), z.nonnegative()),
   /** Lease length used for renewals; null for no expiry. */
-  ttlMs: z.nullable(z.number().check(z.int(), z.positive())),
+  ttlMs: TtlMs,
   acquiredAt: Iso,
   expiresAt: z.nullable(Iso),
   /** Orders concurrent pending records: lower wins. Epoch ms of the pending write, then a nonce. */

@@ -37,7 +37,22 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or all: true',
   'nothing-to-edit': () => 'task_edit: give title, body or priority',
   'bad-status': (d) => `bad status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
+  'no-agent': () => "no agent id: set GIT_COORD_AGENT in the MCP server's environment (its env in the client's config), or run `git-coord whoami --set <id>` in this worktree",
   'bad-count': (d) => `bad ${String(d.field)}: ${JSON.stringify(d.value)} (a whole number, 1 or more)`,
+};
+
+/** What to do next after a refusal (by the concept's `detail.kind`), as tool calls. */
+const NEXT: Record<string, (d: Record<string, unknown>) => string | undefined> = {
+  'not-held': (d) =>
+    (d.notHeld as { agent: string | null }[] | undefined)?.some((n) => n.agent !== null)
+      ? 'if its holder is gone for good, break it (recorded): unlock {"patterns":[…],"force":true,"reason":"<why>"}'
+      : undefined,
+  finished: (d) => (d.action === 'release' || (d.action === 'claim' && d.status !== 'failed') ? undefined : `reopen the task first (git-coord task reopen ${JSON.stringify(d.task)})`),
+  unclaimed: (d) => `claim it first: claim {"id":${JSON.stringify(d.task)}}`,
+  claimed: (d) => (d.action ? `work on another task (tasks {"ready":true}), or end it anyway with force and a reason` : 'work on another task: tasks {"ready":true}'),
+  'no-task': () => 'tasks lists them',
+  'open-children': () => 'finish or fail those children first (task_done, task_fail), then the parent',
+  'parent-done': (d) => `reopen the parent first (git-coord task reopen ${JSON.stringify(d.parent)})`,
 };
 
 /** A refusal or failure as the tool's error answer. */
@@ -48,7 +63,10 @@ export function errorAnswer(e: unknown): ToolAnswer {
   if (e.exitCode === EXIT.usage) return { text: `bad arguments: ${message}`, isError: true };
   if (e.exitCode !== EXIT.refused) return { text: `failed: ${message}`, isError: true };
   const conflicts = e.detail.conflicts as Held[] | undefined;
-  return { text: conflicts?.length ? `${message}\n${nextSteps(conflicts)}` : message, isError: true };
+  if (conflicts?.length) return { text: `${message}\n${nextSteps(conflicts)}`, isError: true };
+  const kind = e.detail.kind;
+  const next = typeof kind === 'string' ? NEXT[kind]?.(e.detail) : undefined;
+  return { text: next ? `${message}\nNext: ${next}` : message, isError: true };
 }
 
 /** A refusal the tool decides from data (a check that found conflicts): the lines, then the next step. */

@@ -10,11 +10,15 @@
  * meanwhile.
  */
 import type { Coord } from '../session/coord.js';
+import { FailedError } from '../errors.js';
 import { errorAnswer, withNotes, type ToolAnswer } from './render.js';
 import type { ToolSpec } from './tools.js';
 
 export class ToolRunner {
   private turn: Promise<unknown> = Promise.resolve();
+  /** Sessions of calls that wait, open now (ended by `drain`). */
+  private readonly own = new Set<Coord>();
+  private draining = false;
 
   /** `reopen`: another session like `ctx`, for a call that waits. */
   constructor(
@@ -43,6 +47,7 @@ export class ToolRunner {
 
   /** A tool call: its arguments (already validated against its schema) to the tool's answer. */
   async call(tool: ToolSpec, input: unknown): Promise<ToolAnswer> {
+    if (this.draining) return errorAnswer(new FailedError('the server is shutting down: nothing was done'));
     if (this.reopen && tool.waits?.(input as never)) {
       let own: Coord;
       try {
@@ -50,12 +55,25 @@ export class ToolRunner {
       } catch (e) {
         return errorAnswer(e);
       }
+      this.own.add(own);
       try {
         return await this.runIn(own, tool, input);
       } finally {
+        this.own.delete(own);
         own.close();
       }
     }
     return this.inTurn(() => this.runIn(this.ctx, tool, input));
+  }
+
+  /**
+   * The client is gone (stdin closed): no new call starts; calls that wait are abandoned (their
+   * sessions closed: a wait holds nothing yet); the calls in turn on the shared session finish,
+   * so that no write is cut in half. Resolves when they have; the caller then closes the session.
+   */
+  async drain(): Promise<void> {
+    this.draining = true;
+    for (const c of this.own) c.close();
+    await this.turn;
   }
 }

@@ -11,12 +11,13 @@
 import * as z from 'zod/v4';
 import type { Coord } from '../session/coord.js';
 import { parseDuration } from '../session/duration.js';
+import { RefusedError } from '../errors.js';
+import { printable } from '../printable.js';
 import * as locks from '../operations/locks.js';
 import * as tasks from '../operations/tasks.js';
 import * as messages from '../operations/messages.js';
 import * as agents from '../operations/agents.js';
 import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine, taskNotes } from '../views/text.js';
-import { printable } from '../printable.js';
 import { Address, DurationText, Patterns, Priority, TaskStatus } from './fields.js';
 import { refusedAnswer, viewNote, type ToolAnswer } from './render.js';
 
@@ -28,6 +29,8 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
   run(ctx: Coord, a: z.infer<S>): Promise<ToolAnswer | string>;
   /** Whether this call may wait for other agents (then it runs in a session of its own, not holding up other calls). */
   waits?(a: z.infer<S>): boolean;
+  /** Only reads (annotated readOnlyHint); the others change coordination records only, each recorded (destructiveHint false). */
+  readOnly?: boolean;
 }
 
 /** Erases a row's argument type so rows of different tools share one table. */
@@ -53,9 +56,9 @@ async function wait(ctx: Coord, text: string | undefined): Promise<{ wait?: numb
 /** What send and reply share. */
 const SEND_OPTIONS = {
   subject: z.string().optional(),
-  priority: Priority.describe('0 most urgent; default 2').optional(),
+  priority: Priority.describe('0-4, 0 most urgent; default 2').optional(),
   ttl: DurationText.describe('lifetime: 2h, 7d, none').optional(),
-  ack: z.boolean().describe('ask each recipient to acknowledge it').optional(),
+  ack: z.boolean().describe('ask recipients to acknowledge').optional(),
 };
 
 function sendInput(a: { subject?: string; priority?: number; ttl?: string; ack?: boolean }): messages.SendInput {
@@ -67,7 +70,8 @@ const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries
 export const TOOLS: ToolSpec[] = [
   tool({
     name: 'check',
-    description: "May I edit these paths? Lists other agents' locks covering them (an error if any).",
+    readOnly: true,
+    description: "May I edit these paths? Lists other agents' locks on them (an error if any).",
     input: z.object({ paths: Patterns }),
     async run(ctx, a) {
       const r = await locks.check(ctx, { paths: a.paths });
@@ -77,12 +81,12 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'lock',
-    description: 'Lock files, dirs (trailing /) or globs before editing them: all or none. Locking again renews.',
+    description: 'Lock files, dirs (trailing /) or globs before editing: all or none; again renews.',
     input: z.object({
       patterns: Patterns,
-      reason: z.string().describe('what you are doing, shown to agents refused').optional(),
-      ttl: DurationText.describe("lease: 30m, 2h, 1d or none; default 1h or the config's").optional(),
-      wait: DurationText.describe('if held, keep trying this long: 30s, 5m').optional(),
+      reason: z.string().describe('what you do, shown to agents refused').optional(),
+      ttl: DurationText.describe('lease: 30m, 2h, 1d, none; default 1h').optional(),
+      wait: DurationText.describe('if held, retry this long: 30s, 5m').optional(),
     }),
     waits: (a) => a.wait !== undefined,
     async run(ctx, a) {
@@ -92,7 +96,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'unlock',
-    description: "Release your locks (all: every one). force with reason breaks another agent's, recorded.",
+    description: "Release your locks (all: every one); force+reason breaks another's, recorded.",
     input: z.object({
       patterns: z.array(z.string()).optional(),
       all: z.boolean().optional(),
@@ -109,6 +113,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'status',
+    readOnly: true,
     description: 'The board: who is here and what each agent holds.',
     input: z.object({}),
     async run(ctx) {
@@ -132,7 +137,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'reply',
-    description: 'Reply to a message: to its sender (all: also its other recipients), in its thread.',
+    description: "Reply in its thread to a message's sender (all: every recipient).",
     input: z.object({ id: z.string(), text: z.string(), all: z.boolean().optional(), ...SEND_OPTIONS }),
     async run(ctx, a) {
       return (await messages.reply(ctx, { ...sendInput(a), id: a.id, text: a.text, all: Boolean(a.all) })).id;
@@ -140,14 +145,15 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'inbox',
+    readOnly: true,
     description: 'Your unacknowledged messages, most urgent first (all: also acknowledged).',
     input: z.object({
       all: z.boolean().optional(),
       from: z.string().optional(),
       thread: z.string().optional(),
       channel: z.string().optional(),
-      n: z.number().min(1).optional(),
-      wait: DurationText.describe('if none, wait this long for one: 30s, 5m').optional(),
+      n: z.number().min(1).describe('at most this many (1 or more)').optional(),
+      wait: DurationText.describe('wait this long for one: 30s, 5m').optional(),
     }),
     waits: (a) => a.wait !== undefined,
     async run(ctx, a) {
@@ -166,6 +172,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'tasks',
+    readOnly: true,
     description: 'The task board, most urgent first. ready: claimable now; mine: claimed by you.',
     input: z.object({
       ready: z.boolean().optional(),
@@ -181,7 +188,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'claim',
-    description: 'Claim a task by id, or next: the most urgent ready one (with every label). lock: all or none.',
+    description: 'Claim a task by id, or next: the most urgent ready one (every label). lock: all or none.',
     input: z.object({
       id: z.string().optional(),
       next: z.boolean().optional(),
@@ -190,14 +197,21 @@ export const TOOLS: ToolSpec[] = [
       ttl: DurationText.describe('lease: 30m, 2h or none').optional(),
     }),
     async run(ctx, a) {
-      const t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
+      let t;
+      try {
+        t = await tasks.claim(ctx, defined({ id: a.id, next: a.next, labels: a.label, locks: a.lock, ...ttl(a.ttl) }));
+      } catch (e) {
+        // A claim with locks is all or none: say that the task was not claimed either.
+        if (e instanceof RefusedError && e.detail.kind === 'held' && a.id) throw new RefusedError(`task ${printable(a.id)} stays unclaimed: ${e.message}`, e.detail);
+        throw e;
+      }
       // The claim, the title, then what to know before starting: the parent, the body, the comments.
       return [claimedText(t), `title: ${printable(t.title)}`, ...taskNotes(t)].join('\n');
     },
   }),
   tool({
     name: 'task_done',
-    description: 'Finish your task; releases the locks claimed with it.',
+    description: 'Finish your task; releases its claimed locks.',
     input: z.object({ id: z.string(), note: z.string().describe('what you did').optional() }),
     async run(ctx, a) {
       const t = await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }));
@@ -206,7 +220,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_fail',
-    description: 'Give up on your task, saying why; it stays failed until reopened.',
+    description: 'Give up on your task, saying why (failed until reopened).',
     input: z.object({ id: z.string(), reason: z.string() }),
     async run(ctx, a) {
       return `failed ${(await tasks.failTask(ctx, { id: a.id, reason: a.reason })).id}`;
@@ -214,7 +228,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_release',
-    description: 'Give your claim back: the task is open again for others.',
+    description: 'Give your claim back: the task is open again.',
     input: z.object({ id: z.string() }),
     async run(ctx, a) {
       return `released ${(await tasks.releaseTask(ctx, { id: a.id })).id}`;

@@ -204,7 +204,7 @@ export class Messages implements MessageSession {
       const now = ctx.now();
       if (Object.hasOwn(channels, name) === join) {
         if (join) return answer(false);
-        throw new RefusedError(`cannot leave #${name}: you are not a member (git-coord channel list shows who is)`, { kind: 'not-member', channel: name });
+        throw new RefusedError(`cannot leave #${name}: you are not a member`, { kind: 'not-member', channel: name });
       }
       if (join) channels[name] = iso(now);
       else delete channels[name];

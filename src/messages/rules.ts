@@ -4,8 +4,10 @@
  */
 import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
+import { checkLine, checkText, cut } from '../fields.js';
 import { AGENT_ID } from '../agents/id.js';
 import type { AckEntry, MessageRecord, SentEntry } from './schema.js';
+import { iso } from '../time.js';
 
 export const ALL = '@all';
 /** A body may hold at most this many bytes (UTF-8). */
@@ -80,13 +82,15 @@ export function parseAddresses(input: string | string[]): string[] {
 }
 
 export function checkBody(body: string): void {
+  const bytes = body.length > MAX_BODY_BYTES ? body.length : Buffer.byteLength(body, 'utf8');
+  if (bytes > MAX_BODY_BYTES) throw new UsageError(`message too long: ${bytes} bytes, at most ${MAX_BODY_BYTES} (64 KiB)`, { code: 'bad-text', field: 'message', max: MAX_BODY_BYTES });
   if (body.trim() === '') throw new UsageError('empty message: give the text to send (or - to read it from stdin)');
-  const bytes = Buffer.byteLength(body, 'utf8');
-  if (bytes > MAX_BODY_BYTES) throw new UsageError(`message too long: ${bytes} bytes, at most ${MAX_BODY_BYTES} (64 KiB)`);
+  checkText('message', body, MAX_BODY_BYTES);
 }
 
+/** A subject: one line of plain text (it is also the subject line of the message's commit). */
 export function checkSubject(subject: string): void {
-  if (subject.length > MAX_SUBJECT_CHARS) throw new UsageError(`subject too long: ${subject.length} characters, at most ${MAX_SUBJECT_CHARS}`);
+  checkLine('subject', subject, MAX_SUBJECT_CHARS);
 }
 
 export { parsePriority } from '../fields.js';
@@ -120,7 +124,7 @@ export function inboxOrder(a: MessageView, b: MessageView): number {
 /** Until when a record about `m` must be kept: its expiry, a week more when it asked for acks (dead letters). */
 export function keepUntil(m: { expiresAt: string | null; ack: boolean }): string | null {
   if (m.expiresAt === null) return null;
-  return m.ack ? new Date(Date.parse(m.expiresAt) + DEAD_RETAIN_MS).toISOString() : m.expiresAt;
+  return m.ack ? iso(Date.parse(m.expiresAt) + DEAD_RETAIN_MS) : m.expiresAt;
 }
 
 export function keptAcks(entries: readonly AckEntry[], now: number): AckEntry[] {
@@ -162,6 +166,7 @@ export function isDead(m: { ack: boolean; expiresAt: string | null }, acks: Reco
 
 /** The subject of a reply: `Re: <subject>` unless it already is one. */
 export function replySubject(subject: string): string {
-  if (subject === '' || /^re:/i.test(subject)) return subject;
-  return `Re: ${subject}`;
+  if (subject === '' || /^re:/i.test(subject)) return cut(subject, MAX_SUBJECT_CHARS);
+  // The prefix must not push a subject the sender did not choose past the limit: cut the original.
+  return `Re: ${cut(subject, MAX_SUBJECT_CHARS - 4)}`;
 }

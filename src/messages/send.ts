@@ -12,6 +12,7 @@ import { EventRecord } from '../history/schema.js';
 import { MembershipRecord, OutboxRecord, type MessageRecord, type SentEntry } from './schema.js';
 import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, view, type MessageView } from './rules.js';
 import { one, ownRefs, type MessageSession } from './box.js';
+import { checkPriority } from '../fields.js';
 
 export interface SendOptions {
   subject?: string;
@@ -50,7 +51,7 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
   const subject = opts.subject ?? '';
   checkSubject(subject);
   const priority = opts.priority ?? DEFAULT_PRIORITY;
-  if (!Number.isInteger(priority) || priority < 0 || priority > 4) throw new UsageError(`bad priority ${priority}: use 0 (most urgent) to 4`);
+  checkPriority(priority);
   const cfg = await ctx.config();
   const ttlMs = opts.ttlMs === undefined ? cfg.messages.ttlMs : opts.ttlMs;
   if (ttlMs !== null && !(ttlMs > 0)) throw new UsageError('bad lifetime: a message must live for some time', { kind: 'bad-ttl' });

@@ -1,67 +1,59 @@
 /**
  * `setup claude`: registers git-coord with Claude Code in the project: the MCP server in
- * `.mcp.json` and the hooks in `.claude/settings.json`. Every key and hook already there is kept;
- * git-coord's own entries are added, or updated in place when they name another git-coord. Run
- * twice, the second run changes nothing (files are written only when their content changes).
+ * `.mcp.json`; the hooks, the server's approval and the read-only tools' permission in
+ * `.claude/settings.json`. Every key and hook already there is kept; git-coord's own entries are
+ * added, or updated in place when they name another git-coord. Run twice, the second run changes
+ * nothing (files are written only when their content changes).
  *
- * This is the one command that writes into the working tree besides the config file: the user
- * asks for exactly these two files.
+ * With `user`, the hooks go to the user's `~/.claude/settings.json` instead (in the `--scope user`
+ * form): Claude Code reads a project's `.claude/settings.json` only from the directory a session
+ * starts in, so a session started in a subdirectory runs only user-level hooks (measured,
+ * scripts/real-clients/FINDINGS.md).
+ *
+ * Files are written by the one safe-write rule (setup-files.ts).
  */
-import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
+import { WRITE_TOOLS, SHELL_TOOLS } from '../agent-hooks/tool-writes.js';
+import { envPrefix, jsonObject, planFiles, writePlanned, type SetupFile } from './setup-files.js';
 
-/** Claude Code's tools that write files: the PreToolUse hook checks each. */
-export const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+export { WRITE_TOOLS };
+export type { SetupFile };
 
 /** Claude Code waits this long (seconds) for a hook; the hook answers from the local view well within it. */
 const HOOK_TIMEOUT_S = 10;
 /** The hooks git-coord registers, and the tools each one is for (none: every occurrence). */
 const EVENTS: { event: string; matcher?: string }[] = [
-  { event: 'PreToolUse', matcher: WRITE_TOOLS.join('|') },
+  { event: 'PreToolUse', matcher: [...WRITE_TOOLS, ...SHELL_TOOLS].join('|') },
+  // Every tool: a Bash command's writes to held paths, and news (messages, lost locks) within the turn.
+  { event: 'PostToolUse' },
   { event: 'SessionStart' },
   { event: 'UserPromptSubmit' },
+  { event: 'SubagentStart' },
 ];
 const SERVER_NAME = 'git-coord';
-
-export interface SetupFile {
-  /** Relative to the top of the work tree. */
-  path: string;
-  changed: boolean;
-  /** The file's content after setup. */
-  content: string;
-}
+/**
+ * The tools allowed without asking: those that only read the coordination state (the MCP tools'
+ * `readOnlyHint`). The others change records (locks, claims, messages) and stay the user's call.
+ */
+export const READ_ONLY_TOOLS = ['check', 'status', 'inbox', 'tasks'];
+export const ALLOWED_TOOLS = READ_ONLY_TOOLS.map((t) => `mcp__${SERVER_NAME}__${t}`);
 
 type Json = Record<string, unknown>;
 
 /** The hook command: the same Node and CLI that ran setup (like the git hooks). */
-export function hookCommand(rt: Runtime): string {
-  return `${shellQuote(rt.node)} ${shellQuote(rt.cli)} hook claude`;
+export function hookCommand(rt: Runtime, scope?: 'user'): string {
+  return `${shellQuote(rt.node)} ${shellQuote(rt.cli)} hook claude${scope ? ` --scope ${scope}` : ''}`;
 }
 
-/** A hook command git-coord wrote (this path or another install's). */
-function isOurs(command: unknown): boolean {
-  return typeof command === 'string' && /(git-coord|cli\.js)\S*'?\s+hook claude\s*$/.test(command);
-}
-
-function readObject(file: string, label: string): Json {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return {};
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${label} is not valid JSON (${(e as Error).message}): fix it, then run setup claude again`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${label} must hold a JSON object`);
-  return v as Json;
+/** A hook command git-coord wrote (this path or another install's), of the scope asked. */
+function isOurs(command: unknown, scope?: 'user'): boolean {
+  if (typeof command !== 'string') return false;
+  return scope ? /(git-coord|cli\.js)\S*'?\s+hook claude --scope user\s*$/.test(command) : /(git-coord|cli\.js)\S*'?\s+hook claude\s*$/.test(command);
 }
 
 function objectAt(parent: Json, key: string, label: string): Json {
@@ -71,25 +63,48 @@ function objectAt(parent: Json, key: string, label: string): Json {
   return v as Json;
 }
 
+function arrayAt(parent: Json, key: string, label: string): unknown[] {
+  const v = parent[key] ?? [];
+  if (!Array.isArray(v)) throw new UsageError(`${label}: "${key}" must be an array`);
+  parent[key] = v;
+  return v;
+}
+
 /** Adds git-coord's hook to each event, or brings the one there up to date; keeps every other hook. */
-export function mergeSettings(settings: Json, command: string): Json {
+export function mergeHooks(settings: Json, command: string, label = '.claude/settings.json', scope?: 'user'): Json {
   const out = structuredClone(settings);
-  const hooks = objectAt(out, 'hooks', '.claude/settings.json');
+  const hooks = objectAt(out, 'hooks', label);
   for (const { event, matcher } of EVENTS) {
     const groups = hooks[event] ?? [];
-    if (!Array.isArray(groups)) throw new UsageError(`.claude/settings.json: hooks.${event} must be an array`);
+    if (!Array.isArray(groups)) throw new UsageError(`${label}: hooks.${event} must be an array`);
     hooks[event] = groups;
     const entry = { type: 'command', command, timeout: HOOK_TIMEOUT_S };
-    const group = groups.find((g: Json) => Array.isArray(g?.hooks) && (g.hooks as Json[]).some((h) => isOurs(h?.command)));
+    const group = groups.find((g: Json) => Array.isArray(g?.hooks) && (g.hooks as Json[]).some((h) => isOurs(h?.command, scope)));
     if (!group) {
       groups.push({ ...(matcher ? { matcher } : {}), hooks: [entry] });
       continue;
     }
     const list = group.hooks as Json[];
-    const i = list.findIndex((h) => isOurs(h?.command));
-    list[i] = { ...list[i], ...entry };
+    const i = list.findIndex((h) => isOurs(h?.command, scope));
+    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `, as the README says).
+    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
     if (matcher) group.matcher = matcher;
   }
+  return out;
+}
+
+/**
+ * The project's settings: the hooks, the `.mcp.json` server approved (`enabledMcpjsonServers`:
+ * else an interactive session leaves it "pending approval"), and the read-only tools allowed
+ * (`permissions.allow`). Claude Code honours both once the user has trusted the workspace.
+ */
+export function mergeSettings(settings: Json, command: string): Json {
+  const out = mergeHooks(settings, command);
+  const enabled = arrayAt(out, 'enabledMcpjsonServers', '.claude/settings.json');
+  if (!enabled.includes(SERVER_NAME)) enabled.push(SERVER_NAME);
+  const perms = objectAt(out, 'permissions', '.claude/settings.json');
+  const allow = arrayAt(perms, 'allow', '.claude/settings.json: permissions');
+  for (const t of ALLOWED_TOOLS) if (!allow.includes(t)) allow.push(t);
   return out;
 }
 
@@ -103,27 +118,50 @@ export function mergeMcp(config: Json, rt: Runtime): Json {
   return out;
 }
 
-export function setupClaude(ctx: Coord, rt: Runtime, dryRun: boolean): SetupFile[] {
+export interface ClaudeSetupOptions {
+  dryRun: boolean;
+  /** Also register the hooks in the user's ~/.claude/settings.json (sessions started in a subdirectory). */
+  user?: boolean;
+  /** The user's home (tests): default os.homedir(). */
+  home?: string;
+  /**
+   * Also allow the read-only tools in `.claude/settings.local.json` (not committed): Claude Code
+   * honours it before the workspace is trusted, where it ignores the shared file's allow rules.
+   */
+  local?: boolean;
+}
+
+/** The read-only tools allowed in `.claude/settings.local.json`, keeping everything there. */
+export function mergeLocal(settings: Json): Json {
+  const out = structuredClone(settings);
+  const perms = objectAt(out, 'permissions', '.claude/settings.local.json');
+  const allow = arrayAt(perms, 'allow', '.claude/settings.local.json: permissions');
+  for (const t of ALLOWED_TOOLS) if (!allow.includes(t)) allow.push(t);
+  return out;
+}
+
+export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): SetupFile[] {
   const top = ctx.repo.top;
   if (!top) throw new UsageError('setup claude needs a work tree (this repository is bare)');
-  const plans: { rel: string; next: (cur: Json) => Json }[] = [
-    { rel: '.mcp.json', next: (cur) => mergeMcp(cur, rt) },
-    { rel: path.join('.claude', 'settings.json'), next: (cur) => mergeSettings(cur, hookCommand(rt)) },
+  const plans: { rel: string; file: string; root: string; next: (cur: Json) => Json }[] = [
+    { rel: '.mcp.json', file: path.join(top, '.mcp.json'), root: top, next: (cur) => mergeMcp(cur, rt) },
+    { rel: '.claude/settings.json', file: path.join(top, '.claude', 'settings.json'), root: top, next: (cur) => mergeSettings(cur, hookCommand(rt)) },
   ];
-  // Read and merge both before writing either: a bad file leaves both untouched.
-  const files = plans.map(({ rel, next }) => {
-    const file = path.join(top, rel);
-    const cur = readObject(file, rel);
-    const merged = next(cur);
-    const changed = !fs.existsSync(file) || JSON.stringify(merged) !== JSON.stringify(cur);
-    return { file, path: rel.split(path.sep).join('/'), changed, content: `${JSON.stringify(merged, null, 2)}\n` };
-  });
-  if (!dryRun) {
-    for (const f of files) {
-      if (!f.changed) continue;
-      fs.mkdirSync(path.dirname(f.file), { recursive: true });
-      fs.writeFileSync(f.file, f.content);
-    }
+  if (opts.local) plans.push({ rel: '.claude/settings.local.json', file: path.join(top, '.claude', 'settings.local.json'), root: top, next: mergeLocal });
+  if (opts.user) {
+    const home = opts.home ?? os.homedir();
+    const file = path.join(home, '.claude', 'settings.json');
+    plans.push({ rel: file, file, root: home, next: (cur) => mergeHooks(cur, hookCommand(rt, 'user'), '~/.claude/settings.json', 'user') });
   }
+  // Check, read and merge every file before writing any: a bad or unsafe file leaves them all untouched.
+  const planned = planFiles(plans.map(({ rel, file, root }) => ({ file, label: rel, root })));
+  const files = plans.map(({ rel, next }, k) => {
+    const cur = jsonObject(planned[k]!, 'setup claude');
+    const merged = next(cur);
+    const content = `${JSON.stringify(merged, null, 2)}\n`;
+    const changed = planned[k]!.current === null || JSON.stringify(merged) !== JSON.stringify(cur);
+    return { planned: planned[k]!, path: rel, changed, content };
+  });
+  if (!opts.dryRun) for (const f of files) if (f.changed) writePlanned(f.planned, f.content);
   return files.map(({ path: p, changed, content }) => ({ path: p, changed, content }));
 }

@@ -1,8 +1,8 @@
 /**
  * Judging commits against the lock state: the staged changes of the commit in progress
  * (pre-commit, `check --staged`), and lists of commits with their changed paths and Coord-Agent
- * trailers (pre-push, the server's pre-receive; `verify <range>` later). Returns data: the hooks'
- * face (hooks/entry.ts, hooks/render.ts) words the refusals.
+ * trailers (pre-push, the server's pre-receive, and `verify <range>` in operations/verify.ts).
+ * Returns data: the hooks' face (hooks/entry.ts, hooks/render.ts) words the refusals.
  */
 import { stagedDiff, stagedTouches } from '../git/worktree.js';
 import { commitTouches, notRecords, type CommitTouch } from '../git/commits.js';
@@ -15,6 +15,7 @@ import { printable } from '../printable.js';
 import { LOCKS } from '../store/layout.js';
 import { Coord, type OpenOptions } from '../session/coord.js';
 import { Locks, type Conflict } from '../locks/locks.js';
+import { unrecordedFrees, type RefLine, type UnrecordedFree } from './lock-audit.js';
 
 /**
  * With a remote as the authority, a hook works from the local view, refreshed first when it is
@@ -127,14 +128,14 @@ function pushLines(input: string): { localOid: string; remoteRef: string; remote
 }
 
 /** The lines git gives pre-receive: `<old oid> SP <new oid> SP <ref>`. */
-function receiveLines(input: string): { newOid: string; ref: string }[] {
+function receiveLines(input: string): RefLine[] {
   return input
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => {
       const [oldOid, newOid, ref, ...rest] = l.split(' ');
       if (rest.length > 0 || !OID.test(oldOid!) || !OID.test(newOid!) || !ref) throw new FailedError(`unexpected pre-receive input: ${printable(l)}`);
-      return { newOid: newOid!, ref };
+      return { oldOid: oldOid!, newOid: newOid!, ref };
     });
 }
 
@@ -178,11 +179,16 @@ export async function runPushCheck(remote: string, url: string, input: string): 
   }
 }
 
-/** What the server refuses: commits that change held paths, and updates of refs/coordination/ to anything but records. */
+/**
+ * What the server refuses: commits that change held paths, updates of refs/coordination/ to
+ * anything but records, and held locks deleted or rewritten without the record of it.
+ */
 export interface ReceiveRefusal {
   violations: PushViolation[];
   /** Refs under refs/coordination/ that would point at (or bring) objects that are not records. */
   notRecords: { ref: string; objects: string[] }[];
+  /** Held locks this push frees (deletes or rewrites) with no journal entry of it (operations/lock-audit.ts). */
+  unrecorded: UnrecordedFree[];
 }
 
 /**
@@ -190,6 +196,8 @@ export interface ReceiveRefusal {
  *
  * - refs/coordination/ holds only records (notRecords: commits with the empty tree), so nothing
  *   else can be stored there.
+ * - A lock ref holding a path is deleted or rewritten only with the journal entry recording it
+ *   (an unlock, a break, an expiry, a renewal) in the same push (unrecordedFrees).
  * - Every other ref's new commits are judged: those no ref outside refs/coordination/ reaches
  *   yet (git quarantines pushed objects until the hook passes). Commits reachable only from
  *   coordination refs count as new, so no commit reaches a branch unjudged, however it arrived.
@@ -198,10 +206,11 @@ export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
   const ctx = await Coord.open({});
   try {
     if (ctx.repo.top !== null) throw new UsageError('the pre-receive check runs in a bare repository');
-    const lines = receiveLines(input).filter((l) => !ZERO.test(l.newOid));
+    const all = receiveLines(input);
+    const lines = all.filter((l) => !ZERO.test(l.newOid));
     const coordination = lines.filter((l) => l.ref.startsWith(COORDINATION));
     const bad = new Set(await notRecords(ctx.repo, [...new Set(coordination.map((l) => l.newOid))]));
-    const refused: ReceiveRefusal = { violations: [], notRecords: [] };
+    const refused: ReceiveRefusal = { violations: [], notRecords: [], unrecorded: [] };
     if (bad.size > 0) {
       // A bad ancestor is reported with every coordination ref of this push.
       const tips = new Set(coordination.map((l) => l.newOid));
@@ -213,6 +222,8 @@ export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
     }
     const news = [...new Set(lines.filter((l) => !l.ref.startsWith(COORDINATION)).map((l) => l.newOid))];
     if (news.length > 0) refused.violations = await checkCommits(ctx, news, ['--not', `--exclude=${COORDINATION}*`, '--all']);
+    // (Records first: the journal entries read below must be records to count.)
+    if (refused.notRecords.length === 0) refused.unrecorded = await unrecordedFrees(ctx, all);
     return refused;
   } finally {
     ctx.close();

@@ -7,5 +7,6 @@ export * as session from './session.js';
 export * as integrations from './integrations.js';
 export * as hooks from './hooks.js';
 export * as commits from './commits.js';
+export * as verify from './verify.js';
 export * as context from './context.js';
 export * as taskExport from './task-export.js';

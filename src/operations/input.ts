@@ -5,6 +5,7 @@
  * that word nothing themselves (the library).
  */
 import { UsageError } from '../errors.js';
+import { REASON_MAX, checkLine } from '../fields.js';
 import { checkDurationMs } from '../session/duration.js';
 import type { Coord } from '../session/coord.js';
 
@@ -29,4 +30,9 @@ export function checkCount(n: number, what: string): number {
 /** `{ [key]: value }` when value is defined, else `{}`: for building concept options without undefined keys. */
 export function given<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** A reason (a lock's, or why --force): one line of plain text, at most REASON_MAX characters. */
+export function checkReason(reason: string | undefined): void {
+  if (reason !== undefined) checkLine('reason', reason, REASON_MAX);
 }

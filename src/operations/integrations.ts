@@ -2,9 +2,10 @@
 import { gatherBriefing, type Briefing } from '../views/briefing.js';
 import { setupClaude as setup, type SetupFile } from './claude-setup.js';
 import type { Runtime } from './hooks.js';
+import type { CodexSetup } from './codex-setup.js';
 import type { Coord } from '../session/coord.js';
 
-export type { Runtime, SetupFile, Briefing };
+export type { Runtime, SetupFile, Briefing, CodexSetup };
 
 /** The briefing: who the agent is, what it holds, what to do next. */
 export async function prime(ctx: Coord): Promise<Briefing> {
@@ -12,7 +13,15 @@ export async function prime(ctx: Coord): Promise<Briefing> {
 }
 
 /** Registers the MCP server and the hooks with Claude Code; `runtime`: the Node and CLI they call. */
-export async function setupClaude(ctx: Coord, input: { runtime: Runtime; dryRun?: boolean }): Promise<{ ok: true; dryRun: boolean; files: SetupFile[] }> {
+export async function setupClaude(
+  ctx: Coord,
+  input: { runtime: Runtime; dryRun?: boolean; user?: boolean; local?: boolean; home?: string },
+): Promise<{ ok: true; dryRun: boolean; files: SetupFile[] }> {
   const dryRun = Boolean(input.dryRun);
-  return { ok: true, dryRun, files: setup(ctx, input.runtime, dryRun) };
+  return { ok: true, dryRun, files: setup(ctx, input.runtime, { dryRun, user: Boolean(input.user), local: Boolean(input.local), ...(input.home ? { home: input.home } : {}) }) };
+}
+
+/** Registers the MCP server and the hooks with Codex (`.codex/config.toml`, `.codex/hooks.json`). */
+export async function setupCodex(ctx: Coord, input: { runtime: Runtime; dryRun?: boolean; trust?: boolean }): Promise<CodexSetup> {
+  return (await import('./codex-setup.js')).setupCodex(ctx, input.runtime, Boolean(input.dryRun), Boolean(input.trust));
 }

@@ -6,7 +6,7 @@ import { Locks, type Conflict, type LockView } from '../locks/locks.js';
 import type { Coord } from '../session/coord.js';
 import type { ReadMode } from '../store/records.js';
 import type { TaskView } from '../tasks/rules.js';
-import { given, invalid, waitMs, type Wait } from './input.js';
+import { checkReason, given, invalid, waitMs, type Wait } from './input.js';
 
 export interface LockInput {
   patterns: string[];
@@ -21,6 +21,7 @@ export interface LockInput {
 }
 
 export async function lock(ctx: Coord, input: LockInput): Promise<{ ok: true; locks: LockView[] }> {
+  checkReason(input.reason);
   const locks = new Locks(ctx);
   const opts = { ...given('ttlMs', input.ttlMs), ...given('reason', input.reason) };
   const granted =
@@ -38,6 +39,7 @@ export interface UnlockInput {
 /** The unlock rules: patterns or all (not both, not neither); force names its patterns and says why. */
 export function checkUnlock(input: UnlockInput): void {
   const patterns = input.patterns ?? [];
+  checkReason(input.reason);
   if (!input.all && patterns.length === 0) throw invalid('unlock-nothing-named', 'give the patterns to unlock, or all');
   if (input.all && patterns.length > 0) throw invalid('patterns-and-all', 'give patterns or all, not both');
   if (input.all && input.force) throw invalid('force-with-all', 'force breaks the locks you name: give their patterns instead of all');

@@ -109,8 +109,21 @@ function readConfigText(top: string): string | null {
   }
 }
 
-/** Reads `.git-coord.yml` at the top of the work tree; the yaml parser is loaded only when there is one. */
+/**
+ * Reads `.git-coord.yml` at the top of the work tree; the yaml parser is loaded only when there is
+ * one. Every problem with it is a UsageError with `detail.code` 'bad-config' (the agent hooks tell
+ * the agent, and let no held path through).
+ */
 export async function loadConfig(repo: Repo): Promise<Config> {
+  try {
+    return await readConfig(repo);
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(e.message, { ...e.detail, code: 'bad-config', file: CONFIG_FILE });
+    throw e;
+  }
+}
+
+async function readConfig(repo: Repo): Promise<Config> {
   if (!repo.top) return DEFAULTS;
   const text = readConfigText(repo.top);
   if (text === null) return DEFAULTS;

@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { validateAgentId } from '../agents/id.js';
 import { loadConfig, validateRemoteName, CONFIG_FILE, type Config, type Refresh } from './config.js';
 import type { PatternBase } from '../patterns/pattern.js';
+import { iso } from '../time.js';
 
 /** The per-worktree identity file, in the worktree's own git dir (not shared, no config format change). */
 export const AGENT_FILE = 'git-coord-agent';
@@ -169,7 +170,7 @@ export class Coord {
   viewInfo(): { remote: string; syncedAt: string | null; ageMs: number | null } | null {
     if (!this.store.remote) return null;
     const t = this.store.viewTime();
-    return { remote: this.store.remote, syncedAt: t ? new Date(t).toISOString() : null, ageMs: t ? this.now() - t : null };
+    return { remote: this.store.remote, syncedAt: t ? iso(t) : null, ageMs: t ? this.now() - t : null };
   }
 
   get base(): PatternBase {
@@ -189,9 +190,8 @@ export class Coord {
   requireAgent(): string {
     const a = this.agent();
     if (a === null) {
-      throw new UsageError(
-        'no agent id: pass --agent <id>, set GIT_COORD_AGENT, or run `git-coord whoami --set <id>` in this worktree',
-      );
+      // Each face says how to give one (its own flags, its client's config): detail.code.
+      throw new UsageError('no agent id: set GIT_COORD_AGENT, or run `git-coord whoami --set <id>` in this worktree', { code: 'no-agent' });
     }
     return a;
   }

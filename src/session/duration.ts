@@ -1,6 +1,6 @@
 /** Durations: `90s`, `30m`, `2h`, `1d`, and sums such as `1h30m`; `none` where allowed. */
 import { UsageError } from '../errors.js';
-import { DURATION_HINT, DURATION_NONE, DURATION_RE, DURATION_TERM_RE, DURATION_UNITS_MS } from '../fields.js';
+import { DURATION_MAX_MS, DURATION_HINT, DURATION_NONE, DURATION_RE, DURATION_TERM_RE, DURATION_UNITS_MS } from '../fields.js';
 
 const UNIT_MS: Record<string, number> = DURATION_UNITS_MS;
 
@@ -8,7 +8,7 @@ const UNIT_MS: Record<string, number> = DURATION_UNITS_MS;
  * The longest duration accepted anywhere: 100 years. A lease or a deadline is a point in time
  * (now + duration) that must stay a valid date; JavaScript dates end in the year 275760.
  */
-export const MAX_DURATION_MS = 36_500 * UNIT_MS.d!;
+export const MAX_DURATION_MS = DURATION_MAX_MS;
 /** The shortest: one second. A zero lease would write a lock that is expired as it is granted. */
 export const MIN_DURATION_MS = UNIT_MS.s!;
 

@@ -17,6 +17,7 @@ import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
 import { CONFIG_FILE } from '../session/config.js';
 import { notRecordsRefusal } from '../hooks/render.js';
+import { HELD_STATE } from '../operations/lock-audit.js';
 
 /** One word for sh: as is when plainly safe, else between single quotes. */
 export function shellWord(s: string): string {
@@ -78,6 +79,8 @@ export function shellValues(): Record<string, string> {
   return {
     GC_ROOT: ROOT,
     GC_LOCKS: LOCKS,
+    // The lock state that holds a path: pre-receive hands a lock ref's deletion or rewrite to Node when its old record may be one.
+    GC_HELD_STATE: HELD_STATE,
     GC_REF_KEPT: rules.kept,
     GC_REF_COMPONENT_MAX: String(rules.componentMax),
     GC_REF_ANCHOR_MAX: String(rules.anchorMax),

@@ -48,6 +48,21 @@ export const AGENTS = `${ROOT}agents/`;
 /** Shared context: one ref per key, kept after `context rm` as a tombstone so versions never repeat. */
 export const CONTEXT = `${ROOT}context/`;
 
+/**
+ * Check refs, one per top namespace (`checks/tasks`, `checks/locks`, …), kept by a remote
+ * authority only (store/remote.ts): a leased push sends no command for a ref it does not change,
+ * so a swap that must find refs unchanged moves its namespace's check ref instead, leased on the
+ * value read with them. Any two such swaps over one namespace conflict at the remote.
+ */
+export const CHECKS = `${ROOT}checks/`;
+
+/** The check ref that verifications of `ref` move (null: `ref` is outside refs/coordination/<namespace>/). */
+export function checkRef(ref: string): string | null {
+  if (!ref.startsWith(ROOT)) return null;
+  const ns = ref.slice(ROOT.length).split('/')[0];
+  return ns && ns !== 'checks' && ns !== 'remotes' ? `${CHECKS}${ns}` : null;
+}
+
 /** Where a task lives: open (and claimed) tasks apart from finished ones, so the board reads only the live ones. */
 export type TaskShelf = 'open' | 'done' | 'failed';
 export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];

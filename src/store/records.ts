@@ -9,6 +9,7 @@ import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } fro
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
 import { printable } from '../printable.js';
+import { cut } from '../fields.js';
 export { Writers };
 
 /** What the store needs of a schema: the domain passes its zod schemas, the store stays generic. */
@@ -45,8 +46,18 @@ export interface NewRecord {
   timeMs: number;
 }
 
+/** The longest subject line a record commit gets (the record itself keeps the whole text). */
+export const SUBJECT_LINE_MAX = 200;
+
+/**
+ * A record commit's message: its subject line, then the record. The subject line is built from
+ * text agents gave (subjects, titles, reasons) and from records others wrote, so it is made safe
+ * here, whatever the caller checked: every control character (a NUL, which git would cut the
+ * message at and fsck refuses; a newline, which would forge a body; terminal escapes, which
+ * `git log` would print raw) is shown as a visible escape, and the line is cut.
+ */
 export function recordMessage(subject: string, record: unknown): string {
-  return `${subject.replace(/\n/g, ' ')}\n\n${JSON.stringify(record)}\n`;
+  return `${cut(printable(subject), SUBJECT_LINE_MAX)}\n\n${JSON.stringify(record)}\n`;
 }
 
 export function parseBody<T>(schema: Schema<T>, body: string): { ok: true; value: T } | { ok: false; problem: string } {
@@ -144,7 +155,8 @@ export class RecordStore implements Store {
   /** Ends the writing processes (a command calls this once it is done). */
   close(): void {
     this.writers.close();
-    this.reader?.close();
+    // Closed even if never used: a read after close must not start a reader that nobody ends.
+    (this.reader ??= new ObjectReader(this.repo.cwd)).close();
   }
 
   /** Every ref matching `patterns` (for-each-ref semantics) with its record text, undecoded. */

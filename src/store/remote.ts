@@ -3,20 +3,38 @@
  * leased push. Reads fetch the refs they need into a local view,
  * `refs/coordination/remotes/<remote>/…`, a namespace of its own so that no fetch can overwrite
  * state this clone decides, and then read the view like local records.
+ *
+ * Reads are `git fetch` with refspecs, never `ls-remote`: over protocol v2 the remote then lists
+ * only the refs under the prefixes asked for. Until the clone's first full `sync`, the per-agent
+ * chains (journals, presence, message indexes) are fetched shallow (their tips only, not every
+ * record a journal reaches); `log` fetches older history when it walks past what is here. After a fetch that
+ * left many loose refs in the view, the refs are packed, so a user's own `git fetch` is not
+ * slowed by thousands of loose files.
+ *
+ * "Unchanged" checks: a leased push sends no command for a ref whose new value is its old one,
+ * so the remote would check nothing. A swap that verifies refs (the same old and new value, or
+ * both null) moves its namespace's check ref (layout CHECKS), leased on the value read in the
+ * same read as the verified refs; so two swaps that each verify what the other reads cannot both
+ * land. A verification of absence is not pushed at all (a delete of a missing ref is not checked
+ * by the remote and would delete a ref created meanwhile): the check ref stands for it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { configuredRemote, fetchRefs, listRemote, pushLeased } from '../git/remote.js';
+import { configuredRemote, fetchRefs, pushLeased } from '../git/remote.js';
 import { UsageError } from '../errors.js';
-import { ObjectReader } from '../git/objects.js';
 import { readRefs, listRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
+import { runGit } from '../git/run.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
-import { ROOT, LOCKS, escapeComponent } from './layout.js';
+import { ROOT, LOCKS, JOURNAL, TASKS, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
 
 /** Hosted forges ask for at most ~15 reads a second per repository: never fetch more often. */
 const MIN_FETCH_INTERVAL_MS = 70;
+/** Past this many loose refs in the view, it is packed (`git pack-refs`). */
+const LOOSE_REFS_TO_PACK = 256;
+/** What a full sync refreshes; the first one marks the view live (later fetches are not shallow). */
+export const SYNCED = [LOCKS, JOURNAL, TASKS, AGENTS, MESSAGES];
 
 export interface RemoteOptions {
   /** Refreshes that may fail fall back to the view; this receives the warning. */
@@ -31,10 +49,14 @@ export class RemoteStore extends RecordStore implements Store {
   override readonly remote: string;
   readonly viewRoot: string;
   private lastFetch = 0;
-  private readonly objects: ObjectReader;
   /** The view update of the last swap: it need not delay the caller, only the next git write. */
   private viewUpdate: Promise<void> = Promise.resolve();
   private verified: Promise<void> | null = null;
+  /**
+   * The check refs' values seen by decision reads since the last swap, the oldest kept: a swap
+   * that verifies refs leases its check ref on the value read no later than those refs.
+   */
+  private checksSeen = new Map<string, string | null>();
 
   constructor(
     repo: Repo,
@@ -43,7 +65,6 @@ export class RemoteStore extends RecordStore implements Store {
     private readonly opts: RemoteOptions,
   ) {
     super(repo, writers);
-    this.objects = new ObjectReader(repo.cwd);
     this.remote = remote;
     this.viewRoot = `${ROOT}remotes/${escapeComponent(remote)}/`;
   }
@@ -62,6 +83,8 @@ export class RemoteStore extends RecordStore implements Store {
   }
 
   override viewTime(): number | null {
+    // What this process read it refreshed itself (`--fresh`): that is the age of the view it used.
+    if (this.refreshedAt !== null) return this.refreshedAt;
     try {
       const t = Number(fs.readFileSync(this.stampFile(), 'utf8'));
       return Number.isFinite(t) && t > 0 ? t : null;
@@ -69,6 +92,9 @@ export class RemoteStore extends RecordStore implements Store {
       return null;
     }
   }
+
+  /** When this process last refreshed what it reads from the remote (null: it has not). */
+  private refreshedAt: number | null = null;
 
   private stamp(time: number): void {
     fs.mkdirSync(path.dirname(this.stampFile()), { recursive: true });
@@ -96,6 +122,15 @@ export class RemoteStore extends RecordStore implements Store {
     return `+${src}:${this.toView(src)}`;
   }
 
+  private liveFile(): string {
+    return path.join(this.repo.commonDir, 'git-coord', `live-${escapeComponent(this.remote)}`);
+  }
+
+  /** Whether this clone's view was synced in full once: from then on fetches take history too. */
+  private live(): boolean {
+    return fs.existsSync(this.liveFile());
+  }
+
   /** Brings the view of `patterns` up to date from the remote. */
   override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.timeoutMs): Promise<void> {
     if (mode === 'view') return;
@@ -104,9 +139,25 @@ export class RemoteStore extends RecordStore implements Store {
     await this.rateLimit();
     const started = this.lastFetch;
     try {
-      await fetchRefs(this.repo, this.remote, [...new Set(patterns.map((p) => this.refspec(p)))], timeoutMs);
+      // Before the first full sync, the per-agent chains (journals, presence, message indexes)
+      // come shallow: their tips, not the history behind them (a journal reaches every record its
+      // agent ever wrote). Everything else comes whole: a shallow commit costs ~50 bytes in every
+      // later push from this clone (git sends the clone's shallow list), so only refs that grow
+      // with agents, never with tasks or messages, may be shallow.
+      const live = this.live();
+      const specs = [...new Set((live ? patterns : patterns.flatMap(splitChains)).map((p) => this.refspec(p)))];
+      const shallow = live ? [] : specs.filter((r) => CHAINS.some((c) => r.startsWith(`+${c}`)));
+      const deep = specs.filter((r) => !shallow.includes(r));
+      await fetchRefs(this.repo, this.remote, deep, timeoutMs);
+      await fetchRefs(this.repo, this.remote, shallow, timeoutMs, { depth: 1 });
       // A fetch of every lock refreshes the whole board: that is the view's age.
       if (patterns.includes(LOCKS)) this.stamp(started);
+      if (!live && SYNCED.every((p) => patterns.includes(p))) {
+        fs.mkdirSync(path.dirname(this.liveFile()), { recursive: true });
+        fs.writeFileSync(this.liveFile(), `${new Date(started).toISOString()}\n`);
+      }
+      this.refreshedAt = started;
+      await this.packIfLoose();
     } catch (e) {
       if (mode === 'authority') throw e;
       const t = this.viewTime();
@@ -114,40 +165,59 @@ export class RemoteStore extends RecordStore implements Store {
     }
   }
 
+  /**
+   * Packs the refs when the view holds many loose ones (a sync of thousands of records): git
+   * reads every loose ref file on a plain `git fetch`, so tens of thousands of them slow the
+   * user's own commands. `pack-refs --all` is what `git gc` runs; it is safe beside other git
+   * processes (each loose ref is removed under its own lock).
+   */
+  private async packIfLoose(): Promise<void> {
+    const dir = path.join(this.repo.commonDir, ...this.viewRoot.split('/').filter(Boolean));
+    let loose = 0;
+    const walk = (d: string): boolean => {
+      let list: fs.Dirent[];
+      try {
+        list = fs.readdirSync(d, { withFileTypes: true });
+      } catch {
+        return false;
+      }
+      for (const e of list) {
+        if (e.isDirectory() ? walk(path.join(d, e.name)) : ++loose > LOOSE_REFS_TO_PACK) return true;
+      }
+      return false;
+    };
+    if (!walk(dir)) return;
+    const r = await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: this.opts.timeoutMs });
+    if (r.code !== 0) this.opts.warn(`could not pack the refs of the view: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+  }
+
+  /** The check refs of the namespaces `patterns` reach (see CHECKS). */
+  private checksFor(patterns: string[]): string[] {
+    return [...new Set(patterns.map(checkRef).filter((c): c is string => c !== null))];
+  }
+
+  /** Notes the check refs' values a decision read saw (the oldest since the last swap wins). */
+  private observe(checks: string[], seen: { ref: string; oid: string }[]): void {
+    for (const c of checks) if (!this.checksSeen.has(c)) this.checksSeen.set(c, seen.find((e) => e.ref === c)?.oid ?? null);
+  }
+
   override async entries(patterns: string[], mode: ReadMode = 'authority'): Promise<RefEntry[]> {
     await this.viewUpdate;
-    if (mode === 'authority') {
-      const direct = await this.authorityEntries(patterns);
-      if (direct) return direct;
-    }
-    await this.refresh(patterns, mode);
-    const view = await readRefs(this.repo, patterns.map((p) => this.toView(p)));
-    return view.map((e) => ({ ...e, ref: this.fromView(e.ref) }));
+    const checks = mode === 'authority' ? this.checksFor(patterns) : [];
+    await this.refresh([...patterns, ...checks], mode);
+    const view = (await readRefs(this.repo, [...patterns, ...checks].map((p) => this.toView(p)))).map((e) => ({ ...e, ref: this.fromView(e.ref) }));
+    this.observe(checks, view);
+    return view.filter((e) => !e.ref.startsWith(CHECKS));
   }
 
-  /** Names and values only: the remote's own list for a decision (no fetch), else the view's. */
+  /** Names and values only (a decision's read fetches them into the view first). */
   override async list(patterns: string[], mode: ReadMode = 'authority'): Promise<{ ref: string; oid: string }[]> {
     await this.viewUpdate;
-    if (mode === 'authority') {
-      await this.rateLimit();
-      return listRemote(this.repo, this.remote, patterns, this.opts.timeoutMs);
-    }
-    await this.refresh(patterns, mode);
-    return (await listRefs(this.repo, patterns.map((p) => this.toView(p)))).map((e) => ({ ...e, ref: this.fromView(e.ref) }));
-  }
-
-  /**
-   * A decision's read, cheaply: list the remote's refs (no fetch), and read their records from
-   * objects this clone already has (its own writes, earlier fetches). Null when some record is
-   * not here yet: then the caller fetches.
-   */
-  private async authorityEntries(patterns: string[]): Promise<RefEntry[] | null> {
-    await this.verify();
-    await this.rateLimit();
-    const listed = await listRemote(this.repo, this.remote, patterns, this.opts.timeoutMs);
-    const bodies = await this.objects.commitBodies([...new Set(listed.map((l) => l.oid))], this.opts.timeoutMs);
-    if (listed.some((l) => !bodies.has(l.oid))) return null;
-    return listed.map((l) => ({ ref: l.ref, oid: l.oid, body: bodies.get(l.oid)! }));
+    const checks = mode === 'authority' ? this.checksFor(patterns) : [];
+    await this.refresh([...patterns, ...checks], mode);
+    const view = (await listRefs(this.repo, [...patterns, ...checks].map((p) => this.toView(p)))).map((e) => ({ ...e, ref: this.fromView(e.ref) }));
+    this.observe(checks, view);
+    return view.filter((e) => !e.ref.startsWith(CHECKS));
   }
 
   private async rateLimit(): Promise<void> {
@@ -162,23 +232,38 @@ export class RemoteStore extends RecordStore implements Store {
 
   /**
    * Decided by the remote; on success the view takes the same values (unless `transient`: a
-   * state about to be replaced, such as a pending record, need not reach the view).
+   * state about to be replaced, such as a pending record, need not reach the view). Refs to be
+   * found unchanged move their namespace's check ref (see the top of this file): a swap whose
+   * verified refs were not read by a decision read since the last swap is a lost race (re-read).
    */
   override async swap(updates: RefUpdate[], opts: { transient?: boolean } = {}): Promise<TransactionResult> {
     await this.verify();
     await this.viewUpdate;
-    const r = await pushLeased(this.repo, this.remote, updates, this.opts.timeoutMs);
+    const seen = this.checksSeen;
+    this.checksSeen = new Map();
+    const verifies = updates.filter((u) => u.newOid === u.oldOid);
+    const checks = [...new Set(verifies.map((u) => checkRef(u.ref)))];
+    if (checks.some((c) => c === null)) throw new Error(`cannot verify a ref outside the coordination namespaces: ${verifies.map((u) => u.ref).join(', ')}`);
+    const moves: RefUpdate[] = [];
+    if (checks.length > 0) {
+      if (checks.some((c) => !seen.has(c!))) return { ok: false, reason: 'verified refs not read from the remote since the last change' };
+      const now = Date.now();
+      const nonce = (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomBytes(8).toString('hex');
+      const oids = await this.write(
+        checks.map((c) => ({ subject: `check ${c!.slice(CHECKS.length)}`, record: { v: 1, type: 'check', nonce }, parents: [], agent: 'git-coord', timeMs: now })),
+      );
+      checks.forEach((c, i) => moves.push({ ref: c!, newOid: oids[i]!, oldOid: seen.get(c!) ?? null }));
+    }
+    // A verified absence is not pushed (the remote would delete a ref created meanwhile); a
+    // verified value is (the push is refused when the remote's value already differs).
+    const pushed = [...updates.filter((u) => !(u.newOid === null && u.oldOid === null)), ...moves];
+    const r = await pushLeased(this.repo, this.remote, pushed, this.opts.timeoutMs);
     if (r.ok && !opts.transient) {
-      this.viewUpdate = setRefs(this.repo, updates.map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
+      this.viewUpdate = setRefs(this.repo, pushed.filter((u) => u.newOid !== u.oldOid).map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
         this.opts.warn(e.message),
       );
     }
     return r;
-  }
-
-  override warm(): void {
-    super.warm();
-    this.objects.warm();
   }
 
   /** Finishes the view update still under way; call before the process ends. */
@@ -186,15 +271,48 @@ export class RemoteStore extends RecordStore implements Store {
     await this.viewUpdate;
   }
 
-  override close(): void {
-    this.objects.close();
-    super.close();
-  }
-
+  /**
+   * The newest entries of the history: from the view, and when the walk reaches the shallow
+   * boundary of a first sync before `max` entries, from older history fetched now (`--deepen`),
+   * whatever the read mode: that history is not in the view at all.
+   */
   override async history<T>(schema: Schema<T>, prefix: string, max: number, mode: ReadMode = 'refresh'): Promise<ReadResult<T>> {
     await this.refresh([prefix], mode);
-    return super.history(schema, this.toView(prefix), max);
+    let read = await super.history(schema, this.toView(prefix), max);
+    for (let round = 0; round < 3 && read.records.length + read.corrupt.length < max; round++) {
+      const boundary = this.shallowCommits();
+      if (!read.records.some((r) => boundary.has(r.oid)) && !read.corrupt.some((c) => boundary.has(c.oid))) break;
+      try {
+        await fetchRefs(this.repo, this.remote, [this.refspec(prefix)], this.opts.timeoutMs, { deepen: max });
+      } catch (e) {
+        this.opts.warn(`${(e as Error).message}; the history shown stops where this clone's copy does`);
+        break;
+      }
+      read = await super.history(schema, this.toView(prefix), max);
+    }
+    return read;
   }
+
+  /** The commits whose parents this clone does not have (`.git/shallow`). */
+  private shallowCommits(): Set<string> {
+    try {
+      return new Set(fs.readFileSync(path.join(this.repo.commonDir, 'shallow'), 'utf8').split('\n').filter(Boolean));
+    } catch {
+      return new Set();
+    }
+  }
+}
+
+/** The per-agent chains a first sync fetches shallow (see refresh). */
+const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
+/** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
+const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+
+/** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
+function splitChains(p: string): string[] {
+  if (p === MESSAGES) return [...MESSAGE_PARTS, ...CHAINS.filter((c) => c.startsWith(MESSAGES))];
+  if (p === ROOT) return [LOCKS, TASKS, TOKENS, CHECKS, ...MESSAGE_PARTS, ...CHAINS];
+  return [p];
 }
 
 export function ageText(ms: number): string {

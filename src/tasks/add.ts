@@ -4,13 +4,13 @@ import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { TASK_SHELVES, taskRef, type TaskShelf } from '../store/layout.js';
-import { again, cas, commit } from '../store/cas.js';
+import { again, cas } from '../store/cas.js';
 import type { RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { ImportLine, type TaskRecord } from './schema.js';
-import { findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
-import { MAX_CHILDREN, MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
-import { ALL_SHELVES, everyShelf, readTasks, shelfOf, taskChange, type Held } from './records.js';
+import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } from './rules.js';
+import { MAX_CHILDREN, MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateNote, validateReason, validateTaskId, validateTitle } from './checks.js';
+import { ALL_SHELVES, commitTasks, everyShelf, readTasks, shelfOf, taskChange, type Held } from './records.js';
 import { adoptChange, checkParent } from './family.js';
 
 export interface AddOptions {
@@ -82,7 +82,7 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     // The id must be new on every shelf: the open ref is created (must not exist), the others
     // verified absent. A child rewrites its parent's record in the same swap (family.ts).
     const changes = [taskChange(null, rec, 'add', parentId ? `child of ${parentId}` : undefined), ...(parent ? [adoptChange(parent, [id], now)] : [])];
-    return commit(changes, snap.journal, now, view(rec, now, snap.isDone), absentElsewhere(id));
+    return commitTasks(snap, changes, now, view(rec, now, snap.isDone), absentElsewhere(id));
   });
 }
 
@@ -93,12 +93,17 @@ function checkImportedState(item: ImportLine): void {
   if (item.reason !== undefined && status !== 'failed') throw new UsageError('reason goes with status failed');
   if (item.note !== undefined && status !== 'done') throw new UsageError('note goes with status done');
   if ((item.claimedBy !== undefined || item.claimExpiresAt !== undefined) && status !== 'claimed') throw new UsageError('claimedBy goes with status claimed');
-  if (item.note !== undefined) validateBody(item.note);
-  if (item.reason !== undefined) validateBody(item.reason);
+  validateNote(item.note);
+  validateReason(item.reason);
   const comments = item.comments ?? [];
   if (comments.length > MAX_COMMENTS) throw new UsageError(`${comments.length} comments (a task keeps at most ${MAX_COMMENTS})`);
   for (const c of comments) validateComment(c.text);
 }
+
+/** The most bytes `task import` reads (file or stdin): more is refused unread. */
+export const IMPORT_MAX_BYTES = 16 * 1024 * 1024;
+/** The most tasks one import adds. Through a remote fewer may fit in one push (see importTasks). */
+export const IMPORT_MAX_TASKS = 10_000;
 
 /** The lines of a JSON Lines import, checked (UsageError naming the line). */
 function parseLines(text: string): { line: number; item: ImportLine }[] {
@@ -128,6 +133,7 @@ function parseLines(text: string): { line: number; item: ImportLine }[] {
     lines.push({ line: i + 1, item: r.data });
   }
   if (lines.length === 0) throw new UsageError('nothing to import: no task lines');
+  if (lines.length > IMPORT_MAX_TASKS) throw new UsageError(`too many tasks in one import: ${lines.length}, at most ${IMPORT_MAX_TASKS}; split the file`, { code: 'too-many-tasks', max: IMPORT_MAX_TASKS });
   const given = new Map<string, number>();
   for (const { line, item } of lines) {
     if (item.id === undefined) continue;
@@ -164,15 +170,33 @@ function importedRecord(me: string, id: string, item: ImportLine, children: stri
 export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]> {
   const me = ctx.requireAgent();
   const lines = parseLines(text);
+  try {
+    return await importLines(ctx, me, lines);
+  } catch (e) {
+    // One import is one push: through a remote, the refs of a big file may not fit in one.
+    if (e instanceof UsageError && (e.detail as { code?: string } | undefined)?.code === 'too-many-refs') {
+      const { remote } = e.detail as { remote: string };
+      throw new UsageError(`too many tasks to import in one step through remote '${printable(remote)}' (${lines.length}): split the file into smaller parts (a few hundred tasks each)`, {
+        code: 'too-many-tasks',
+        tasks: lines.length,
+        remote,
+      });
+    }
+    throw e;
+  }
+}
+
+async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
   return cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, ALL_SHELVES, me, 'authority', false);
     const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));
     const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
     if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) return again({ pause: false }); // a generated id clashed
     const graph = new Map([...snap.tasks].map(([id, h]) => [id, h.record.dependsOn]));
+    const index = new Map(ids.map((id, k) => [id, k]));
     const statusOf = (id: string): string | undefined => {
-      const k = ids.indexOf(id);
-      return k >= 0 ? (lines[k]!.item.status ?? 'open') : snap.tasks.get(id)?.record.status;
+      const k = index.get(id);
+      return k !== undefined ? (lines[k]!.item.status ?? 'open') : snap.tasks.get(id)?.record.status;
     };
     const childrenOf = new Map<string, string[]>();
     for (const [k, { line, item }] of lines.entries()) {
@@ -191,13 +215,19 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
         childrenOf.set(p, [...(childrenOf.get(p) ?? []), id]);
       }
     }
-    // Parents within the file must not form a loop.
+    // Parents within the file must not form a loop (each chain walked once: the file may hold 10,000 tasks).
+    const walked = new Map<string, 'path' | 'ok'>();
     for (const [k, { line }] of lines.entries()) {
-      const seen = new Set<string>();
-      for (let at: string | undefined = ids[k]; at !== undefined && fileIds.has(at); at = lines[ids.indexOf(at)]!.item.parent) {
-        if (seen.has(at)) throw new UsageError(`line ${line}: parents form a loop: ${[...seen].map(printable).join(' -> ')}`, { line, kind: 'parent-loop' });
-        seen.add(at);
+      const path: string[] = [];
+      for (let at: string | undefined = ids[k]; at !== undefined && fileIds.has(at) && walked.get(at) !== 'ok'; at = lines[index.get(at)!]!.item.parent) {
+        if (walked.get(at) === 'path') {
+          const loop = cycleProblem(path.slice(path.indexOf(at)));
+          throw new UsageError(`line ${line}: parents form a loop: ${loop.text}`, { line, kind: 'parent-loop', tasks: loop.detail.cycle, length: loop.detail.cycleLength });
+        }
+        walked.set(at, 'path');
+        path.push(at);
       }
+      for (const at of path) walked.set(at, 'ok');
     }
     const now = ctx.now();
     const parents: Held[] = [];
@@ -210,7 +240,8 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
     const cycle = findCycle(graph, ids);
     if (cycle) {
       const line = Math.min(...cycle.filter((id) => fileIds.has(id)).map((id) => fileIds.get(id)!));
-      throw new UsageError(`line ${line}: dependencies would close a cycle: ${cycle.map(printable).join(' -> ')}`, { line, kind: 'cycle', cycle });
+      const c = cycleProblem(cycle);
+      throw new UsageError(`line ${line}: dependencies would close a cycle: ${c.text}`, { line, ...c.detail });
     }
     // One creation time each, ending now, in file order: the board's order keeps the file's.
     const recs = lines.map(({ item }, k) => importedRecord(me, ids[k]!, item, childrenOf.get(ids[k]!) ?? [], now - (lines.length - 1 - k)));
@@ -224,6 +255,6 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
     const changes = recs.map((r, k) => taskChange(null, r, 'add', r.event.reason ?? (lines[k]!.item.parent ? `child of ${lines[k]!.item.parent}` : undefined)));
     // Parents already on the board name their new children in the same swap (family.ts).
     changes.push(...parents.map((p) => adoptChange(p, childrenOf.get(p.record.id)!, now)));
-    return commit(changes, snap.journal, now, recs.map((r) => view(r, now, isDone)), absent);
+    return commitTasks(snap, changes, now, recs.map((r) => view(r, now, isDone)), absent);
   });
 }

@@ -1,9 +1,10 @@
 /** Checks of a task's fields as given (ids, labels, priority, title, body): UsageError, nothing written. */
 import { UsageError } from '../errors.js';
+import { NOTE_MAX_BYTES, REASON_MAX, checkLine, checkText } from '../fields.js';
 import { TASK_ID } from './schema.js';
 
-const MAX_TITLE = 500;
-const MAX_BODY = 64 * 1024;
+export const MAX_TITLE = 500;
+export const MAX_BODY = 64 * 1024;
 /** A comment's text: at most this many bytes in UTF-8. */
 export const MAX_COMMENT_BYTES = 2048;
 /** A task keeps its newest this-many comments in its record; older ones stay in its history. */
@@ -25,42 +26,37 @@ export function validateLabel(label: string): string {
   return label;
 }
 
-export function parsePriority(text: string): number {
-  if (!/^[0-4]$/.test(text.trim())) throw new UsageError(`bad priority ${JSON.stringify(text)}: use 0 (most urgent) to 4`);
-  return Number(text.trim());
-}
-
-export function validatePriority(priority: number): number {
-  if (!Number.isInteger(priority) || priority < 0 || priority > 4) throw new UsageError(`bad priority ${priority}: use 0 (most urgent) to 4`);
-  return priority;
-}
+// The priority rule is defined once, in fields.ts.
+export { parsePriority, checkPriority as validatePriority } from '../fields.js';
 
 export function validateTitle(title: string): string {
   const t = title.trim();
   if (t === '') throw new UsageError('a task needs a title');
-  if (t.length > MAX_TITLE) throw new UsageError(`title too long (${t.length} characters; at most ${MAX_TITLE})`);
-  return t;
+  if (t.length > MAX_TITLE) throw new UsageError(`title too long (${t.length} characters; at most ${MAX_TITLE})`, { code: 'bad-text', field: 'title', max: MAX_TITLE });
+  return checkLine('title', t, MAX_TITLE);
 }
 
 export function validateBody(body: string): string {
-  if (Buffer.byteLength(body, 'utf8') > MAX_BODY) throw new UsageError('body too long (at most 64 KiB)');
-  return body;
+  if ((body.length > MAX_BODY ? body.length : Buffer.byteLength(body, 'utf8')) > MAX_BODY) throw new UsageError('body too long (at most 64 KiB)', { code: 'bad-text', field: 'body', max: MAX_BODY });
+  return checkText('body', body, MAX_BODY);
+}
+
+/** A reason (fail, release, reopen, --force): one line, at most REASON_MAX characters. */
+export function validateReason(reason: string | undefined): string | undefined {
+  return reason === undefined ? undefined : checkLine('reason', reason, REASON_MAX);
+}
+
+/** A note on a finished task: text, at most NOTE_MAX_BYTES. */
+export function validateNote(note: string | undefined): string | undefined {
+  return note === undefined ? undefined : checkText('note', note, NOTE_MAX_BYTES);
 }
 
 export function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-/** Lone UTF-16 surrogates: text that has no UTF-8 form (it would reach git garbled). */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** A comment's text: not empty, no NUL, valid Unicode, at most MAX_COMMENT_BYTES. */
+/** A comment's text: not empty, and text as a note is (no NUL, valid Unicode), at most MAX_COMMENT_BYTES. */
 export function validateComment(text: string): string {
   if (text.trim() === '') throw new UsageError('empty comment: say something', { kind: 'empty-comment' });
-  if (text.includes('\u0000') || LONE_SURROGATE.test(text)) throw new UsageError('a comment is text: no NUL, no lone surrogates', { kind: 'bad-comment' });
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_COMMENT_BYTES) {
-    throw new UsageError(`comment too long (${bytes} bytes; at most ${MAX_COMMENT_BYTES}: put longer findings in the body or a file)`, { kind: 'comment-too-long', bytes, max: MAX_COMMENT_BYTES });
-  }
-  return text;
+  return checkText('comment', text, MAX_COMMENT_BYTES);
 }

@@ -9,13 +9,13 @@ import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { QUEUE, journalRef, queueRef, taskRef } from '../store/layout.js';
-import { again, answer, cas, commit, lost, rounds, won } from '../store/cas.js';
+import { again, answer, cas, lost, rounds, won } from '../store/cas.js';
 import { decode } from '../store/records.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { TaskRecord, type TaskAction } from './schema.js';
 import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, type TaskView } from './rules.js';
-import { unique, validateLabel, validateTaskId } from './checks.js';
-import { claimedRefusal, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
+import { unique, validateLabel, validateNote, validateReason, validateTaskId } from './checks.js';
+import { claimedRefusal, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 
 /** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
 const CANDIDATES_PER_READ = 32;
@@ -97,7 +97,7 @@ export async function claim(s: TaskSession, id: string, opts: ClaimOptions = {})
         throw e;
       }
     }
-    return commit([change], snap.journal, now, view(next.rec, now, () => true));
+    return commitTasks(snap, [change], now, view(next.rec, now, () => true));
   });
 }
 
@@ -184,6 +184,8 @@ export function decideEnd(rec: TaskRecord, me: string, action: 'done' | 'fail' |
 
 /** The checks every end of a claim makes before reading anything. */
 export function checkEndOptions(action: 'done' | 'fail' | 'release', opts: EndOptions): void {
+  validateReason(opts.reason);
+  validateNote(opts.note);
   if (opts.force && !opts.reason) {
     throw new UsageError(`ending another agent's claim needs a reason: the history records why it was ended`, { kind: 'force-needs-reason' });
   }
@@ -207,7 +209,7 @@ export async function endClaim(s: TaskSession, id: string, action: 'fail' | 'rel
     const changes = [taskChange(held, next, action, why, other)];
     // The locks taken with the claim go in the same swap, where their holder still has them.
     if (claimer !== null && rec.locks.length > 0) changes.push(...(await (await s.locks()).releasing(rec.locks, claimer, other ? opts.reason : undefined)));
-    return commit(changes, snap.journal, now, view(next, now, () => true));
+    return commitTasks(snap, changes, now, view(next, now, () => true));
   });
 }
 
@@ -231,6 +233,6 @@ export async function renewClaims(s: TaskSession, opts: { ids?: string[]; ttlMs?
     const now = ctx.now();
     const nexts = mine.map((h) => ({ held: h, next: claimed(h.record, me, now, opts.ttlMs === undefined ? h.record.claimTtlMs : opts.ttlMs, h.record.locks) }));
     const changes = nexts.map(({ held, next }) => taskChange(held, next.rec, next.action));
-    return commit(changes, snap.journal, now, nexts.map(({ next }) => view(next.rec, now, snap.isDone)));
+    return commitTasks(snap, changes, now, nexts.map(({ next }) => view(next.rec, now, snap.isDone)));
   });
 }

@@ -6,14 +6,15 @@
  */
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
+import { LINE_FORBIDDEN } from '../fields.js';
 import { iso } from '../time.js';
-import { again, answer, cas, commit } from '../store/cas.js';
+import { again, answer, cas } from '../store/cas.js';
 import { taskRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import type { TaskRecord } from './schema.js';
 import { view, type TaskView } from './rules.js';
 import { MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
-import { everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
+import { commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
 
 export interface EditOptions {
   title?: string;
@@ -41,7 +42,7 @@ async function onTask(ctx: Coord, id: string, decide: (held: Held, me: string, n
     const onDone = new Set(deps.length === 0 ? [] : (await ctx.store.list(deps.map((x) => taskRef('done', x)), 'authority')).map((e) => e.ref));
     const done = (x: string) => onDone.has(taskRef('done', x));
     if (d === null) return answer(view(held.record, now, done));
-    return commit([taskChange(held, d.next, d.action, d.reason)], snap.journal, now, view(d.next, now, done));
+    return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
   });
 }
 
@@ -85,8 +86,8 @@ export async function comment(ctx: Coord, id: string, text: string): Promise<Tas
     const dropped = Math.max(0, all.length - MAX_COMMENTS);
     // The record's `event` is left as it is: a comment does not change what state the task is in.
     const next: TaskRecord = { ...rec, comments: all.slice(dropped), commentsDropped: (rec.commentsDropped ?? 0) + dropped, updatedAt: iso(now) };
-    // The history carries the comment's first line, cut (the record has it whole).
-    const first = t.trim().split('\n', 1)[0]!;
+    // The history carries the comment's first line, cut, as one line of plain text (the record has it whole).
+    const first = t.trim().split('\n', 1)[0]!.replace(new RegExp(LINE_FORBIDDEN.source, 'g'), ' ');
     return { next, action: 'comment', reason: first.length > 80 ? `${first.slice(0, 79).replace(/[\ud800-\udbff]$/, '')}…` : first };
   });
 }

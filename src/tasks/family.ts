@@ -34,7 +34,7 @@ export function checkParent(parent: Held | undefined, id: string, adding = 1): H
   if (!parent) throw new UsageError(`no task ${printable(id)}: a parent must exist`, { kind: 'no-task', tasks: [id] });
   const rec = parent.record;
   if (rec.status === 'done') {
-    throw new RefusedError(`cannot add a child to ${printable(id)}: it is done (reopen it first)`, { kind: 'parent-done', task: id });
+    throw new RefusedError(`cannot add a child to ${printable(id)}: it is done`, { kind: 'parent-done', task: id, parent: id, action: 'add' });
   }
   const n = (rec.children ?? []).length;
   if (n + adding > MAX_CHILDREN) {
@@ -71,9 +71,13 @@ export function childrenCheck(parents: Held[], lookup: (id: string) => Held | un
   return { open, verify };
 }
 
+/**
+ * Parents with children neither done nor failed: the first parent as `task` and its `children`,
+ * and every such parent in `open` (a `task done` of several may meet more than one).
+ */
 export function openChildrenRefusal(open: { parent: string; children: string[] }[]): RefusedError {
   const text = open.map((o) => `${printable(o.parent)} has children not done or failed: ${o.children.map(printable).join(', ')}`).join('; ');
-  return new RefusedError(`cannot finish: ${text}`, { kind: 'open-children', open });
+  return new RefusedError(`cannot finish: ${text}`, { kind: 'open-children', task: open[0]!.parent, children: open[0]!.children, open, action: 'done' });
 }
 
 /**
@@ -87,7 +91,7 @@ export function reopenCheck(child: TaskRecord, parent: Held | undefined, now: nu
   // A parent on no shelf read is gone, or was moving while read: verified absent everywhere.
   if (!parent) return { changes: [], verify: everyShelf(child.parent).map((ref) => ({ ref, newOid: null, oldOid: null })) };
   if (parent.record.status === 'done') {
-    throw new RefusedError(`cannot reopen ${printable(child.id)}: its parent ${printable(parent.record.id)} is done (reopen the parent first)`, { kind: 'parent-done', task: child.id, parent: parent.record.id });
+    throw new RefusedError(`cannot reopen ${printable(child.id)}: its parent ${printable(parent.record.id)} is done`, { kind: 'parent-done', task: child.id, parent: parent.record.id, action: 'reopen' });
   }
   const change = taskChange(parent, { ...parent.record, updatedAt: iso(now) }, 'child');
   delete change.event;

@@ -7,9 +7,9 @@
 import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { taskRef } from '../store/layout.js';
-import { again, cas, commit } from '../store/cas.js';
+import { again, cas } from '../store/cas.js';
 import type { RecordChange } from '../store/journal.js';
-import { readBoard, readTasks, notFound, taskChange, type Held, type TaskSession } from './records.js';
+import { alsoUnreadable, commitTasks, readBoard, readTasks, notFound, taskChange, type Held, type TaskSession } from './records.js';
 import { checkEndOptions, decideEnd, type EndOptions } from './claims.js';
 import { unique, validateTaskId } from './checks.js';
 import { byUrgency, view, type IsDone, type TaskView } from './rules.js';
@@ -42,7 +42,8 @@ export async function finish(s: TaskSession, ids: string[], opts: EndOptions): P
     const now = ctx.now();
     // Children on neither shelf read so far are done (or gone): read those refs, to verify them.
     const unknown = unique(held.flatMap((h) => h.record.children ?? [])).filter((c) => !snap.tasks.has(c) && !finishing.has(c));
-    const more = unknown.length > 0 ? (await readTasks(ctx, unknown.map((c) => taskRef('done', c)), null, 'authority', false)).tasks : new Map<string, Held>();
+    const extra = unknown.length > 0 ? await readTasks(ctx, unknown.map((c) => taskRef('done', c)), null, 'authority', false) : null;
+    const more = extra?.tasks ?? new Map<string, Held>();
     const decided = held.map((h) => ({ held: h, ...decideEnd(h.record, me, 'done', opts, now) }));
     const family = childrenCheck(held, (c) => snap.tasks.get(c) ?? more.get(c), finishing);
     if (family.open.length > 0) throw openChildrenRefusal(family.open);
@@ -66,7 +67,7 @@ export async function finish(s: TaskSession, ids: string[], opts: EndOptions): P
       .map((v) => v.after)
       .sort(byUrgency);
     const done = decided.map((d) => view(d.next, now, after));
-    return commit(changes, snap.journal, now, { done, becameReady }, family.verify);
+    return commitTasks(alsoUnreadable(snap, extra), changes, now, { done, becameReady }, family.verify);
   });
 }
 

@@ -7,7 +7,8 @@ import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
 import type { RecordChange } from '../store/journal.js';
-import { decode, type ReadMode, type RefEntry } from '../store/records.js';
+import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
+import { commit, type Decision } from '../store/cas.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import { TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
@@ -27,6 +28,8 @@ export interface Snapshot {
   /** Entries read that are neither tasks nor this agent's journal (presence, journals). */
   others: RefEntry[];
   isDone: IsDone;
+  /** Task refs read whose record cannot be used (not JSON, wrong id, a blob...): ref -> why. */
+  unreadable: Map<string, string>;
 }
 
 /** What the task commands share within one session (the Tasks service). */
@@ -78,13 +81,18 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     else others.push(e);
   }
   const { records, corrupt } = decode(TaskRecord, taskEntries);
-  for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+  const unreadable = new Map<string, string>();
+  for (const c of corrupt) {
+    ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+    unreadable.set(c.ref, c.problem);
+  }
   const tasks = new Map<string, Held>();
   for (const r of records) {
     const shelf = TASK_SHELVES.find((s) => r.ref.startsWith(taskShelf(s)));
     // A record on the wrong ref (made by hand) would shadow the real one: trust matching names only.
     if (!shelf || r.ref !== taskRef(shelf, r.record.id)) {
       ctx.warn(`skipping task record ${r.ref}: it names task ${printable(r.record.id)}`);
+      unreadable.set(r.ref, `it names task ${printable(r.record.id)}`);
       continue;
     }
     tasks.set(r.record.id, { ref: r.ref, oid: r.oid, shelf, record: r.record });
@@ -93,7 +101,37 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     const t = tasks.get(id);
     return t ? t.record.status === 'done' : assumeDone;
   };
-  return { tasks, journal, others, isDone };
+  return { tasks, journal, others, isDone, unreadable };
+}
+
+/**
+ * Refuses a write onto a task ref that holds an unreadable record (a forged or damaged one). The
+ * swap expects such a ref to be absent, so it would lose every round until it gave up: exit 2 at
+ * once instead, naming the record and how to remove it. Every task write commits through here.
+ */
+export function refuseUnreadable(snap: Snapshot, changes: RecordChange[], extra: RefUpdate[] = []): void {
+  const refs = [...changes.flatMap((c) => [c.ref, ...(c.mirrors ?? []).map((m) => m.ref)]), ...extra.map((u) => u.ref)];
+  for (const ref of refs) {
+    const problem = snap.unreadable.get(ref);
+    if (problem === undefined) continue;
+    throw new UsageError(`cannot write ${printable(ref)}: it holds an unreadable task record (${problem}); remove it first (git update-ref -d ${printable(ref)})`, {
+      kind: 'unreadable-record',
+      ref,
+    });
+  }
+}
+
+/** `snap` knowing the unreadable refs of further reads in the same round too (so commitTasks refuses them as well). */
+export function alsoUnreadable(snap: Snapshot, ...more: (Snapshot | null)[]): Snapshot {
+  const unreadable = new Map(snap.unreadable);
+  for (const m of more) for (const [ref, why] of m?.unreadable ?? []) unreadable.set(ref, why);
+  return { ...snap, unreadable };
+}
+
+/** `commit` (store/cas.ts) of task changes, after refuseUnreadable. */
+export function commitTasks<T>(snap: Snapshot, changes: RecordChange[], now: number, result: T, extra: RefUpdate[] = []): Decision<T> {
+  refuseUnreadable(snap, changes, extra);
+  return commit(changes, snap.journal, now, result, extra);
 }
 
 /** The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with its status. */

@@ -3,6 +3,7 @@
  * when it is free and ready, the order `claim --next` tries candidates in, and dependency cycles.
  */
 import type { Comment, TaskRecord, TaskStatus } from './schema.js';
+import { printable } from '../printable.js';
 
 export interface TaskView {
   id: string;
@@ -178,4 +179,14 @@ export function newTaskId(random: (n: number) => Uint8Array): string {
   let id = 't-';
   for (const b of bytes) id += ALPHABET[b % ALPHABET.length];
   return id;
+}
+
+/** The most ids a cycle error names (a forged or generated chain may be thousands long). */
+export const CYCLE_SHOWN = 20;
+
+/** A cycle for an error: its first CYCLE_SHOWN ids, then how many more; and the same as detail. */
+export function cycleProblem(cycle: string[]): { text: string; detail: { kind: 'cycle'; cycle: string[]; cycleLength: number } } {
+  const shown = cycle.slice(0, CYCLE_SHOWN).map(printable).join(' -> ');
+  const more = cycle.length > CYCLE_SHOWN ? ` -> ... (${cycle.length - CYCLE_SHOWN} more)` : '';
+  return { text: `${shown}${more}`, detail: { kind: 'cycle', cycle: cycle.slice(0, CYCLE_SHOWN), cycleLength: cycle.length } };
 }

@@ -1,6 +1,6 @@
 /** The task record: one per task, on its own ref under the shelf of its status (store/layout.ts). */
 import * as z from 'zod/mini';
-import { AGENT_ID_RE, AgentId, Iso, Priority, TaskStatus } from '../schemas.js';
+import { AGENT_ID_RE, AgentId, Iso, Priority, TaskStatus, TtlMs } from '../schemas.js';
 
 /** Task ids follow the agent-id rule: they are typed by people and named in ref names (escaped). */
 export const TASK_ID = AGENT_ID_RE;
@@ -34,7 +34,7 @@ export const TaskRecord = z.object({
   claimedAt: z.nullable(Iso),
   claimExpiresAt: z.nullable(Iso),
   /** The claim's lease, for renewals; null: no expiry. */
-  claimTtlMs: z.nullable(z.number().check(z.int(), z.positive())),
+  claimTtlMs: TtlMs,
   /** Patterns locked together with the claim (`claim --lock`): ending the claim releases exactly these. */
   locks: z.array(z.string()),
   /** `task done --note`. */

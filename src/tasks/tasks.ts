@@ -16,14 +16,14 @@ import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { taskRef, taskShelf } from '../store/layout.js';
-import { answer, cas, commit } from '../store/cas.js';
+import { answer, cas } from '../store/cas.js';
 import type { ReadMode, RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
-import { byUrgency, claimLive, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
-import { unique, validateLabel, validateTaskId } from './checks.js';
-import { ALL_SHELVES, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
+import { byUrgency, claimLive, cycleProblem, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
+import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
+import { ALL_SHELVES, alsoUnreadable, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
 import { claim, claimNext, endClaim, renewClaims, type ClaimOptions, type EndOptions } from './claims.js';
 import { finish, type Finished } from './finish.js';
@@ -171,6 +171,7 @@ export class Tasks implements TaskSession {
   async reopen(id: string, opts: { reason?: string } = {}): Promise<TaskView> {
     const me = this.ctx.requireAgent();
     validateTaskId(id);
+    validateReason(opts.reason);
     return cas(this.ctx.store, me, async () => {
       const snap = await readTasks(this.ctx, everyShelf(id), me, 'authority', false);
       const held = snap.tasks.get(id);
@@ -180,7 +181,8 @@ export class Tasks implements TaskSession {
         throw new RefusedError(`cannot reopen ${printable(id)}: it is ${rec.status}, not done or failed`, { kind: 'not-finished', task: id, status: rec.status });
       }
       // A child of a done parent stays finished; otherwise the parent's record is rewritten in the same swap (family.ts).
-      const parent = rec.parent ? (await readTasks(this.ctx, everyShelf(rec.parent), null, 'authority', false)).tasks.get(rec.parent) : undefined;
+      const parentRead = rec.parent ? await readTasks(this.ctx, everyShelf(rec.parent), null, 'authority', false) : null;
+      const parent = rec.parent ? parentRead!.tasks.get(rec.parent) : undefined;
       const now = this.ctx.now();
       const family = reopenCheck(rec, parent, now);
       const next: TaskRecord = {
@@ -194,7 +196,7 @@ export class Tasks implements TaskSession {
         updatedAt: iso(now),
         event: { action: 'reopen', by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}) },
       };
-      return commit([taskChange(held, next, 'reopen', opts.reason), ...family.changes], snap.journal, now, view(next, now, () => false), family.verify);
+      return commitTasks(alsoUnreadable(snap, parentRead), [taskChange(held, next, 'reopen', opts.reason), ...family.changes], now, view(next, now, () => false), family.verify);
     });
   }
 
@@ -222,13 +224,16 @@ export class Tasks implements TaskSession {
       const graph = new Map([...snap.tasks].map(([k, h]) => [k, h.record.dependsOn]));
       graph.set(id, [...rec.dependsOn, ...added]);
       const cycle = findCycle(graph, [id]);
-      if (cycle) throw new UsageError(`cannot add: dependencies would close a cycle: ${cycle.map(printable).join(' -> ')}`, { kind: 'cycle', cycle });
+      if (cycle) {
+        const c = cycleProblem(cycle);
+        throw new UsageError(`cannot add: dependencies would close a cycle: ${c.text}`, c.detail);
+      }
       const walked: RefUpdate[] = [...reachable(graph, added)]
         .filter((k) => k !== id)
         .map((k) => snap.tasks.get(k)!)
         .map((h) => ({ ref: h.ref, newOid: h.oid, oldOid: h.oid }));
       const next: TaskRecord = { ...rec, dependsOn: [...rec.dependsOn, ...added], updatedAt: iso(now), event: { action: 'depend', by: me, at: iso(now) } };
-      return commit([taskChange(held, next, 'depend', `on ${added.join(', ')}`)], snap.journal, now, view(next, now, snap.isDone), walked);
+      return commitTasks(snap, [taskChange(held, next, 'depend', `on ${added.join(', ')}`)], now, view(next, now, snap.isDone), walked);
     });
   }
 

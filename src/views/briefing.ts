@@ -163,7 +163,7 @@ export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {
     if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.readyCount ?? b.ready.length}, most urgent first): ${listOf(b.ready, n, taskItem, b.readyCount)}.`);
     // The keys most recently set, as many as a line of this size holds (it shrinks with the lists).
     if (b.context?.length) lines.push(recentKeysLine(b.context.map((k) => ({ ...k, key: cut(k.key, 64), value: '' })), 60 + 50 * n));
-    if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? '' : 's'} hold ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
+    if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? ' holds' : 's hold'} ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
     lines.push(`Next: ${b.next.join(' | ')}`, 'The git-coord MCP tools, where present, take the same arguments.');
     const text = lines.join('\n');
     if (text.length <= limit) return text;
@@ -260,31 +260,34 @@ export async function lockFates(ctx: Coord, lost: Seen['locks'], mode: ReadMode)
   return out;
 }
 
-/** What changed since `prev`, most pressing first; empty when nothing did. */
-export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>, task?: TaskFate): string[] {
+/**
+ * What changed since `prev`, most pressing first; empty when nothing did. `cmd`: how the agent runs
+ * git-coord from its shell; waits suggested fit a shell tool's 2 minutes.
+ */
+export function changesSince(prev: Seen, b: Briefing, fates: Map<string, Fate>, task?: TaskFate, cmd = 'git-coord'): string[] {
   if (prev.agent !== b.agent) return [];
   const out: string[] = [];
   if (b.unread) {
     const known = new Set(prev.messages ?? []);
     const fresh = b.unread.filter((m) => !known.has(m.id));
-    if (fresh.length > 0) out.push(`New messages (${fresh.length}, most urgent first): ${listOf(fresh, 5, messageItem)}. Read them: git-coord inbox`);
+    if (fresh.length > 0) out.push(`New messages (${fresh.length}, most urgent first): ${listOf(fresh, 5, messageItem)}. Read them: ${cmd} inbox`);
   }
   if (prev.task && b.task !== undefined && b.task?.id !== prev.task.id && task?.kind !== 'mine') {
     const id = cut(String(prev.task.id), 64);
-    if (task?.kind === 'expired') out.push(`Your claim on task ${id} expired at ${short(task.at)}: others may take it. To keep it: git-coord claim ${id}`);
-    else if (task?.kind === 'taken') out.push(`Your claim on task ${id} expired and ${cut(task.by, 64)} claims it now. Stop working on it; ask them, or git-coord claim --next`);
-    else if (task?.kind === 'ended') out.push(`Your task ${id} was ended by ${cut(task.by, 64)} (${task.action}${task.reason ? `: "${cut(task.reason, 80)}"` : ''}). Stop working on it: git-coord task show ${id}`);
-    else out.push(`Your claim on task ${id} has ended (expired, or released by another agent): git-coord task show ${id}`);
+    if (task?.kind === 'expired') out.push(`Your claim on task ${id} expired at ${short(task.at)}: others may take it. To keep it: ${cmd} claim ${id}`);
+    else if (task?.kind === 'taken') out.push(`Your claim on task ${id} expired and ${cut(task.by, 64)} claims it now. Stop working on it; ask them, or ${cmd} claim --next`);
+    else if (task?.kind === 'ended') out.push(`Your task ${id} was ended by ${cut(task.by, 64)} (${task.action}${task.reason ? `: "${cut(task.reason, 80)}"` : ''}). Stop working on it: ${cmd} task show ${id}`);
+    else out.push(`Your claim on task ${id} has ended (expired, or released by another agent): ${cmd} task show ${id}`);
   }
   for (const l of lostLocks(prev, b)) {
     const f = fates.get(l.pattern) ?? { kind: 'released' };
     const p = cut(l.pattern, 80);
     if (f.kind === 'mine') continue;
-    if (f.kind === 'expired') out.push(`Your lock on ${p} expired at ${short(f.at)}: others may take it. To keep it: git-coord lock ${p}`);
-    else if (f.kind === 'taken') out.push(`Your lock on ${p} is gone: ${f.by} holds it now. Do not edit it; ask them, or git-coord lock --wait 10m ${p}`);
-    else if (f.kind === 'broken') out.push(`Your lock on ${p} was broken by ${f.by}${f.reason ? ` ("${cut(f.reason, 80)}")` : ''}. Lock it again before editing: git-coord lock ${p}`);
-    else if (f.kind === 'pruned') out.push(`Your lock on ${p} expired and ${f.by} pruned it. Lock it again before editing: git-coord lock ${p}`);
-    else out.push(`Your lock on ${p} was released. Lock it again before editing: git-coord lock ${p}`);
+    if (f.kind === 'expired') out.push(`Your lock on ${p} expired at ${short(f.at)}: others may take it. To keep it: ${cmd} lock ${p}`);
+    else if (f.kind === 'taken') out.push(`Your lock on ${p} is gone: ${f.by} holds it now. Do not edit it; ask them, or ${cmd} lock --wait 90s ${p}`);
+    else if (f.kind === 'broken') out.push(`Your lock on ${p} was broken by ${f.by}${f.reason ? ` ("${cut(f.reason, 80)}")` : ''}. Lock it again before editing: ${cmd} lock ${p}`);
+    else if (f.kind === 'pruned') out.push(`Your lock on ${p} expired and ${f.by} pruned it. Lock it again before editing: ${cmd} lock ${p}`);
+    else out.push(`Your lock on ${p} was released. Lock it again before editing: ${cmd} lock ${p}`);
   }
   const text = out.join('\n');
   return text.length <= BRIEFING_LIMIT ? out : [`${text.slice(0, BRIEFING_LIMIT - 1)}…`];

@@ -1,7 +1,7 @@
 /** The message commands: send, reply, inbox, ack, thread, outbox, channel join/leave/list. */
 import * as ops from '../../operations/messages.js';
 import type { Wait } from '../../operations/input.js';
-import { parsePriority, type MessageView } from '../../messages/rules.js';
+import { MAX_BODY_BYTES, parsePriority, type MessageView } from '../../messages/rules.js';
 import { parseDuration } from '../../session/duration.js';
 import { ackText, messageText, noteView, outboxText } from '../render.js';
 import type { Output } from '../output.js';
@@ -36,7 +36,8 @@ function waitOption(opts: OptionValues, name: string): Wait | undefined {
 
 /** The text to send: the argument, or stdin for `-` where the command has one. */
 async function bodyText(arg: string, stdin: Invocation['stdin']): Promise<string> {
-  return arg === '-' && stdin ? stdin() : arg;
+  // Read one byte past the message's limit at most: checkBody words the refusal.
+  return arg === '-' && stdin ? stdin(MAX_BODY_BYTES, 'message on stdin') : arg;
 }
 
 /** Sends, prints the id (the message with --json), and with --wait-reply waits for the first reply and prints it. */

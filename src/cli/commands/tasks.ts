@@ -1,8 +1,9 @@
 /** The task commands: task add/import/list/show/edit/comment/done/fail/release/reopen/depend/undepend, and claim. */
-import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import * as ops from '../../operations/tasks.js';
+import { IMPORT_MAX_BYTES } from '../../tasks/add.js';
+import { readFileCapped } from '../../stdin.js';
 import { parsePriority } from '../../tasks/tasks.js';
 import { parseDuration } from '../../session/duration.js';
 import { claimedText, noteView, taskLine, taskText } from '../render.js';
@@ -11,25 +12,10 @@ import { MAX_COMMENT_BYTES } from '../../tasks/checks.js';
 import { printable } from '../../printable.js';
 import type { TaskView } from '../../operations/tasks.js';
 
-/**
- * A comment's text: the argument, or with `-` stdin (read up to one byte past the limit, and
- * decoded strictly: bytes that are not UTF-8 are refused, not replaced).
- */
+/** A comment's text: the argument, or with `-` stdin (capped, strictly UTF-8: src/stdin.ts). */
 async function commentText(arg: string, stdin: Invocation['stdin']): Promise<string> {
-  if (arg === '-' && stdin) {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of process.stdin) {
-      chunks.push(c as Buffer);
-      size += (c as Buffer).length;
-      if (size > MAX_COMMENT_BYTES) throw new UsageError(`comment too long (more than ${MAX_COMMENT_BYTES} bytes on stdin)`, { max: MAX_COMMENT_BYTES });
-    }
-    try {
-      return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks));
-    } catch {
-      throw new UsageError('comment on stdin is not valid UTF-8: a comment is text');
-    }
-  }
+  if (arg === '-' && stdin) return stdin(MAX_COMMENT_BYTES, 'comment on stdin');
+  // Node turns bytes of the command line that are not UTF-8 into U+FFFD: refuse rather than store them garbled.
   if (arg.includes('\ufffd')) throw new UsageError('comment is not valid UTF-8 (it carries U+FFFD); pass text, or give it on stdin with -');
   return arg;
 }
@@ -90,14 +76,10 @@ export const commands: CommandSpec[] = [
     minArgs: 1,
     maxArgs: 1,
     writes: true,
-    async run({ ctx, out, args }) {
+    async run({ ctx, out, args, stdin }) {
       const file = args[0]!;
-      let text: string;
-      try {
-        text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(ctx.repo.cwd, file), 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read ${file === '-' ? 'stdin' : JSON.stringify(file)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
+      const text =
+        file === '-' && stdin ? await stdin(IMPORT_MAX_BYTES, 'task list on stdin') : readFileCapped(path.resolve(ctx.repo.cwd, file), IMPORT_MAX_BYTES, JSON.stringify(file));
       const added = await ops.importTasks(ctx, { text });
       out.result(added, () => added.map((t) => t.id).join('\n'));
     },
