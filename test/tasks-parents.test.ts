@@ -54,8 +54,9 @@ describe('parents', () => {
     const before = state(dir);
     const refused = coord(dir, ['task', 'done', 'epic', '--json'], A);
     expect(refused.code).toBe(3);
-    expect(json(refused)).toMatchObject({ code: 3, kind: 'open-children', open: [{ parent: 'epic', children: ['c1', 'c2'] }] });
-    expect(coord(dir, ['task', 'done', 'epic'], A).stderr).toMatch(/epic has children not done or failed: c1, c2/);
+    expect(json(refused)).toMatchObject({ code: 3, kind: 'open-children', task: 'epic', children: ['c1', 'c2'], action: 'done', open: [{ parent: 'epic', children: ['c1', 'c2'] }] });
+    // The concept's message is neutral; the command line adds the next step.
+    expect(coord(dir, ['task', 'done', 'epic'], A).stderr).toMatch(/epic has children not done or failed: c1, c2 \(finish or fail them first; git-coord task show epic lists them\)/);
     expect(state(dir)).toBe(before);
     // Finishing a child with its parent in one step counts; a grandchild still open stops c2.
     ok(coord(dir, ['claim', 'c2'], A));
@@ -70,7 +71,8 @@ describe('parents', () => {
     expect(coord(dir, ['task', 'add', 'late', '--parent', 'epic'], B).code).toBe(3);
     const reopen = coord(dir, ['task', 'reopen', 'c1'], B);
     expect(reopen.code).toBe(3);
-    expect(reopen.stderr).toMatch(/its parent epic is done/);
+    expect(reopen.stderr).toMatch(/its parent epic is done \(git-coord task reopen epic first\)/);
+    expect(json(coord(dir, ['task', 'reopen', 'c1', '--json'], B))).toMatchObject({ code: 3, kind: 'parent-done', task: 'c1', parent: 'epic', action: 'reopen' });
     expect(state(dir)).toBe(after);
     // Reopen the parent first: then the child may be reopened, and the parent waits for it again.
     ok(coord(dir, ['task', 'reopen', 'epic'], B));
@@ -78,6 +80,35 @@ describe('parents', () => {
     ok(coord(dir, ['task', 'add', 'late', '--id', 'late', '--parent', 'epic'], B));
     ok(coord(dir, ['claim', 'epic'], A));
     expect(coord(dir, ['task', 'done', 'epic'], A).stderr).toMatch(/epic has children not done or failed: c1, late/);
+  });
+
+  it('an unreadable record where a reopen or a done must verify the family: exit 2 at once naming it, nothing written', () => {
+    const dir = makeRepo();
+    ok(coord(dir, ['task', 'add', 'P', '--id', 'p'], A));
+    ok(coord(dir, ['task', 'add', 'C', '--id', 'c', '--parent', 'p'], A));
+    ok(coord(dir, ['claim', 'c'], A));
+    ok(coord(dir, ['task', 'done', 'c'], A));
+    // The child's done record unreadable: the parent's done cannot verify it.
+    const childRef = 'refs/coordination/tasks/done/c';
+    const good = gitSync(dir, 'rev-parse', childRef).trim();
+    const blob = gitSync(dir, 'hash-object', '-w', '--stdin').trim();
+    gitSync(dir, 'update-ref', childRef, blob);
+    ok(coord(dir, ['claim', 'p'], A));
+    let before = state(dir);
+    const done = coord(dir, ['task', 'done', 'p'], A);
+    expect(done.code, done.stderr).toBe(2);
+    expect(done.stderr).toContain(childRef);
+    expect(state(dir)).toBe(before);
+    // The parent's record unreadable: a reopen of the child cannot verify it.
+    gitSync(dir, 'update-ref', childRef, good);
+    const parentRefs = gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/').split('\n').filter((r) => r.endsWith('/p') && !r.includes('/queue/'));
+    expect(parentRefs.length).toBe(1);
+    gitSync(dir, 'update-ref', parentRefs[0]!, blob);
+    before = state(dir);
+    const reopen = coord(dir, ['task', 'reopen', 'c'], B);
+    expect(reopen.code, reopen.stderr).toBe(2);
+    expect(reopen.stderr).toContain(parentRefs[0]!);
+    expect(state(dir)).toBe(before);
   });
 
   it('bad parents: exit 2, nothing written', () => {
