@@ -215,5 +215,13 @@ describe('the MCP task tools', () => {
     expect(claimed.text).toMatch(new RegExp(`^claimed ${id} until \\S+\ntitle: Part 1\nparent: epic\nbody: do it\ncomment by mcp-agent at \\S+: found the cause$`));
     const done = await call('task_done', { id });
     expect(done.text).toBe(`done ${id}\nnow ready: ${after.text.trim()}  p2  After  (ready)`);
+    // A parent with a child still open: refused, neutral, and the answer says what to do next.
+    const kid = (await call('task_add', { title: 'Part two', parent: 'epic' })).text.trim();
+    ok(coord(dir, ['claim', 'epic'], { GIT_COORD_AGENT: 'mcp-agent' }));
+    expect(await call('task_done', { id: 'epic' })).toMatchObject({ isError: true, text: `cannot finish: epic has children not done or failed: ${kid}\nNext: finish or fail those children first (task_done, task_fail), then the parent` });
+    // A title with a control character, a comment past its cap: bad arguments, nothing written.
+    expect(await call('task_edit', { id: kid, title: 'a\u001bb' })).toMatchObject({ isError: true, text: expect.stringMatching(/^bad arguments: bad title: it holds a control character/) });
+    expect(await call('task_comment', { id: kid, text: 'y'.repeat(2049) })).toMatchObject({ isError: true, text: expect.stringMatching(/^bad arguments: bad comment: too long/) });
+    expect(json(coord(dir, ['task', 'show', kid, '--json']))).toMatchObject({ title: 'Part two', comments: [] });
   }, 60_000);
 });
