@@ -12,8 +12,8 @@ import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, r
 
 /** The whole list of tool definitions stays under this, serialised, with every tool there will be. */
 const LIST_LIMIT = 6_000;
-/** Planned tools: check, lock, unlock, status; task list/claim/done/fail/release; send/reply/inbox/ack. */
-const PLANNED_TOOLS = 13;
+/** Planned tools: check, lock, unlock, status; task list/claim/done/fail/release/add/edit/comment; send/reply/inbox/ack. */
+const PLANNED_TOOLS = 16;
 
 const B = { GIT_COORD_AGENT: 'bob' };
 
@@ -38,7 +38,7 @@ describe('mcp: the tool list', () => {
     const { client } = await server(repo());
     const list = await client.listTools();
     const names = list.tools.map((t) => t.name);
-    expect(names).toEqual(['check', 'lock', 'unlock', 'status', 'send', 'reply', 'inbox', 'ack', 'tasks', 'claim', 'task_done', 'task_fail', 'task_release']);
+    expect(names).toEqual(['check', 'lock', 'unlock', 'status', 'send', 'reply', 'inbox', 'ack', 'tasks', 'claim', 'task_done', 'task_fail', 'task_release', 'task_add', 'task_edit', 'task_comment']);
     const size = JSON.stringify(list).length;
     expect(size).toBeLessThan(LIST_LIMIT);
     // Each tool added must keep this true, so that all of them fit.

@@ -86,7 +86,7 @@ describe('task export', () => {
     const t = {
       id: 'child', title: 'c', body: '', status: 'open', priority: 2, labels: [], dependsOn: [], claimedBy: null, claimedAt: null,
       claimExpiresAt: null, locks: [], createdAt: '2026-01-01T00:00:00.000Z', createdBy: 'a', updatedAt: '2026-01-01T00:00:00.000Z',
-      note: null, reason: null, ready: true, blockedBy: [],
+      note: null, reason: null, ready: true, blockedBy: [], parent: null, children: [], comments: [], commentsDropped: 0,
     } satisfies TaskView;
     expect(exportLine(t)).not.toHaveProperty('parent');
     const withMore = { ...t, parent: 'epic', comments: [{ agent: 'bob', at: '2026-01-02T00:00:00.000Z', text: 'found it' }] };
@@ -102,5 +102,69 @@ describe('task export', () => {
     expect(lines.map((l) => JSON.parse(l).id)).toEqual(['x1']);
   });
 
-  it.todo('export | import reproduces status, parents and comments (once task import reads them)');
+  it('export | import into an empty repository reproduces ids, fields, status, dependencies, parents and comments', () => {
+    const src = makeRepo();
+    ok(coord(src, ['task', 'add', 'Epic', '--id', 'epic', '--priority', '1', '--label', 'big', ...A]));
+    ok(coord(src, ['task', 'add', 'Schema', '--id', 'schema', '--parent', 'epic', '--body', 'tables', ...A]));
+    ok(coord(src, ['task', 'add', 'API', '--id', 'api', '--parent', 'epic', '--depends-on', 'schema', ...A]));
+    ok(coord(src, ['task', 'add', 'Flaky', '--id', 'flaky', '--parent', 'epic', ...A]));
+    ok(coord(src, ['task', 'add', 'Sub-step', '--id', 'sub', '--parent', 'api', ...A]));
+    ok(coord(src, ['task', 'add', 'Held', '--id', 'held', ...A]));
+    ok(coord(src, ['task', 'comment', 'schema', 'users table first', ...A]));
+    ok(coord(src, ['task', 'comment', 'schema', 'multi\nline ✓', '--agent', 'bob']));
+    ok(coord(src, ['task', 'comment', 'epic', 'kick-off', ...A]));
+    ok(coord(src, ['claim', 'schema', ...A]));
+    ok(coord(src, ['task', 'done', 'schema', '--note', 'shipped', ...A]));
+    ok(coord(src, ['claim', 'flaky', ...A]));
+    ok(coord(src, ['task', 'fail', 'flaky', '--reason', 'upstream down', ...A]));
+    ok(coord(src, ['claim', 'held', ...A]));
+    const exported = ok(coord(src, ['task', 'export'])).stdout;
+    const lines = exported.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.id === 'api')).toMatchObject({ parent: 'epic', dependsOn: ['schema'] });
+    expect(lines.find((l) => l.id === 'schema')).toMatchObject({ status: 'done', note: 'shipped', parent: 'epic', comments: [{ agent: 'alice', text: 'users table first' }, { agent: 'bob', text: 'multi\nline ✓' }] });
+
+    const dst = makeRepo();
+    ok(coordIn(dst, ['task', 'import', '-', '--agent', 'carol'], exported));
+    const full = (t: TaskView) => ({ ...fields(t), note: t.note, reason: t.reason, parent: t.parent, children: t.children, comments: t.comments, ready: t.ready, blockedBy: t.blockedBy });
+    const before = json<TaskView[]>(coord(src, ['task', 'list', '--json']));
+    const after = json<TaskView[]>(coord(dst, ['task', 'list', '--json']));
+    // A claim does not cross boards: the claimed task comes in open (the history says who had it).
+    const unclaimed = before.map((t) => (t.id === 'held' ? { ...t, status: 'open' as const, ready: true } : t));
+    expect(after.map(full)).toEqual(unclaimed.map(full));
+    expect(after.find((t) => t.id === 'epic')!.children).toEqual(['schema', 'api', 'flaky']);
+    expect(ok(coord(dst, ['task', 'show', 'epic'])).stdout).toMatch(/children \(3\):\n\s+schema  done  Schema\n\s+api  open  API\n\s+flaky  failed  Flaky/);
+    const log = json<{ action: string; subject: string; reason?: string }[]>(coord(dst, ['log', '--json']));
+    expect(log.find((e) => e.subject === 'held')).toMatchObject({ action: 'add', reason: 'imported; was claimed by alice' });
+    // The copy exports to the same lines, but for the claim.
+    const again = ok(coord(dst, ['task', 'export'])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const { status: _s, claimedBy: _c, claimExpiresAt: _e, ...heldLine } = lines.find((l) => l.id === 'held');
+    expect(again).toEqual(lines.map((l) => (l.id === 'held' ? heldLine : l)));
+    // The parent rule holds on the copy: the epic waits for api and sub.
+    ok(coord(dst, ['claim', 'epic', '--agent', 'carol']));
+    const refused = coord(dst, ['task', 'done', 'epic', '--agent', 'carol']);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/epic has children not done or failed: api/);
+  });
+
+  it('import refuses a done parent with an open child, a parent loop, and a status without what goes with it: exit 2 naming the line', () => {
+    const dir = makeRepo();
+    const bad = [
+      '{"id":"p","title":"p","status":"done"}\n{"id":"c","title":"c","parent":"p"}\n',
+      '{"id":"a","title":"a","parent":"b"}\n{"id":"b","title":"b","parent":"a"}\n',
+      '{"id":"f","title":"f","status":"failed"}\n',
+      '{"id":"n","title":"n","note":"only with done"}\n',
+      '{"id":"x","title":"x","parent":"nobody"}\n',
+      '{"id":"y","title":"y","comments":[{"agent":"a","at":"yesterday","text":"t"}]}\n',
+      '{"id":"z","title":"z","comments":[{"agent":"a","at":"2026-01-01T00:00:00.000Z","text":""}]}\n',
+    ];
+    for (const text of bad) {
+      const r = coordIn(dir, ['task', 'import', '-', ...A], text);
+      expect(r.code, text).toBe(2);
+      expect(r.stderr, text).toMatch(/line \d/);
+    }
+    expect(ok(coord(dir, ['task', 'export'])).stdout).toBe('');
+    // A child of a done parent may come in done or failed.
+    ok(coordIn(dir, ['task', 'import', '-', ...A], '{"id":"p","title":"p","status":"done"}\n{"id":"c","title":"c","parent":"p","status":"failed","reason":"r"}\n'));
+    expect(json<TaskView>(coord(dir, ['task', 'show', 'p', '--json']))).toMatchObject({ status: 'done', children: ['c'] });
+  });
 });

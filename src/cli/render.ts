@@ -36,6 +36,7 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'claim-labels-without-next': () => 'claim: --label goes with --next',
   'ack-ids-and-all': () => 'give message ids or --all, not both',
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or --all',
+  'nothing-to-edit': () => 'task edit: give --title, --body, --priority, --label or --unlabel',
   'bad-status': (d) => `bad --status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
   'no-agent': () => 'no agent id: pass --agent <id>, set GIT_COORD_AGENT, or run `git-coord whoami --set <id>` in this worktree',
   'bad-count': (d) => `bad count for ${String(d.field).length === 1 ? '-' : '--'}${String(d.field)}: ${JSON.stringify(String(d.value))} (a whole number, 1 or more)`,
@@ -64,6 +65,8 @@ const NEXT: Record<string, (e: CoordError, d: Record<string, unknown>) => string
   unclaimed: (e, d) => `${e.message} (git-coord claim ${printable(String(d.task))} first, or --force --reason <why>)`,
   claimed: (e, d) => (d.action ? `${e.message} (to end it anyway: git-coord task ${String(d.action)} ${printable(String(d.task))} --force --reason <why>)` : null),
   'no-task': (e) => `${e.message} (git-coord task list shows them)`,
+  'open-children': (e, d) => `${e.message} (finish or fail them first; git-coord task show ${printable(String(d.task))} lists them)`,
+  'parent-done': (e, d) => `${e.message} (git-coord task reopen ${printable(String(d.parent))} first)`,
   'not-member': (e) => `${e.message} (git-coord channel list shows who is)`,
   'no-key': (e) => `${e.message} (git-coord context list shows them)`,
 };

@@ -35,6 +35,7 @@ const RULES: Record<string, (d: Record<string, unknown>) => string> = {
   'claim-labels-without-next': () => 'label goes with next: true',
   'ack-ids-and-all': () => 'give ids or all: true, not both',
   'ack-nothing-named': () => 'give the ids of the messages to acknowledge, or all: true',
+  'nothing-to-edit': () => 'task_edit: give title, body or priority',
   'bad-status': (d) => `bad status ${JSON.stringify(d.value)}: use open, claimed, done or failed`,
   'no-agent': () => "no agent id: set GIT_COORD_AGENT in the MCP server's environment (its env in the client's config), or run `git-coord whoami --set <id>` in this worktree",
   'bad-count': (d) => `bad ${String(d.field)}: ${JSON.stringify(d.value)} (a whole number, 1 or more)`,
@@ -50,6 +51,8 @@ const NEXT: Record<string, (d: Record<string, unknown>) => string | undefined> =
   unclaimed: (d) => `claim it first: claim {"id":${JSON.stringify(d.task)}}`,
   claimed: (d) => (d.action ? `work on another task (tasks {"ready":true}), or end it anyway with force and a reason` : 'work on another task: tasks {"ready":true}'),
   'no-task': () => 'tasks lists them',
+  'open-children': () => 'finish or fail those children first (task_done, task_fail), then the parent',
+  'parent-done': (d) => `reopen the parent first (git-coord task reopen ${JSON.stringify(d.parent)})`,
 };
 
 /** A refusal or failure as the tool's error answer. */

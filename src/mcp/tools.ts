@@ -17,7 +17,7 @@ import * as locks from '../operations/locks.js';
 import * as tasks from '../operations/tasks.js';
 import * as messages from '../operations/messages.js';
 import * as agents from '../operations/agents.js';
-import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine } from '../views/text.js';
+import { ackText, boardText, claimedText, heldLine, lockLine, messageText, taskLine, taskNotes } from '../views/text.js';
 import { Address, DurationText, Patterns, Priority, TaskStatus } from './fields.js';
 import { refusedAnswer, viewNote, type ToolAnswer } from './render.js';
 
@@ -58,7 +58,7 @@ const SEND_OPTIONS = {
   subject: z.string().optional(),
   priority: Priority.describe('0-4, 0 most urgent; default 2').optional(),
   ttl: DurationText.describe('lifetime: 2h, 7d, none').optional(),
-  ack: z.boolean().describe('ask each recipient to acknowledge it').optional(),
+  ack: z.boolean().describe('ask recipients to acknowledge').optional(),
 };
 
 function sendInput(a: { subject?: string; priority?: number; ttl?: string; ack?: boolean }): messages.SendInput {
@@ -71,7 +71,7 @@ export const TOOLS: ToolSpec[] = [
   tool({
     name: 'check',
     readOnly: true,
-    description: "May I edit these paths? Lists other agents' locks covering them (an error if any).",
+    description: "May I edit these paths? Lists other agents' locks on them (an error if any).",
     input: z.object({ paths: Patterns }),
     async run(ctx, a) {
       const r = await locks.check(ctx, { paths: a.paths });
@@ -81,12 +81,12 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'lock',
-    description: 'Lock files, dirs (trailing /) or globs before editing them: all or none. Locking again renews.',
+    description: 'Lock files, dirs (trailing /) or globs before editing: all or none; again renews.',
     input: z.object({
       patterns: Patterns,
-      reason: z.string().describe('what you are doing, shown to agents refused').optional(),
-      ttl: DurationText.describe("lease: 30m, 2h, 1d or none; default 1h or the config's").optional(),
-      wait: DurationText.describe('if held, keep trying this long: 30s, 5m').optional(),
+      reason: z.string().describe('what you do, shown to agents refused').optional(),
+      ttl: DurationText.describe('lease: 30m, 2h, 1d, none; default 1h').optional(),
+      wait: DurationText.describe('if held, retry this long: 30s, 5m').optional(),
     }),
     waits: (a) => a.wait !== undefined,
     async run(ctx, a) {
@@ -96,7 +96,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'unlock',
-    description: "Release your locks (all: every one). force with reason breaks another agent's, recorded.",
+    description: "Release your locks (all: every one); force+reason breaks another's, recorded.",
     input: z.object({
       patterns: z.array(z.string()).optional(),
       all: z.boolean().optional(),
@@ -137,7 +137,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'reply',
-    description: 'Reply to a message: to its sender (all: also its other recipients), in its thread.',
+    description: "Reply in its thread to a message's sender (all: every recipient).",
     input: z.object({ id: z.string(), text: z.string(), all: z.boolean().optional(), ...SEND_OPTIONS }),
     async run(ctx, a) {
       return (await messages.reply(ctx, { ...sendInput(a), id: a.id, text: a.text, all: Boolean(a.all) })).id;
@@ -153,7 +153,7 @@ export const TOOLS: ToolSpec[] = [
       thread: z.string().optional(),
       channel: z.string().optional(),
       n: z.number().min(1).describe('at most this many (1 or more)').optional(),
-      wait: DurationText.describe('if none, wait this long for one: 30s, 5m').optional(),
+      wait: DurationText.describe('wait this long for one: 30s, 5m').optional(),
     }),
     waits: (a) => a.wait !== undefined,
     async run(ctx, a) {
@@ -188,7 +188,7 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'claim',
-    description: 'Claim a task by id, or next: the most urgent ready one (with every label). lock: all or none.',
+    description: 'Claim a task by id, or next: the most urgent ready one (every label). lock: all or none.',
     input: z.object({
       id: z.string().optional(),
       next: z.boolean().optional(),
@@ -205,20 +205,22 @@ export const TOOLS: ToolSpec[] = [
         if (e instanceof RefusedError && e.detail.kind === 'held' && a.id) throw new RefusedError(`task ${printable(a.id)} stays unclaimed: ${e.message}`, e.detail);
         throw e;
       }
-      return `${claimedText(t)}\ntitle: ${printable(t.title)}`;
+      // The claim, the title, then what to know before starting: the parent, the body, the comments.
+      return [claimedText(t), `title: ${printable(t.title)}`, ...taskNotes(t)].join('\n');
     },
   }),
   tool({
     name: 'task_done',
-    description: 'Finish your task; releases the locks claimed with it.',
+    description: 'Finish your task; releases its claimed locks.',
     input: z.object({ id: z.string(), note: z.string().describe('what you did').optional() }),
     async run(ctx, a) {
-      return `done ${(await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }))).id}`;
+      const t = await tasks.doneTask(ctx, defined({ id: a.id, note: a.note }));
+      return [`done ${t.id}`, ...t.becameReady.map((r) => `now ready: ${taskLine(r)}`)].join('\n');
     },
   }),
   tool({
     name: 'task_fail',
-    description: 'Give up on your task, saying why; it stays failed until reopened.',
+    description: 'Give up on your task, saying why (failed until reopened).',
     input: z.object({ id: z.string(), reason: z.string() }),
     async run(ctx, a) {
       return `failed ${(await tasks.failTask(ctx, { id: a.id, reason: a.reason })).id}`;
@@ -226,10 +228,34 @@ export const TOOLS: ToolSpec[] = [
   }),
   tool({
     name: 'task_release',
-    description: 'Give your claim back: the task is open again for others.',
+    description: 'Give your claim back: the task is open again.',
     input: z.object({ id: z.string() }),
     async run(ctx, a) {
       return `released ${(await tasks.releaseTask(ctx, { id: a.id })).id}`;
+    },
+  }),
+  tool({
+    name: 'task_add',
+    description: 'Add a task (parent: as its child); returns its id.',
+    input: z.object({ title: z.string(), body: z.string().optional(), parent: z.string().optional(), dependsOn: z.array(z.string()).optional() }),
+    async run(ctx, a) {
+      return (await tasks.addTask(ctx, defined({ title: a.title, body: a.body, parent: a.parent, dependsOn: a.dependsOn }))).id;
+    },
+  }),
+  tool({
+    name: 'task_edit',
+    description: "Change a task's title, body or priority.",
+    input: z.object({ id: z.string(), title: z.string().optional(), body: z.string().optional(), priority: Priority.optional() }),
+    async run(ctx, a) {
+      return `edited ${(await tasks.editTask(ctx, defined({ id: a.id, title: a.title, body: a.body, priority: a.priority }))).id}`;
+    },
+  }),
+  tool({
+    name: 'task_comment',
+    description: 'Comment on a task (a finding).',
+    input: z.object({ id: z.string(), text: z.string() }),
+    async run(ctx, a) {
+      return `commented on ${(await tasks.commentTask(ctx, { id: a.id, text: a.text })).id}`;
     },
   }),
 ];

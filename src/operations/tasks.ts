@@ -1,10 +1,10 @@
-/** The task operations: add, import, list, show, done, fail, release, reopen, depend, claim. */
-import { Tasks, type TaskView } from '../tasks/tasks.js';
+/** The task operations: add, import, list, show, edit, comment, done, fail, release, reopen, depend, undepend, claim. */
+import { Tasks, type ChildLine, type Finished, type TaskView } from '../tasks/tasks.js';
 import { TaskStatus } from '../tasks/schema.js';
 import type { Coord } from '../session/coord.js';
 import { given, invalid } from './input.js';
 
-export type { TaskView };
+export type { TaskView, Finished, ChildLine };
 
 export interface AddTaskInput {
   title: string;
@@ -14,11 +14,14 @@ export interface AddTaskInput {
   labels?: string[];
   dependsOn?: string[];
   body?: string;
+  /** The parent task (it must exist and not be done). */
+  parent?: string;
 }
 
 export async function addTask(ctx: Coord, input: AddTaskInput): Promise<TaskView> {
   return new Tasks(ctx).add(input.title, {
     ...given('id', input.id),
+    ...given('parent', input.parent),
     ...given('priority', input.priority),
     ...given('body', input.body),
     labels: input.labels ?? [],
@@ -51,7 +54,8 @@ export async function listTasks(ctx: Coord, input: ListTasksInput = {}): Promise
   });
 }
 
-export async function showTask(ctx: Coord, input: { id: string }): Promise<TaskView> {
+/** One task; `childTasks` lists its children (id, title, status), oldest first. */
+export async function showTask(ctx: Coord, input: { id: string }): Promise<TaskView & { childTasks: ChildLine[] }> {
   return new Tasks(ctx).show(input.id);
 }
 
@@ -66,9 +70,52 @@ function checkForce(input: EndInput): void {
   if (input.force && !input.reason) throw invalid('force-needs-reason', "force needs a reason: the history records why another agent's claim was ended", { what: 'claim' });
 }
 
-export async function doneTask(ctx: Coord, input: EndInput & { note?: string }): Promise<TaskView> {
-  checkForce(input);
-  return new Tasks(ctx).done(input.id, { force: Boolean(input.force), ...given('note', input.note), ...given('reason', input.reason) });
+/** One task done: the task, and the tasks that became ready (`becameReady`). */
+export async function doneTask(ctx: Coord, input: EndInput & { note?: string }): Promise<TaskView & { becameReady: TaskView[] }> {
+  const f = await finishTasks(ctx, { ...input, ids: [input.id] });
+  return { ...f.done[0]!, becameReady: f.becameReady };
+}
+
+/** Several tasks done in one all-or-nothing step, each as if alone: `{done, becameReady}`. */
+export async function finishTasks(ctx: Coord, input: Omit<EndInput, 'id'> & { ids: string[]; note?: string }): Promise<Finished> {
+  checkForce({ ...input, id: '' });
+  return new Tasks(ctx).done(input.ids, { force: Boolean(input.force), ...given('note', input.note), ...given('reason', input.reason) });
+}
+
+export interface EditTaskInput {
+  id: string;
+  title?: string;
+  body?: string;
+  /** 0 (most urgent) to 4. */
+  priority?: number;
+  /** Labels to add. */
+  labels?: string[];
+  /** Labels to remove. */
+  unlabels?: string[];
+}
+
+/** Changes a task's fields (anyone may); nothing given: invalid('nothing-to-edit'). */
+export async function editTask(ctx: Coord, input: EditTaskInput): Promise<TaskView> {
+  const { id, ...fields } = input;
+  const given0 = Object.values(fields).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+  if (!given0) throw invalid('nothing-to-edit', 'nothing to change: give a title, body, priority, label or unlabel', {});
+  return new Tasks(ctx).edit(id, {
+    ...given('title', input.title),
+    ...given('body', input.body),
+    ...given('priority', input.priority),
+    labels: input.labels ?? [],
+    unlabels: input.unlabels ?? [],
+  });
+}
+
+/** Adds a comment `{agent, at, text}` to a task (anyone may). */
+export async function commentTask(ctx: Coord, input: { id: string; text: string }): Promise<TaskView> {
+  return new Tasks(ctx).comment(input.id, input.text);
+}
+
+/** Removes dependencies; one the task does not have: refused (exit 3), nothing changed. */
+export async function undependTask(ctx: Coord, input: { id: string; on: string[] }): Promise<TaskView> {
+  return new Tasks(ctx).undepend(input.id, input.on);
 }
 
 export async function failTask(ctx: Coord, input: EndInput): Promise<TaskView> {

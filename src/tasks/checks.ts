@@ -5,6 +5,12 @@ import { TASK_ID } from './schema.js';
 
 export const MAX_TITLE = 500;
 export const MAX_BODY = 64 * 1024;
+/** A comment's text: at most this many bytes in UTF-8. */
+export const MAX_COMMENT_BYTES = 2048;
+/** A task keeps its newest this-many comments in its record; older ones stay in its history. */
+export const MAX_COMMENTS = 20;
+/** A parent names at most this many children. */
+export const MAX_CHILDREN = 1000;
 
 export function validateTaskId(id: string, what = 'task id'): string {
   if (!TASK_ID.test(id)) {
@@ -47,4 +53,10 @@ export function validateNote(note: string | undefined): string | undefined {
 
 export function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** A comment's text: not empty, and text as a note is (no NUL, valid Unicode), at most MAX_COMMENT_BYTES. */
+export function validateComment(text: string): string {
+  if (text.trim() === '') throw new UsageError('empty comment: say something', { kind: 'empty-comment' });
+  return checkText('comment', text, MAX_COMMENT_BYTES);
 }

@@ -153,48 +153,60 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
   });
 }
 
-/** Ends a claim: `done`, `fail` (needs a reason) or `release`; with `force`, another agent's. Releases the claim's locks. */
-export async function endClaim(s: TaskSession, id: string, action: 'done' | 'fail' | 'release', opts: EndOptions): Promise<TaskView> {
-  const ctx = s.ctx;
-  const me = ctx.requireAgent();
-  validateTaskId(id);
+/** Why a claim may not be ended by `me` (thrown), else the task's next record and the claimer ended by force. */
+export function decideEnd(rec: TaskRecord, me: string, action: 'done' | 'fail' | 'release', opts: EndOptions, now: number): { next: TaskRecord; claimer: string | null; other?: string } {
+  const id = rec.id;
+  const verb = action === 'fail' ? 'fail' : action === 'done' ? 'finish' : 'release';
+  if (rec.status === 'done' || rec.status === 'failed') {
+    throw new RefusedError(`cannot ${verb} ${printable(id)}: it is ${rec.status} already`, { kind: 'finished', task: id, status: rec.status, action });
+  }
+  const claimer = rec.status === 'claimed' ? rec.claimedBy : null;
+  if (claimer !== me && !opts.force) {
+    if (claimer === null) {
+      throw new RefusedError(`cannot ${verb} ${printable(id)}: nobody claimed it`, { kind: 'unclaimed', task: id, action });
+    }
+    throw claimedRefusal(`cannot ${verb}`, rec, action);
+  }
+  const other = claimer !== null && claimer !== me ? claimer : undefined;
+  const next: TaskRecord = {
+    ...rec,
+    status: action === 'done' ? 'done' : action === 'fail' ? 'failed' : 'open',
+    ...(action === 'release' ? { claimedBy: null, claimedAt: null } : {}),
+    claimExpiresAt: null,
+    claimTtlMs: null,
+    locks: [],
+    note: action === 'done' ? (opts.note ?? null) : rec.note,
+    reason: action === 'fail' ? opts.reason! : rec.reason,
+    updatedAt: iso(now),
+    event: { action, by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}), ...(other ? { from: other } : {}) },
+  };
+  return { next, claimer, ...(other ? { other } : {}) };
+}
+
+/** The checks every end of a claim makes before reading anything. */
+export function checkEndOptions(action: 'done' | 'fail' | 'release', opts: EndOptions): void {
   validateReason(opts.reason);
   validateNote(opts.note);
   if (opts.force && !opts.reason) {
     throw new UsageError(`ending another agent's claim needs a reason: the history records why it was ended`, { kind: 'force-needs-reason' });
   }
   if (action === 'fail' && !opts.reason?.trim()) throw new UsageError('failing a task needs a reason', { kind: 'fail-needs-reason' });
-  const verb = action === 'fail' ? 'fail' : action === 'done' ? 'finish' : 'release';
+}
+
+/** Ends a claim: `fail` (needs a reason) or `release`; with `force`, another agent's. Releases the claim's locks. (Done: finish.ts.) */
+export async function endClaim(s: TaskSession, id: string, action: 'fail' | 'release', opts: EndOptions): Promise<TaskView> {
+  const ctx = s.ctx;
+  const me = ctx.requireAgent();
+  validateTaskId(id);
+  checkEndOptions(action, opts);
   return cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, everyShelf(id), me, 'authority', false);
     const held = snap.tasks.get(id);
     if (!held) throw notFound(id);
     const rec = held.record;
     const now = ctx.now();
-    if (rec.status === 'done' || rec.status === 'failed') {
-      throw new RefusedError(`cannot ${verb} ${printable(id)}: it is ${rec.status} already`, { kind: 'finished', task: id, status: rec.status, action });
-    }
-    const claimer = rec.status === 'claimed' ? rec.claimedBy : null;
-    if (claimer !== me && !opts.force) {
-      if (claimer === null) {
-        throw new RefusedError(`cannot ${verb} ${printable(id)}: nobody claimed it`, { kind: 'unclaimed', task: id, action });
-      }
-      throw claimedRefusal(`cannot ${verb}`, rec, action);
-    }
-    const other = claimer !== null && claimer !== me ? claimer : undefined;
-    const next: TaskRecord = {
-      ...rec,
-      status: action === 'done' ? 'done' : action === 'fail' ? 'failed' : 'open',
-      ...(action === 'release' ? { claimedBy: null, claimedAt: null } : {}),
-      claimExpiresAt: null,
-      claimTtlMs: null,
-      locks: [],
-      note: action === 'done' ? (opts.note ?? null) : rec.note,
-      reason: action === 'fail' ? opts.reason! : rec.reason,
-      updatedAt: iso(now),
-      event: { action, by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}), ...(other ? { from: other } : {}) },
-    };
-    const why = opts.force && other ? opts.reason : action === 'done' ? opts.note : opts.reason;
+    const { next, claimer, other } = decideEnd(rec, me, action, opts, now);
+    const why = opts.force && other ? opts.reason : opts.reason;
     const changes = [taskChange(held, next, action, why, other)];
     // The locks taken with the claim go in the same swap, where their holder still has them.
     if (claimer !== null && rec.locks.length > 0) changes.push(...(await (await s.locks()).releasing(rec.locks, claimer, other ? opts.reason : undefined)));

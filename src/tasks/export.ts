@@ -35,12 +35,8 @@ export interface ExportLine {
   comments?: ExportComment[];
 }
 
-/** What a task view may carry beyond today's fields (parents and comments, when tasks have them). */
-type Extended = TaskView & { parent?: string | null; comments?: ExportComment[] };
-
 /** One task's line (pure). */
-export function exportLine(task: TaskView): ExportLine {
-  const t = task as Extended;
+export function exportLine(t: TaskView): ExportLine {
   const line: ExportLine = { id: t.id, title: t.title, priority: t.priority, labels: t.labels, dependsOn: t.dependsOn, body: t.body };
   if (t.status !== 'open') line.status = t.status;
   if (t.status === 'claimed' && t.claimedBy) {

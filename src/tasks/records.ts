@@ -121,6 +121,13 @@ export function refuseUnreadable(snap: Snapshot, changes: RecordChange[], extra:
   }
 }
 
+/** `snap` knowing the unreadable refs of further reads in the same round too (so commitTasks refuses them as well). */
+export function alsoUnreadable(snap: Snapshot, ...more: (Snapshot | null)[]): Snapshot {
+  const unreadable = new Map(snap.unreadable);
+  for (const m of more) for (const [ref, why] of m?.unreadable ?? []) unreadable.set(ref, why);
+  return { ...snap, unreadable };
+}
+
 /** `commit` (store/cas.ts) of task changes, after refuseUnreadable. */
 export function commitTasks<T>(snap: Snapshot, changes: RecordChange[], now: number, result: T, extra: RefUpdate[] = []): Decision<T> {
   refuseUnreadable(snap, changes, extra);
@@ -132,10 +139,16 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
   const shelf = shelfOf(rec.status);
   const ref = taskRef(shelf, rec.id);
   const moving = held !== null && held.shelf !== shelf;
-  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with it.
-  const wasQueued = held !== null && held.shelf === 'open';
-  const queued = shelf === 'open';
-  const mirrors = wasQueued || queued ? [{ ref: queueRef(rec), oldOid: wasQueued ? held.oid : null, ...(queued ? {} : { remove: true }) }] : [];
+  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with
+  // it. Its name carries the priority: a priority change renames it in the same swap.
+  const before = held !== null && held.shelf === 'open' ? queueRef(held.record) : null;
+  const after = shelf === 'open' ? queueRef(rec) : null;
+  const mirrors: NonNullable<RecordChange['mirrors']> = [];
+  if (before !== null && before === after) mirrors.push({ ref: after, oldOid: held!.oid });
+  else {
+    if (before !== null) mirrors.push({ ref: before, oldOid: held!.oid, remove: true });
+    if (after !== null) mirrors.push({ ref: after, oldOid: null });
+  }
   return {
     ref,
     oldOid: held && !moving ? held.oid : null,

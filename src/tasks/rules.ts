@@ -2,7 +2,7 @@
  * The pure logic of the task board, testable without git: what a task looks like to readers,
  * when it is free and ready, the order `claim --next` tries candidates in, and dependency cycles.
  */
-import type { TaskRecord, TaskStatus } from './schema.js';
+import type { Comment, TaskRecord, TaskStatus } from './schema.js';
 import { printable } from '../printable.js';
 
 export interface TaskView {
@@ -27,6 +27,14 @@ export interface TaskView {
   ready: boolean;
   /** The dependencies not done yet. */
   blockedBy: string[];
+  /** The parent task, or null. */
+  parent: string | null;
+  /** The children's ids, oldest first. */
+  children: string[];
+  /** The comments the task keeps, oldest first (the newest MAX_COMMENTS). */
+  comments: Comment[];
+  /** How many older comments the record no longer keeps (its history has them). */
+  commentsDropped: number;
 }
 
 /** Whether a task's dependency is done: the board knows, or (for ids it did not read) assumes. */
@@ -70,6 +78,10 @@ export function view(t: TaskRecord, now: number, isDone: IsDone): TaskView {
     reason: t.reason,
     ready: isFree(t, now) && blocking.length === 0,
     blockedBy: blocking,
+    parent: t.parent ?? null,
+    children: t.children ?? [],
+    comments: t.comments ?? [],
+    commentsDropped: t.commentsDropped ?? 0,
   };
 }
 

@@ -10,8 +10,12 @@ export const Label = AgentId;
 export { Priority, TaskStatus };
 
 /** What happened to a task, as its history (and the journal) shows it. */
-export const TaskAction = z.enum(['add', 'claim', 'renew', 'takeover', 'done', 'fail', 'release', 'reopen', 'depend']);
+export const TaskAction = z.enum(['add', 'claim', 'renew', 'takeover', 'done', 'fail', 'release', 'reopen', 'depend', 'undepend', 'edit', 'comment', 'child']);
 export type TaskAction = z.infer<typeof TaskAction>;
+
+/** A comment on a task (`task comment`): who, when, what. */
+export const Comment = z.object({ agent: AgentId, at: Iso, text: z.string() });
+export type Comment = z.infer<typeof Comment>;
 
 export const TaskRecord = z.object({
   v: z.literal(1),
@@ -38,6 +42,14 @@ export const TaskRecord = z.object({
   /** `task fail --reason`. */
   reason: z.nullable(z.string()),
   updatedAt: Iso,
+  /** The parent task (`task add --parent`); absent in records written before parents: none. */
+  parent: z.optional(z.nullable(TaskId)),
+  /** The children's ids, oldest first: adding a child swaps its parent's record too (rules.ts, design). */
+  children: z.optional(z.array(TaskId)),
+  /** The newest comments, oldest first (at most MAX_COMMENTS: older ones stay in the record's history). */
+  comments: z.optional(z.array(Comment)),
+  /** How many older comments were dropped from the record to keep it bounded. */
+  commentsDropped: z.optional(z.number().check(z.int(), z.nonnegative())),
   event: z.object({
     action: TaskAction,
     by: AgentId,
@@ -57,5 +69,13 @@ export const ImportLine = z.strictObject({
   labels: z.optional(z.array(Label)),
   dependsOn: z.optional(z.array(TaskId)),
   body: z.optional(z.string()),
+  /** What `task export` writes beyond an open task (so an export reads back): */
+  status: z.optional(z.enum(['open', 'claimed', 'done', 'failed'])),
+  claimedBy: z.optional(AgentId),
+  claimExpiresAt: z.optional(z.nullable(Iso)),
+  note: z.optional(z.string()),
+  reason: z.optional(z.string()),
+  parent: z.optional(TaskId),
+  comments: z.optional(z.array(z.strictObject({ agent: AgentId, at: Iso, text: z.string() }))),
 });
 export type ImportLine = z.infer<typeof ImportLine>;

@@ -23,13 +23,23 @@ import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
 import { byUrgency, claimLive, cycleProblem, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
 import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
-import { ALL_SHELVES, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type TaskSession } from './records.js';
+import { ALL_SHELVES, alsoUnreadable, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
 import { claim, claimNext, endClaim, renewClaims, type ClaimOptions, type EndOptions } from './claims.js';
+import { finish, type Finished } from './finish.js';
+import { reopenCheck } from './family.js';
+import { comment, edit, undepend, type EditOptions } from './edit.js';
 
-export type { TaskView, AddOptions, ClaimOptions, EndOptions };
+export type { TaskView, AddOptions, ClaimOptions, EndOptions, Finished, EditOptions };
 export { snapshot, type Held, type Snapshot } from './records.js';
 export { validateTaskId, parsePriority } from './checks.js';
+
+/** A child as `task show` lists it. */
+export interface ChildLine {
+  id: string;
+  title: string;
+  status: TaskStatus;
+}
 
 export interface ListOptions {
   ready?: boolean;
@@ -82,12 +92,21 @@ export class Tasks implements TaskSession {
       .sort(byUrgency);
   }
 
-  async show(id: string): Promise<TaskView> {
+  /** One task, with its children's ids, titles and statuses (`childTasks`, oldest first). */
+  async show(id: string): Promise<TaskView & { childTasks: ChildLine[] }> {
     validateTaskId(id);
-    const snap = await readBoard(this.ctx, null, this.ctx.readMode(), [taskRef('done', id)]);
+    const mode = this.ctx.readMode();
+    const snap = await readBoard(this.ctx, null, mode, [taskRef('done', id)]);
     const held = snap.tasks.get(id);
     if (!held) throw notFound(id);
-    return view(held.record, this.ctx.now(), snap.isDone);
+    const kids = held.record.children ?? [];
+    const elsewhere = kids.filter((c) => !snap.tasks.has(c));
+    const done = elsewhere.length ? (await readTasks(this.ctx, elsewhere.map((c) => taskRef('done', c)), null, mode, false)).tasks : new Map<string, Held>();
+    const childTasks = kids.flatMap((c) => {
+      const h = snap.tasks.get(c) ?? done.get(c);
+      return h ? [{ id: c, title: h.record.title, status: h.record.status }] : [];
+    });
+    return { ...view(held.record, this.ctx.now(), snap.isDone), childTasks };
   }
 
   /**
@@ -126,9 +145,16 @@ export class Tasks implements TaskSession {
     return claimNext(this, opts);
   }
 
-  /** `task done`: the claimer (or another agent with force and a reason); releases the claim's locks. */
-  done(id: string, opts: EndOptions = {}): Promise<TaskView> {
-    return endClaim(this, id, 'done', opts);
+  /**
+   * `task done`: the claimer (or another agent with force and a reason); releases the claims'
+   * locks. Several at once: all or nothing. Says which tasks became ready.
+   */
+  done(id: string, opts?: EndOptions): Promise<TaskView & { becameReady: TaskView[] }>;
+  done(ids: string[], opts?: EndOptions): Promise<Finished>;
+  async done(ids: string | string[], opts: EndOptions = {}): Promise<Finished | (TaskView & { becameReady: TaskView[] })> {
+    if (Array.isArray(ids)) return finish(this, ids, opts);
+    const f = await finish(this, [ids], opts);
+    return { ...f.done[0]!, becameReady: f.becameReady };
   }
 
   /** `task fail`: needs a reason. The task stays failed until `reopen`. */
@@ -154,7 +180,11 @@ export class Tasks implements TaskSession {
       if (rec.status !== 'done' && rec.status !== 'failed') {
         throw new RefusedError(`cannot reopen ${printable(id)}: it is ${rec.status}, not done or failed`, { kind: 'not-finished', task: id, status: rec.status });
       }
+      // A child of a done parent stays finished; otherwise the parent's record is rewritten in the same swap (family.ts).
+      const parentRead = rec.parent ? await readTasks(this.ctx, everyShelf(rec.parent), null, 'authority', false) : null;
+      const parent = rec.parent ? parentRead!.tasks.get(rec.parent) : undefined;
       const now = this.ctx.now();
+      const family = reopenCheck(rec, parent, now);
       const next: TaskRecord = {
         ...rec,
         status: 'open',
@@ -166,7 +196,7 @@ export class Tasks implements TaskSession {
         updatedAt: iso(now),
         event: { action: 'reopen', by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}) },
       };
-      return commitTasks(snap, [taskChange(held, next, 'reopen', opts.reason)], now, view(next, now, () => false));
+      return commitTasks(alsoUnreadable(snap, parentRead), [taskChange(held, next, 'reopen', opts.reason), ...family.changes], now, view(next, now, () => false), family.verify);
     });
   }
 
@@ -205,6 +235,21 @@ export class Tasks implements TaskSession {
       const next: TaskRecord = { ...rec, dependsOn: [...rec.dependsOn, ...added], updatedAt: iso(now), event: { action: 'depend', by: me, at: iso(now) } };
       return commitTasks(snap, [taskChange(held, next, 'depend', `on ${added.join(', ')}`)], now, view(next, now, snap.isDone), walked);
     });
+  }
+
+  /** Changes a task's title, body, priority or labels (anyone may). */
+  edit(id: string, opts: EditOptions): Promise<TaskView> {
+    return edit(this.ctx, id, opts);
+  }
+
+  /** Adds a comment to a task (anyone may). */
+  comment(id: string, text: string): Promise<TaskView> {
+    return comment(this.ctx, id, text);
+  }
+
+  /** Removes dependencies; one that is not there: refused, nothing changed. */
+  undepend(id: string, on: string[]): Promise<TaskView> {
+    return undepend(this.ctx, id, on);
   }
 
   /**

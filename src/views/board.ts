@@ -3,8 +3,10 @@
  * the blocked ones and what blocks them. One read of the refs that matter (presence, journal
  * heads, the open and failed task shelves, the locks), never the finished tasks.
  */
-import { AGENTS, JOURNAL, LOCKS, taskShelf } from '../store/layout.js';
-import { decode } from '../store/records.js';
+import { AGENTS, CONTEXT, JOURNAL, LOCKS, contextRef, taskShelf } from '../store/layout.js';
+import { decode, type RefEntry } from '../store/records.js';
+import { ContextRecord } from '../context/schema.js';
+import { byRecency } from '../context/rules.js';
 import type { Coord } from '../session/coord.js';
 import { LockRecord } from '../locks/schema.js';
 import { liveness, view as lockView, type LockView } from '../locks/locks.js';
@@ -37,14 +39,35 @@ export interface Board {
   /** Claimed by someone, live. */
   claimed: TaskView[];
   failed: TaskView[];
+  /** The shared context keys that exist, most recently set first (no values: `context get` has them). */
+  context: ContextKeyView[];
+}
+
+/** A shared context key as the board and the briefing show it: who set it when, at which version. */
+export interface ContextKeyView {
+  key: string;
+  version: number;
+  agent: string;
+  at: string;
+}
+
+/** The live keys among `entries` (records under CONTEXT), most recently set first; tombstones and misplaced records left out. */
+export function contextKeys(ctx: Coord, entries: RefEntry[]): ContextKeyView[] {
+  const { records, corrupt } = decode(ContextRecord, entries.filter((e) => e.ref.startsWith(CONTEXT)));
+  for (const c of corrupt) ctx.warn(`skipping unreadable context record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+  return records
+    .filter((r) => r.ref === contextRef(r.record.key) && r.record.value !== null)
+    .map(({ record: r }) => ({ key: r.key, version: r.version, agent: r.agent, at: r.at }))
+    .sort((a, b) => byRecency({ ...a, value: '' }, { ...b, value: '' }));
 }
 
 export async function readBoard(ctx: Coord): Promise<Board> {
   const me = ctx.agent();
-  const entries = await ctx.store.entries([AGENTS, JOURNAL, taskShelf('open'), taskShelf('failed'), LOCKS], ctx.readMode());
+  const entries = await ctx.store.entries([AGENTS, JOURNAL, taskShelf('open'), taskShelf('failed'), LOCKS, CONTEXT], ctx.readMode());
   const now = ctx.now();
   const { activeMs } = (await ctx.config()).agents;
-  const snap = snapshot(ctx, entries, null, true);
+  const context = contextKeys(ctx, entries);
+  const snap = snapshot(ctx, entries.filter((e) => !e.ref.startsWith(CONTEXT)), null, true);
   const decoded = decode(LockRecord, snap.others.filter((e) => e.ref.startsWith(LOCKS)));
   for (const c of decoded.corrupt) ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
   const locks = decoded.records.filter((s) => liveness(s.record, now) === 'granted').map((s) => lockView(s.record));
@@ -73,5 +96,6 @@ export async function readBoard(ctx: Coord): Promise<Board> {
     blocked: views.filter((t) => t.blockedBy.length > 0 && isFree(snap.tasks.get(t.id)!.record, now)),
     claimed: views.filter((t) => claimLive(snap.tasks.get(t.id)!.record, now)),
     failed: views.filter((t) => t.status === 'failed'),
+    context,
   };
 }

@@ -13,7 +13,9 @@ import { TASK_ID } from '../tasks/schema.js';
 import type { LockRecord } from '../locks/schema.js';
 import { history } from '../history/history.js';
 import { Messages } from '../messages/messages.js';
-import { LOCKS, taskShelf } from '../store/layout.js';
+import { CONTEXT, LOCKS, taskShelf } from '../store/layout.js';
+import { recentKeysLine } from '../context/rules.js';
+import { contextKeys } from './board.js';
 import { Tasks, type TaskView } from '../tasks/tasks.js';
 import { printable } from '../printable.js';
 
@@ -57,6 +59,8 @@ export interface Briefing {
   ready?: TaskLine[];
   /** How many tasks are ready in all (`ready` names the first few). */
   readyCount?: number;
+  /** The shared context keys, most recently set first (no values); absent where not read. */
+  context?: { key: string; version: number; agent: string; at: string }[];
   /** The three commands the agent most likely needs next. */
   next: string[];
 }
@@ -65,7 +69,7 @@ export interface Briefing {
 export function briefingRefs(ctx: Coord): string[] {
   const agent = ctx.agent();
   // The shelves a briefing reads tasks from (open and failed: Tasks.briefing), with the locks and the inbox.
-  return [LOCKS, taskShelf('open'), taskShelf('failed'), ...(agent ? new Messages(ctx).inboxRefs(agent) : [])];
+  return [LOCKS, taskShelf('open'), taskShelf('failed'), CONTEXT, ...(agent ? new Messages(ctx).inboxRefs(agent) : [])];
 }
 
 /** Reads what the briefing says. Hooks read the local view (`mode`), so a slow remote never delays them. */
@@ -75,7 +79,12 @@ export async function gatherBriefing(ctx: Coord, mode: ReadMode): Promise<Briefi
     await ctx.store.refresh(briefingRefs(ctx), mode);
     mode = 'view';
   }
-  const [all, unread, tasks] = await Promise.all([new Locks(ctx).list({ mode }), unreadOf(ctx, agent, mode), new Tasks(ctx).briefing(mode)]);
+  const [all, unread, tasks, context] = await Promise.all([
+    new Locks(ctx).list({ mode }),
+    unreadOf(ctx, agent, mode),
+    new Tasks(ctx).briefing(mode),
+    ctx.store.entries([CONTEXT], mode).then((e) => contextKeys(ctx, e)),
+  ]);
   const locks = all.filter((l) => l.agent === agent);
   const others = all.filter((l) => l.agent !== agent);
   const facts = {
@@ -86,6 +95,7 @@ export async function gatherBriefing(ctx: Coord, mode: ReadMode): Promise<Briefi
     ready: tasks.ready.slice(0, READY_SHOWN).map(taskLine),
     readyCount: tasks.ready.length,
     unread,
+    context,
   };
   return { ...facts, next: nextCommands(facts) };
 }
@@ -151,6 +161,8 @@ export function briefingText(b: Briefing, limit = BRIEFING_LIMIT): string {
     if (b.task !== undefined) lines.push(b.task ? `Your task: ${taskItem(b.task)}, claimed until ${short(b.task.claimExpiresAt)}.` : 'You have no task claimed.');
     if (b.unread?.length) lines.push(`Unread messages (${b.unread.length}, most urgent first): ${listOf(b.unread, n, messageItem)}.`);
     if (b.ready?.length && !b.task) lines.push(`Ready tasks (${b.readyCount ?? b.ready.length}, most urgent first): ${listOf(b.ready, n, taskItem, b.readyCount)}.`);
+    // The keys most recently set, as many as a line of this size holds (it shrinks with the lists).
+    if (b.context?.length) lines.push(recentKeysLine(b.context.map((k) => ({ ...k, key: cut(k.key, 64), value: '' })), 60 + 50 * n));
     if (b.others.locks > 0) lines.push(`Others: ${b.others.agents} agent${b.others.agents === 1 ? ' holds' : 's hold'} ${b.others.locks} lock${b.others.locks === 1 ? '' : 's'} (git-coord status).`);
     lines.push(`Next: ${b.next.join(' | ')}`, 'The git-coord MCP tools, where present, take the same arguments.');
     const text = lines.join('\n');

@@ -14,6 +14,9 @@ import { REASON_MAX, cut } from '../fields.js';
  */
 const TITLE_SHOWN = 500;
 const NOTE_SHOWN = 2000;
+const COMMENT_SHOWN = 2048;
+/** The most comments shown of one task (a record keeps 20; a forged one may hold more). */
+const COMMENTS_SHOWN = 20;
 const shown = (text: string, max = REASON_MAX) => cut(printable(text), max);
 import type { LockView } from '../locks/locks.js';
 import type { TaskView } from '../tasks/rules.js';
@@ -54,8 +57,8 @@ export function taskLine(t: TaskView): string {
   return `${printable(t.id)}  p${t.priority}  ${shown(t.title, TITLE_SHOWN)}${t.labels.length ? `  [${t.labels.join(', ')}]` : ''}  (${status})`;
 }
 
-/** A task in full. */
-export function taskText(t: TaskView): string {
+/** A task in full; with `children` (as `task show` reads them), its children's titles and statuses. */
+export function taskText(t: TaskView, children?: { id: string; title: string; status: string }[]): string {
   const lines = [
     `${printable(t.id)}  ${shown(t.title, TITLE_SHOWN)}`,
     `  status      ${t.status}${t.ready ? ' (ready)' : ''}`,
@@ -67,9 +70,38 @@ export function taskText(t: TaskView): string {
   if (t.locks.length) lines.push(`  locks       ${t.locks.map(printable).join(', ')}`);
   if (t.note) lines.push(`  note        ${shown(t.note, NOTE_SHOWN)}`);
   if (t.reason) lines.push(`  reason      ${shown(t.reason)}`);
+  if (t.parent) lines.push(`  parent      ${printable(t.parent)}`);
   lines.push(`  created     ${t.createdAt} by ${t.createdBy}`);
   if (t.body) lines.push('', ...t.body.split('\n').map((l) => `  ${printable(l)}`));
+  if (t.children.length) {
+    lines.push('', `  children (${t.children.length}):`);
+    const known = new Map((children ?? []).map((c) => [c.id, c]));
+    for (const id of t.children) {
+      const c = known.get(id);
+      lines.push(c ? `    ${printable(id)}  ${c.status}  ${shown(c.title, TITLE_SHOWN)}` : `    ${printable(id)}`);
+    }
+  }
+  if (t.comments.length) {
+    lines.push('', `  comments (${t.comments.length}${t.commentsDropped ? `; ${t.commentsDropped} older in the task's history` : ''}):`);
+    for (const c of t.comments.slice(-COMMENTS_SHOWN)) {
+      lines.push(`    ${c.at} ${c.agent}:`, ...cut(c.text, COMMENT_SHOWN).replace(/\n$/, '').split('\n').map((l) => `      | ${printable(l)}`));
+    }
+  }
   return lines.join('\n');
+}
+
+/**
+ * What an agent taking a task should know beyond its title, as short lines: its parent, its
+ * children, its body (cut), its comments (each cut), every line printable.
+ */
+export function taskNotes(t: TaskView, max = 400): string[] {
+  const cutTo = (x: string, n: number) => (x.length > n ? `${x.slice(0, n - 1).replace(/[\ud800-\udbff]$/, '')}…` : x);
+  const lines: string[] = [];
+  if (t.parent) lines.push(`parent: ${printable(t.parent)}`);
+  if (t.children.length) lines.push(`children: ${t.children.map(printable).join(', ')}`);
+  if (t.body) lines.push(...cutTo(t.body, max).split('\n').map((l) => `body: ${printable(l)}`));
+  for (const c of t.comments.slice(-COMMENTS_SHOWN)) lines.push(`comment by ${c.agent} at ${c.at}: ${printable(cutTo(c.text, max))}`);
+  return lines;
 }
 
 /** A claim as granted. */
@@ -124,6 +156,10 @@ export function boardText(b: Board): string {
   section('ready', b.ready);
   section('blocked', b.blocked);
   section('failed', b.failed);
+  if (b.context?.length) {
+    lines.push('', `shared context (${b.context.length}, most recently set first; git-coord context get <key>):`);
+    lines.push(...b.context.slice(0, 20).map((k) => `  ${k.key}  v${k.version}  ${k.agent}  ${k.at}`), ...(b.context.length > 20 ? [`  ... and ${b.context.length - 20} more (git-coord context list)`] : []));
+  }
   return lines.join('\n');
 }
 

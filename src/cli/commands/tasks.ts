@@ -1,5 +1,4 @@
-/** The task commands: task add/import/list/show/done/fail/release/reopen/depend, and claim. */
-import fs from 'node:fs';
+/** The task commands: task add/import/list/show/edit/comment/done/fail/release/reopen/depend/undepend, and claim. */
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import * as ops from '../../operations/tasks.js';
@@ -8,7 +7,25 @@ import { readFileCapped } from '../../stdin.js';
 import { parsePriority } from '../../tasks/tasks.js';
 import { parseDuration } from '../../session/duration.js';
 import { claimedText, noteView, taskLine, taskText } from '../render.js';
-import { list, str, type CommandSpec } from '../command.js';
+import { list, str, type CommandSpec, type Invocation } from '../command.js';
+import { MAX_COMMENT_BYTES } from '../../tasks/checks.js';
+import { printable } from '../../printable.js';
+import type { TaskView } from '../../operations/tasks.js';
+
+/** A comment's text: the argument, or with `-` stdin (capped, strictly UTF-8: src/stdin.ts). */
+async function commentText(arg: string, stdin: Invocation['stdin']): Promise<string> {
+  if (arg === '-' && stdin) return stdin(MAX_COMMENT_BYTES, 'comment on stdin');
+  // Node turns bytes of the command line that are not UTF-8 into U+FFFD: refuse rather than store them garbled.
+  if (arg.includes('\ufffd')) throw new UsageError('comment is not valid UTF-8 (it carries U+FFFD); pass text, or give it on stdin with -');
+  return arg;
+}
+
+/** What `task done` says: the tasks done, then the tasks that became ready (id and title). */
+function finishedText(done: TaskView[], ready: TaskView[]): string {
+  const lines = [`done ${done.map((t) => t.id).join(', ')}`];
+  if (ready.length) lines.push('now ready:', ...ready.map((t) => `  ${printable(t.id)}  ${printable(t.title)}`));
+  return lines.join('\n');
+}
 
 function ttlOption(opts: Record<string, unknown>): number | null | undefined {
   return typeof opts.ttl === 'string' ? parseDuration(opts.ttl, '--ttl', true) : undefined;
@@ -33,14 +50,17 @@ export const commands: CommandSpec[] = [
       label: { type: 'string', multiple: true, value: '<name>', help: 'a label' },
       'depends-on': { type: 'string', multiple: true, value: '<id>', help: 'a task that must be done first' },
       body: { type: 'string', value: '<text>', help: 'details' },
+      parent: { type: 'string', value: '<id>', help: 'the parent task: it cannot be done while this one is not done or failed' },
     },
     async run({ ctx, out, opts, args }) {
       const priority = str(opts, 'priority');
       const id = str(opts, 'id');
       const body = str(opts, 'body');
+      const parent = str(opts, 'parent');
       const t = await ops.addTask(ctx, {
         title: args[0]!,
         ...(id !== undefined ? { id } : {}),
+        ...(parent !== undefined ? { parent } : {}),
         ...(priority !== undefined ? { priority: parsePriority(priority) } : {}),
         ...(body !== undefined ? { body } : {}),
         labels: list(opts, 'label'),
@@ -94,22 +114,66 @@ export const commands: CommandSpec[] = [
     async run({ ctx, out, args }) {
       const t = await ops.showTask(ctx, { id: args[0]! });
       noteView(ctx);
-      out.result(t, () => taskText(t));
+      out.result(t, () => taskText(t, t.childTasks));
+    },
+  },
+  {
+    name: 'task edit',
+    summary: "change a task's title, body, priority or labels (anyone may; recorded)",
+    args: '<id>',
+    minArgs: 1,
+    maxArgs: 1,
+    writes: true,
+    options: {
+      title: { type: 'string', value: '<text>', help: 'the new title' },
+      body: { type: 'string', value: '<text>', help: 'the new body' },
+      priority: { type: 'string', value: '<0-4>', help: 'the new priority' },
+      label: { type: 'string', multiple: true, value: '<name>', help: 'add a label' },
+      unlabel: { type: 'string', multiple: true, value: '<name>', help: 'remove a label' },
+    },
+    async run({ ctx, out, opts, args }) {
+      const title = str(opts, 'title');
+      const body = str(opts, 'body');
+      const priority = str(opts, 'priority');
+      const t = await ops.editTask(ctx, {
+        id: args[0]!,
+        ...(title !== undefined ? { title } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(priority !== undefined ? { priority: parsePriority(priority) } : {}),
+        labels: list(opts, 'label'),
+        unlabels: list(opts, 'unlabel'),
+      });
+      out.result(t, () => `edited ${t.id}`);
+    },
+  },
+  {
+    name: 'task comment',
+    summary: 'add a comment to a task (anyone may); - reads the text from stdin',
+    args: '<id> <text>|-',
+    minArgs: 2,
+    maxArgs: 2,
+    writes: true,
+    async run({ ctx, out, args, stdin }) {
+      const text = await commentText(args[1]!, stdin);
+      const t = await ops.commentTask(ctx, { id: args[0]!, text });
+      out.result(t, () => `commented on ${t.id} (${t.comments.length + t.commentsDropped} comment${t.comments.length + t.commentsDropped === 1 ? '' : 's'})`);
     },
   },
   {
     name: 'task done',
-    summary: 'finish your task (releases the locks claimed with it)',
-    args: '<id>',
+    summary: 'finish your tasks, all or nothing (releases the locks claimed with them); prints what became ready',
+    args: '<id>...',
     minArgs: 1,
-    maxArgs: 1,
     writes: true,
     options: { note: { type: 'string', value: '<text>', help: 'what was done' }, ...force },
     async run({ ctx, out, opts, args }) {
       const note = str(opts, 'note');
       const reason = str(opts, 'reason');
-      const t = await ops.doneTask(ctx, { id: args[0]!, force: Boolean(opts.force), ...(note !== undefined ? { note } : {}), ...(reason !== undefined ? { reason } : {}) });
-      out.result(t, () => `done ${t.id}`);
+      const input = { force: Boolean(opts.force), ...(note !== undefined ? { note } : {}), ...(reason !== undefined ? { reason } : {}) };
+      // One id: the task, as before, with `becameReady`; several: {done, becameReady}.
+      const f = args.length === 1 ? await ops.doneTask(ctx, { id: args[0]!, ...input }).then((t) => ({ json: t as unknown, done: [t], becameReady: t.becameReady }))
+        : await ops.finishTasks(ctx, { ids: args, ...input }).then((r) => ({ json: r as unknown, ...r }));
+      out.result(f.json, () => finishedText(f.done, f.becameReady));
     },
   },
   {
@@ -163,6 +227,17 @@ export const commands: CommandSpec[] = [
     async run({ ctx, out, args }) {
       const t = await ops.dependTask(ctx, { id: args[0]!, on: args.slice(1) });
       out.result(t, () => `${t.id} depends on ${t.dependsOn.join(', ')}`);
+    },
+  },
+  {
+    name: 'task undepend',
+    summary: 'remove dependencies (one that is not there: exit 3, nothing changed)',
+    args: '<id> <on-id>...',
+    minArgs: 2,
+    writes: true,
+    async run({ ctx, out, args }) {
+      const t = await ops.undependTask(ctx, { id: args[0]!, on: args.slice(1) });
+      out.result(t, () => (t.dependsOn.length ? `${t.id} depends on ${t.dependsOn.join(', ')}` : `${t.id} depends on nothing`));
     },
   },
   {
