@@ -57,11 +57,11 @@ describe('token marks', () => {
   it('removals raise their directory mark above what was read; a missing mark starts afresh', () => {
     const rec = { ...grantedChange('alice', slot, pending('alice', 'src/a.ts'), null, 0, T0).rec, token: 7 };
     const gone = releasedChange('alice', slot, rec, T0);
-    const ref = tokenRef(patternFromText('src/a.ts'));
-    expect(raisedMarks([gone], new Map([[ref, { oid: 'b'.repeat(40), max: 9 }]]))).toEqual([]);
-    expect(raisedMarks([gone], new Map())).toEqual([{ ref, oldOid: null, record: { v: 1, type: 'tokens', max: 7 }, subject: 'tokens 7', event: [] }]);
-    expect(raisedMarks([gone], new Map([[ref, { oid: 'c'.repeat(40), max: 0, missing: true }]]))[0]).toMatchObject({ oldOid: 'c'.repeat(40), fresh: true });
-    const all = lockChanges([gone], new Map());
+    const ref = tokenRef(patternFromText('src/a.ts'), 'alice');
+    expect(raisedMarks([gone], new Map([[ref, { oid: 'b'.repeat(40), max: 9 }]]), 'alice')).toEqual([]);
+    expect(raisedMarks([gone], new Map(), 'alice')).toEqual([{ ref, oldOid: null, record: { v: 1, type: 'tokens', max: 7 }, subject: 'tokens 7', event: [] }]);
+    expect(raisedMarks([gone], new Map([[ref, { oid: 'c'.repeat(40), max: 0, missing: true }]]), 'alice')[0]).toMatchObject({ oldOid: 'c'.repeat(40), fresh: true });
+    const all = lockChanges([gone], new Map(), 'alice');
     expect(all.map((c) => c.subject)).toEqual(['unlock src/a.ts', 'tokens 7']);
     expect(all[0]).toMatchObject({ remove: true, event: { action: 'unlock', subject: 'src/a.ts' } });
   });

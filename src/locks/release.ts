@@ -65,7 +65,7 @@ export async function unlock(ctx: Coord, me: string, pats: Pattern[] | null, opt
       for (const r of state.records) if (r.record.agent === me && r.record.state !== 'released') changes.push(releasedChange(me, r, r.record, now));
       if (changes.length === 0) return answer([]);
     }
-    return commit(lockChanges(changes, state.marks), state.journal, now, changes.map((c) => view(c.rec)));
+    return commit(lockChanges(changes, state.marks, me), state.journal, now, changes.map((c) => view(c.rec)));
   });
 }
 
@@ -94,7 +94,7 @@ export async function prune(ctx: Coord, me: string): Promise<LockView[]> {
     const changes = state.records.filter((r) => dead(r.record)).map((r) => expiredChange(me, r, r.record, now));
     if (changes.length === 0 && broken.length === 0) return answer({ removed: [] as LockView[], broken: [] as Corrupt[] });
     const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
-    return commit(lockChanges(changes, state.marks), state.journal, now, { removed: changes.map((c) => view(c.rec)), broken }, deletions);
+    return commit(lockChanges(changes, state.marks, me), state.journal, now, { removed: changes.map((c) => view(c.rec)), broken }, deletions);
   });
   for (const c of broken) ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository or is not a commit`);
   return removed;
@@ -113,5 +113,5 @@ export async function releasing(ctx: Coord, me: string, patterns: string[], hold
   const changes = state.records
     .filter((r) => r.record.agent === holder && r.record.state === 'granted')
     .map((r) => releasedChange(me, r, r.record, now, reason));
-  return lockChanges(changes, state.marks);
+  return lockChanges(changes, state.marks, me);
 }
