@@ -21,7 +21,7 @@
  * Different agents write different marks, so releases by different agents in one directory
  * never make each other's swaps fail; two processes of one agent still may, and retry.
  */
-import { tokenDir, tokenRef } from '../store/layout.js';
+import { LOCKS, TOKENS, tokenDir, tokenRef } from '../store/layout.js';
 import type { RecordChange } from '../store/journal.js';
 import { patternFromText } from '../patterns/pattern.js';
 import type { TokenMark } from './schema.js';
@@ -81,4 +81,25 @@ export function raisedMarks(changes: Change[], marks: Marks, me: string): Record
  */
 export function lockChanges(changes: Change[], marks: Marks, me: string): RecordChange[] {
   return [...changes.map(recorded), ...raisedMarks(changes, marks, me)];
+}
+
+/**
+ * How far apart agents' clocks may be. A token mark whose token is older than this (every token
+ * is at least its grant's clock, rules.ts) protects nothing any more: a new grant's token is
+ * already above it. `prune` removes such marks where no lock ref stands in their directory.
+ */
+export const ALLOWED_SKEW_MS = 3_600_000;
+
+/** The token marks `prune` may delete: older than the allowed skew, no lock ref in or below their directory. */
+export function staleMarks(marks: Marks, lockRefs: Iterable<string>, now: number): { ref: string; oid: string }[] {
+  // A lock ref lives under its directory's anchor (a file's: one level deeper): any lock ref
+  // below a mark's directory keeps the mark.
+  const locks = [...lockRefs];
+  const out: { ref: string; oid: string }[] = [];
+  for (const [ref, m] of marks) {
+    const dir = LOCKS + ref.slice(TOKENS.length, ref.lastIndexOf('/') + 1);
+    if (m.oid === null || locks.some((l) => l.startsWith(dir))) continue;
+    if (m.missing || m.max < now - ALLOWED_SKEW_MS) out.push({ ref, oid: m.oid });
+  }
+  return out.sort((a, b) => a.ref.localeCompare(b.ref));
 }

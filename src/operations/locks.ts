@@ -64,8 +64,18 @@ export async function renew(ctx: Coord, input: { patterns?: string[]; ttlMs?: nu
   return { ok: true, locks: renewed, tasks };
 }
 
-export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[] }> {
-  return { ok: true, locks: await new Locks(ctx).prune() };
+/**
+ * `prune`: dead locks and the token marks nobody needs (one swap), then the agents not seen for
+ * `agents.forget` (their presence and message records), then packs this repository's refs and
+ * loose objects (a remote's own packing is the forge's: here, the local view).
+ */
+export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[]; tokens: string[]; agents: string[]; packed: boolean }> {
+  const { removed, tokens } = await new Locks(ctx).pruneWithMarks();
+  const cfg = await ctx.config();
+  const agents = cfg.agents.forgetMs === null ? [] : await (await import('../agents/presence.js')).forget(ctx, cfg.agents.forgetMs, cfg.messages.ttlMs);
+  const problem = await ctx.store.pack();
+  if (problem) ctx.warn(`could not pack: ${problem}`);
+  return { ok: true, locks: removed, tokens, agents, packed: problem === null };
 }
 
 export async function listLocks(ctx: Coord, input: { mine?: boolean } = {}): Promise<LockView[]> {

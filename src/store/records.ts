@@ -8,6 +8,7 @@ import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate,
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
+import { runGit } from '../git/run.js';
 import { printable } from '../printable.js';
 export { Writers };
 
@@ -113,6 +114,8 @@ export interface Store {
   warm(): void;
   warmSoon(): void;
   close(): void;
+  /** Packs this repository's refs and loose objects (what `prune` wrote, and what came before); returns git's complaint, if any. */
+  pack(): Promise<string | null>;
 }
 
 /** Records in this repository's own refs. */
@@ -139,6 +142,18 @@ export class RecordStore implements Store {
   /** Starts them once the current operation has returned (for the next one). */
   warmSoon(): void {
     this.writers.warmSoon();
+  }
+
+  /**
+   * `git pack-refs --all` (what `git gc` runs: safe beside other git processes) and `git repack
+   * -d` without `-a` (only the loose objects go into one new pack; existing packs are left).
+   */
+  async pack(): Promise<string | null> {
+    for (const args of [['pack-refs', '--all'], ['repack', '-d', '-q']]) {
+      const r = await runGit(this.repo.cwd, args, { timeoutMs: 300_000 });
+      if (r.code !== 0) return `git ${args[0]}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
+    }
+    return null;
   }
 
   /** Ends the writing processes (a command calls this once it is done). */
