@@ -66,6 +66,47 @@ describe('prune', () => {
     await scenario(a, hub, 'refs/coordination/remotes/origin/');
   });
 
+  for (const remote of [false, true]) {
+    it(`expired messages' refs go, direct and @all; what anyone sees is unchanged; the sender sends on (${remote ? 'file:// remote' : 'local'})`, async () => {
+      let dir: string;
+      let authority: string;
+      if (remote) {
+        const h = makeHub();
+        dir = clone(h.root, h.url, 'alice');
+        authority = h.hub;
+      } else {
+        dir = authority = makeRepo();
+      }
+      const { Coord, Messages } = await import('../src/index.js');
+      const ops = await import('../src/operations/locks.js');
+      const T = Date.now();
+      let now = T;
+      const a = await Coord.open({ cwd: dir, agent: 'alice', env: ENV, now: () => now });
+      const b = await Coord.open({ cwd: dir, agent: 'bob', env: ENV, now: () => now });
+      try {
+        const ma = new Messages(a);
+        await ma.send('@all', 'short', { ttlMs: 60_000 });
+        await ma.send('bob', 'short too', { ttlMs: 60_000 });
+        const kept = await ma.send('bob', 'long', { ttlMs: 3_600_000 });
+        expect(refsOf(authority, 'refs/coordination/messages/all/')).toHaveLength(1);
+        now = T + 120_000;
+        const before = (await new Messages(b).inbox()).map((m) => m.id);
+        expect(before).toEqual([kept.id]);
+        expect((await ops.prune(a)).messages).toBe(2);
+        expect(refsOf(authority, 'refs/coordination/messages/all/')).toEqual([]);
+        expect(refsOf(authority, 'refs/coordination/messages/to/')).toHaveLength(1);
+        expect((await new Messages(b).inbox()).map((m) => m.id)).toEqual(before);
+        // The sender's next send would have deleted its expired @all ref itself: it finds it gone.
+        await ma.send('@all', 'next');
+        expect(ma.retries).toBeLessThanOrEqual(1);
+        expect(refsOf(authority, 'refs/coordination/messages/all/')).toHaveLength(1);
+      } finally {
+        a.close();
+        b.close();
+      }
+    });
+  }
+
   it('agents.forget: none keeps every agent; a bad value is refused', async () => {
     const repo = makeRepo({ '.git-coord.yml': 'agents:\n  forget: none\n' });
     const { Coord, heartbeat } = await import('../src/index.js');
