@@ -46,8 +46,10 @@ async function scenario(dir: string, authority: string, view: string) {
     expect(later.agents).toEqual(['bob']);
     expect(refsOf(authority, 'refs/coordination/agents/')).toEqual([]);
     expect(refsOf(authority, 'refs/coordination/journal/')).toEqual(['refs/coordination/journal/alice']);
-    // Packed: no loose coordination refs left in this repository.
+    // Packed: the refs, and every loose object (old record versions too, reachable or not).
     expect(gitSync(dir, 'for-each-ref', '--format=%(refname)', view).trim()).not.toBe('');
+    expect(gitSync(dir, 'count-objects', '-v')).toMatch(/^count: 0$/m);
+    expect(gitSync(dir, 'fsck', '--connectivity-only', '--no-dangling')).toBe('');
   } finally {
     a.close();
     b.close();

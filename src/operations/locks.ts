@@ -67,7 +67,7 @@ export async function renew(ctx: Coord, input: { patterns?: string[]; ttlMs?: nu
 /**
  * `prune`: dead locks and the token marks nobody needs (one swap), expired messages' refs, the agents not seen for
  * `agents.forget` (their presence and message records), then packs this repository's refs and
- * loose objects (a remote's own packing is the forge's: here, the local view).
+ * loose objects, reachable or not (a remote's own packing is the forge's: here, the clone).
  */
 export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; packed: boolean }> {
   const { removed, tokens } = await new Locks(ctx).pruneWithMarks();

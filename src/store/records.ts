@@ -3,6 +3,8 @@
  * whose parent is the state it replaced, and moves the ref by compare-and-swap; so a record's
  * history is `git log <ref>`, and a lost race is seen as a failed swap, never as lost data.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
@@ -145,15 +147,26 @@ export class RecordStore implements Store {
   }
 
   /**
-   * `git pack-refs --all` (what `git gc` runs: safe beside other git processes) and `git repack
-   * -d` without `-a` (only the loose objects go into one new pack; existing packs are left).
+   * `git pack-refs --all` (what `git gc` runs: safe beside other git processes), then every loose
+   * object, reachable or not, into one new pack (`pack-objects` given their ids, `prune-packed`):
+   * records rewritten whole leave their old versions unreachable, which `repack` would leave
+   * loose until `git gc` prunes them weeks later. Existing packs are left as they are.
    */
   async pack(): Promise<string | null> {
-    for (const args of [['pack-refs', '--all'], ['repack', '-d', '-q']]) {
-      const r = await runGit(this.repo.cwd, args, { timeoutMs: 300_000 });
-      if (r.code !== 0) return `git ${args[0]}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
+    const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
+    const refs = await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
+    if (refs.code !== 0) return fail('pack-refs', refs);
+    const objects = path.join(this.repo.commonDir, 'objects');
+    const ids: string[] = [];
+    for (const d of fs.readdirSync(objects)) {
+      if (!/^[0-9a-f]{2}$/.test(d)) continue;
+      for (const f of fs.readdirSync(path.join(objects, d))) if (/^[0-9a-f]{38}$/.test(f)) ids.push(d + f);
     }
-    return null;
+    if (ids.length === 0) return null;
+    const packed = await runGit(this.repo.cwd, ['pack-objects', '-q', path.join(objects, 'pack', 'pack')], { input: ids.join('\n') + '\n', timeoutMs: 300_000 });
+    if (packed.code !== 0) return fail('pack-objects', packed);
+    const pruned = await runGit(this.repo.cwd, ['prune-packed', '-q'], { timeoutMs: 300_000 });
+    return pruned.code === 0 ? null : fail('prune-packed', pruned);
   }
 
   /** Ends the writing processes (a command calls this once it is done). */
