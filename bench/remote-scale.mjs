@@ -212,6 +212,12 @@ export async function run(options = {}) {
       const dirs = [a, r].map((d) => looseObjects(d));
       figures.loose = { cycles: o.cycles, pairs: o.pairs, sender: dirs[0], reader: dirs[1], seconds: (performance.now() - t0) / 1000 };
       o.log(`loose objects after ${o.cycles} claim/done and ${o.pairs} send/ack: sender ${dirs[0].count} objects, ${mb(dirs[0].bytes)}; reader ${dirs[1].count}, ${mb(dirs[1].bytes)}`);
+      // `prune` packs what the commands left loose (and removes what expired).
+      coord(a, ['prune']);
+      coord(r, ['prune']);
+      const pruned = [a, r].map((d) => looseObjects(d));
+      figures.looseAfterPrune = { sender: pruned[0], reader: pruned[1] };
+      o.log(`after prune in each: sender ${pruned[0].count} loose objects, ${mb(pruned[0].bytes)}; reader ${pruned[1].count}, ${mb(pruned[1].bytes)}`);
     }
 
     // --- Clones locking and unlocking their own files in one directory: lost rounds.

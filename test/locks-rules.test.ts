@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/errors.js';
 import { conflictsWith, expiredChange, grantedChange, liveness, pendingRecord, refusal, releasedChange, ticketLess } from '../src/locks/rules.js';
-import { lockChanges, raisedMarks } from '../src/locks/tokens.js';
+import { ALLOWED_SKEW_MS, lockChanges, markOf, raisedMarks, staleMarks } from '../src/locks/tokens.js';
 import { checkUnlock } from '../src/locks/release.js';
 import { patternFromText } from '../src/patterns/pattern.js';
 import { tokenRef } from '../src/store/layout.js';
@@ -57,13 +57,41 @@ describe('token marks', () => {
   it('removals raise their directory mark above what was read; a missing mark starts afresh', () => {
     const rec = { ...grantedChange('alice', slot, pending('alice', 'src/a.ts'), null, 0, T0).rec, token: 7 };
     const gone = releasedChange('alice', slot, rec, T0);
-    const ref = tokenRef(patternFromText('src/a.ts'));
-    expect(raisedMarks([gone], new Map([[ref, { oid: 'b'.repeat(40), max: 9 }]]))).toEqual([]);
-    expect(raisedMarks([gone], new Map())).toEqual([{ ref, oldOid: null, record: { v: 1, type: 'tokens', max: 7 }, subject: 'tokens 7', event: [] }]);
-    expect(raisedMarks([gone], new Map([[ref, { oid: 'c'.repeat(40), max: 0, missing: true }]]))[0]).toMatchObject({ oldOid: 'c'.repeat(40), fresh: true });
-    const all = lockChanges([gone], new Map());
+    const ref = tokenRef(patternFromText('src/a.ts'), 'alice');
+    expect(raisedMarks([gone], new Map([[ref, { oid: 'b'.repeat(40), max: 9 }]]), 'alice')).toEqual([]);
+    expect(raisedMarks([gone], new Map(), 'alice')).toEqual([{ ref, oldOid: null, record: { v: 1, type: 'tokens', max: 7 }, subject: 'tokens 7', event: [] }]);
+    expect(raisedMarks([gone], new Map([[ref, { oid: 'c'.repeat(40), max: 0, missing: true }]]), 'alice')[0]).toMatchObject({ oldOid: 'c'.repeat(40), fresh: true });
+    const all = lockChanges([gone], new Map(), 'alice');
     expect(all.map((c) => c.subject)).toEqual(['unlock src/a.ts', 'tokens 7']);
     expect(all[0]).toMatchObject({ remove: true, event: { action: 'unlock', subject: 'src/a.ts' } });
+  });
+});
+
+describe('token marks of a directory', () => {
+  const o = (c: string) => c.repeat(40);
+  const marks = new Map([
+    ['refs/coordination/tokens/p-src/t-alice', { oid: o('a'), max: 5 }],
+    ['refs/coordination/tokens/p-src/t-bob', { oid: o('b'), max: 9 }],
+    ['refs/coordination/tokens/p-src/t', { oid: o('c'), max: 7 }],
+    ['refs/coordination/tokens/p-src/p-lib/t-carol', { oid: o('d'), max: 99 }],
+  ]);
+  it('a grant reads the highest of every agent mark and the old shared one, not a subdirectory', () => {
+    expect(markOf(marks, 'src/a.ts').max).toBe(9);
+    expect(markOf(marks, 'src/lib/x.ts').max).toBe(99);
+    expect(markOf(marks, 'docs/a.md').max).toBe(0);
+  });
+  it('prune takes marks older than the skew where no lock ref stands in or below their directory', () => {
+    const now = 99 + ALLOWED_SKEW_MS + 1;
+    expect(staleMarks(marks, [], now).map((m) => m.ref)).toEqual([
+      'refs/coordination/tokens/p-src/p-lib/t-carol',
+      'refs/coordination/tokens/p-src/t',
+      'refs/coordination/tokens/p-src/t-alice',
+      'refs/coordination/tokens/p-src/t-bob',
+    ]);
+    expect(staleMarks(marks, ['refs/coordination/locks/p-src/p-lib/p-x_2ets/l-1'], now)).toEqual([]);
+    expect(staleMarks(marks, ['refs/coordination/locks/p-src/p-lib/l-1'], now).map((m) => m.ref)).toEqual([]);
+    expect(staleMarks(marks, ['refs/coordination/locks/p-docs/l-1'], now)).toHaveLength(4);
+    expect(staleMarks(marks, [], 98 + ALLOWED_SKEW_MS).map((m) => m.ref)).toEqual(['refs/coordination/tokens/p-src/t', 'refs/coordination/tokens/p-src/t-alice', 'refs/coordination/tokens/p-src/t-bob']);
   });
 });
 

@@ -209,7 +209,73 @@ describe('remote mode through a file:// remote', () => {
       ctx.close();
     }
     expect(refsOf(hub, 'refs/coordination/locks/')).toEqual([]);
-    expect(refsOf(hub)).toEqual(['refs/coordination/journal/alice', 'refs/coordination/tokens/p-cycle/t']);
+    expect(refsOf(hub)).toEqual(['refs/coordination/journal/alice', 'refs/coordination/tokens/p-cycle/t-alice']);
+  });
+
+  it('clones locking and unlocking their own files in one directory lose no rounds: each releases into its own token mark', async () => {
+    const { root, hub, url } = makeHub();
+    const agents = ['a0', 'a1', 'a2', 'a3', 'a4'];
+    const clones = agents.map((a) => clone(root, url, a));
+    let pushes = 0;
+    const rounds = 3;
+    await Promise.all(
+      clones.map(async (c, i) => {
+        for (let k = 0; k < rounds; k++) {
+          for (const args of [['lock', `src/own-${i}.ts`], ['unlock', `src/own-${i}.ts`]]) {
+            const r = await coordAsync(c, args, { GIT_COORD_TRACE: '1' });
+            expect(r.code, r.stderr).toBe(0);
+            pushes += (r.stderr.match(/git push /g) ?? []).length;
+          }
+        }
+      }),
+    );
+    // A lock is two pushes (pending, grant), an unlock one: every push beyond is a lost round.
+    expect(pushes - agents.length * rounds * 3).toBe(0);
+    expect(refsOf(hub, 'refs/coordination/tokens/')).toEqual(agents.map((a) => `refs/coordination/tokens/p-src/t-${a}`));
+  }, 180_000);
+
+  it('the fencing token of one pattern rises strictly across agents: a grant reads every mark of its directory', async () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    const { Coord, Locks } = await import('../src/index.js');
+    // bob's clock is an hour behind alice's: only alice's mark can keep bob's token above hers.
+    const base = Date.now();
+    const ca = await Coord.open({ cwd: a, agent: 'alice', env: ENV, now: () => base });
+    const cb = await Coord.open({ cwd: b, agent: 'bob', env: ENV, now: () => base - 3_600_000 });
+    try {
+      const la = new Locks(ca);
+      const lb = new Locks(cb);
+      let last = 0;
+      for (let i = 0; i < 3; i++) {
+        for (const l of [la, lb]) {
+          const [got] = await l.lock(['src/a.ts']);
+          expect(got!.token).toBeGreaterThan(last);
+          last = got!.token;
+          await l.unlock(['src/a.ts']);
+        }
+      }
+      // A release by another agent (forced) raises the releaser's mark, and the next grant is above it too.
+      const [held] = await la.lock(['src/a.ts']);
+      await lb.unlock(['src/a.ts'], { force: true, reason: 'gone' });
+      const [next] = await lb.lock(['src/a.ts']);
+      expect(next!.token).toBeGreaterThan(held!.token);
+    } finally {
+      ca.close();
+      cb.close();
+    }
+  });
+
+  it('the old shared token mark of a directory is still honoured', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    // A mark as the previous version wrote it: refs/coordination/tokens/p-src/t, far above the clock.
+    const high = Date.now() + 10 * 365 * 86_400_000;
+    const empty = gitSync(a, 'hash-object', '-t', 'tree', '-w', '/dev/null').trim();
+    const oid = gitSync(a, 'commit-tree', '-m', `tokens ${high}`, '-m', JSON.stringify({ v: 1, type: 'tokens', max: high }), empty).trim();
+    gitSync(a, 'push', '-q', 'origin', `${oid}:refs/coordination/tokens/p-src/t`);
+    const r = json(coord(a, ['lock', 'src/a.ts', '--json']));
+    expect(r.locks[0].token).toBeGreaterThan(high);
   });
 });
 

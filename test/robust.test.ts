@@ -60,8 +60,8 @@ describe('fencing tokens when clocks go back', () => {
       await grant(bob);
       expect(tokens).toHaveLength(5);
       for (let i = 1; i < tokens.length; i++) expect(tokens[i], `grant ${i}: ${tokens.join(', ')}`).toBeGreaterThan(tokens[i - 1]!);
-      // Marks are one per directory, not one per pattern.
-      expect(refs(repo, 'refs/coordination/tokens/')).toEqual(['refs/coordination/tokens/p-src/t']);
+      // Marks are one per directory and releasing agent, not one per pattern.
+      expect(refs(repo, 'refs/coordination/tokens/')).toEqual(['refs/coordination/tokens/p-src/t-alice', 'refs/coordination/tokens/p-src/t-bob']);
     } finally {
       alice.ctx.close();
       bob.ctx.close();

@@ -5,7 +5,7 @@
  * agent's own, so presence never contends with another agent's writes.
  */
 import { UsageError, FailedError } from '../errors.js';
-import { AGENTS, JOURNAL, presenceRef } from '../store/layout.js';
+import { AGENTS, JOURNAL, MESSAGES, agentMessagesRef, presenceRef } from '../store/layout.js';
 import { decode, type RefEntry } from '../store/records.js';
 import { lost, rounds, won } from '../store/cas.js';
 import { commitUnrecorded } from '../store/journal.js';
@@ -79,5 +79,31 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
         throw new FailedError(`cannot record the heartbeat of ${printable(me)}: its presence ref keeps changing (another process of the same agent?)`, { kind: 'lost-races' });
       },
     },
+  );
+}
+
+/**
+ * `prune`: forgets the agents not seen (no change, no heartbeat) for `forgetMs`: their presence
+ * ref and their channel memberships, and, once every message they could have acknowledged has
+ * expired (`messagesTtlMs` shorter than `forgetMs`), their acknowledgement records. Their journal
+ * stays: it is their history. One leased delete per round; an agent seen meanwhile (its refs
+ * moved) is decided again. Returns the agents forgotten.
+ */
+export async function forget(ctx: Coord, forgetMs: number, messagesTtlMs: number | null): Promise<string[]> {
+  const kinds: ('member' | 'acks' | 'receipts')[] = messagesTtlMs !== null && messagesTtlMs < forgetMs ? ['member', 'acks', 'receipts'] : ['member'];
+  return rounds(
+    async () => {
+      const entries = await ctx.store.entries([AGENTS, JOURNAL, ...kinds.map((k) => `${MESSAGES}${k}/`)], 'authority');
+      const now = ctx.now();
+      const byRef = new Map(entries.map((e) => [e.ref, e.oid]));
+      const gone = [...seen(entries).values()].filter((s) => now - Date.parse(s.lastSeen) > forgetMs).map((s) => s.id);
+      const updates = gone.flatMap((id) =>
+        [presenceRef(id), ...kinds.map((k) => agentMessagesRef(k, id))].filter((ref) => byRef.has(ref)).map((ref) => ({ ref, newOid: null, oldOid: byRef.get(ref)! })),
+      );
+      if (updates.length === 0) return won([]);
+      if (!(await ctx.store.swap(updates)).ok) return lost();
+      return won([...new Set(updates.map((u) => gone.find((id) => u.ref === presenceRef(id) || kinds.some((k) => u.ref === agentMessagesRef(k, id)))!))].sort());
+    },
+    { max: 10 },
   );
 }

@@ -286,7 +286,7 @@ async function grant(
         ...pending.map((s) => grantedChange(me, { ref: s.ref, oid: s.current.oid }, s.current.record, ttlMs, markOf(marks, s.current.record.pattern).max, now)),
         ...renewing.map((s) => renewedChange(me, { ref: s.ref, oid: s.current!.oid }, s.current!.record!, ttlMs, reason, now)),
       ];
-      if ((await commitWithJournal(ctx.store, me, [...lockChanges(changes, marks), ...alongside], journal, now)).ok) return won(changes.map((c) => view(c.rec)));
+      if ((await commitWithJournal(ctx.store, me, [...lockChanges(changes, marks, me), ...alongside], journal, now)).ok) return won(changes.map((c) => view(c.rec)));
       // Otherwise someone else changed a lock under us, or a record committed alongside.
       const state = await readLocks(ctx, changes.map((c) => c.slot.ref), me);
       if (changes.some((c) => state.byRef.get(c.slot.ref)?.oid !== c.slot.oid)) return won('retry');

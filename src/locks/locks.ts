@@ -131,6 +131,11 @@ export class Locks {
 
   /** Removes dead records (see release.ts); returns the locks removed. */
   async prune(): Promise<LockView[]> {
+    return (await prune(this.ctx, this.ctx.requireAgent())).removed;
+  }
+
+  /** The same, and the token marks removed with them (their refs). */
+  async pruneWithMarks(): Promise<{ removed: LockView[]; tokens: string[] }> {
     return prune(this.ctx, this.ctx.requireAgent());
   }
 

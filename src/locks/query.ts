@@ -3,7 +3,7 @@
  * locks that could overlap a pattern or cover a path, or every lock when that is cheaper), and
  * one read of them, decoded, with the token marks and this agent's journal head.
  */
-import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenRef } from '../store/layout.js';
+import { LOCKS, TOKENS, coveringQuery, journalRef, lockRef, overlapQuery, tokenQuery } from '../store/layout.js';
 import { decode, type Corrupt, type ReadMode, type RefEntry, type Schema, type Stored } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Pattern } from '../patterns/pattern.js';
@@ -43,14 +43,14 @@ export function coveringPaths(paths: string[]): string[] {
   return paths.length > QUERY_PATHS_ALL_ABOVE ? [LOCKS] : coveringQuery(paths);
 }
 
-/** The records on exactly these patterns' refs, with their token marks. */
+/** The records on exactly these patterns' refs, with every token mark of their directories. */
 export function exact(pats: Pattern[]): string[] {
-  return [...pats.map(lockRef), ...new Set(pats.map(tokenRef))];
+  return [...pats.map(lockRef), ...new Set(pats.map(tokenQuery))];
 }
 
-/** A grant's read: the locks that could overlap, and the token marks of the patterns' directories. */
+/** A grant's read: the locks that could overlap, and every token mark of the patterns' directories. */
 export function forGrant(pats: Pattern[]): string[] {
-  return [...overlapping(pats), ...new Set(pats.map(tokenRef))];
+  return [...overlapping(pats), ...new Set(pats.map(tokenQuery))];
 }
 
 /** Every lock and every token mark. */

@@ -15,7 +15,7 @@ import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import type { LockRecord } from './schema.js';
 import { writerGone } from './writer.js';
 import { expiredChange, liveness, releasedChange, view, type Change, type LockView } from './rules.js';
-import { lockChanges } from './tokens.js';
+import { lockChanges, staleMarks } from './tokens.js';
 import { EVERYTHING, exact, readLocks } from './query.js';
 
 export interface UnlockOptions {
@@ -65,7 +65,7 @@ export async function unlock(ctx: Coord, me: string, pats: Pattern[] | null, opt
       for (const r of state.records) if (r.record.agent === me && r.record.state !== 'released') changes.push(releasedChange(me, r, r.record, now));
       if (changes.length === 0) return answer([]);
     }
-    return commit(lockChanges(changes, state.marks), state.journal, now, changes.map((c) => view(c.rec)));
+    return commit(lockChanges(changes, state.marks, me), state.journal, now, changes.map((c) => view(c.rec)));
   });
 }
 
@@ -83,21 +83,31 @@ function notHeldRefusal(notHeld: NotHeld[]): RefusedError {
  * (timed out, or its process is known to have exited). Each is an ordinary compare-and-swap
  * delete (a lock renewed or taken over meanwhile makes it retry), recorded in `me`'s history
  * as `expire`. Refs naming a missing object hold nothing: they are deleted too, with a warning.
- * Keeps the set of live refs small.
+ * Token marks no longer needed (staleMarks) are deleted in the same swap. Keeps the set of live
+ * refs small.
  */
-export async function prune(ctx: Coord, me: string): Promise<LockView[]> {
-  const { removed, broken } = await cas(ctx.store, me, async () => {
+export async function prune(ctx: Coord, me: string): Promise<{ removed: LockView[]; tokens: string[] }> {
+  const { removed, broken, tokens } = await cas(ctx.store, me, async () => {
     const now = ctx.now();
     const state = await readLocks(ctx, EVERYTHING, me);
     const dead = (r: LockRecord) => r.state !== 'released' && (liveness(r, now) === null || (r.state === 'pending' && writerGone(r.writer)));
     const broken: Corrupt[] = state.corrupt.filter((c) => c.missing);
     const changes = state.records.filter((r) => dead(r.record)).map((r) => expiredChange(me, r, r.record, now));
-    if (changes.length === 0 && broken.length === 0) return answer({ removed: [] as LockView[], broken: [] as Corrupt[] });
-    const deletions = broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid }));
-    return commit(lockChanges(changes, state.marks), state.journal, now, { removed: changes.map((c) => view(c.rec)), broken }, deletions);
+    // Token marks nobody needs: no lock ref left in their directory (after this prune) and a
+    // token older than the allowed clock skew (tokens.ts has why that is safe).
+    const left = [...state.byRef.keys()].filter((ref) => !changes.some((c) => c.slot.ref === ref) && !broken.some((b) => b.ref === ref));
+    // The marks this prune raises are written, not deleted: leave those directories' marks alone.
+    const raising = new Set(changes.map((c) => c.slot.ref));
+    const stale = staleMarks(state.marks, [...left, ...raising], now);
+    if (changes.length === 0 && broken.length === 0 && stale.length === 0) return answer({ removed: [] as LockView[], broken: [] as Corrupt[], tokens: [] as string[] });
+    const deletions = [
+      ...broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid })),
+      ...stale.map((m) => ({ ref: m.ref, newOid: null, oldOid: m.oid })),
+    ];
+    return commit(lockChanges(changes, state.marks, me), state.journal, now, { removed: changes.map((c) => view(c.rec)), broken, tokens: stale.map((m) => m.ref) }, deletions);
   });
   for (const c of broken) ctx.warn(`removed ${c.ref}: it named ${c.oid.slice(0, 10)}, which is missing from the repository or is not a commit`);
-  return removed;
+  return { removed, tokens };
 }
 
 /**
@@ -113,5 +123,5 @@ export async function releasing(ctx: Coord, me: string, patterns: string[], hold
   const changes = state.records
     .filter((r) => r.record.agent === holder && r.record.state === 'granted')
     .map((r) => releasedChange(me, r, r.record, now, reason));
-  return lockChanges(changes, state.marks);
+  return lockChanges(changes, state.marks, me);
 }

@@ -66,8 +66,19 @@ export async function renew(ctx: Coord, input: { patterns?: string[]; ttlMs?: nu
   return { ok: true, locks: renewed, tasks };
 }
 
-export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[] }> {
-  return { ok: true, locks: await new Locks(ctx).prune() };
+/**
+ * `prune`: dead locks and the token marks nobody needs (one swap), expired messages' refs, the agents not seen for
+ * `agents.forget` (their presence and message records), then packs this repository's refs and
+ * loose objects, reachable or not (a remote's own packing is the forge's: here, the clone).
+ */
+export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; packed: boolean }> {
+  const { removed, tokens } = await new Locks(ctx).pruneWithMarks();
+  const messages = await (await import('../messages/prune.js')).pruneMessages(ctx);
+  const cfg = await ctx.config();
+  const agents = cfg.agents.forgetMs === null ? [] : await (await import('../agents/presence.js')).forget(ctx, cfg.agents.forgetMs, cfg.messages.ttlMs);
+  const problem = await ctx.store.pack();
+  if (problem) ctx.warn(`could not pack: ${problem}`);
+  return { ok: true, locks: removed, tokens, messages, agents, packed: problem === null };
 }
 
 export async function listLocks(ctx: Coord, input: { mine?: boolean } = {}): Promise<LockView[]> {

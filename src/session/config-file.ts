@@ -44,6 +44,8 @@ export const ConfigFile = z.nullable(
       z.strictObject({
         /** An agent seen (any change, or a heartbeat) within this long counts as active. */
         active: z.optional(Duration),
+        /** `prune` forgets an agent not seen for this long (`none`: never): its presence and message records, not its history. */
+        forget: z.optional(z.union([Duration, z.literal('none')])),
       }),
     ),
     messages: z.optional(

@@ -30,8 +30,8 @@ export interface Config {
   messages: { ttlMs: number | null };
   /** Default lease of a task claim in ms (null: never expires); without `tasks.ttl`, the `ttl`. */
   tasks: { ttlMs: number | null };
-  /** An agent seen within this many ms counts as active. */
-  agents: { activeMs: number };
+  /** An agent seen within this many ms counts as active; `prune` forgets one not seen for `forgetMs` (null: never). */
+  agents: { activeMs: number; forgetMs: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -44,7 +44,7 @@ export const DEFAULTS: Config = {
   hooks: { refresh: 60_000, timeoutMs: 5_000, offline: 'allow' },
   messages: { ttlMs: 7 * 86_400_000 },
   tasks: { ttlMs: 3_600_000 },
-  agents: { activeMs: 900_000 },
+  agents: { activeMs: 900_000, forgetMs: 30 * 86_400_000 },
 };
 
 /**
@@ -171,6 +171,9 @@ async function readConfig(repo: Repo): Promise<Config> {
       ttlMs: c.messages?.ttl === undefined ? DEFAULTS.messages.ttlMs : parseDuration(c.messages.ttl, 'messages.ttl in config', true),
     },
     tasks: { ttlMs: c.tasks?.ttl === undefined ? ttlMs : parseDuration(c.tasks.ttl, 'tasks.ttl in config', true) },
-    agents: { activeMs: ms(c.agents?.active, 'agents.active', DEFAULTS.agents.activeMs) },
+    agents: {
+      activeMs: ms(c.agents?.active, 'agents.active', DEFAULTS.agents.activeMs),
+      forgetMs: c.agents?.forget === undefined ? DEFAULTS.agents.forgetMs : parseDuration(c.agents.forget, 'agents.forget in config', true),
+    },
   };
 }

@@ -4,7 +4,7 @@
  * handful of prefix queries instead of a scan of every lock:
  *
  *   refs/coordination/locks/p-src/p-lib/l-<hash of pattern>    a lock anchored at src/lib
- *   refs/coordination/tokens/p-src/p-lib/t                     the highest token released there
+ *   refs/coordination/tokens/p-src/p-lib/t-<agent>             the highest token <agent> released there
  *   refs/coordination/journal/<agent>                          each agent's history
  *   refs/coordination/messages/...                             messages (see MESSAGES below)
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
@@ -124,12 +124,25 @@ export function lockRef(p: Keyed): string {
 
 /**
  * Where the fencing tokens of `p`'s released grants are remembered: one mark per directory (a
- * file's own directory, a directory or glob's anchor), so the number of these refs grows with
- * the directories ever locked, not with the patterns.
+ * file's own directory, a directory or glob's anchor) and releasing agent, `t-<agent>`, each
+ * written by its own agent only, so that releases in one directory by different agents never
+ * contend. The number of these refs grows with the directories ever locked times the agents
+ * releasing there, not with the patterns; `prune` removes the old ones. (Before, one mark per
+ * directory, `t`, which every release there raised: still read, never written.)
  */
-export function tokenRef(p: Keyed): string {
+export function tokenRef(p: Keyed, agent: string): string {
+  return `${tokenDir(p)}t-${escapeComponent(agent)}`;
+}
+
+/** The directory of `p`'s token marks (a prefix ending in `/`). */
+export function tokenDir(p: Keyed): string {
   const dir = p.kind === 'file' ? p.anchor.slice(0, -1) : p.anchor;
-  return `${anchorDir(dir, TOKENS)}t`;
+  return anchorDir(dir, TOKENS);
+}
+
+/** A query for every token mark in `p`'s directory (each agent's, and the old shared one). */
+export function tokenQuery(p: Keyed): string {
+  return `${tokenDir(p)}t*`;
 }
 
 /**

@@ -79,16 +79,20 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'prune',
-    summary: 'remove expired locks and abandoned pending records (each recorded in the history)',
+    summary: 'remove expired locks and abandoned pending records (each recorded in the history), token marks no longer needed, expired messages, agents not seen for agents.forget; pack the refs',
     writes: true,
     async run({ ctx, out }) {
       const r = await ops.prune(ctx);
       const pruned = r.locks;
-      out.result(r, () =>
-        pruned.length === 0
-          ? 'nothing to prune'
-          : pruned.map((l) => `pruned ${lockLine(l, 'pattern')} (${l.agent}'s, expired ${l.expiresAt ?? ''})`).join('\n'),
-      );
+      out.result(r, () => {
+        const lines = [
+          ...pruned.map((l) => `pruned ${lockLine(l, 'pattern')} (${l.agent}'s, expired ${l.expiresAt ?? ''})`),
+          ...(r.tokens.length > 0 ? [`removed ${r.tokens.length} token mark${r.tokens.length === 1 ? '' : 's'} no longer needed`] : []),
+          ...(r.messages > 0 ? [`removed ${r.messages} expired message ref${r.messages === 1 ? '' : 's'}`] : []),
+          ...r.agents.map((a) => `forgot ${a} (not seen for agents.forget)`),
+        ];
+        return lines.length === 0 ? 'nothing to prune' : lines.join('\n');
+      });
     },
   },
   {
