@@ -5,18 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, type Run } from './helpers.js';
+import { CLI, ENV, clone, coord, coordAsync, gitSync, json, makeHub, makeRepo, refs, type Run, state } from './helpers.js';
 import { recentKeysLine, preview, validateValue, type ContextView } from '../src/context/rules.js';
 
 /** The CLI with `input` on stdin (bytes as given). */
 function coordIn(cwd: string, args: string[], input: Buffer | string, env: NodeJS.ProcessEnv = {}): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...ENV, ...env }, input, encoding: 'utf8' });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every coordination ref and what it points at: to show that nothing was written. */
-function state(dir: string): string {
-  return gitSync(dir, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/coordination/');
 }
 
 const A = ['--agent', 'alice'];

@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -210,4 +211,15 @@ export function clone(root: string, url: string, agent: string, hooks = false): 
     if (r.code !== 0) throw new Error(`install-hooks failed: ${r.stderr}`);
   }
   return dir;
+}
+
+/** Every coordination ref and its value: "nothing written" means this did not change. */
+export function state(dir: string): string {
+  return gitSync(dir, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/coordination/');
+}
+
+/** A run that must have succeeded (its stderr is the failure's message), returned as it is. */
+export function ok(r: Run): Run {
+  expect(r.code, r.stderr).toBe(0);
+  return r;
 }

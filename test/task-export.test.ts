@@ -5,18 +5,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, clone, coord, json, makeHub, makeRepo, type Run } from './helpers.js';
+import { CLI, ENV, clone, coord, json, makeHub, makeRepo, type Run, ok } from './helpers.js';
 import { exportLine } from '../src/tasks/export.js';
 import type { TaskView } from '../src/tasks/rules.js';
 
 function coordIn(cwd: string, args: string[], input: string): Run {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: ENV, input, encoding: 'utf8' });
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function ok(r: Run): Run {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
 }
 
 const A = ['--agent', 'alice'];

@@ -4,16 +4,11 @@
  * without values.
  */
 import { describe, expect, it } from 'vitest';
-import { coord, json, makeHub, clone, makeRepo, type Run } from './helpers.js';
+import { coord, json, makeHub, clone, makeRepo, type Run, ok } from './helpers.js';
 import { BRIEFING_LIMIT, briefingText, nextCommands, type Briefing } from '../src/views/briefing.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
-
-function ok(r: Run): Run {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-}
 
 describe('context in the briefing and on the board', () => {
   it('prime lists the keys most recently set; status --json carries them without values', () => {

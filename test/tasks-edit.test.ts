@@ -5,20 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, gitSync, json, makeRepo, type Run } from './helpers.js';
+import { CLI, ENV, coord, gitSync, json, makeRepo, type Run, state, ok } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
-
-/** Every coordination ref and its value: "nothing written" means this did not change. */
-function state(dir: string): string {
-  return gitSync(dir, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/coordination/');
-}
-
-function ok(r: Run): Run {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-}
 
 function queue(dir: string): string[] {
   return gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/queue/').split('\n').filter(Boolean).map((r) => r.replace(/^refs\/coordination\/tasks\/queue\//, ''));

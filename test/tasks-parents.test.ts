@@ -6,19 +6,10 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { coord, coordAsync, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
+import { coord, coordAsync, gitSync, json, makeHub, makeRepo, type Run, state, ok } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
-
-function state(dir: string): string {
-  return gitSync(dir, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/coordination/');
-}
-
-function ok(r: Run): Run {
-  expect(r.code, r.stderr).toBe(0);
-  return r;
-}
 
 /** Every task on every shelf, by id. */
 function board(dir: string): Map<string, any> {

@@ -6,23 +6,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ENV, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, type Run } from './helpers.js';
+import { CLI, ENV, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, type Run, state, ok } from './helpers.js';
 
 const A = { GIT_COORD_AGENT: 'alice' };
 const B = { GIT_COORD_AGENT: 'bob' };
 
 function repo(): string {
   const r = makeRepo();
-  return r;
-}
-
-/** Every coordination ref and its value: "nothing written" means this did not change. */
-function state(dir: string): string {
-  return gitSync(dir, 'for-each-ref', '--format=%(objectname) %(refname)', 'refs/coordination/');
-}
-
-function ok(r: Run): Run {
-  expect(r.code, r.stderr).toBe(0);
   return r;
 }
 

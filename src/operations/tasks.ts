@@ -1,21 +1,14 @@
 /** The task operations: add, import, list, show, edit, comment, done, fail, release, reopen, depend, undepend, claim. */
-import { Tasks, type ChildLine, type Finished, type TaskView } from '../tasks/tasks.js';
+import { Tasks, type AddOptions, type ChildLine, type Finished, type TaskView } from '../tasks/tasks.js';
 import { TaskStatus } from '../tasks/schema.js';
 import type { Coord } from '../session/coord.js';
 import { given, invalid } from './input.js';
 
 export type { TaskView, Finished, ChildLine };
 
-export interface AddTaskInput {
+/** A task to add: its title, and the concept's options (id, priority 0-4, labels, dependencies, body, parent). */
+export interface AddTaskInput extends AddOptions {
   title: string;
-  id?: string;
-  /** 0 (most urgent) to 4; default 2. */
-  priority?: number;
-  labels?: string[];
-  dependsOn?: string[];
-  body?: string;
-  /** The parent task (it must exist and not be done). */
-  parent?: string;
 }
 
 export async function addTask(ctx: Coord, input: AddTaskInput): Promise<TaskView> {
