@@ -84,7 +84,9 @@ function arrayAt(parent: Json, key: string, label: string): unknown[] {
 export function mergeHooks(settings: Json, command: string, label = '.claude/settings.json', scope?: 'user', fast?: string): Json {
   const out = structuredClone(settings);
   const hooks = objectAt(out, 'hooks', label);
-  mergeEventHooks(hooks, EVENTS.map((e) => ({ ...e, command: e.fast && fast ? fast : command })), (c) => isOurs(c, scope), label, HOOK_TIMEOUT_S);
+  // Without the script (user scope: no one repository's), one PreToolUse for every tool, through Node.
+  const events = fast ? EVENTS.map((e) => ({ ...e, command: e.fast ? fast : command })) : [{ event: 'PreToolUse', matcher: [...WRITE_TOOLS, ...SHELL_TOOLS].join('|'), command }, ...EVENTS.filter((e) => e.event !== 'PreToolUse').map((e) => ({ ...e, command }))];
+  mergeEventHooks(hooks, events, (c) => isOurs(c, scope), label, HOOK_TIMEOUT_S);
   return out;
 }
 
