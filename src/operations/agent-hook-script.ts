@@ -42,7 +42,7 @@ export function agentHookCommand(file: string, agent: 'claude' | 'codex'): strin
 
 /** A command naming a git-coord edit-hook script for `agent` (this repository's or another's). */
 export function isAgentHookCommand(command: unknown, agent: 'claude' | 'codex'): boolean {
-  return typeof command === 'string' && new RegExp(`\\bsh\\s+'[^']*\\/${AGENT_HOOK}'\\s+${agent}\\s*$`).test(command);
+  return typeof command === 'string' && new RegExp(`\\bsh\\s+'(?:[^']|'\\\\'')*\\/${AGENT_HOOK}'\\s+${agent}\\s*$`).test(command);
 }
 
 /**
