@@ -30,6 +30,7 @@ export { Messages, type SendOptions, type InboxOptions, type AckResult, type Cha
 export { type MessageView, type OutboxView } from './messages/rules.js';
 export { MessageRecord } from './messages/schema.js';
 export { installHooks, uninstallHooks } from './operations/hooks.js';
+export { fillAgentHook, renderAgentHook, agentHookPath, agentHookCommand } from './operations/agent-hook-script.js';
 export { checkCommit, judgeCommits, checkCommits, type TouchingCommit, type PushViolation } from './operations/commits.js';
 export { verify, type VerifyInput, type VerifyResult, type VerifyConflict } from './operations/verify.js';
 export * as operations from './operations/index.js';

@@ -10,15 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { CLI, ENV, coord, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 import { LOCKS, coveringQuery } from '../src/store/layout.js';
 import { WRITE_TOOLS } from '../src/hooks/claude.js';
-// @ts-expect-error: a build script, plain JavaScript.
-import { writeAgentHook } from '../scripts/agent-hook.mjs';
+import { renderAgentHook } from '../src/operations/agent-hook-script.js';
 
 const HOLDER = { GIT_COORD_AGENT: 'other' };
 const ME = { GIT_COORD_AGENT: 'me' };
 
 /** The script with its placeholders filled, handing over to this build's CLI. */
 function hookScript(): string {
-  return writeAgentHook(path.join(tmpdir('agent-hook'), 'agent-pre-tool-use'), { node: process.execPath, cli: CLI });
+  const file = path.join(tmpdir('agent-hook'), 'agent-pre-tool-use');
+  fs.writeFileSync(file, renderAgentHook({ node: process.execPath, cli: CLI, root: path.resolve(path.dirname(CLI), '..') }), { mode: 0o755 });
+  return file;
 }
 
 interface Answer {

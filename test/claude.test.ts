@@ -478,12 +478,19 @@ describe('setup claude', () => {
     expect(s.enabledMcpjsonServers).toEqual(['git-coord']);
     expect(s.hooks.Stop).toHaveLength(1);
     expect(s.hooks.PreToolUse[0]).toEqual(userHook);
-    const ours = s.hooks.PreToolUse[1];
-    expect(ours.matcher).toBe('Write|Edit|MultiEdit|NotebookEdit|Bash');
+    // The file tools: the edit hook's shell script, rendered into the common git dir; Bash and every other event: Node.
+    const fast = s.hooks.PreToolUse[1];
+    const script = path.join(fs.realpathSync(dir), '.git', 'git-coord', 'agent-pre-tool-use');
+    expect(fast).toEqual({ matcher: 'Write|Edit|MultiEdit|NotebookEdit', hooks: [{ type: 'command', command: `sh '${script}' claude`, timeout: 10 }] });
+    expect(fs.statSync(script).mode & 0o777).toBe(0o755);
+    expect(fs.readFileSync(script, 'utf8')).toContain(`cli='${CLI}'`);
+    const ours = s.hooks.PreToolUse[2];
+    expect(s.hooks.PreToolUse).toHaveLength(3);
+    expect(ours.matcher).toBe('Bash');
     expect(s.hooks.PostToolUse[0].hooks[0].command).toBe(ours.hooks[0].command);
     expect(s.hooks.SubagentStart[0].hooks[0].command).toBe(ours.hooks[0].command);
     expect(ours.hooks[0]).toMatchObject({ type: 'command', timeout: 10 });
-    expect(ours.hooks[0].command).toMatch(/ hook claude$/);
+    expect(ours.hooks[0].command).toBe(`'${process.execPath}' '${CLI}' hook claude`);
     expect(s.hooks.SessionStart[0].hooks[0].command).toBe(ours.hooks[0].command);
     expect(s.hooks.UserPromptSubmit[0].hooks[0].command).toBe(ours.hooks[0].command);
     const m = mcpOf(dir);
@@ -503,10 +510,31 @@ describe('setup claude', () => {
     });
     expect(['.claude/settings.json', '.mcp.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))).toEqual(before);
 
-    // The registered command, run as Claude Code runs it (through a shell), denies a held file.
+    // The registered command, run as Claude Code runs it (through a shell): a free Edit is answered
+    // by the script alone (nothing said, Node never started); a held one is handed over and denied.
+    const edit = (): ReturnType<typeof spawnSync> =>
+      spawnSync('sh', ['-c', fast.hooks[0].command], { cwd: dir, env: { ...ENV, ...A, GIT_COORD_TRACE: '1' }, input: fixture('pre-tool-use-edit.json', { cwd: dir }), encoding: 'utf8' });
+    const free = edit();
+    expect(free.status).toBe(0);
+    expect(free.stdout).toBe('');
+    expect(String(free.stderr)).toContain('agent-pre-tool-use: no lock near the paths');
+    expect(String(free.stderr)).not.toContain('checking in git-coord');
     coord(dir, ['lock', 'src/'], B);
-    const run = spawnSync('sh', ['-c', ours.hooks[0].command], { cwd: dir, env: { ...ENV, ...A }, input: fixture('pre-tool-use-edit.json', { cwd: dir }), encoding: 'utf8' });
-    expect(decision(run.stdout).permissionDecision).toBe('deny');
+    const held = edit();
+    expect(String(held.stderr)).toContain('checking in git-coord');
+    expect(decision(String(held.stdout)).permissionDecision).toBe('deny');
+    // An install from before the script (one PreToolUse group, Node for every tool, a user's id
+    // before it) is brought up to date in place: no duplicate, the id kept on both commands.
+    const old = settingsOf(dir);
+    old.hooks.PreToolUse.splice(1, 2, { matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: `GIT_COORD_AGENT=me '/old/node' '/old/dist/cli.js' hook claude`, timeout: 10 }] });
+    fs.writeFileSync(path.join(dir, '.claude/settings.json'), JSON.stringify(old, null, 2));
+    fs.writeFileSync(script, 'old');
+    expect(coord(dir, ['setup', 'claude']).code).toBe(0);
+    const up = settingsOf(dir).hooks.PreToolUse;
+    expect(up).toHaveLength(3);
+    expect(up[1]).toEqual({ ...fast, hooks: [{ ...fast.hooks[0], command: `GIT_COORD_AGENT=me ${fast.hooks[0].command}` }] });
+    expect(up[2]).toEqual({ matcher: 'Bash', hooks: [{ ...ours.hooks[0], command: `GIT_COORD_AGENT=me ${ours.hooks[0].command}` }] });
+    expect(fs.readFileSync(script, 'utf8')).toContain(`cli='${CLI}'`);
   });
 
   it('--dry-run prints the change and writes nothing; a file that is not JSON is exit 2, nothing written', () => {
@@ -517,6 +545,7 @@ describe('setup claude', () => {
     expect(dry.stdout).toMatch(/would write \.claude\/settings\.json:/);
     expect(fs.existsSync(path.join(dir, '.mcp.json'))).toBe(false);
     expect(fs.existsSync(path.join(dir, '.claude'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.git', 'git-coord', 'agent-pre-tool-use'))).toBe(false);
 
     write(dir, { '.claude/settings.json': '{ "hooks": ' });
     const bad = coord(dir, ['setup', 'claude']);

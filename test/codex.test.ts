@@ -167,6 +167,7 @@ describe('setup codex', () => {
     const dry = coord(dir, ['setup', 'codex', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
     expect(cfgOf(dir)).not.toContain('git-coord');
+    expect(fs.existsSync(path.join(dir, '.git', 'git-coord', 'agent-pre-tool-use'))).toBe(false);
     const r = coord(dir, ['setup', 'codex']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/wrote \.codex\/config\.toml\nwrote \.codex\/hooks\.json/);
@@ -176,8 +177,14 @@ describe('setup codex', () => {
     expect(cfg).toContain(`[mcp_servers.git-coord]\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(CLI)}, "mcp"]\nrequired = true\nenv_vars = ["GIT_COORD_AGENT"]\n`);
     const h = hooksOf(dir);
     expect(h.hooks.PreToolUse[0]).toEqual(userHook);
-    const ours = h.hooks.PreToolUse[1];
-    expect(ours).toEqual({ matcher: 'apply_patch|Bash', hooks: [{ type: 'command', command: `'${process.execPath}' '${CLI}' hook codex`, timeout: 10 }] });
+    // apply_patch: the edit hook's shell script, rendered into the common git dir; Bash and every other event: Node.
+    const script = path.join(fs.realpathSync(dir), '.git', 'git-coord', 'agent-pre-tool-use');
+    const fast = h.hooks.PreToolUse[1];
+    expect(fast).toEqual({ matcher: 'apply_patch', hooks: [{ type: 'command', command: `sh '${script}' codex`, timeout: 10 }] });
+    expect(fs.statSync(script).mode & 0o777).toBe(0o755);
+    expect(h.hooks.PreToolUse).toHaveLength(3);
+    const ours = h.hooks.PreToolUse[2];
+    expect(ours).toEqual({ matcher: 'Bash', hooks: [{ type: 'command', command: `'${process.execPath}' '${CLI}' hook codex`, timeout: 10 }] });
     expect(h.hooks.PostToolUse).toEqual([{ matcher: 'Bash', hooks: ours.hooks }]);
     for (const e of ['SessionStart', 'UserPromptSubmit', 'SubagentStart']) expect(h.hooks[e], e).toEqual([{ hooks: ours.hooks }]);
 
@@ -186,9 +193,27 @@ describe('setup codex', () => {
     expect(JSON.parse(again.stdout).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
     expect([cfgOf(dir), fs.readFileSync(path.join(dir, '.codex', 'hooks.json'), 'utf8')]).toEqual(before);
 
-    // The registered command, run through a shell as Codex runs it, denies a held file.
-    const run = spawnSync('sh', ['-c', ours.hooks[0].command], { cwd: dir, env: { ...ENV, ...ME }, input: event('pre-tool-use-apply-patch', dir), encoding: 'utf8' });
+    // The registered command, run through a shell as Codex runs it: a patch of a free file is answered
+    // by the script alone (nothing said, Node never started); a held file is handed over and denied.
+    const patch = (input: string) => spawnSync('sh', ['-c', fast.hooks[0].command], { cwd: dir, env: { ...ENV, ...ME, GIT_COORD_TRACE: '1' }, input, encoding: 'utf8' });
+    const ev = JSON.parse(event('pre-tool-use-apply-patch', dir));
+    ev.tool_input.command = ev.tool_input.command.replaceAll('src/held.ts', 'README.md'); // no lock near it (src/ holds one)
+    expect(ev.tool_input.command).toContain('README.md');
+    const free = patch(JSON.stringify(ev));
+    expect(free).toMatchObject({ status: 0, stdout: '' });
+    expect(free.stderr).toContain('agent-pre-tool-use: no lock near the paths');
+    expect(free.stderr).not.toContain('checking in git-coord');
+    const run = patch(event('pre-tool-use-apply-patch', dir));
+    expect(run.stderr).toContain('checking in git-coord');
     expect(denial(run.stdout)).toContain('src/held.ts');
+
+    // An install from before the script (Node for apply_patch|Bash, an id before it) is brought up to date in place.
+    const old = hooksOf(dir);
+    old.hooks.PreToolUse.splice(1, 2, { matcher: 'apply_patch|Bash', hooks: [{ type: 'command', command: `GIT_COORD_AGENT=me '/old/node' '/old/cli.js' hook codex`, timeout: 10 }] });
+    fs.writeFileSync(path.join(dir, '.codex', 'hooks.json'), JSON.stringify(old));
+    expect(coord(dir, ['setup', 'codex']).code).toBe(0);
+    const up = hooksOf(dir).hooks.PreToolUse;
+    expect(up).toEqual([userHook, { ...fast, hooks: [{ ...fast.hooks[0], command: `GIT_COORD_AGENT=me ${fast.hooks[0].command}` }] }, { matcher: 'Bash', hooks: [{ ...ours.hooks[0], command: `GIT_COORD_AGENT=me ${ours.hooks[0].command}` }] }]);
   });
 
   it('refuses a link out of the work tree, a dangling link, a FIFO and bad TOML: exit 2, nothing written', () => {
@@ -216,7 +241,7 @@ describe('setup codex', () => {
     fs.symlinkSync('../conf/codex-hooks.json', path.join(dir, '.codex', 'hooks.json'));
     expect(coord(dir, ['setup', 'codex']).code).toBe(0);
     expect(fs.lstatSync(path.join(dir, '.codex', 'hooks.json')).isSymbolicLink()).toBe(true);
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'conf/codex-hooks.json'), 'utf8')).hooks.PreToolUse).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'conf/codex-hooks.json'), 'utf8')).hooks.PreToolUse).toHaveLength(2);
   });
 
   it('--trust asks codex app-server for the hashes of its own hooks and writes them to CODEX_HOME, saying each; twice: already trusted', () => {
@@ -246,11 +271,11 @@ rl.on('line', (l) => { const m = JSON.parse(l);
     const r = coord(dir, ['setup', 'codex', '--trust'], env);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('trusted '));
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     expect(lines[0]).toContain(`${path.join(dir, '.codex', 'hooks.json')}:pre_tool_use:0:0`);
     const cfg = fs.readFileSync(path.join(home, 'config.toml'), 'utf8');
     expect(cfg).toMatch(/^# mine\n/);
-    expect(cfg.match(/trusted_hash = "sha256:[0-9a-f]{64}"/g)).toHaveLength(5);
+    expect(cfg.match(/trusted_hash = "sha256:[0-9a-f]{64}"/g)).toHaveLength(6);
     expect(cfg).not.toContain(':stop:0:0'); // the user's own hook is left to the user
     expect(r.stdout).not.toMatch(/run \/hooks/);
     const again = coord(dir, ['setup', 'codex', '--trust'], env);

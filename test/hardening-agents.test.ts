@@ -144,7 +144,7 @@ describe('items 4, 12, 16 for setup codex', () => {
     const r = coord(dir, ['setup', 'codex', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const after = JSON.parse(fs.readFileSync(file, 'utf8'));
-    for (const groups of Object.values(after.hooks) as { hooks: { command: string }[] }[][]) expect(groups[0]!.hooks[0]!.command).toMatch(/^GIT_COORD_AGENT=alice .* hook codex$/);
+    for (const groups of Object.values(after.hooks) as { hooks: { command: string }[] }[][]) expect(groups[0]!.hooks[0]!.command).toMatch(/^GIT_COORD_AGENT=alice .*( hook codex|\/agent-pre-tool-use' codex)$/);
     expect(JSON.parse(r.stdout).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
   });
 });

@@ -19,16 +19,22 @@ import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
 import { WRITE_TOOLS, SHELL_TOOLS } from '../agent-hooks/tool-writes.js';
-import { envPrefix, jsonObject, planFiles, writePlanned, type SetupFile } from './setup-files.js';
+import { jsonObject, mergeEventHooks, planFiles, writePlanned, type SetupFile } from './setup-files.js';
+import { agentHookCommand, isAgentHookCommand, planAgentHook } from './agent-hook-script.js';
 
 export { WRITE_TOOLS };
 export type { SetupFile };
 
 /** Claude Code waits this long (seconds) for a hook; the hook answers from the local view well within it. */
 const HOOK_TIMEOUT_S = 10;
-/** The hooks git-coord registers, and the tools each one is for (none: every occurrence). */
-const EVENTS: { event: string; matcher?: string }[] = [
-  { event: 'PreToolUse', matcher: [...WRITE_TOOLS, ...SHELL_TOOLS].join('|') },
+/**
+ * The hooks git-coord registers, and the tools each one is for (none: every occurrence). `fast`:
+ * the edit hook's shell script (agent-hook-script.ts) where there is one (a project's settings);
+ * Bash keeps Node, which takes the before-snapshot PostToolUse compares against.
+ */
+const EVENTS: { event: string; matcher?: string; fast?: boolean }[] = [
+  { event: 'PreToolUse', matcher: WRITE_TOOLS.join('|'), fast: true },
+  { event: 'PreToolUse', matcher: SHELL_TOOLS.join('|') },
   // Every tool: a Bash command's writes to held paths, and news (messages, lost locks) within the turn.
   { event: 'PostToolUse' },
   { event: 'SessionStart' },
@@ -50,9 +56,10 @@ export function hookCommand(rt: Runtime, scope?: 'user'): string {
   return `${shellQuote(rt.node)} ${shellQuote(rt.cli)} hook claude${scope ? ` --scope ${scope}` : ''}`;
 }
 
-/** A hook command git-coord wrote (this path or another install's), of the scope asked. */
+/** A hook command git-coord wrote (this path or another install's, Node or the edit script), of the scope asked. */
 function isOurs(command: unknown, scope?: 'user'): boolean {
   if (typeof command !== 'string') return false;
+  if (!scope && isAgentHookCommand(command, 'claude')) return true;
   return scope ? /(git-coord|cli\.js)\S*'?\s+hook claude --scope user\s*$/.test(command) : /(git-coord|cli\.js)\S*'?\s+hook claude\s*$/.test(command);
 }
 
@@ -70,26 +77,16 @@ function arrayAt(parent: Json, key: string, label: string): unknown[] {
   return v;
 }
 
-/** Adds git-coord's hook to each event, or brings the one there up to date; keeps every other hook. */
-export function mergeHooks(settings: Json, command: string, label = '.claude/settings.json', scope?: 'user'): Json {
+/**
+ * Adds git-coord's hook to each event, or brings the ones there up to date in place; keeps every
+ * other hook. `fast`: the edit script's command, for the file tools' PreToolUse (else Node's).
+ */
+export function mergeHooks(settings: Json, command: string, label = '.claude/settings.json', scope?: 'user', fast?: string): Json {
   const out = structuredClone(settings);
   const hooks = objectAt(out, 'hooks', label);
-  for (const { event, matcher } of EVENTS) {
-    const groups = hooks[event] ?? [];
-    if (!Array.isArray(groups)) throw new UsageError(`${label}: hooks.${event} must be an array`);
-    hooks[event] = groups;
-    const entry = { type: 'command', command, timeout: HOOK_TIMEOUT_S };
-    const group = groups.find((g: Json) => Array.isArray(g?.hooks) && (g.hooks as Json[]).some((h) => isOurs(h?.command, scope)));
-    if (!group) {
-      groups.push({ ...(matcher ? { matcher } : {}), hooks: [entry] });
-      continue;
-    }
-    const list = group.hooks as Json[];
-    const i = list.findIndex((h) => isOurs(h?.command, scope));
-    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `, as the README says).
-    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
-    if (matcher) group.matcher = matcher;
-  }
+  // Without the script (user scope: no one repository's), one PreToolUse for every tool, through Node.
+  const events = fast ? EVENTS.map((e) => ({ ...e, command: e.fast ? fast : command })) : [{ event: 'PreToolUse', matcher: [...WRITE_TOOLS, ...SHELL_TOOLS].join('|'), command }, ...EVENTS.filter((e) => e.event !== 'PreToolUse').map((e) => ({ ...e, command }))];
+  mergeEventHooks(hooks, events, (c) => isOurs(c, scope), label, HOOK_TIMEOUT_S);
   return out;
 }
 
@@ -98,8 +95,8 @@ export function mergeHooks(settings: Json, command: string, label = '.claude/set
  * else an interactive session leaves it "pending approval"), and the read-only tools allowed
  * (`permissions.allow`). Claude Code honours both once the user has trusted the workspace.
  */
-export function mergeSettings(settings: Json, command: string): Json {
-  const out = mergeHooks(settings, command);
+export function mergeSettings(settings: Json, command: string, fast?: string): Json {
+  const out = mergeHooks(settings, command, '.claude/settings.json', undefined, fast);
   const enabled = arrayAt(out, 'enabledMcpjsonServers', '.claude/settings.json');
   if (!enabled.includes(SERVER_NAME)) enabled.push(SERVER_NAME);
   const perms = objectAt(out, 'permissions', '.claude/settings.json');
@@ -143,9 +140,12 @@ export function mergeLocal(settings: Json): Json {
 export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): SetupFile[] {
   const top = ctx.repo.top;
   if (!top) throw new UsageError('setup claude needs a work tree (this repository is bare)');
+  // The edit hook's script, in the common git dir (every worktree's), for this git-coord.
+  const script = planAgentHook(ctx.repo.commonDir, rt);
+  const fast = agentHookCommand(script.file, 'claude');
   const plans: { rel: string; file: string; root: string; next: (cur: Json) => Json }[] = [
     { rel: '.mcp.json', file: path.join(top, '.mcp.json'), root: top, next: (cur) => mergeMcp(cur, rt) },
-    { rel: '.claude/settings.json', file: path.join(top, '.claude', 'settings.json'), root: top, next: (cur) => mergeSettings(cur, hookCommand(rt)) },
+    { rel: '.claude/settings.json', file: path.join(top, '.claude', 'settings.json'), root: top, next: (cur) => mergeSettings(cur, hookCommand(rt), fast) },
   ];
   if (opts.local) plans.push({ rel: '.claude/settings.local.json', file: path.join(top, '.claude', 'settings.local.json'), root: top, next: mergeLocal });
   if (opts.user) {
@@ -162,6 +162,9 @@ export function setupClaude(ctx: Coord, rt: Runtime, opts: ClaudeSetupOptions): 
     const changed = planned[k]!.current === null || JSON.stringify(merged) !== JSON.stringify(cur);
     return { planned: planned[k]!, path: rel, changed, content };
   });
-  if (!opts.dryRun) for (const f of files) if (f.changed) writePlanned(f.planned, f.content);
+  if (!opts.dryRun) {
+    script.write();
+    for (const f of files) if (f.changed) writePlanned(f.planned, f.content);
+  }
   return files.map(({ path: p, changed, content }) => ({ path: p, changed, content }));
 }

@@ -23,15 +23,18 @@ import { UsageError } from '../errors.js';
 import type { Coord } from '../session/coord.js';
 import { shellQuote } from '../printable.js';
 import type { Runtime } from './hooks.js';
-import { envPrefix, jsonObject, planFile, writePlanned, type SetupFile } from './setup-files.js';
+import { jsonObject, mergeEventHooks, planFile, writePlanned, type SetupFile } from './setup-files.js';
+import { agentHookCommand, isAgentHookCommand, planAgentHook } from './agent-hook-script.js';
 import { trustCodexHooks, type TrustedHook } from './codex-trust.js';
 
 const SERVER_NAME = 'git-coord';
 /** Codex waits this long (seconds) for a hook. */
 const HOOK_TIMEOUT_S = 10;
 /** The hooks git-coord registers with Codex, and the tools each is for (none: every occurrence). */
-export const CODEX_EVENTS: { event: string; matcher?: string }[] = [
-  { event: 'PreToolUse', matcher: 'apply_patch|Bash' },
+export const CODEX_EVENTS: { event: string; matcher?: string; fast?: boolean }[] = [
+  // apply_patch: the edit hook's shell script (agent-hook-script.ts); Bash keeps Node (the before-snapshot).
+  { event: 'PreToolUse', matcher: 'apply_patch', fast: true },
+  { event: 'PreToolUse', matcher: 'Bash' },
   { event: 'PostToolUse', matcher: 'Bash' },
   { event: 'SessionStart' },
   { event: 'UserPromptSubmit' },
@@ -60,32 +63,21 @@ export function codexHookCommand(rt: Runtime): string {
 }
 
 function isOurs(command: unknown): boolean {
+  if (isAgentHookCommand(command, 'codex')) return true;
   return typeof command === 'string' && /(git-coord|cli\.js)\S*'?\s+hook codex\s*$/.test(command);
 }
 
-/** Adds git-coord's hook to each event, or brings the one there up to date; keeps every other hook. */
-export function mergeCodexHooks(config: Json, command: string): Json {
+/**
+ * Adds git-coord's hook to each event, or brings the ones there up to date in place; keeps every
+ * other hook. `fast`: the edit script's command, for apply_patch's PreToolUse (else Node's).
+ */
+export function mergeCodexHooks(config: Json, command: string, fast?: string): Json {
   const out = structuredClone(config);
   const hooks = out.hooks ?? {};
   if (typeof hooks !== 'object' || hooks === null || Array.isArray(hooks)) throw new UsageError('.codex/hooks.json: "hooks" must be an object');
   out.hooks = hooks;
-  const h = hooks as Json;
-  for (const { event, matcher } of CODEX_EVENTS) {
-    const groups = h[event] ?? [];
-    if (!Array.isArray(groups)) throw new UsageError(`.codex/hooks.json: hooks.${event} must be an array`);
-    h[event] = groups;
-    const entry = { type: 'command', command, timeout: HOOK_TIMEOUT_S };
-    const group = groups.find((g: Json) => Array.isArray(g?.hooks) && (g.hooks as Json[]).some((x) => isOurs(x?.command)));
-    if (!group) {
-      groups.push({ ...(matcher ? { matcher } : {}), hooks: [entry] });
-      continue;
-    }
-    const list = group.hooks as Json[];
-    const i = list.findIndex((x) => isOurs(x?.command));
-    // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `): the same bytes, the same trust.
-    list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${command}` };
-    if (matcher) group.matcher = matcher;
-  }
+  // The same bytes on a rerun (the user's `GIT_COORD_AGENT=<id> ` prefix kept): the same trust.
+  mergeEventHooks(hooks as Json, CODEX_EVENTS.map((e) => ({ ...e, command: e.fast && fast ? fast : command })), isOurs, '.codex/hooks.json', HOOK_TIMEOUT_S);
   return out;
 }
 
@@ -177,11 +169,13 @@ export async function setupCodex(ctx: Coord, rt: Runtime, dryRun: boolean, trust
   const hooksPlan = planFile(path.join(top, '.codex', 'hooks.json'), '.codex/hooks.json', top);
   // Read and merge both before writing either: a bad file leaves both untouched.
   const cfg = await mergeConfigToml(cfgPlan.current, rt);
+  const script = planAgentHook(ctx.repo.commonDir, rt);
   const curHooks = jsonObject(hooksPlan, 'setup codex');
-  const hooks = mergeCodexHooks(curHooks, codexHookCommand(rt));
+  const hooks = mergeCodexHooks(curHooks, codexHookCommand(rt), agentHookCommand(script.file, 'codex'));
   const hooksChanged = hooksPlan.current === null || JSON.stringify(hooks) !== JSON.stringify(curHooks);
   const hooksText = `${JSON.stringify(hooks, null, 2)}\n`;
   if (!dryRun) {
+    script.write();
     if (cfg) writePlanned(cfgPlan, cfg.text);
     if (hooksChanged) writePlanned(hooksPlan, hooksText);
   }

@@ -208,3 +208,47 @@ export function envPrefix(command: unknown): string {
   if (typeof command !== 'string') return '';
   return /^(?:\s*[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s'"]*)\s+)*/.exec(command)?.[0] ?? '';
 }
+
+/**
+ * git-coord's hooks in a settings file's `hooks` object (Claude Code's and Codex's share the
+ * shape): for each event, the groups holding one of ours (`isOurs`) are brought up to date in
+ * place and in order, one per wanted entry of that event (its matcher and command; the user's
+ * `GIT_COORD_AGENT=<id> ` prefix kept); a missing one is appended; one more than wanted loses our
+ * hook (and goes, if that left it empty). A rerun changes nothing; every other hook is kept.
+ */
+export function mergeEventHooks(
+  hooks: Record<string, unknown>,
+  wanted: { event: string; matcher?: string; command: string }[],
+  isOurs: (command: unknown) => boolean,
+  label: string,
+  timeout: number,
+): void {
+  type Json = Record<string, unknown>;
+  const events = [...new Set(wanted.map((w) => w.event))];
+  for (const event of events) {
+    const groups = hooks[event] ?? [];
+    if (!Array.isArray(groups)) throw new UsageError(`${label}: hooks.${event} must be an array`);
+    hooks[event] = groups;
+    const ours = groups.filter((g: Json) => Array.isArray(g?.hooks) && (g.hooks as Json[]).some((h) => isOurs(h?.command)));
+    const firstOurs = ours.length ? (ours[0].hooks as Json[]).find((h) => isOurs(h?.command)) : undefined;
+    const prefix = envPrefix(firstOurs?.command);
+    const want = wanted.filter((w) => w.event === event);
+    want.forEach((w, k) => {
+      const entry = { type: 'command', command: `${prefix}${w.command}`, timeout };
+      const group = ours[k] as Json | undefined;
+      if (!group) {
+        groups.push({ ...(w.matcher ? { matcher: w.matcher } : {}), hooks: [entry] });
+        return;
+      }
+      const list = group.hooks as Json[];
+      const i = list.findIndex((h) => isOurs(h?.command));
+      // Keep what the user put before the command (`GIT_COORD_AGENT=<id> `, as the README says).
+      list[i] = { ...list[i], ...entry, command: `${envPrefix(list[i]!.command)}${w.command}` };
+      if (w.matcher) group.matcher = w.matcher;
+    });
+    for (const group of ours.slice(want.length) as Json[]) {
+      group.hooks = (group.hooks as Json[]).filter((h) => !isOurs(h?.command));
+      if ((group.hooks as Json[]).length === 0) groups.splice(groups.indexOf(group), 1);
+    }
+  }
+}
