@@ -128,6 +128,26 @@ describe('verify', () => {
       expect(json(r).ok).toBe(false);
     }
   });
+
+  it('refuses a revision that names no commit (a tree, a blob, a tag of a tree): exit 2, naming it, nothing judged', () => {
+    const { root, url } = makeHub();
+    const bob = clone(root, url, 'bob');
+    commitAs(bob, 'bob', { 'src/new.ts': 'new\n' }, 'new');
+    gitSync(bob, 'tag', '-a', '-m', 'a tree', 'treetag', 'HEAD^{tree}');
+    for (const range of ['HEAD^{tree}', 'HEAD:src', 'HEAD:src/new.ts', 'treetag', 'HEAD~1..HEAD^{tree}', 'HEAD^{tree}..HEAD']) {
+      const r = coord(bob, ['--json', 'verify', range]);
+      expect(r.code, `${range}: ${r.stdout} ${r.stderr}`).toBe(2);
+      expect(json(r).ok).toBe(false);
+      expect(r.stderr + r.stdout).toContain('names no commit');
+    }
+    // Commits, and annotated tags of commits, still pass.
+    gitSync(bob, 'tag', '-a', '-m', 'a commit', 'committag', 'HEAD');
+    for (const range of ['HEAD', 'HEAD~1..HEAD', 'committag', 'HEAD~1...HEAD', 'HEAD^!']) {
+      const r = coord(bob, ['--json', 'verify', range]);
+      expect(r.code, `${range}: ${r.stdout} ${r.stderr}`).toBe(0);
+      expect(json(r).commits).toBeGreaterThan(0);
+    }
+  });
 });
 
 describe('the CI templates', () => {

@@ -46,7 +46,33 @@ export async function selectCommits(repo: Repo, ranges: string[]): Promise<strin
   }
   const oids = r.stdout.split('\n').filter(Boolean);
   for (const o of oids) if (!OID.test(o)) throw new FailedError(`unexpected output from git rev-list: ${JSON.stringify(o.slice(0, 80))}`);
+  await refuseNonCommits(repo, ranges);
   return oids;
+}
+
+/**
+ * git rev-list takes a tree or a blob (`HEAD^{tree}`, `HEAD:src`) and lists no commit for it,
+ * so a check would pass having judged nothing: every revision the ranges name (ends of `A..B`
+ * and `A...B` too) must be a commit, or a tag of one. Called once git knows every revision; the
+ * ranges were checked (none is an option), and git 2.39's rev-parse knows no `--end-of-options`.
+ */
+async function refuseNonCommits(repo: Repo, ranges: string[]): Promise<void> {
+  const p = await runGit(repo.cwd, ['rev-parse', '--revs-only', ...ranges, '--']);
+  if (p.code !== 0) throw new FailedError(`cannot resolve ${ranges.join(' ')}: ${firstLine(p.stderr)}`);
+  const named = [...new Set(p.stdout.split('\n').map((l) => l.replace(/^\^/, '')).filter((l) => OID.test(l)))];
+  if (named.length === 0) return;
+  const t = await runGit(repo.cwd, ['cat-file', '--batch-check=%(objecttype)'], { input: named.map((o) => `${o}^{commit}\n`).join('') });
+  const types = t.stdout.split('\n').filter(Boolean);
+  if (types.length !== named.length) throw new FailedError(`cannot tell the objects of ${ranges.join(' ')} apart: ${firstLine(t.stderr)}`);
+  const bad = named.filter((_, i) => types[i] !== 'commit');
+  if (bad.length === 0) return;
+  const kinds = await runGit(repo.cwd, ['cat-file', '--batch-check=%(objecttype)'], { input: bad.map((o) => `${o}\n`).join('') });
+  const kind = kinds.stdout.split('\n')[0] || 'object';
+  throw new UsageError(`not a range of commits: ${ranges.map((x) => JSON.stringify(x.slice(0, 80))).join(' ')} names no commit (${bad[0]} is a ${kind}); give commits, e.g. origin/main..HEAD`, {
+    kind: 'not-a-commit',
+    ranges,
+    objects: bad,
+  });
 }
 
 /** The commits whose parents a shallow clone lacks (its `shallow` file); empty in a full clone. */

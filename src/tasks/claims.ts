@@ -10,7 +10,7 @@ import { printable } from '../printable.js';
 import { iso } from '../time.js';
 import { QUEUE, journalRef, queueRef, taskRef } from '../store/layout.js';
 import { again, answer, cas, lost, rounds, won } from '../store/cas.js';
-import { decode } from '../store/records.js';
+import { decode, type RefUpdate } from '../store/records.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
 import { TaskRecord, type TaskAction } from './schema.js';
 import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, type TaskView } from './rules.js';
@@ -118,6 +118,8 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
   return rounds(async () => {
     let ready: Held[] = [];
     let isDone: IsDone = () => false;
+    // The done records read, by ref: a claim verifies in its swap those of its task's dependencies.
+    let doneOids = new Map<string, string>();
     const now = ctx.now();
     // The board's order from names alone (no record read), then the records of the first
     // candidates; when none of them is ready, of the next ones, until the queue ends.
@@ -131,8 +133,8 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
       const free = records.filter((r) => r.ref === queueRef(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
       // A dependency is done when it is on the done shelf: look up just those of these candidates.
       const deps = unique(free.flatMap((r) => r.record.dependsOn));
-      const done = new Set(deps.length === 0 ? [] : (await ctx.store.list(deps.map((d) => taskRef('done', d)), 'authority')).map((e) => e.ref));
-      isDone = (id) => done.has(taskRef('done', id));
+      doneOids = new Map(deps.length === 0 ? [] : (await ctx.store.list(deps.map((d) => taskRef('done', d)), 'authority')).map((e) => [e.ref, e.oid]));
+      isDone = (id) => doneOids.has(taskRef('done', id));
       ready = free
         .filter((r) => isReady(r.record, now, isDone))
         .map((r) => ({ ref: taskRef('open', r.record.id), oid: r.oid, shelf: 'open' as const, record: r.record }))
@@ -144,12 +146,24 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
     const byId = new Map(ready.map((h) => [h.record.id, h]));
     for (const rec of claimOrder(ready.map((h) => h.record), me)) {
       const next = claimed(rec, me, now, ttlMs, []);
-      if ((await commitWithJournal(ctx.store, me, [taskChange(byId.get(rec.id)!, next.rec, next.action, undefined, next.from)], journal, now)).ok) {
+      // Each dependency still done: a reopen landing after the read fails the swap.
+      const verify = doneStill(rec, doneOids);
+      if ((await commitWithJournal(ctx.store, me, [taskChange(byId.get(rec.id)!, next.rec, next.action, undefined, next.from)], journal, now, verify)).ok) {
         return won(view(next.rec, now, isDone));
       }
       s.lostRaces++;
     }
     return lost();
+  });
+}
+
+/** Verifications (old and new value equal) that each dependency of `rec` still has the done record read. */
+function doneStill(rec: TaskRecord, doneOids: Map<string, string>): RefUpdate[] {
+  return rec.dependsOn.map((d) => {
+    const ref = taskRef('done', d);
+    const oid = doneOids.get(ref);
+    if (oid === undefined) throw new Error(`claiming ${rec.id}: dependency ${d} was not read as done`);
+    return { ref, oldOid: oid, newOid: oid };
   });
 }
 

@@ -3,6 +3,7 @@ import { EXIT, UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
 import { str, type CommandSpec } from '../command.js';
 import type { HistoryEntry } from '../../history/history.js';
+import { takeEarlySignal } from '../../startup/early-signals.js';
 
 /** The same line `log` prints for an entry. */
 export function entryLine(e: HistoryEntry): string {
@@ -16,6 +17,8 @@ function interruption(): { signal: AbortSignal; done: () => void } {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.stdout.on('error', stop);
+  // A signal that came while the command line loaded (the loader recorded it): stop at once.
+  if (takeEarlySignal() !== null) stop();
   return {
     signal: ac.signal,
     done: () => {
