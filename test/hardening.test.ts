@@ -241,6 +241,7 @@ describe('items 4, 12, 16: setup claude writes only its own files, safely', () =
     expect(f.stderr).not.toMatch(/\n\s+at /);
   });
 
+  // PreToolUse's first group is the shell fast path for the file tools (sh '<git dir>/git-coord/agent-pre-tool-use' claude).
   it('item 16: a rerun of setup claude keeps the GIT_COORD_AGENT=<id> prefix before the hook commands', () => {
     const dir = makeRepo();
     expect(setup(dir).code).toBe(0);
@@ -251,7 +252,7 @@ describe('items 4, 12, 16: setup claude writes only its own files, safely', () =
     const r = coord(dir, ['setup', 'claude', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const after = JSON.parse(fs.readFileSync(file, 'utf8'));
-    for (const ev of ['PreToolUse', 'SessionStart', 'UserPromptSubmit']) expect(after.hooks[ev][0].hooks[0].command).toMatch(/^GIT_COORD_AGENT=alice .* hook claude$/);
+    for (const ev of ['PreToolUse', 'SessionStart', 'UserPromptSubmit']) expect(after.hooks[ev][0].hooks[0].command).toMatch(/^GIT_COORD_AGENT=alice .*(hook claude|agent-pre-tool-use' claude)$/);
     expect(json(r).files.map((f: { changed: boolean }) => f.changed)).toEqual([false, false]);
   });
 });
