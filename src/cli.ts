@@ -4,7 +4,7 @@
 // loads the rest at the first call; everything else runs the command line's bundle (dist/app.js,
 // from src/app.ts) through V8's code cache (startup/code-cache.ts).
 // `watch` and `board` catch SIGINT and SIGTERM from here on (early-signals.ts): first import.
-import { catchEarlySignals } from './startup/early-signals.js';
+import { catchEarlySignals } from './early-signals.js';
 import path from 'node:path';
 import { runCached } from './startup/code-cache.js';
 import { serveFront } from './mcp/front.js';

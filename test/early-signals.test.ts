@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CLI, ENV, makeRepo, spawnTracked } from './helpers.js';
-import { commandWord } from '../src/startup/early-signals.js';
+import { commandWord } from '../src/early-signals.js';
 
 function stopAfter(dir: string, args: string[], signal: NodeJS.Signals, delayMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {

@@ -9,7 +9,7 @@
  *   concepts: patterns/, locks/, tasks/, messages/, agents/, history/, session/, and any new folder
  *   store/
  *   git/
- *   bottom: errors.ts, printable.ts, schemas.ts, fields.ts, time.ts, version.ts, stdin.ts
+ *   bottom: errors.ts, printable.ts, schemas.ts, fields.ts, time.ts, version.ts, stdin.ts, early-signals.ts
  *   (src/shell/ runs at build time only and may read any layer)
  *
  * Static imports, re-exports, type-only imports and dynamic `import()` all count. Concepts may
@@ -24,7 +24,7 @@ const SRC = path.join(ROOT, 'src');
 
 const FACES = ['cli', 'mcp', 'hooks', 'board', 'index.ts'];
 const RANK: Record<string, number> = { bottom: 0, git: 1, store: 2, concept: 3, views: 4, operations: 5, face: 6, entry: 7 };
-const BOTTOM = new Set(['errors.ts', 'printable.ts', 'schemas.ts', 'fields.ts', 'time.ts', 'version.ts', 'stdin.ts']);
+const BOTTOM = new Set(['errors.ts', 'printable.ts', 'schemas.ts', 'fields.ts', 'time.ts', 'version.ts', 'stdin.ts', 'early-signals.ts']);
 
 /**
  * Known exceptions, each while another change of issue 12 is under way (the store and concepts

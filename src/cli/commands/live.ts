@@ -3,7 +3,7 @@ import { EXIT, UsageError } from '../../errors.js';
 import { printable } from '../../printable.js';
 import { str, type CommandSpec } from '../command.js';
 import type { HistoryEntry } from '../../history/history.js';
-import { takeEarlySignal } from '../../startup/early-signals.js';
+import { takeEarlySignal } from '../../early-signals.js';
 
 /** The same line `log` prints for an entry. */
 export function entryLine(e: HistoryEntry): string {
