@@ -143,7 +143,9 @@ export async function cleanup(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   servers.clear();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+  // Retried for a while: a git command may have left a detached auto gc (`git fetch` starts one
+  // when loose objects pile up) still writing into the repository it ran in (ENOTEMPTY).
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true, maxRetries: 12, retryDelay: 250 });
 }
 
 /** A fresh repository with one commit. */
