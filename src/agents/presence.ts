@@ -89,14 +89,14 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
  * stays: it is their history. One leased delete per round; an agent seen meanwhile (its refs
  * moved) is decided again. Returns the agents forgotten.
  */
-export async function forget(ctx: Coord, forgetMs: number, messagesTtlMs: number | null): Promise<string[]> {
+export async function forget(ctx: Coord, forgetMs: number, messagesTtlMs: number | null, budget = Infinity): Promise<string[]> {
   const kinds: ('member' | 'acks' | 'receipts')[] = messagesTtlMs !== null && messagesTtlMs < forgetMs ? ['member', 'acks', 'receipts'] : ['member'];
   return rounds(
     async () => {
       const entries = await ctx.store.entries([AGENTS, JOURNAL, ...kinds.map((k) => `${MESSAGES}${k}/`)], 'authority');
       const now = ctx.now();
       const byRef = new Map(entries.map((e) => [e.ref, e.oid]));
-      const gone = [...seen(entries).values()].filter((s) => now - Date.parse(s.lastSeen) > forgetMs).map((s) => s.id);
+      const gone = [...seen(entries).values()].filter((s) => now - Date.parse(s.lastSeen) > forgetMs).slice(0, budget).map((s) => s.id);
       const updates = gone.flatMap((id) =>
         [presenceRef(id), ...kinds.map((k) => agentMessagesRef(k, id))].filter((ref) => byRef.has(ref)).map((ref) => ({ ref, newOid: null, oldOid: byRef.get(ref)! })),
       );

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../session/coord.js';
+import { printable } from '../printable.js';
 import { VERSION } from '../version.js';
 import { readStdin } from '../stdin.js';
 import { Output } from './output.js';
@@ -274,7 +275,10 @@ export async function main(argv: string[], faces: Faces): Promise<number> {
       ...(typeof opts.remote === 'string' ? { remote: opts.remote } : {}),
     });
     try {
-      return (await spec.run({ ctx, out, opts, args, stdin: readStdin, faces })) ?? EXIT.ok;
+      const code = (await spec.run({ ctx, out, opts, args, stdin: readStdin, faces })) ?? EXIT.ok;
+      // The answer is out; a command that writes then keeps the board's state bounded, a little at a time.
+      if (spec.writes) await upkeepQuietly(ctx);
+      return code;
     } finally {
       ctx.close();
       for (const w of ctx.warnings) out.warn(w);
@@ -289,5 +293,15 @@ export async function main(argv: string[], faces: Faces): Promise<number> {
     const msg = process.env.GIT_COORD_DEBUG ? ((e as Error)?.stack ?? String(e)) : ((e as Error)?.message ?? String(e));
     out.error(`unexpected error: ${msg}`, EXIT.failed, {});
     return EXIT.failed;
+  }
+}
+
+/** Upkeep after a command that wrote (operations/upkeep.ts): never its failure; `GIT_COORD_TRACE=1` says what it did. */
+async function upkeepQuietly(ctx: Coord): Promise<void> {
+  try {
+    const r = await (await import('../operations/upkeep.js')).upkeep(ctx);
+    if (process.env.GIT_COORD_TRACE && (r.pruned !== null || r.packed)) process.stderr.write(`trace: upkeep: pruned ${r.pruned ?? '-'}, packed ${r.packed}\n`);
+  } catch (e) {
+    if (process.env.GIT_COORD_TRACE) process.stderr.write(`trace: upkeep failed: ${printable((e as Error).message)}\n`);
   }
 }

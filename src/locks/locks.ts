@@ -135,8 +135,8 @@ export class Locks {
   }
 
   /** The same, and the token marks removed with them (their refs). */
-  async pruneWithMarks(): Promise<{ removed: LockView[]; tokens: string[] }> {
-    return prune(this.ctx, this.ctx.requireAgent());
+  async pruneWithMarks(budget = Infinity): Promise<{ removed: LockView[]; tokens: string[] }> {
+    return prune(this.ctx, this.ctx.requireAgent(), budget);
   }
 
   /**

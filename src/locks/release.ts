@@ -86,19 +86,19 @@ function notHeldRefusal(notHeld: NotHeld[]): RefusedError {
  * Token marks no longer needed (staleMarks) are deleted in the same swap. Keeps the set of live
  * refs small.
  */
-export async function prune(ctx: Coord, me: string): Promise<{ removed: LockView[]; tokens: string[] }> {
+export async function prune(ctx: Coord, me: string, budget = Infinity): Promise<{ removed: LockView[]; tokens: string[] }> {
   const { removed, broken, tokens } = await cas(ctx.store, me, async () => {
     const now = ctx.now();
     const state = await readLocks(ctx, EVERYTHING, me);
     const dead = (r: LockRecord) => r.state !== 'released' && (liveness(r, now) === null || (r.state === 'pending' && writerGone(r.writer)));
-    const broken: Corrupt[] = state.corrupt.filter((c) => c.missing);
-    const changes = state.records.filter((r) => dead(r.record)).map((r) => expiredChange(me, r, r.record, now));
+    const broken: Corrupt[] = state.corrupt.filter((c) => c.missing).slice(0, budget);
+    const changes = state.records.filter((r) => dead(r.record)).slice(0, budget).map((r) => expiredChange(me, r, r.record, now));
     // Token marks nobody needs: no lock ref left in their directory (after this prune) and a
     // token older than the allowed clock skew (tokens.ts has why that is safe).
     const left = [...state.byRef.keys()].filter((ref) => !changes.some((c) => c.slot.ref === ref) && !broken.some((b) => b.ref === ref));
     // The marks this prune raises are written, not deleted: leave those directories' marks alone.
     const raising = new Set(changes.map((c) => c.slot.ref));
-    const stale = staleMarks(state.marks, [...left, ...raising], now);
+    const stale = staleMarks(state.marks, [...left, ...raising], now).slice(0, budget);
     if (changes.length === 0 && broken.length === 0 && stale.length === 0) return answer({ removed: [] as LockView[], broken: [] as Corrupt[], tokens: [] as string[] });
     const deletions = [
       ...broken.map((c) => ({ ref: c.ref, newOid: null, oldOid: c.oid })),

@@ -13,6 +13,7 @@ import type { Coord } from '../session/coord.js';
 import { FailedError } from '../errors.js';
 import { errorAnswer, withNotes, type ToolAnswer } from './render.js';
 import type { ToolSpec } from './tools.js';
+import { upkeep } from '../operations/upkeep.js';
 
 export class ToolRunner {
   private turn: Promise<unknown> = Promise.resolve();
@@ -63,7 +64,10 @@ export class ToolRunner {
         own.close();
       }
     }
-    return this.inTurn(() => this.runIn(this.ctx, tool, input));
+    const answer = this.inTurn(() => this.runIn(this.ctx, tool, input));
+    // After a call that writes, upkeep (operations/upkeep.ts) takes the next turn: the answer is not held up by it.
+    if (!tool.readOnly) void this.inTurn(() => upkeep(this.ctx).catch(() => undefined));
+    return answer;
   }
 
   /**

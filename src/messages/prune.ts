@@ -17,19 +17,19 @@ import { expired } from './rules.js';
 const BATCH = 1_000;
 
 /** Removes expired messages' refs; returns how many refs it deleted. */
-export async function pruneMessages(ctx: Coord): Promise<number> {
+export async function pruneMessages(ctx: Coord, budget = Infinity): Promise<number> {
   let removed = 0;
   for (;;) {
     const n = await rounds(async () => {
       const entries = await ctx.store.entries([`${MESSAGES}to/`, BROADCASTS, CHANNELS], 'authority');
       const now = ctx.now();
       const { records } = decode(MessageRecord, entries);
-      const gone: RefUpdate[] = records.filter((r) => expired(r.record, now)).slice(0, BATCH).map((r) => ({ ref: r.ref, newOid: null, oldOid: r.oid }));
+      const gone: RefUpdate[] = records.filter((r) => expired(r.record, now)).slice(0, Math.min(BATCH, budget - removed)).map((r) => ({ ref: r.ref, newOid: null, oldOid: r.oid }));
       if (gone.length === 0) return won(0);
       if (!(await ctx.store.swap(gone)).ok) return lost();
       return won(gone.length);
     }, { max: 10 });
     removed += n;
-    if (n < BATCH) return removed;
+    if (n < BATCH || removed >= budget) return removed;
   }
 }

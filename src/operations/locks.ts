@@ -71,11 +71,17 @@ export async function renew(ctx: Coord, input: { patterns?: string[]; ttlMs?: nu
  * `agents.forget` (their presence and message records), then packs this repository's refs and
  * loose objects, reachable or not (a remote's own packing is the forge's: here, the clone).
  */
-export async function prune(ctx: Coord): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; packed: boolean }> {
-  const { removed, tokens } = await new Locks(ctx).pruneWithMarks();
-  const messages = await (await import('../messages/prune.js')).pruneMessages(ctx);
+export async function prune(
+  ctx: Coord,
+  opts: { budget?: number; pack?: boolean } = {},
+): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; packed: boolean }> {
+  const budget = opts.budget ?? Infinity;
+  const { removed, tokens } = await new Locks(ctx).pruneWithMarks(budget);
+  const messages = await (await import('../messages/prune.js')).pruneMessages(ctx, budget);
   const cfg = await ctx.config();
-  const agents = cfg.agents.forgetMs === null ? [] : await (await import('../agents/presence.js')).forget(ctx, cfg.agents.forgetMs, cfg.messages.ttlMs);
+  const agents =
+    cfg.agents.forgetMs === null ? [] : await (await import('../agents/presence.js')).forget(ctx, cfg.agents.forgetMs, cfg.messages.ttlMs, budget);
+  if (opts.pack === false) return { ok: true, locks: removed, tokens, messages, agents, packed: false };
   const problem = await ctx.store.pack();
   if (problem) ctx.warn(`could not pack: ${problem}`);
   return { ok: true, locks: removed, tokens, messages, agents, packed: problem === null };

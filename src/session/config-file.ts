@@ -54,6 +54,12 @@ export const ConfigFile = z.nullable(
         ttl: z.optional(z.union([Duration, z.literal('none')])),
       }),
     ),
+    prune: z.optional(
+      z.strictObject({
+        /** The commands that write prune a little at most this often (`none`: only `git-coord prune` does). */
+        auto: z.optional(z.union([Duration, z.literal('none')])),
+      }),
+    ),
   }),
 );
 export type ConfigFile = z.infer<typeof ConfigFile>;

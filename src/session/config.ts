@@ -32,6 +32,8 @@ export interface Config {
   tasks: { ttlMs: number | null };
   /** An agent seen within this many ms counts as active; `prune` forgets one not seen for `forgetMs` (null: never). */
   agents: { activeMs: number; forgetMs: number | null };
+  /** The commands that write prune a little (operations/upkeep.ts) at most this often, in ms (null: only `prune` does). */
+  prune: { autoMs: number | null };
 }
 
 export const DEFAULTS: Config = {
@@ -45,6 +47,7 @@ export const DEFAULTS: Config = {
   messages: { ttlMs: 7 * 86_400_000 },
   tasks: { ttlMs: 3_600_000 },
   agents: { activeMs: 900_000, forgetMs: 30 * 86_400_000 },
+  prune: { autoMs: 600_000 },
 };
 
 /**
@@ -175,5 +178,6 @@ async function readConfig(repo: Repo): Promise<Config> {
       activeMs: ms(c.agents?.active, 'agents.active', DEFAULTS.agents.activeMs),
       forgetMs: c.agents?.forget === undefined ? DEFAULTS.agents.forgetMs : parseDuration(c.agents.forget, 'agents.forget in config', true),
     },
+    prune: { autoMs: c.prune?.auto === undefined ? DEFAULTS.prune.autoMs : parseDuration(c.prune.auto, 'prune.auto in config', true) },
   };
 }

@@ -3,14 +3,12 @@
  * whose parent is the state it replaced, and moves the ref by compare-and-swap; so a record's
  * history is `git log <ref>`, and a lost race is seen as a failed swap, never as lost data.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Repo } from '../git/repo.js';
 import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
-import { runGit } from '../git/run.js';
+import { looseEstimate, packAll } from '../git/maintenance.js';
 import { printable } from '../printable.js';
 import { cut } from '../fields.js';
 export { Writers };
@@ -129,9 +127,18 @@ export interface Store {
   close(): void;
   /** Packs this repository's refs and loose objects (what `prune` wrote, and what came before); returns git's complaint, if any. */
   pack(): Promise<string | null>;
+  /** Whether enough loose objects have gathered that a command that wrote should pack them. */
+  packDue(): boolean;
 }
 
 /** Records in this repository's own refs. */
+/**
+ * Loose objects a repository gathers before a command that writes packs them: each is a file of
+ * at least one 4 KiB block, so this keeps their space to ~8 MiB plus their bytes, and a pack run
+ * (~2,000 objects) short. git's own threshold (`gc.auto`) is 6,700.
+ */
+export const LOOSE_LIMIT = 2048;
+
 export class RecordStore implements Store {
   readonly remote: string | null = null;
   private reader: ObjectReader | null = null;
@@ -157,27 +164,14 @@ export class RecordStore implements Store {
     this.writers.warmSoon();
   }
 
-  /**
-   * `git pack-refs --all` (what `git gc` runs: safe beside other git processes), then every loose
-   * object, reachable or not, into one new pack (`pack-objects` given their ids, `prune-packed`):
-   * records rewritten whole leave their old versions unreachable, which `repack` would leave
-   * loose until `git gc` prunes them weeks later. Existing packs are left as they are.
-   */
-  async pack(): Promise<string | null> {
-    const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
-    const refs = await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
-    if (refs.code !== 0) return fail('pack-refs', refs);
-    const objects = path.join(this.repo.commonDir, 'objects');
-    const ids: string[] = [];
-    for (const d of fs.readdirSync(objects)) {
-      if (!/^[0-9a-f]{2}$/.test(d)) continue;
-      for (const f of fs.readdirSync(path.join(objects, d))) if (/^[0-9a-f]{38}$/.test(f)) ids.push(d + f);
-    }
-    if (ids.length === 0) return null;
-    const packed = await runGit(this.repo.cwd, ['pack-objects', '-q', path.join(objects, 'pack', 'pack')], { input: ids.join('\n') + '\n', timeoutMs: 300_000 });
-    if (packed.code !== 0) return fail('pack-objects', packed);
-    const pruned = await runGit(this.repo.cwd, ['prune-packed', '-q'], { timeoutMs: 300_000 });
-    return pruned.code === 0 ? null : fail('prune-packed', pruned);
+  /** Packs refs and every loose object (git/maintenance.ts has how, and why all of them). */
+  pack(): Promise<string | null> {
+    return packAll(this.repo);
+  }
+
+  /** Enough loose objects that the commands that write should pack them (about LOOSE_LIMIT). */
+  packDue(): boolean {
+    return looseEstimate(this.repo) >= LOOSE_LIMIT;
   }
 
   /** Ends the writing processes (a command calls this once it is done). */
