@@ -29,7 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ENV, QUICK, ROOT, report, outcome, info } from './lib.mjs';
+import { ENV, QUICK, ROOT, cleanup, mkdtemp, report, outcome, info } from './lib.mjs';
 
 export const DEFAULTS = {
   tasks: 30_000,
@@ -47,8 +47,8 @@ export const DEFAULTS = {
   clones: 20,
   rounds: 10,
   cli: path.join(ROOT, 'dist', 'cli.js'),
-  /** which parts to run: ops (big vs fresh), churn, loose, samedir; the first sync always runs */
-  sections: ['ops', 'churn', 'loose', 'samedir'],
+  /** which parts to run: sync (a first sync of the big board), ops (big vs fresh), churn, loose, samedir */
+  sections: ['sync', 'ops', 'churn', 'loose', 'samedir'],
   log: (line) => process.stdout.write(`${line}\n`),
 };
 /** --quick: a tenth of the state, fewer repetitions (figures not comparable with the full run). */
@@ -65,12 +65,8 @@ export default async function section() {
 
 export async function run(options = {}) {
   const o = { ...DEFAULTS, ...options };
-  const made = [];
-  const tmp = (name) => {
-    const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), `git-coord-rscale-${name}-`)));
-    made.push(d);
-    return d;
-  };
+  // lib.mjs's temporary directories: removed at the end, also when bench/run.mjs is interrupted.
+  const tmp = (name) => mkdtemp(`rscale-${name}`);
   const sh = (cwd, cmd, args, extra = {}, input) => {
     const r = spawnSync(cmd, args, { cwd, env: { ...ENV, ...extra }, encoding: 'utf8', maxBuffer: 1 << 28, input });
     if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 5).join(' ')} failed (${r.status}): ${r.stderr}`);
@@ -103,12 +99,6 @@ export async function run(options = {}) {
     };
     const fresh = hub('fresh');
     const big = hub('big');
-    const t0 = performance.now();
-    const built = await bigState(lib, tmp('build'), big, o, git);
-    // A forge keeps its repositories packed.
-    git(big, 'repack', '-a', '-d', '-q');
-    figures.build = { ...built, seconds: (performance.now() - t0) / 1000, refsOnRemote: countRefs(git, big) };
-    o.log(`big board made by the library (${o.build}): ${o.tasks} finished tasks in ${built.taskSeconds.toFixed(0)} s, ${o.messages} @all messages in ${built.messageSeconds.toFixed(0)} s; ${figures.build.refsOnRemote} refs on the remote`);
     const server = spawn(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root, '3600000'], {
       env: { ...ENV, HTTP_BACKEND_LOG: logFile },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -136,20 +126,32 @@ export async function run(options = {}) {
       return dir;
     };
 
-    // --- A newcomer's first sync of the big board.
-    const newcomer = clone('big', 'newcomer');
-    const first = measured(() => coord(newcomer, ['sync']));
-    figures.firstSync = { bytes: first.bytes, ms: first.ms, looseRefs: looseRefs(newcomer) };
-    outcome("a new clone's first sync", first.bytes < FIRST_SYNC_LIMIT, `${mb(first.bytes)} (limit ${mb(FIRST_SYNC_LIMIT)}), ${(first.ms / 1000).toFixed(1)} s, ${figures.firstSync.looseRefs} loose refs left in the clone`);
+    const needBig = o.sections.includes('sync') || o.sections.includes('ops');
+    if (needBig) {
+      const t0 = performance.now();
+      const built = await bigState(lib, tmp('build'), big, o, git);
+      // A forge keeps its repositories packed.
+      git(big, 'repack', '-a', '-d', '-q');
+      figures.build = { ...built, seconds: (performance.now() - t0) / 1000, refsOnRemote: countRefs(git, big) };
+      o.log(`big board made by the library (${o.build}): ${o.tasks} finished tasks in ${built.taskSeconds.toFixed(0)} s, ${o.messages} @all messages in ${built.messageSeconds.toFixed(0)} s; ${figures.build.refsOnRemote} refs on the remote`);
+    }
 
-    // --- Refs a decision read receives (protocol v2 trace).
-    const traceFile = path.join(root, 'trace');
-    fs.rmSync(traceFile, { force: true });
-    coord(newcomer, ['lock', 'src/x.ts'], { GIT_TRACE_PACKET: traceFile });
-    const trace = fs.readFileSync(traceFile, 'utf8');
-    figures.refsReceivedByLock = (trace.match(/fetch< [0-9a-f]{40} refs\//g) ?? []).length;
-    coord(newcomer, ['unlock', 'src/x.ts']);
-    info(`refs a lock's reads received (protocol v2 trace): ${figures.refsReceivedByLock}`);
+    // --- A newcomer's first sync of the big board.
+    if (needBig) {
+      const newcomer = clone('big', 'newcomer');
+      const first = measured(() => coord(newcomer, ['sync']));
+      figures.firstSync = { bytes: first.bytes, ms: first.ms, looseRefs: looseRefs(newcomer) };
+      outcome("a new clone's first sync", first.bytes < FIRST_SYNC_LIMIT, `${mb(first.bytes)} (limit ${mb(FIRST_SYNC_LIMIT)}), ${(first.ms / 1000).toFixed(1)} s, ${figures.firstSync.looseRefs} loose refs left in the clone`);
+
+      // --- Refs a decision read receives (protocol v2 trace).
+      const traceFile = path.join(root, 'trace');
+      fs.rmSync(traceFile, { force: true });
+      coord(newcomer, ['lock', 'src/x.ts'], { GIT_TRACE_PACKET: traceFile });
+      const trace = fs.readFileSync(traceFile, 'utf8');
+      figures.refsReceivedByLock = (trace.match(/fetch< [0-9a-f]{40} refs\//g) ?? []).length;
+      coord(newcomer, ['unlock', 'src/x.ts']);
+      info(`refs a lock's reads received (protocol v2 trace): ${figures.refsReceivedByLock}`);
+    }
 
     // --- lock, send, claim --next, task done; bytes per lock; a user's push and fetch.
     if (o.sections.includes('ops')) figures.ops = ops(o, { clone, coord, git, measured });
@@ -160,14 +162,20 @@ export async function run(options = {}) {
       const r = clone('fresh', 'reader');
       coord(a, ['sync']);
       coord(r, ['sync']);
+      // Both agents already at work (their own refs made: what grows with agents, not work):
+      // one task finished and one @all sent and acknowledged before the count.
+      const churn = (n) => {
+        coord(a, ['task', 'import', '-'], {}, lines(n, (i) => ({ title: `churn ${i}` })));
+        for (let i = 0; i < n; i++) {
+          const id = JSON.parse(coord(a, ['claim', '--next', '--json']).stdout).id;
+          coord(a, ['task', 'done', id]);
+          coord(a, ['send', '@all', `churn ${i}`]);
+        }
+        coord(r, ['ack', '--all']);
+      };
+      churn(1);
       const before = countRefs(git, fresh);
-      coord(a, ['task', 'import', '-'], {}, lines(o.churn, (i) => ({ title: `churn ${i}` })));
-      for (let i = 0; i < o.churn; i++) {
-        const id = JSON.parse(coord(a, ['claim', '--next', '--json']).stdout).id;
-        coord(a, ['task', 'done', id]);
-        coord(a, ['send', '@all', `churn ${i}`]);
-      }
-      coord(r, ['ack', '--all']);
+      churn(o.churn);
       const after = countRefs(git, fresh);
       figures.churn = { before, after };
       report(`refs on the remote after ${o.churn} tasks finished and ${o.churn} @all sent and acked`, after / before, 1.2, `${before} -> ${after} refs`);
@@ -205,7 +213,7 @@ export async function run(options = {}) {
     return figures;
   } finally {
     for (const s of servers) s.stdin.end();
-    for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+    cleanup();
   }
 }
 
