@@ -187,8 +187,9 @@ export async function run(options = {}) {
       figures.loose = l;
       outcome(
         `loose objects after ${o.cycles} claim/done and ${o.pairs} send/ack`,
-        l.loose.bytes < LOOSE_LIMIT,
-        `${l.loose.count} loose objects, ${mb(l.loose.bytes)} on disk (limit ${mb(LOOSE_LIMIT)}); packs ${mb(l.packBytes)} in ${l.packs}; upkeep packed ${l.packings} times; ${l.seconds.toFixed(0)} s`,
+        // Judged on the most seen, not only where the last packing happened to leave it.
+        Math.max(l.loose.bytes, l.peak.bytes) < LOOSE_LIMIT,
+        `at the end ${l.loose.count} loose objects, ${mb(l.loose.bytes)} on disk (limit ${mb(LOOSE_LIMIT)}); the most between packings ${l.peak.count}, ${mb(l.peak.bytes)}; packs ${mb(l.packBytes)} in ${l.packs}; upkeep packed ${l.packings} times; ${l.seconds.toFixed(0)} s`,
       );
     }
 
@@ -345,9 +346,16 @@ async function loose(lib, dir, o, git) {
   const open = (agent) => Coord.open({ cwd: dir, agent, writes: true });
   const [a, r] = [await open('cycler'), await open('acker')];
   let packings = 0;
+  let writes = 0;
+  // The most loose bytes seen between packings (sampled every 50 writes: a scan stats every loose object).
+  let peak = { count: 0, bytes: 0 };
   const write = async (ctx, fn) => {
     const out = await fn(ctx);
     if ((await upkeep(ctx)).packed) packings++;
+    if (++writes % 50 === 0) {
+      const now = looseObjects(dir);
+      if (now.bytes > peak.bytes) peak = now;
+    }
     return out;
   };
   try {
@@ -370,7 +378,7 @@ async function loose(lib, dir, o, git) {
   const packDir = path.join(dir, '.git', 'objects', 'pack');
   const packs = fs.readdirSync(packDir).filter((f) => f.endsWith('.pack'));
   const packBytes = packs.reduce((s, f) => s + fs.statSync(path.join(packDir, f)).size, 0);
-  return { loose: looseObjects(dir), packs: packs.length, packBytes, packings, seconds: (performance.now() - t0) / 1000 };
+  return { loose: looseObjects(dir), peak, packs: packs.length, packBytes, packings, seconds: (performance.now() - t0) / 1000 };
 }
 
 /**
