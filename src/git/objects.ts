@@ -38,12 +38,14 @@ export interface CommitSpec {
   agent: string;
   timeMs: number;
   message: string;
+  /** The commit's tree (default: the empty tree, as records have). */
+  tree?: string;
 }
 
 export function commitBody(repo: Repo, c: CommitSpec): Buffer {
   const secs = Math.floor(c.timeMs / 1000);
   const who = `${c.agent} <${c.agent}@git-coord> ${secs} +0000`;
-  const head = [`tree ${emptyTreeId(repo)}`, ...c.parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`];
+  const head = [`tree ${c.tree ?? emptyTreeId(repo)}`, ...c.parents.map((p) => `parent ${p}`), `author ${who}`, `committer ${who}`];
   return Buffer.from(`${head.join('\n')}\n\n${c.message}`, 'utf8');
 }
 
@@ -187,6 +189,100 @@ export async function writeCommits(repo: Repo, commits: CommitSpec[], writers: W
   return expected;
 }
 
+/** An object to write or as read: its type and its body (without git's `<type> <size>` header). */
+export interface GitObject {
+  type: 'blob' | 'tree' | 'commit';
+  body: Buffer;
+}
+
+/**
+ * Writes objects of any type and returns their ids, in order: loose objects written here where
+ * the repository allows it (directWrites), else by `git hash-object -w --stdin-paths`, one call
+ * per type (each body in a scratch file inside the git dir).
+ */
+export async function writeObjects(repo: Repo, objects: GitObject[]): Promise<string[]> {
+  const ids = objects.map((o) => objectId(repo, o.type, o.body));
+  if (directWrites(repo) && objects.every((o, i) => writeLoose(repo, ids[i]!, o.type, o.body))) return ids;
+  const dir = path.join(repo.commonDir, 'git-coord', 'tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const type of ['blob', 'tree', 'commit'] as const) {
+    const mine = objects.map((o, i) => ({ o, id: ids[i]! })).filter((x) => x.o.type === type);
+    if (mine.length === 0) continue;
+    const files = mine.map((x) => {
+      const f = path.join(dir, `${process.pid}-${++tmpCounter}`);
+      fs.writeFileSync(f, x.o.body);
+      return f;
+    });
+    try {
+      const r = await runGit(repo.cwd, ['hash-object', '-w', '-t', type, '--stdin-paths'], { input: files.join('\n') + '\n' });
+      const got = r.stdout.split('\n').filter(Boolean);
+      if (r.code !== 0) throw new FailedError(`cannot write objects: ${r.stderr.trim()}`);
+      if (got.length !== mine.length || got.some((g, i) => g !== mine[i]!.id)) throw new FailedError('git wrote objects with unexpected ids');
+    } finally {
+      for (const f of files) fs.rmSync(f, { force: true });
+    }
+  }
+  return ids;
+}
+
+/** One entry of a tree object: a blob (`100644`) or a tree (`40000`) under `name`. */
+export interface TreeEntry {
+  mode: '100644' | '40000';
+  name: string;
+  oid: string;
+}
+
+/** A tree object's body for `entries` (any order; names must be unique), sorted as git sorts them. */
+export function treeBody(entries: TreeEntry[]): Buffer {
+  // git compares names byte-wise, a tree's name as if it ended in '/'.
+  const key = (e: TreeEntry) => Buffer.from(e.mode === '40000' ? `${e.name}/` : e.name, 'utf8');
+  const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
+  return Buffer.concat(sorted.flatMap((e) => [Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex')]));
+}
+
+/** The entries of a tree object's body (`hexLength`: 40 for SHA-1, 64 for SHA-256). */
+export function parseTree(body: Buffer, hexLength: number): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  const raw = hexLength / 2;
+  let at = 0;
+  while (at < body.length) {
+    const sp = body.indexOf(32, at);
+    const nul = body.indexOf(0, sp);
+    if (sp < 0 || nul < 0 || nul + 1 + raw > body.length) throw new FailedError('a tree object does not parse');
+    const mode = body.subarray(at, sp).toString('latin1');
+    out.push({ mode: mode === '40000' ? '40000' : '100644', name: body.subarray(sp + 1, nul).toString('utf8'), oid: body.subarray(nul + 1, nul + 1 + raw).toString('hex') });
+    at = nul + 1 + raw;
+  }
+  return out;
+}
+
+/**
+ * A scanner of `cat-file --batch` output that remembers how far it got, so that waiting for the
+ * answers to thousands of names costs one pass over the output, not one per chunk received.
+ */
+function batchScanner(count: number): { more: (out: string) => boolean; objects: ({ oid: string; type: string; body: Buffer } | null)[] } {
+  const objects: ({ oid: string; type: string; body: Buffer } | null)[] = [];
+  let at = 0;
+  const more = (out: string): boolean => {
+    while (objects.length < count) {
+      const nl = out.indexOf('\n', at);
+      if (nl < 0) return false;
+      const [oid, type, size] = out.slice(at, nl).split(' ');
+      if (size === undefined || type === 'missing' || type === 'ambiguous') {
+        objects.push(null);
+        at = nl + 1;
+        continue;
+      }
+      const n = Number(size);
+      if (nl + 1 + n + 1 > out.length) return false;
+      objects.push({ oid: oid!, type: type!, body: Buffer.from(out.slice(nl + 1, nl + 1 + n), 'latin1') });
+      at = nl + 1 + n + 1;
+    }
+    return true;
+  };
+  return { more, objects };
+}
+
 /**
  * Parses `cat-file --batch` output, kept byte for byte (latin1, see GitSession); returns the
  * bodies found and whether all `count` objects are in.
@@ -245,6 +341,24 @@ export class ObjectReader {
       throw new FailedError(`cannot read records: ${r.stderr.trim()}`);
     }
     return parseBatch(r.stdout, oids.length).bodies;
+  }
+
+  /**
+   * Objects by name (an id, or `<tree>:<path>`), in order, in one exchange; null for a name that
+   * does not resolve. Bodies are bytes, as stored.
+   */
+  async objects(names: string[], timeoutMs?: number): Promise<({ oid: string; type: string; body: Buffer } | null)[]> {
+    if (names.length === 0) return [];
+    if (this.closed) throw new FailedError('the session is closed: cannot read objects', { kind: 'closed' });
+    if (names.some((n) => /[\n\0]/.test(n))) throw new FailedError('an object name holds a newline');
+    this.warm();
+    const scan = batchScanner(names.length);
+    const r = await this.session!.exchange(names.join('\n') + '\n', scan.more, timeoutMs);
+    if (!r.ok) {
+      this.session = null;
+      throw new FailedError(`cannot read objects: ${r.stderr.trim()}`);
+    }
+    return scan.objects;
   }
 
   close(): void {

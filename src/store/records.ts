@@ -5,7 +5,7 @@
  */
 import type { Repo } from '../git/repo.js';
 import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
-import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
+import { writeCommits, writeObjects, objectId, commitBody, ObjectReader, type CommitSpec, type GitObject } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
 import { Writers } from '../git/writers.js';
 import { looseEstimate, packAll } from '../git/maintenance.js';
@@ -45,6 +45,8 @@ export interface NewRecord {
   parents: string[];
   agent: string;
   timeMs: number;
+  /** The commit's tree (default: the empty tree); a tree of records (store/trees.ts), say. */
+  tree?: string;
 }
 
 /** The longest subject line a record commit gets (the record itself keeps the whole text). */
@@ -92,7 +94,7 @@ export function decode<T>(schema: Schema<T>, entries: RefEntry[]): ReadResult<T>
 }
 
 function spec(r: NewRecord): CommitSpec {
-  return { parents: r.parents, agent: r.agent, timeMs: r.timeMs, message: recordMessage(r.subject, r.record) };
+  return { parents: r.parents, agent: r.agent, timeMs: r.timeMs, message: recordMessage(r.subject, r.record), ...(r.tree ? { tree: r.tree } : {}) };
 }
 
 /**
@@ -120,6 +122,10 @@ export interface Store {
   history<T>(schema: Schema<T>, prefix: string, max: number, mode?: ReadMode): Promise<ReadResult<T>>;
   /** Record bodies by commit id, from the objects this repository has (ids it lacks are left out). */
   bodies(oids: string[]): Promise<Map<string, string>>;
+  /** Objects by name (an id, or `<tree>:<path>`), in order, from this repository; null where a name does not resolve. */
+  objects(names: string[]): Promise<({ oid: string; type: string; body: Buffer } | null)[]>;
+  /** Writes objects of any type (trees, blobs: store/trees.ts); returns their ids, in order. */
+  writeObjects(objects: GitObject[]): Promise<string[]>;
   /** When the local view of the authority was last refreshed in full (null: local, or never). */
   viewTime(): number | null;
   warm(): void;
@@ -212,6 +218,15 @@ export class RecordStore implements Store {
   async bodies(oids: string[]): Promise<Map<string, string>> {
     this.reader ??= new ObjectReader(this.repo.cwd);
     return this.reader.commitBodies(oids);
+  }
+
+  async objects(names: string[]): Promise<({ oid: string; type: string; body: Buffer } | null)[]> {
+    this.reader ??= new ObjectReader(this.repo.cwd);
+    return this.reader.objects(names);
+  }
+
+  async writeObjects(objects: GitObject[]): Promise<string[]> {
+    return writeObjects(this.repo, objects);
   }
 
   /** The newest entries of every history ref matching `glob`, newest first. */

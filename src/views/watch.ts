@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { DURATION_RE } from '../fields.js';
 import { JOURNAL, ROOT, escapeComponent } from '../store/layout.js';
 import type { ReadMode } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -43,7 +44,7 @@ const DEBOUNCE_MS = 25;
 
 /** `--since`: an ISO 8601 time, or a duration ago (`10m`, `2h`). */
 export function parseSince(text: string, now: number): number {
-  if (/^(\d+[smhdw])+$/.test(text.trim())) return now - parseDuration(text, '--since')!;
+  if (DURATION_RE.test(text.trim())) return now - parseDuration(text, '--since')!;
   const t = /^\d{4}-\d\d-\d\d/.test(text) ? Date.parse(text) : NaN;
   if (!Number.isFinite(t)) throw new UsageError(`bad --since ${JSON.stringify(text.slice(0, 100))}: use a time such as 2026-12-01T10:00:00Z, or a duration ago such as 10m`);
   return t;
