@@ -2,8 +2,9 @@
  * SHA-1 and SHA-256 of small inputs in plain JavaScript: a command that hashes a few records
  * (object ids, ref names) need not load node:crypto, which costs a command's start-up ~2-3 ms
  * (docs/design.md, Start-up). Past SMALL_TOTAL bytes hashed in one process (an import of
- * thousands of records), node:crypto takes over: it is faster on bulk. test/sha.test.ts holds
- * both equal to node:crypto.
+ * thousands of records), or in a process running for more than a second (the MCP server, a
+ * watch: its start is behind it, and JIT-compiled native hashing is cheaper per call),
+ * node:crypto takes over. test/sha.test.ts holds both equal to node:crypto.
  */
 
 /** Bytes hashed in JavaScript before node:crypto takes over. */
@@ -15,7 +16,7 @@ let native: typeof import('node:crypto') | undefined;
 export function hashHex(algo: 'sha1' | 'sha256', ...parts: (string | Uint8Array)[]): string {
   const bytes = parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p));
   const size = bytes.reduce((n, b) => n + b.length, 0);
-  if (native || hashedHere + size > SMALL_TOTAL) {
+  if (native || hashedHere + size > SMALL_TOTAL || process.uptime() > 1) {
     native ??= process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
     const h = native.createHash(algo);
     for (const b of bytes) h.update(b);
