@@ -4,7 +4,7 @@
  * a record written in the same step) can be written together. Where the repository allows it they
  * are written here as loose objects in git's own format (no process to start); else by git.
  */
-import crypto from 'node:crypto';
+import { hashHex } from './sha.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit, GitSession } from './run.js';
@@ -22,10 +22,7 @@ export function zeroOid(repo: Repo): string {
 }
 
 export function objectId(repo: Repo, type: string, body: Buffer): string {
-  const h = crypto.createHash(repo.objectFormat === 'sha256' ? 'sha256' : 'sha1');
-  h.update(`${type} ${body.length}\0`);
-  h.update(body);
-  return h.digest('hex');
+  return hashHex(repo.objectFormat === 'sha256' ? 'sha256' : 'sha1', `${type} ${body.length}\0`, body);
 }
 
 export function emptyTreeId(repo: Repo): string {

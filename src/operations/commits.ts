@@ -15,7 +15,7 @@ import { printable } from '../printable.js';
 import { LOCKS } from '../store/layout.js';
 import { Coord, type OpenOptions } from '../session/coord.js';
 import { Locks, type Conflict } from '../locks/locks.js';
-import { unrecordedFrees, type RefLine, type UnrecordedFree } from './lock-audit.js';
+import type { RefLine, UnrecordedFree } from './lock-audit.js';
 
 /**
  * With a remote as the authority, a hook works from the local view, refreshed first when it is
@@ -223,7 +223,7 @@ export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
     const news = [...new Set(lines.filter((l) => !l.ref.startsWith(COORDINATION)).map((l) => l.newOid))];
     if (news.length > 0) refused.violations = await checkCommits(ctx, news, ['--not', `--exclude=${COORDINATION}*`, '--all']);
     // (Records first: the journal entries read below must be records to count.)
-    if (refused.notRecords.length === 0) refused.unrecorded = await unrecordedFrees(ctx, all);
+    if (refused.notRecords.length === 0) refused.unrecorded = await (await import('./lock-audit.js')).unrecordedFrees(ctx, all); // (pre-receive alone: its schemas stay out of the commit hooks' start)
     return refused;
   } finally {
     ctx.close();

@@ -17,6 +17,7 @@
  * refs, never differ only in case (case-insensitive file systems), and a directory component
  * never collides with a leaf.
  */
+import { hashHex } from '../git/sha.js';
 
 /** What the layout needs of a pattern (the domain's Pattern has this shape). */
 export interface Keyed {
@@ -93,11 +94,9 @@ function hash(s: string, len: number): string {
   return sha1(s).slice(0, len);
 }
 
-// node:crypto costs ~2 ms to load; queries (what a hook runs) need no hashing, so load it lazily.
-let createHash: typeof import('node:crypto').createHash | undefined;
+// node:crypto costs ~2 ms to load: ref names are hashed in JavaScript (git/sha.ts).
 function sha1(s: string): string {
-  createHash ??= (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash;
-  return createHash('sha1').update(s).digest('hex');
+  return hashHex('sha1', s);
 }
 
 /**
