@@ -18,9 +18,9 @@ import { answer, cas, commit } from '../store/cas.js';
 import { decode, type RefUpdate } from '../store/records.js';
 import { MESSAGES, agentMessagesRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
-import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry } from './schema.js';
-import { channelName, checkBody, expired, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
-import { inboxRefs, one, ownRefs, readBox, seen, sent, visible, type MessageSession } from './box.js';
+import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry, type ChainMark } from './schema.js';
+import { advanceMark, channelName, checkBody, expired, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
+import { inboxRefs, one, ownRefs, readBox, seen, sent, visible, type Box, type MessageSession } from './box.js';
 import { deliver, type SendOptions } from './send.js';
 import { inbox, waitPauses, waitReply, type InboxOptions } from './inbox.js';
 
@@ -37,6 +37,58 @@ export interface AckResult {
 export interface Channel {
   name: string;
   members: string[];
+}
+
+/** How long a mark on a chain that is gone is kept: a week's lifetime and a week of dead letters. */
+const MARK_RETAIN_MS = 14 * 86_400_000;
+
+/** Which of `ids` (or every open message) `box` lets `me` acknowledge now, which it did before, which it cannot. */
+async function sortAcks(ctx: Coord, box: Box, me: string, ids: string[] | 'all', now: number) {
+  const marks = box.acks.record?.marks ?? {};
+  const open = await visible(ctx, box, me, now, false);
+  const before = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
+  for (const [sender, c] of box.chains) {
+    const mark = Object.hasOwn(marks, sender) ? marks[sender] : undefined;
+    for (const m of c.messages) if (markCovers(mark, m.record)) before.add(m.record.id);
+  }
+  const targets: MessageView[] = [];
+  const already: string[] = [];
+  const refused: string[] = [];
+  for (const id of ids === 'all' ? [...open.keys()] : [...new Set(ids)]) {
+    const m = open.get(id);
+    if (m) targets.push(m);
+    else if (before.has(id)) already.push(id);
+    else refused.push(id);
+  }
+  return { targets, already, refused, open, now };
+}
+
+/**
+ * The acknowledgement record's entries and marks after acknowledging `targets` (@all and
+ * channel messages): each sender's mark moves as far as it can (rules.ts, advanceMark); a
+ * message it does not reach gets an entry; entries the marks now cover, expired ones, and marks
+ * on chains that are gone are dropped.
+ */
+function chainAcks(box: Box, me: string, targets: MessageView[], entry: (m: MessageView) => AckEntry, now: number): { acks: AckEntry[]; marks: Record<string, ChainMark> } {
+  const channels = new Set(Object.keys(box.member.record?.channels ?? {}));
+  const old = box.acks.record;
+  const marks: Record<string, ChainMark> = {};
+  // A mark on a chain that is gone (every message expired, pruned) is kept while dead letters may still ask about it.
+  for (const [sender, mark] of Object.entries(old?.marks ?? {})) if (box.chains.has(sender) || now - Date.parse(mark.at) < MARK_RETAIN_MS) marks[sender] = mark;
+  const ackedIds = new Set([...(old?.acks ?? []).map((a) => a.id), ...targets.map((t) => t.id)]);
+  for (const sender of new Set(targets.map((t) => t.from))) {
+    const chain = box.chains.get(sender);
+    if (!chain) continue;
+    const moved = advanceMark(Object.hasOwn(marks, sender) ? marks[sender] : undefined, chain.messages, ackedIds, me, channels, now).mark;
+    if (moved) marks[sender] = moved;
+  }
+  const chained = new Map([...box.chains.values()].flatMap((c) => c.messages.map((m) => [m.record.id, m.record] as const)));
+  const covered = (id: string) => {
+    const m = chained.get(id);
+    return m !== undefined && markCovers(Object.hasOwn(marks, m.from) ? marks[m.from] : undefined, m);
+  };
+  const acks = [...keptAcks(old?.acks ?? [], now), ...targets.map(entry)].filter((a) => !covered(a.id));
+  return { acks, marks };
 }
 
 /** The messages service of one session. */
@@ -99,19 +151,14 @@ export class Messages implements MessageSession {
     }
     const r = ownRefs(me);
     return cas(ctx.store, me, async () => {
-      const box = await readBox(ctx, me, 'authority', { receipts: true, journal: true });
-      const now = ctx.now();
-      const open = await visible(ctx, box, me, now, false);
-      const before = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
-      const targets: MessageView[] = [];
-      const already: string[] = [];
-      const refused: string[] = [];
-      for (const id of ids === 'all' ? [...open.keys()] : [...new Set(ids)]) {
-        const m = open.get(id);
-        if (m) targets.push(m);
-        else if (before.has(id)) already.push(id);
-        else refused.push(id);
+      // First down to the marks only; a message acknowledged in order before is read only when asked for by id.
+      let box = await readBox(ctx, me, 'authority', { receipts: true, journal: true });
+      let sorted = await sortAcks(ctx, box, me, ids, ctx.now());
+      if (sorted.refused.length > 0) {
+        box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, full: true });
+        sorted = await sortAcks(ctx, box, me, ids, ctx.now());
       }
+      const { targets, already, refused, open, now } = sorted;
       if (refused.length > 0) {
         throw new RefusedError(`cannot acknowledge: not addressed to you, or expired: ${refused.join(', ')}`, { kind: 'not-addressed', ids: refused });
       }
@@ -121,14 +168,18 @@ export class Messages implements MessageSession {
       const event = (m: MessageView): JournalEvent => ({ action: 'ack', subject: `${m.id} from ${m.from}${m.subject ? `: ${m.subject}` : ''}` });
       const changes: RecordChange[] = [];
       // An @all or channel message stays for others: the agent's own record hides it from its
-      // inbox. A direct one only: its receipt tells the sender.
-      for (const [kind, slot, list] of [
-        ['acks', box.acks, targets.filter((m) => shared(m.to))],
-        ['receipts', box.receipts, targets.filter((m) => !shared(m.to))],
-      ] as const) {
-        if (list.length === 0) continue;
-        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks: [...keptAcks(slot.record?.acks ?? [], now), ...list.map(entry)] };
-        changes.push({ ref: kind === 'acks' ? r.acks : r.receipts, oldOid: slot.oid, record, subject: `${kind} of ${me}`, event: list.map(event) });
+      // inbox: on a sender's chain, by moving its mark there (or, acknowledged out of order, an
+      // entry until the mark passes it); of the old layout, by an entry. A direct one: its receipt tells the sender.
+      const sharedTargets = targets.filter((m) => shared(m.to));
+      if (sharedTargets.length > 0) {
+        const { acks, marks } = chainAcks(box, me, sharedTargets, entry, now);
+        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks, ...(Object.keys(marks).length > 0 ? { marks } : {}) };
+        changes.push({ ref: r.acks, oldOid: box.acks.oid, record, subject: `acks of ${me}`, event: sharedTargets.map(event) });
+      }
+      const direct = targets.filter((m) => !shared(m.to));
+      if (direct.length > 0) {
+        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks: [...keptAcks(box.receipts.record?.acks ?? [], now), ...direct.map(entry)] };
+        changes.push({ ref: r.receipts, oldOid: box.receipts.oid, record, subject: `receipts of ${me}`, event: direct.map(event) });
       }
       // Its own direct deliveries: those acknowledged now, and those that expired unacknowledged.
       const deletes: RefUpdate[] = [...box.direct.values()]
@@ -162,10 +213,14 @@ export class Messages implements MessageSession {
     const out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
     // Who acknowledged what, from every agent's own records.
     const ackers = new Map<string, Map<string, string>>();
+    // Each reader's mark on this agent's chain: what it acknowledged in order (at or before the mark's time).
+    const marks = new Map<string, ChainMark>();
     const { records, corrupt } = decode(AckRecord, entries.filter((e) => e.ref !== r.out));
     for (const c of corrupt) ctx.warn(`skipping unreadable acknowledgements ${c.ref}: ${c.problem}`);
     for (const s of records) {
       if (agentMessagesRef(s.ref.startsWith(`${MESSAGES}acks/`) ? 'acks' : 'receipts', s.record.agent) !== s.ref) continue;
+      const mark = s.record.marks && Object.hasOwn(s.record.marks, me) ? s.record.marks[me] : undefined;
+      if (mark) marks.set(s.record.agent, mark);
       for (const a of s.record.acks) {
         const m = ackers.get(a.id) ?? new Map<string, string>();
         m.set(s.record.agent, a.at);
@@ -175,7 +230,9 @@ export class Messages implements MessageSession {
     const now = ctx.now();
     const list: OutboxView[] = [];
     for (const { entry, record } of (await sent(ctx, out)).values()) {
-      const acks = recipientAcks(entry, me, ackers.get(entry.id) ?? new Map());
+      const who = new Map(ackers.get(entry.id) ?? []);
+      if (entry.chain) for (const [agent, mark] of marks) if (!who.has(agent) && markCovers(mark, record)) who.set(agent, mark.at);
+      const acks = recipientAcks(entry, me, who);
       const dead = isDead(entry, acks, now);
       if ((expired(entry, now) && !dead) || (opts.dead && !dead)) continue;
       list.push({ ...view(record, Object.hasOwn(acks, me) && acks[me] !== null), acks, dead });

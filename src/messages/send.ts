@@ -6,11 +6,11 @@ import { UsageError } from '../errors.js';
 import { iso } from '../time.js';
 import { recordOf, type RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
-import { decode, type RefEntry, type RefUpdate } from '../store/records.js';
-import { JOURNAL, MESSAGES, deliveryRef } from '../store/layout.js';
+import { decode, parseBody, type NewRecord, type RefEntry, type RefUpdate } from '../store/records.js';
+import { JOURNAL, MESSAGES, bcastRef, deliveryRef } from '../store/layout.js';
 import { EventRecord } from '../history/schema.js';
-import { MembershipRecord, OutboxRecord, type MessageRecord, type SentEntry } from './schema.js';
-import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, view, type MessageView } from './rules.js';
+import { MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
+import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, view, type MessageView } from './rules.js';
 import { one, ownRefs, type MessageSession } from './box.js';
 import { checkPriority } from '../fields.js';
 
@@ -55,11 +55,11 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
   const cfg = await ctx.config();
   const ttlMs = opts.ttlMs === undefined ? cfg.messages.ttlMs : opts.ttlMs;
   if (ttlMs !== null && !(ttlMs > 0)) throw new UsageError('bad lifetime: a message must live for some time', { kind: 'bad-ttl' });
-  const sentAt = ctx.now();
-  const id = newMessageId(sentAt);
-  const message: MessageRecord = {
-    v: 1,
-    type: 'message',
+  const started = ctx.now();
+  const id = newMessageId(started);
+  const base = {
+    v: 1 as const,
+    type: 'message' as const,
     id,
     from: me,
     to: addresses,
@@ -68,28 +68,36 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
     priority,
     thread: opts.thread === undefined ? id : messageId(opts.thread, 'thread id'),
     replyTo,
-    sentAt: iso(sentAt),
-    expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs),
     ack: Boolean(opts.ack),
   };
-  const refs = addresses.map((a) => deliveryRef(a, id));
   const r = ownRefs(me);
+  // An @all or channel message goes on the sender's chain (its own ref); a direct address gets a ref of its own.
+  const onChain = shared(addresses);
+  const chainRef = bcastRef(me);
+  const directRefs = addresses.filter((a) => a !== ALL && !a.startsWith('#')).map((a) => deliveryRef(a, id));
   // Whom an @all or channel message reaches is open-ended; when it asks for acks, the agents it
   // reached when sent are the ones its dead-letter status waits for.
   const snapshot: string[] = [];
-  if (message.ack && addresses.includes(ALL)) snapshot.push(JOURNAL);
-  if (message.ack && addresses.some((a) => a.startsWith('#'))) snapshot.push(`${MESSAGES}member/`);
+  if (base.ack && addresses.includes(ALL)) snapshot.push(JOURNAL);
+  if (base.ack && addresses.some((a) => a.startsWith('#'))) snapshot.push(`${MESSAGES}member/`);
   let verifyPrune: string[] = [];
   return cas(ctx.store, me, async (round) => {
-    const entries = await ctx.store.entries([r.out, r.journal, ...snapshot, ...verifyPrune], 'authority');
+    const entries = await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority');
     const byRef = new Map(entries.map((e) => [e.ref, e]));
     const out = one(ctx, OutboxRecord, byRef.get(r.out));
+    const head = onChain ? byRef.get(chainRef) : undefined;
+    // A chain's messages are in strictly rising send time (readers' marks rely on it), whatever the clock did.
+    const headAt = head && !head.missing ? chainTime(head.body) : 0;
+    const sentAt = Math.max(started, headAt + 1);
+    const message: MessageRecord = { ...base, sentAt: iso(sentAt), expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs) };
     // A lost answer after the swap landed (a remote's): the message is sent already.
-    if (out.record?.sent.some((e) => e.id === id)) return answer(view(message, false));
+    const done = out.record?.sent.find((e) => e.id === id);
+    if (done) return answer(view({ ...message, expiresAt: done.expiresAt }, false));
     const now = ctx.now();
-    // The sender deletes its own @all and channel refs once they expired: nobody else does, so
-    // this never makes another agent's write fail. After a lost round, only those still there.
-    const prune = (out.record?.sent ?? []).filter((e) => !e.pruned && shared(e.to) && expired(e, now));
+    // Messages of the layout before the chains: the sender deletes its own expired @all and
+    // channel refs (nobody else does, so this never makes another agent's write fail). After a
+    // lost round, only those still there.
+    const prune = (out.record?.sent ?? []).filter((e) => !e.chain && !e.pruned && shared(e.to) && expired(e, now));
     const kept = keptSent(out.record?.sent ?? [], now);
     const deletes: RefUpdate[] = [];
     for (const e of prune) {
@@ -98,12 +106,21 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
         if (round === 0 || byRef.get(ref)?.oid === e.oid) deletes.push({ ref, newOid: null, oldOid: e.oid });
       }
     }
+    let parents: string[] | undefined;
+    let chained = out.record?.chained ?? 0;
+    if (onChain) {
+      const live = kept.filter((e) => e.chain && !expired(e, now)).length;
+      const rerooted = head && !head.missing && shouldReroot(chained, live) ? await reroot(s, me, head.oid, now) : null;
+      parents = rerooted ? rerooted.top : head && !head.missing ? [head.oid] : [];
+      chained = (rerooted ? rerooted.count : head ? chained : 0) + 1;
+    }
     const messageChange: RecordChange = {
-      ref: refs[0]!,
-      oldOid: null,
+      ref: onChain ? chainRef : directRefs[0]!,
+      oldOid: onChain ? (head?.oid ?? null) : null,
       record: message,
       subject: `message ${id}${subject ? `: ${subject}` : ''}`,
-      alsoRefs: refs.slice(1),
+      ...(parents ? { parents } : {}),
+      alsoRefs: onChain ? directRefs : directRefs.slice(1),
       event: { action: 'send', subject: `${id} to ${addresses.join(',')}${subject ? `: ${subject}` : ''}` },
     };
     const oid = ctx.store.ids([recordOf(messageChange, me, now)])[0]!;
@@ -115,16 +132,53 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
       expiresAt: message.expiresAt,
       expect: snapshot.length > 0 ? reached(entries, addresses, me) : null,
       pruned: false,
+      ...(onChain ? { chain: true } : {}),
     };
     const index: OutboxRecord = {
       v: 1,
       type: 'outbox',
       agent: me,
       sent: [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), entry],
+      ...(chained > 0 ? { chained } : {}),
     };
     const indexChange: RecordChange = { ref: r.out, oldOid: out.oid, record: index, subject: `outbox of ${me}` };
     // Should this round be lost, the next one reads these refs too, to delete only those still there.
     verifyPrune = prune.flatMap((e) => e.to.filter((x) => x === ALL || x.startsWith('#')).map((a) => deliveryRef(a, e.id)));
     return commit([messageChange, indexChange], byRef.get(r.journal)?.oid ?? null, now, view(message, false), deletes);
   }, { onLost: () => s.retries++ });
+}
+
+/** The send time of a chain's head (0 when it cannot be read: the next message then starts from the clock). */
+function chainTime(body: string): number {
+  const r = parseBody(MessageRecord, body);
+  return r.ok ? Date.parse(r.value.sentAt) : 0;
+}
+
+/**
+ * A new parentless chain holding copies of the unexpired messages of `me`'s chain (`head`),
+ * oldest first: their commits are written (unreachable until the send's swap lands); returns
+ * the new top (as parents for the next message) and how many it holds.
+ */
+async function reroot(s: MessageSession, me: string, head: string, now: number): Promise<{ top: string[]; count: number } | null> {
+  const ctx = s.ctx;
+  let commits;
+  try {
+    commits = await ctx.store.chains([head], []);
+  } catch (e) {
+    ctx.warn(`${(e as Error).message}; the chain is not re-rooted this time`);
+    return null;
+  }
+  const live: NewRecord[] = [];
+  for (const c of commits.reverse()) {
+    const r = parseBody(MessageRecord, c.body);
+    if (!r.ok || r.value.from !== me || expired(r.value, now)) continue;
+    live.push({ subject: `message ${r.value.id}${r.value.subject ? `: ${r.value.subject}` : ''}`, record: r.value, parents: [], agent: me, timeMs: now });
+  }
+  let prev: string | null = null;
+  for (const n of live) {
+    n.parents = prev ? [prev] : [];
+    prev = ctx.store.ids([n])[0]!;
+  }
+  if (live.length > 0) await ctx.store.write(live);
+  return { top: prev ? [prev] : [], count: live.length };
 }

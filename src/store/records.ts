@@ -9,6 +9,7 @@ import type { Repo } from '../git/repo.js';
 import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, objectId, commitBody, ObjectReader, type CommitSpec } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
+import { chainCommits, type RecordCommit } from '../git/chain.js';
 import { Writers } from '../git/writers.js';
 import { runGit } from '../git/run.js';
 import { printable } from '../printable.js';
@@ -122,6 +123,8 @@ export interface Store {
   history<T>(schema: Schema<T>, prefix: string, max: number, mode?: ReadMode): Promise<ReadResult<T>>;
   /** Record bodies by commit id, from the objects this repository has (ids it lacks are left out). */
   bodies(oids: string[]): Promise<Map<string, string>>;
+  /** The records of chains (`tips`, as read) along first parents, newest first, without what `stops` reach. */
+  chains(tips: string[], stops: string[]): Promise<(RecordCommit & { tip: string })[]>;
   /** When the local view of the authority was last refreshed in full (null: local, or never). */
   viewTime(): number | null;
   warm(): void;
@@ -215,6 +218,10 @@ export class RecordStore implements Store {
     return updateRefs(this.repo, updates, this.writers);
   }
 
+  async chains(tips: string[], stops: string[]): Promise<(RecordCommit & { tip: string })[]> {
+    return chainCommits(this.repo, tips, stops);
+  }
+
   async bodies(oids: string[]): Promise<Map<string, string>> {
     this.reader ??= new ObjectReader(this.repo.cwd);
     return this.reader.commitBodies(oids);
@@ -231,4 +238,4 @@ export class RecordStore implements Store {
   }
 }
 
-export type { RefEntry, RefUpdate, TransactionResult };
+export type { RefEntry, RefUpdate, TransactionResult, RecordCommit };

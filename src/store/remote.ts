@@ -306,7 +306,7 @@ export class RemoteStore extends RecordStore implements Store {
 /** The per-agent chains a first sync fetches shallow (see refresh). */
 const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
 /** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
-const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+const MESSAGE_PARTS = ['to', 'bcast', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
 
 /** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
 function splitChains(p: string): string[] {
