@@ -202,14 +202,22 @@ export async function visible(ctx: Coord, box: Box, me: string, now: number, wit
   return out;
 }
 
-/** The messages this agent sent that are still listed in its index, by id. */
-export async function sent(ctx: Coord, out: Slot<OutboxRecord>): Promise<Map<string, { entry: SentEntry; record: MessageRecord }>> {
+/**
+ * The messages this agent sent that are still listed in its index, and those on its own chain
+ * (`chain`, as read): a broadcast is in the index only when it asked for acks (its dead-letter
+ * status outlives the chain), by id.
+ */
+export async function sent(ctx: Coord, out: Slot<OutboxRecord>, chain: StoredMessage[] = []): Promise<Map<string, { entry: SentEntry; record: MessageRecord }>> {
   const entries = out.record?.sent ?? [];
   const loaded = await load(ctx, entries.map((e) => e.oid));
   const found = new Map<string, { entry: SentEntry; record: MessageRecord }>();
   for (const e of entries) {
     const m = loaded.get(e.oid);
     if (m && m.id === e.id) found.set(e.id, { entry: e, record: m });
+  }
+  for (const { oid, record: m } of chain) {
+    if (found.has(m.id)) continue;
+    found.set(m.id, { entry: { id: m.id, oid, to: m.to, ack: m.ack, expiresAt: m.expiresAt, expect: null, pruned: false, chain: true }, record: m });
   }
   return found;
 }
@@ -219,6 +227,6 @@ export async function seen(ctx: Coord, me: string, mode: ReadMode): Promise<Mess
   const box = await readBox(ctx, me, mode, { receipts: true, out: true, full: true });
   const now = ctx.now();
   const out = await visible(ctx, box, me, now, true);
-  for (const { record } of (await sent(ctx, box.out)).values()) if (!out.has(record.id) && !expired(record, now)) out.set(record.id, view(record, false));
+  for (const { record } of (await sent(ctx, box.out, box.chains.get(me)?.messages)).values()) if (!out.has(record.id) && !expired(record, now)) out.set(record.id, view(record, false));
   return [...out.values()];
 }

@@ -16,11 +16,11 @@ import { iso } from '../time.js';
 import type { JournalEvent, RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
 import { decode, type RefUpdate } from '../store/records.js';
-import { MESSAGES, agentMessagesRef } from '../store/layout.js';
+import { MESSAGES, agentMessagesRef, bcastRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry, type ChainMark } from './schema.js';
 import { advanceMark, channelName, checkBody, expired, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
-import { inboxRefs, one, ownRefs, readBox, seen, sent, visible, type Box, type MessageSession } from './box.js';
+import { inboxRefs, one, ownRefs, readBox, readChains, seen, sent, visible, type Box, type MessageSession } from './box.js';
 import { deliver, type SendOptions } from './send.js';
 import { inbox, waitPauses, waitReply, type InboxOptions } from './inbox.js';
 
@@ -209,13 +209,14 @@ export class Messages implements MessageSession {
     const ctx = this.ctx;
     const me = ctx.requireAgent();
     const r = ownRefs(me);
-    const entries = await ctx.store.entries([r.out, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
+    const entries = await ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
     const out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
+    const chain = (await readChains(ctx, entries.filter((e) => e.ref === bcastRef(me)), [])).get(me)?.messages ?? [];
     // Who acknowledged what, from every agent's own records.
     const ackers = new Map<string, Map<string, string>>();
     // Each reader's mark on this agent's chain: what it acknowledged in order (at or before the mark's time).
     const marks = new Map<string, ChainMark>();
-    const { records, corrupt } = decode(AckRecord, entries.filter((e) => e.ref !== r.out));
+    const { records, corrupt } = decode(AckRecord, entries.filter((e) => e.ref !== r.out && e.ref !== bcastRef(me)));
     for (const c of corrupt) ctx.warn(`skipping unreadable acknowledgements ${c.ref}: ${c.problem}`);
     for (const s of records) {
       if (agentMessagesRef(s.ref.startsWith(`${MESSAGES}acks/`) ? 'acks' : 'receipts', s.record.agent) !== s.ref) continue;
@@ -229,7 +230,7 @@ export class Messages implements MessageSession {
     }
     const now = ctx.now();
     const list: OutboxView[] = [];
-    for (const { entry, record } of (await sent(ctx, out)).values()) {
+    for (const { entry, record } of (await sent(ctx, out, chain)).values()) {
       const who = new Map(ackers.get(entry.id) ?? []);
       if (entry.chain) for (const [agent, mark] of marks) if (!who.has(agent) && markCovers(mark, record)) who.set(agent, mark.at);
       const acks = recipientAcks(entry, me, who);

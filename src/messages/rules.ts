@@ -219,6 +219,22 @@ export function advanceMark(
 }
 
 /**
+ * Whether a send reads its own chain to see whether to re-root it: only once something on it
+ * expired, and then only when it has doubled since last examined, so that a chain whose messages
+ * outlive a re-root's threshold is read O(log n) times, not on every send.
+ */
+export function examineChain(chain: { length: number; checked: number; firstExpiry: string | null }, now: number): boolean {
+  return chain.length > 0 && chain.firstExpiry !== null && Date.parse(chain.firstExpiry) <= now && chain.length >= 2 * chain.checked;
+}
+
+/** The earlier of two expiries (null: never). */
+export function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+/**
  * Whether a sender's chain should be re-rooted now (a new parentless chain of its unexpired
  * messages): once at least as many of its messages expired as are still live, so that each
  * re-root copies no more messages than expired since the last one (a send costs O(1) copies on

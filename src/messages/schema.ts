@@ -93,8 +93,12 @@ export const OutboxRecord = z.object({
   type: z.literal('outbox'),
   agent: AgentId,
   sent: z.array(SentEntry),
-  /** How many messages the sender's chain holds now (expired ones included, until it is re-rooted). */
-  chained: z.optional(z.number().check(z.int(), z.gte(0))),
+  /**
+   * The sender's chain (`bcast/<agent>`): how many messages it holds (expired ones too, until it
+   * is re-rooted), how many it held when last examined for re-rooting, and the earliest expiry
+   * among them (null: none expires). See rules.ts, `examineChain`.
+   */
+  chain: z.optional(z.object({ length: z.number().check(z.int(), z.gte(0)), checked: z.number().check(z.int(), z.gte(0)), firstExpiry: z.nullable(Iso) })),
 });
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 

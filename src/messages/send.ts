@@ -10,7 +10,7 @@ import { decode, parseBody, type NewRecord, type RefEntry, type RefUpdate } from
 import { JOURNAL, MESSAGES, bcastRef, deliveryRef } from '../store/layout.js';
 import { EventRecord } from '../history/schema.js';
 import { MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
-import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, view, type MessageView } from './rules.js';
+import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, examineChain, earlier, view, type MessageView } from './rules.js';
 import { one, ownRefs, type MessageSession } from './box.js';
 import { checkPriority } from '../fields.js';
 
@@ -90,9 +90,12 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
     const headAt = head && !head.missing ? chainTime(head.body) : 0;
     const sentAt = Math.max(started, headAt + 1);
     const message: MessageRecord = { ...base, sentAt: iso(sentAt), expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs) };
-    // A lost answer after the swap landed (a remote's): the message is sent already.
+    // A lost answer after the swap landed (a remote's): the message is sent already (in the
+    // index, or at the head of the chain: nothing else writes it).
     const done = out.record?.sent.find((e) => e.id === id);
     if (done) return answer(view({ ...message, expiresAt: done.expiresAt }, false));
+    const atHead = head && !head.missing ? parseBody(MessageRecord, head.body) : null;
+    if (atHead?.ok && atHead.value.id === id) return answer(view(atHead.value, false));
     const now = ctx.now();
     // Messages of the layout before the chains: the sender deletes its own expired @all and
     // channel refs (nobody else does, so this never makes another agent's write fail). After a
@@ -107,12 +110,15 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
       }
     }
     let parents: string[] | undefined;
-    let chained = out.record?.chained ?? 0;
+    let chain = out.record?.chain;
     if (onChain) {
-      const live = kept.filter((e) => e.chain && !expired(e, now)).length;
-      const rerooted = head && !head.missing && shouldReroot(chained, live) ? await reroot(s, me, head.oid, now) : null;
-      parents = rerooted ? rerooted.top : head && !head.missing ? [head.oid] : [];
-      chained = (rerooted ? rerooted.count : head ? chained : 0) + 1;
+      // The chain as the index knows it (a chain it does not know of, written before or by
+      // another process of this agent, is examined at once).
+      const known = head && !head.missing ? (chain ?? { length: 1, checked: 0, firstExpiry: iso(0) }) : { length: 0, checked: 0, firstExpiry: null };
+      const examined = examineChain(known, now) ? await examine(s, me, head!.oid, now) : null;
+      parents = examined?.rerooted ? examined.top : head && !head.missing ? [head.oid] : [];
+      const base = examined ? { length: examined.length, checked: examined.length, firstExpiry: examined.firstExpiry } : known;
+      chain = { length: base.length + 1, checked: base.checked, firstExpiry: earlier(base.firstExpiry, message.expiresAt) };
     }
     const messageChange: RecordChange = {
       ref: onChain ? chainRef : directRefs[0]!,
@@ -138,8 +144,10 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
       v: 1,
       type: 'outbox',
       agent: me,
-      sent: [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), entry],
-      ...(chained > 0 ? { chained } : {}),
+      // A broadcast is listed only when it asked for acks (its dead letters outlive the chain):
+      // else the chain itself is the sender's list, and the index stays small.
+      sent: [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), ...(onChain && !message.ack ? [] : [entry])],
+      ...(chain ? { chain } : {}),
     };
     const indexChange: RecordChange = { ref: r.out, oldOid: out.oid, record: index, subject: `outbox of ${me}` };
     // Should this round be lost, the next one reads these refs too, to delete only those still there.
@@ -155,11 +163,12 @@ function chainTime(body: string): number {
 }
 
 /**
- * A new parentless chain holding copies of the unexpired messages of `me`'s chain (`head`),
- * oldest first: their commits are written (unreachable until the send's swap lands); returns
- * the new top (as parents for the next message) and how many it holds.
+ * Reads `me`'s chain (`head`) and, when at least as many of its messages expired as are live
+ * (rules.ts, shouldReroot), writes a new parentless chain of copies of the unexpired ones,
+ * oldest first (unreachable until the send's swap lands). Returns the top to build on (the old
+ * head when not re-rooted), the chain's length and its earliest expiry.
  */
-async function reroot(s: MessageSession, me: string, head: string, now: number): Promise<{ top: string[]; count: number } | null> {
+async function examine(s: MessageSession, me: string, head: string, now: number): Promise<{ rerooted: boolean; top: string[]; length: number; firstExpiry: string | null } | null> {
   const ctx = s.ctx;
   let commits;
   try {
@@ -168,17 +177,17 @@ async function reroot(s: MessageSession, me: string, head: string, now: number):
     ctx.warn(`${(e as Error).message}; the chain is not re-rooted this time`);
     return null;
   }
-  const live: NewRecord[] = [];
-  for (const c of commits.reverse()) {
-    const r = parseBody(MessageRecord, c.body);
-    if (!r.ok || r.value.from !== me || expired(r.value, now)) continue;
-    live.push({ subject: `message ${r.value.id}${r.value.subject ? `: ${r.value.subject}` : ''}`, record: r.value, parents: [], agent: me, timeMs: now });
-  }
+  const records = commits.reverse().map((c) => parseBody(MessageRecord, c.body)).flatMap((r) => (r.ok && r.value.from === me ? [r.value] : []));
+  const live = records.filter((m) => !expired(m, now));
+  const firstExpiry = (list: MessageRecord[]) => list.reduce<string | null>((a, m) => earlier(a, m.expiresAt), null);
+  if (!shouldReroot(commits.length, live.length)) return { rerooted: false, top: [head], length: commits.length, firstExpiry: firstExpiry(records) };
+  const copies: NewRecord[] = [];
   let prev: string | null = null;
-  for (const n of live) {
-    n.parents = prev ? [prev] : [];
+  for (const m of live) {
+    const n: NewRecord = { subject: `message ${m.id}${m.subject ? `: ${m.subject}` : ''}`, record: m, parents: prev ? [prev] : [], agent: me, timeMs: now };
     prev = ctx.store.ids([n])[0]!;
+    copies.push(n);
   }
-  if (live.length > 0) await ctx.store.write(live);
-  return { top: prev ? [prev] : [], count: live.length };
+  if (copies.length > 0) await ctx.store.write(copies);
+  return { rerooted: true, top: prev ? [prev] : [], length: live.length, firstExpiry: firstExpiry(live) };
 }
