@@ -2,10 +2,11 @@
  * Messages between agents: direct, @all, channels, threads, acknowledgements, dead letters.
  *
  * Every ref here is written by one agent only (store/layout.ts), so a send never swaps a ref that
- * another sender writes: it creates one new ref per address (a name nobody else uses) and moves
- * its sender's own index and journal, all in one compare-and-swap. An acknowledgement deletes the
- * recipient's own delivery ref, or adds to its own acknowledgement record, with its journal entry,
- * in one compare-and-swap. So a crash at any moment leaves a message fully sent or absent, and an
+ * another sender writes: it creates one new ref per direct address (a name nobody else uses),
+ * puts an @all or channel message on its sender's own chain, and moves its sender's own index and
+ * journal, all in one compare-and-swap. An acknowledgement deletes the recipient's own delivery
+ * ref, or moves its own mark on the sender's chain (an entry when out of order), with its journal
+ * entry, in one compare-and-swap. So a crash at any moment leaves a message fully sent or absent, and an
  * acknowledgement fully recorded or absent. docs/design.md (Messages) has the reasons and figures.
  *
  * This file is the service the faces call; reading is in box.ts, sending in send.ts, the inbox

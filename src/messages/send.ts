@@ -1,6 +1,7 @@
 /**
- * Sending: one new ref per address (a name nobody else uses) and the sender's own index and
- * journal, all in one compare-and-swap (docs/design.md, "A send").
+ * Sending: one new ref per direct address (a name nobody else uses), an @all or channel message
+ * on the sender's own chain (re-rooted now and then), and the sender's own index and journal, all
+ * in one compare-and-swap (docs/design.md, "A send").
  */
 import { UsageError } from '../errors.js';
 import { iso } from '../time.js';
