@@ -160,6 +160,30 @@ describe('broadcasts on one chain per sender', () => {
     }
   }, 120_000);
 
+  it('a send or an acknowledgement packs the loose objects once they pass the budget (no prune needed); below it, nothing', async () => {
+    const dir = makeRepo();
+    // 1,600 loose blobs, written as git writes them.
+    const zlib = await import('node:zlib');
+    const crypto = await import('node:crypto');
+    const fs = await import('node:fs');
+    for (let i = 0; i < 1600; i++) {
+      const body = Buffer.from(`filler ${i}\n`);
+      const raw = Buffer.concat([Buffer.from(`blob ${body.length}\0`), body]);
+      const id = crypto.createHash('sha1').update(raw).digest('hex');
+      fs.mkdirSync(path.join(dir, '.git', 'objects', id.slice(0, 2)), { recursive: true });
+      fs.writeFileSync(path.join(dir, '.git', 'objects', id.slice(0, 2), id.slice(2)), zlib.deflateSync(raw));
+    }
+    const loose = () => Number(/^count: (\d+)$/m.exec(gitSync(dir, 'count-objects', '-v'))![1]);
+    expect(loose()).toBeGreaterThanOrEqual(1600);
+    const m = json(coord(dir, ['send', '@all', 'pack after me', '--json'], as('alice')));
+    expect(loose()).toBe(0);
+    // Below the budget a write packs nothing.
+    expect(coord(dir, ['ack', m.id], as('bob')).code).toBe(0);
+    expect(loose()).toBeGreaterThan(0);
+    gitSync(dir, 'fsck', '--no-progress');
+    expect(json(coord(dir, ['inbox', '--all', '--json'], as('bob')))).toMatchObject([{ id: m.id, acked: true }]);
+  });
+
   it('through smart HTTP: 300 @all messages sent and acknowledged, the remote holds a chain per sender, not a ref per message', async () => {
     const { root, hub } = makeHub();
     gitSync(hub, 'config', 'http.receivepack', 'true');

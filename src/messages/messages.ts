@@ -40,6 +40,9 @@ export interface Channel {
   members: string[];
 }
 
+/** Loose objects a send or an acknowledgement leaves before it packs them (about 4 MB on disk in 4 kB blocks). */
+export const LOOSE_OBJECTS_BUDGET = 1024;
+
 /** How long a mark on a chain that is gone is kept: a week's lifetime and a week of dead letters. */
 const MARK_RETAIN_MS = 14 * 86_400_000;
 
@@ -100,8 +103,22 @@ export class Messages implements MessageSession {
   constructor(readonly ctx: Coord) {}
 
   /** Sends `body` to `to` (addresses, comma-separated or as a list). Returns the message as sent. */
-  send(to: string | string[], body: string, opts: SendOptions = {}): Promise<MessageView> {
-    return deliver(this, to, body, opts, null);
+  async send(to: string | string[], body: string, opts: SendOptions = {}): Promise<MessageView> {
+    return this.packed(await deliver(this, to, body, opts, null));
+  }
+
+  /**
+   * After a write: packs this repository's loose objects once they are more than
+   * LOOSE_OBJECTS_BUDGET (each send and acknowledgement leaves a few, and rewritten records'
+   * old versions), so that they stay bounded without anyone running `prune`. A failure is only a warning.
+   */
+  private async packed<T>(result: T): Promise<T> {
+    try {
+      await this.ctx.store.packWhenLoose(LOOSE_OBJECTS_BUDGET);
+    } catch (e) {
+      this.ctx.warn(`could not pack loose objects: ${(e as Error).message}`);
+    }
+    return result;
   }
 
   /** The refs that `me`'s inbox reads (a briefing brings them up to date from a remote along with the locks, in one fetch). */
@@ -121,7 +138,7 @@ export class Messages implements MessageSession {
     if (!original) throw new RefusedError(`cannot reply: no message ${id} that you can see (unknown, expired, or not addressed to you)`, { kind: 'no-message', id });
     const to = original.from === me ? original.to : [original.from, ...(opts.all ? original.to.filter((a) => a !== me) : [])];
     const { all: _all, ...sendOpts } = opts;
-    return deliver(this, [...new Set(to)], body, { ...sendOpts, thread: original.thread, subject: opts.subject ?? replySubject(original.subject) }, id);
+    return this.packed(await deliver(this, [...new Set(to)], body, { ...sendOpts, thread: original.thread, subject: opts.subject ?? replySubject(original.subject) }, id));
   }
 
   /** The messages addressed to this agent that it has not acknowledged (all of them with `all`), most urgent first, then oldest. */
@@ -151,7 +168,7 @@ export class Messages implements MessageSession {
       for (const id of ids) messageId(id);
     }
     const r = ownRefs(me);
-    return cas(ctx.store, me, async () => {
+    const result = await cas(ctx.store, me, async () => {
       // First down to the marks only; a message acknowledged in order before is read only when asked for by id.
       let box = await readBox(ctx, me, 'authority', { receipts: true, journal: true });
       let sorted = await sortAcks(ctx, box, me, ids, ctx.now());
@@ -188,6 +205,7 @@ export class Messages implements MessageSession {
         .map((d) => ({ ref: d.ref, newOid: null, oldOid: d.oid }));
       return commit(changes, box.journal, now, { acked: targets.map((m) => ({ ...m, acked: true })), already }, deletes);
     }, { onLost: () => this.retries++ });
+    return result.acked.length > 0 ? this.packed(result) : result;
   }
 
   /** Every message of a thread this agent can see, oldest first; `id` names the thread or one of its messages. */

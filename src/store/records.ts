@@ -132,6 +132,13 @@ export interface Store {
   close(): void;
   /** Packs this repository's refs and loose objects (what `prune` wrote, and what came before); returns git's complaint, if any. */
   pack(): Promise<string | null>;
+  /**
+   * Packs the loose objects as `pack` does (not the refs) when this repository holds more than about `limit` loose objects
+   * (estimated as git's `gc --auto` does, from one of the 256 object directories): the small
+   * budget a write command spends so that loose objects stay bounded without `prune`. Returns
+   * whether it packed.
+   */
+  packWhenLoose(limit: number): Promise<boolean>;
 }
 
 /** Records in this repository's own refs. */
@@ -167,9 +174,14 @@ export class RecordStore implements Store {
    * loose until `git gc` prunes them weeks later. Existing packs are left as they are.
    */
   async pack(): Promise<string | null> {
-    const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
     const refs = await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
-    if (refs.code !== 0) return fail('pack-refs', refs);
+    if (refs.code !== 0) return `git pack-refs: ${refs.stderr.trim().split('\n')[0] ?? ''}`;
+    return this.packObjects();
+  }
+
+  /** Every loose object, reachable or not, into one new pack (`pack-objects` given their ids, then `prune-packed`). */
+  private async packObjects(): Promise<string | null> {
+    const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
     const objects = path.join(this.repo.commonDir, 'objects');
     const ids: string[] = [];
     for (const d of fs.readdirSync(objects)) {
@@ -181,6 +193,18 @@ export class RecordStore implements Store {
     if (packed.code !== 0) return fail('pack-objects', packed);
     const pruned = await runGit(this.repo.cwd, ['prune-packed', '-q'], { timeoutMs: 300_000 });
     return pruned.code === 0 ? null : fail('prune-packed', pruned);
+  }
+
+  async packWhenLoose(limit: number): Promise<boolean> {
+    let sample = 0;
+    try {
+      sample = fs.readdirSync(path.join(this.repo.commonDir, 'objects', '17')).filter((f) => /^[0-9a-f]{38}$/.test(f)).length;
+    } catch {
+      return false;
+    }
+    if (sample * 256 <= limit) return false;
+    // Objects only: packing the refs would make every later delete of a live ref rewrite packed-refs.
+    return (await this.packObjects()) === null;
   }
 
   /** Ends the writing processes (a command calls this once it is done). */
