@@ -4,7 +4,7 @@
  * which of them it can see. store/layout.ts has the layout.
  */
 import { decode, parseBody, type ReadMode, type RefEntry, type Schema } from '../store/records.js';
-import { BCAST, BROADCASTS, CHANNELS, agentMessagesRef, bcastRef, inboxPrefix, journalRef } from '../store/layout.js';
+import { BCAST, BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef, bcastRef, inboxPrefix, journalRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import { AckRecord, MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
 import { addressedTo, expired, markCovers, shared as isShared, view, type MessageView } from './rules.js';
@@ -103,6 +103,52 @@ export async function readChains(ctx: Coord, heads: RefEntry[], stops: string[])
   return out;
 }
 
+/** Whether `ref` holds a record kept as a chain of additions (receipts, the index of what was sent). */
+function ledgerKey(ref: string): 'acks' | 'sent' | null {
+  if (ref.startsWith(`${MESSAGES}receipts/`)) return 'acks';
+  if (ref.startsWith(`${MESSAGES}out/`)) return 'sent';
+  return null;
+}
+
+/**
+ * Entries as read, with each record kept as a chain of additions made whole: its commits from
+ * the root up, each one's entries added to (or, by id, replacing) the ones before, under the
+ * head's other fields. One `git log` for all of them; a chain that cannot be read is left as
+ * its head (with a warning).
+ */
+export async function wholeLedgers(ctx: Coord, entries: RefEntry[]): Promise<RefEntry[]> {
+  const heads = entries.filter((e) => !e.missing && ledgerKey(e.ref) !== null && /"delta":\{"length":([2-9]|\d\d+)/.test(e.body));
+  if (heads.length === 0) return entries;
+  let commits: Awaited<ReturnType<Coord['store']['chains']>>;
+  try {
+    commits = await ctx.store.chains(heads.map((h) => h.oid), []);
+  } catch (e) {
+    ctx.warn(`${(e as Error).message}; reading only the newest part of those records`);
+    return entries;
+  }
+  const byTip = new Map<string, string[]>();
+  for (const c of commits) byTip.set(c.tip, [...(byTip.get(c.tip) ?? []), c.body]);
+  const whole = new Map<string, string>();
+  for (const h of heads) {
+    const key = ledgerKey(h.ref)!;
+    const merged = new Map<string, unknown>();
+    let top: Record<string, unknown> | null = null;
+    for (const body of (byTip.get(h.oid) ?? []).reverse()) {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(body);
+      } catch {
+        continue;
+      }
+      if (!rec || typeof rec !== 'object' || !Array.isArray((rec as Record<string, unknown>)[key])) continue;
+      for (const e of (rec as Record<string, unknown[]>)[key]!) if (e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string') merged.set((e as { id: string }).id, e);
+      top = rec as Record<string, unknown>;
+    }
+    if (top) whole.set(h.ref, JSON.stringify({ ...top, [key]: [...merged.values()] }));
+  }
+  return entries.map((e) => (whole.has(e.ref) ? { ...e, body: whole.get(e.ref)! } : e));
+}
+
 /** One of an agent's own records as read (an unreadable one is replaced by the next write, with a warning). */
 export function one<T>(ctx: Coord, schema: Schema<T>, entry: RefEntry | undefined): Slot<T> {
   if (!entry) return { oid: null, record: null };
@@ -132,7 +178,7 @@ export async function readBox(ctx: Coord, me: string, mode: ReadMode, want: { re
   if (want.receipts) patterns.push(r.receipts);
   if (want.out) patterns.push(r.out);
   if (want.journal) patterns.push(r.journal);
-  const entries = await ctx.store.entries(patterns, mode);
+  const entries = await wholeLedgers(ctx, await ctx.store.entries(patterns, mode));
   const byRef = new Map(entries.map((e) => [e.ref, e]));
   const box: Box = {
     direct: new Map(),

@@ -20,8 +20,8 @@ import { decode, type RefUpdate } from '../store/records.js';
 import { MESSAGES, agentMessagesRef, bcastRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry, type ChainMark } from './schema.js';
-import { advanceMark, channelName, checkBody, expired, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
-import { inboxRefs, one, ownRefs, readBox, readChains, seen, sent, visible, type Box, type MessageSession } from './box.js';
+import { advanceMark, channelName, checkBody, expired, ledgerStep, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
+import { inboxRefs, one, ownRefs, readBox, readChains, seen, sent, visible, wholeLedgers, type Box, type MessageSession } from './box.js';
 import { deliver, type SendOptions } from './send.js';
 import { inbox, waitPauses, waitReply, type InboxOptions } from './inbox.js';
 
@@ -196,8 +196,17 @@ export class Messages implements MessageSession {
       }
       const direct = targets.filter((m) => !shared(m.to));
       if (direct.length > 0) {
-        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks: [...keptAcks(box.receipts.record?.acks ?? [], now), ...direct.map(entry)] };
-        changes.push({ ref: r.receipts, oldOid: box.receipts.oid, record, subject: `receipts of ${me}`, event: direct.map(event) });
+        // Kept as a chain of additions: one more commit of the new receipts, or now and then a new whole root.
+        const head = box.receipts.record?.delta;
+        const added = direct.map(entry);
+        const change: RecordChange =
+          ledgerStep(head, box.receipts.record !== null) === 'add'
+            ? { ref: r.receipts, oldOid: box.receipts.oid, record: { v: 1, type: 'acks', agent: me, acks: added, delta: { length: head!.length + 1, base: head!.base } } satisfies AckRecord, subject: `receipts of ${me}`, event: direct.map(event) }
+            : (() => {
+                const acks = [...keptAcks(box.receipts.record?.acks ?? [], now), ...added];
+                return { ref: r.receipts, oldOid: box.receipts.oid, parents: [], record: { v: 1, type: 'acks', agent: me, acks, delta: { length: 1, base: acks.length } } satisfies AckRecord, subject: `receipts of ${me}`, event: direct.map(event) };
+              })();
+        changes.push(change);
       }
       // Its own direct deliveries: those acknowledged now, and those that expired unacknowledged.
       const deletes: RefUpdate[] = [...box.direct.values()]
@@ -228,7 +237,7 @@ export class Messages implements MessageSession {
     const ctx = this.ctx;
     const me = ctx.requireAgent();
     const r = ownRefs(me);
-    const entries = await ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
+    const entries = await wholeLedgers(ctx, await ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode()));
     const out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
     const chain = (await readChains(ctx, entries.filter((e) => e.ref === bcastRef(me)), [])).get(me)?.messages ?? [];
     // Who acknowledged what, from every agent's own records.

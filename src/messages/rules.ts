@@ -244,3 +244,18 @@ export function shouldReroot(chained: number, live: number): boolean {
   const dead = chained - live;
   return dead > 0 && dead >= live;
 }
+
+/** The fewest additions a chained record takes before a write starts a new whole root. */
+export const LEDGER_MIN_STEPS = 16;
+
+/**
+ * How a write of `added` entries lands on a record kept as a chain of additions (`head`: its
+ * Ledger as read; undefined: a record written before, or none): as one more addition, or as a
+ * new parentless root holding every kept entry, once the additions since the last root are as
+ * many as the root's entries (at least LEDGER_MIN_STEPS). A write then costs O(1) entries on
+ * average, and a read walks at most about twice the kept entries.
+ */
+export function ledgerStep(head: { length: number; base: number } | undefined, exists: boolean): 'add' | 'root' {
+  if (!exists || !head) return 'root';
+  return head.length - 1 < Math.max(LEDGER_MIN_STEPS, head.base) ? 'add' : 'root';
+}

@@ -41,6 +41,16 @@ export const AckEntry = z.object({
 export type AckEntry = z.infer<typeof AckEntry>;
 
 /**
+ * A record kept as a chain of additions (`receipts/<agent>`, `out/<agent>`): this commit's
+ * entries add to (or, by id, replace) its parent's; `length` counts the chain's commits, this one
+ * included (1: a whole record, parentless), `base` the entries of that root. A record without it
+ * (written before) is whole. box.ts reads a chain whole; rules.ts, `ledgerStep`, says when a write
+ * starts a new root.
+ */
+export const Ledger = z.object({ length: z.number().check(z.int(), z.gte(1)), base: z.number().check(z.int(), z.gte(0)) });
+export type Ledger = z.infer<typeof Ledger>;
+
+/**
  * How far a reader has acknowledged one sender's chain of @all and channel messages: every
  * message of the chain up to the one sent at `sentAt` (chains are in strictly rising `sentAt`),
  * except those in `skip` (passed while not addressed to the reader: a channel it had not joined).
@@ -68,6 +78,8 @@ export const AckRecord = z.object({
   acks: z.array(AckEntry),
   /** Per sender, how far its chain is acknowledged (`acks/<agent>` only). */
   marks: z.optional(z.record(AgentId, ChainMark)),
+  /** `receipts/<agent>`: kept as a chain of additions (see Ledger). */
+  delta: z.optional(Ledger),
 });
 export type AckRecord = z.infer<typeof AckRecord>;
 
@@ -99,6 +111,8 @@ export const OutboxRecord = z.object({
    * among them (null: none expires). See rules.ts, `examineChain`.
    */
   chain: z.optional(z.object({ length: z.number().check(z.int(), z.gte(0)), checked: z.number().check(z.int(), z.gte(0)), firstExpiry: z.nullable(Iso) })),
+  /** Kept as a chain of additions (see Ledger). */
+  delta: z.optional(Ledger),
 });
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 

@@ -11,8 +11,8 @@ import { decode, parseBody, type NewRecord, type RefEntry, type RefUpdate } from
 import { JOURNAL, MESSAGES, bcastRef, deliveryRef } from '../store/layout.js';
 import { EventRecord } from '../history/schema.js';
 import { MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
-import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, examineChain, earlier, view, type MessageView } from './rules.js';
-import { one, ownRefs, type MessageSession } from './box.js';
+import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, examineChain, earlier, ledgerStep, view, type MessageView } from './rules.js';
+import { one, ownRefs, wholeLedgers, type MessageSession } from './box.js';
 import { checkPriority } from '../fields.js';
 
 export interface SendOptions {
@@ -83,7 +83,7 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
   if (base.ack && addresses.some((a) => a.startsWith('#'))) snapshot.push(`${MESSAGES}member/`);
   let verifyPrune: string[] = [];
   return cas(ctx.store, me, async (round) => {
-    const entries = await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority');
+    const entries = await wholeLedgers(ctx, await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority'));
     const byRef = new Map(entries.map((e) => [e.ref, e]));
     const out = one(ctx, OutboxRecord, byRef.get(r.out));
     const head = onChain ? byRef.get(chainRef) : undefined;
@@ -141,16 +141,22 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
       pruned: false,
       ...(onChain ? { chain: true } : {}),
     };
+    // A broadcast is listed only when it asked for acks (its dead letters outlive the chain):
+    // else the chain itself is the sender's list, and the index stays small. The index is kept
+    // as a chain of additions: the entries changed now, or now and then a new whole root.
+    const added = [...prune.map((e) => ({ ...e, pruned: true })), ...(onChain && !message.ack ? [] : [entry])];
+    const ledger = out.record?.delta;
+    const step = ledgerStep(ledger, out.record !== null);
+    const sentNow = step === 'add' ? added : [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), ...added.filter((e) => !prune.some((p) => p.id === e.id))];
     const index: OutboxRecord = {
       v: 1,
       type: 'outbox',
       agent: me,
-      // A broadcast is listed only when it asked for acks (its dead letters outlive the chain):
-      // else the chain itself is the sender's list, and the index stays small.
-      sent: [...kept.map((e) => (prune.includes(e) ? { ...e, pruned: true } : e)), ...(onChain && !message.ack ? [] : [entry])],
+      sent: sentNow,
       ...(chain ? { chain } : {}),
+      delta: step === 'add' ? { length: ledger!.length + 1, base: ledger!.base } : { length: 1, base: sentNow.length },
     };
-    const indexChange: RecordChange = { ref: r.out, oldOid: out.oid, record: index, subject: `outbox of ${me}` };
+    const indexChange: RecordChange = { ref: r.out, oldOid: out.oid, record: index, subject: `outbox of ${me}`, ...(step === 'root' ? { parents: [] } : {}) };
     // Should this round be lost, the next one reads these refs too, to delete only those still there.
     verifyPrune = prune.flatMap((e) => e.to.filter((x) => x === ALL || x.startsWith('#')).map((a) => deliveryRef(a, e.id)));
     return commit([messageChange, indexChange], byRef.get(r.journal)?.oid ?? null, now, view(message, false), deletes);

@@ -14,7 +14,7 @@ import type { LockView } from '../locks/locks.js';
 import { Messages, type Channel } from '../messages/messages.js';
 import { AckRecord, MessageRecord } from '../messages/schema.js';
 import { expired, markCovers, type MessageView } from '../messages/rules.js';
-import { readChains } from '../messages/box.js';
+import { readChains, wholeLedgers } from '../messages/box.js';
 import { BCAST, BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef } from '../store/layout.js';
 import { decode, parseBody } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -59,7 +59,7 @@ function capLock(l: LockView): LockView {
 /** The messages any agent could read: @all, channels, and direct ones (waiting, or kept by their recipient's receipt). */
 async function readMessages(ctx: Coord, now: number): Promise<BoardMessage[]> {
   const inboxes = `${MESSAGES}to/`;
-  const entries = await ctx.store.entries([BCAST, BROADCASTS, CHANNELS, inboxes, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
+  const entries = await wholeLedgers(ctx, await ctx.store.entries([BCAST, BROADCASTS, CHANNELS, inboxes, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode()));
   const isMessage = (ref: string) => ref.startsWith(BROADCASTS) || ref.startsWith(CHANNELS) || ref.startsWith(inboxes) || ref.startsWith(BCAST);
   const msgs = new Map<string, MessageRecord>();
   const chains = await readChains(ctx, entries.filter((e) => e.ref.startsWith(BCAST)), []);
