@@ -160,6 +160,51 @@ describe('broadcasts on one chain per sender', () => {
     }
   }, 120_000);
 
+  it('direct messages: the index and the receipts are chains of additions, re-rooted whole now and then; every answer as before', async () => {
+    const dir = makeRepo();
+    const { Coord, Messages } = await import('../src/index.js');
+    const T = Date.now();
+    let now = T;
+    const open = (agent: string) => Coord.open({ cwd: dir, agent, env: ENV, now: () => now });
+    const [a, b] = await Promise.all([open('alice'), open('bob')]);
+    try {
+      const ma = new Messages(a);
+      const mb = new Messages(b);
+      const sent = [];
+      const size = (ref: string) => Number(gitSync(dir, 'cat-file', '-s', ref).trim());
+      for (let i = 0; i < 40; i++) {
+        now += 1_000;
+        const m = await ma.send('bob', `direct ${i}`, { ttlMs: i < 10 ? 30_000 : 3_600_000, ack: i % 2 === 0 });
+        sent.push(m);
+        if (i >= 10) await mb.ack([m.id]);
+      }
+      // Short chains of small records: each commit holds what it added.
+      expect(refsOf(dir, 'refs/coordination/messages/bcast/')).toEqual([]);
+      const outLen = Number(gitSync(dir, 'rev-list', '--count', 'refs/coordination/messages/out/alice').trim());
+      const recLen = Number(gitSync(dir, 'rev-list', '--count', 'refs/coordination/messages/receipts/bob').trim());
+      expect(outLen).toBeLessThanOrEqual(17);
+      expect(recLen).toBeLessThanOrEqual(17);
+      expect(size('refs/coordination/messages/receipts/bob')).toBeLessThan(2_000);
+      // The answers: bob's 10 unacknowledged (the first ten, now expired: none), 30 acknowledged.
+      now += 60_000;
+      expect(await mb.inbox()).toEqual([]);
+      const all = await mb.inbox({ all: true });
+      expect(all.map((m) => m.id).sort()).toEqual(sent.slice(10).map((m) => m.id).sort());
+      expect(all.every((m) => m.acked)).toBe(true);
+      // The outbox: the 30 unexpired, each acknowledged, and the dead letters.
+      const out = (await ma.outbox()).filter((m) => !m.dead);
+      expect(out).toHaveLength(30);
+      for (const m of out) expect(m.acks.bob).toEqual(expect.any(String));
+      // The expired ones that asked for acks are dead letters (bob never acknowledged them).
+      expect((await ma.outbox({ dead: true })).map((m) => m.id).sort()).toEqual(sent.slice(0, 10).filter((_, i) => i % 2 === 0).map((m) => m.id).sort());
+      expect(await mb.ack([sent[39]!.id])).toMatchObject({ already: [sent[39]!.id] });
+      gitSync(dir, 'fsck', '--no-progress');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('a send or an acknowledgement packs the loose objects once they pass the budget (no prune needed); below it, nothing', async () => {
     const dir = makeRepo();
     // 1,600 loose blobs, written as git writes them.
