@@ -205,6 +205,31 @@ describe('broadcasts on one chain per sender', () => {
     }
   });
 
+  it('through a remote, a clone never synced (shallow chains) re-roots the index whole: nothing of it lost', async () => {
+    const { root, url } = makeHub();
+    const first = clone(root, url, 'alice');
+    const { Coord, Messages } = await import('../src/index.js');
+    const a = await Coord.open({ cwd: first, agent: 'alice', env: ENV });
+    const ids: string[] = [];
+    try {
+      const ma = new Messages(a);
+      // 17 commits on alice's index: the next send starts a new whole root.
+      for (let i = 0; i < 17; i++) ids.push((await ma.send('bob', `from the first clone ${i}`, { ack: true })).id);
+    } finally {
+      a.close();
+    }
+    const second = clone(root, url, 'alice-2');
+    const r = coord(second, ['send', 'bob', 'from a clone never synced', '--ack', '--json'], as('alice'));
+    expect(r.code, r.stderr).toBe(0);
+    ids.push(json(r).id);
+    // (The outbox reads the messages' own commits: a sync brings them.)
+    expect(coord(second, ['sync'], as('alice')).code).toBe(0);
+    const out = json(coord(second, ['outbox', '--json'], as('alice')));
+    expect(out.map((m: { id: string }) => m.id).sort()).toEqual([...ids].sort());
+    const inbox = json(coord(clone(root, url, 'bob'), ['inbox', '--fresh', '--json'], as('bob')));
+    expect(inbox).toHaveLength(18);
+  });
+
   it('a send or an acknowledgement packs the loose objects once they pass the budget (no prune needed); below it, nothing', async () => {
     const dir = makeRepo();
     // 1,600 loose blobs, written as git writes them.
