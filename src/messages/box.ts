@@ -172,13 +172,19 @@ function messages(ctx: Coord, entries: RefEntry[]): (StoredMessage & { ref: stri
  * One read (one git call) of what `me` needs: its direct deliveries, the shared messages, and
  * the own records asked for. Decisions read the authority; listings as the session says.
  */
-export async function readBox(ctx: Coord, me: string, mode: ReadMode, want: { receipts?: boolean; out?: boolean; journal?: boolean; full?: boolean } = {}): Promise<Box> {
+export async function readBox(
+  ctx: Coord,
+  me: string,
+  mode: ReadMode,
+  want: { receipts?: boolean; out?: boolean; journal?: boolean; full?: boolean; /** The chained records' newest commit only (what a write adds to). */ heads?: boolean } = {},
+): Promise<Box> {
   const r = ownRefs(me);
   const patterns = inboxRefs(me);
   if (want.receipts) patterns.push(r.receipts);
   if (want.out) patterns.push(r.out);
   if (want.journal) patterns.push(r.journal);
-  const entries = await wholeLedgers(ctx, await ctx.store.entries(patterns, mode));
+  const read = await ctx.store.entries(patterns, mode);
+  const entries = want.heads ? read : await wholeLedgers(ctx, read);
   const byRef = new Map(entries.map((e) => [e.ref, e]));
   const box: Box = {
     direct: new Map(),

@@ -170,10 +170,13 @@ export class Messages implements MessageSession {
     const r = ownRefs(me);
     const result = await cas(ctx.store, me, async () => {
       // First down to the marks only; a message acknowledged in order before is read only when asked for by id.
-      let box = await readBox(ctx, me, 'authority', { receipts: true, journal: true });
+      // The receipts' newest commit only, unless something must be looked up in them (an id
+      // acknowledged before) or the write starts a new whole root.
+      let box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, heads: true });
       let sorted = await sortAcks(ctx, box, me, ids, ctx.now());
-      if (sorted.refused.length > 0) {
-        box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, full: true });
+      const rooting = ledgerStep(box.receipts.record?.delta, box.receipts.record !== null) === 'root' && (box.receipts.record?.delta?.length ?? 1) > 1;
+      if (sorted.refused.length > 0 || (rooting && sorted.targets.some((m) => !shared(m.to)))) {
+        box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, full: sorted.refused.length > 0 });
         sorted = await sortAcks(ctx, box, me, ids, ctx.now());
       }
       const { targets, already, refused, open, now } = sorted;

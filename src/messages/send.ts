@@ -83,9 +83,14 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
   if (base.ack && addresses.some((a) => a.startsWith('#'))) snapshot.push(`${MESSAGES}member/`);
   let verifyPrune: string[] = [];
   return cas(ctx.store, me, async (round) => {
-    const entries = await wholeLedgers(ctx, await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority'));
+    // The index's newest commit only, unless this write starts a new whole root (then all of it).
+    let entries = await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority');
+    let out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
+    if (ledgerStep(out.record?.delta, out.record !== null) === 'root' && (out.record?.delta?.length ?? 1) > 1) {
+      entries = await wholeLedgers(ctx, entries);
+      out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
+    }
     const byRef = new Map(entries.map((e) => [e.ref, e]));
-    const out = one(ctx, OutboxRecord, byRef.get(r.out));
     const head = onChain ? byRef.get(chainRef) : undefined;
     // A chain's messages are in strictly rising send time (readers' marks rely on it), whatever the clock did.
     const headAt = head && !head.missing ? chainTime(head.body) : 0;
