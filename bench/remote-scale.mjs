@@ -5,8 +5,9 @@
 // The big board (finished tasks, live @all messages) is written straight into the remote's
 // repository with `git fast-import`, record for record what the product writes: each task's
 // add, claim and done records chained on tasks/done/<id>, an add, claim and done entry per task
-// on its agent's journal (second parent: the record), each @all message on messages/all/<id>
-// with a send entry on its sender's journal, and each sender's final outbox index (one version,
+// on its agent's journal (second parent: the record), each @all message on its sender's chain
+// messages/bcast/<agent> (or, with `bcast: 'refs'` for builds before the chains, on
+// messages/all/<id>) with a send entry on its sender's journal, and each sender's final outbox index (one version,
 // not the chain of every version the product writes: that understates today's first sync).
 // The record texts are the product's own (templates taken from a task and a message the CLI
 // wrote). Everything else runs the CLI.
@@ -36,6 +37,8 @@ export const DEFAULTS = {
   clones: 20,
   rounds: 10,
   cli: path.join(ROOT, 'dist', 'cli.js'),
+  /** how the big board holds its @all messages: 'chains' (one per sender), or 'refs' (a ref each: builds before the chains) */
+  bcast: 'chains',
   /** which parts to run: sync (first sync, refs received), ops (big vs fresh), churn, loose, samedir */
   sections: ['sync', 'ops', 'churn', 'loose', 'samedir'],
   log: (line) => process.stdout.write(`${line}\n`),
@@ -339,9 +342,19 @@ function bigState(dir, o, sh) {
     const ms = now - week + 60_000 + Math.floor(((week - 120_000) * i) / o.messages);
     const id = `m-${ms.toString(36)}-${(i * 2654435761 % 2 ** 48).toString(16).padStart(12, '0')}`;
     const rec = { v: 1, type: 'message', id, from: agent, to: ['@all'], subject: '', body: `broadcast ${i}: the schema of the users table changes tomorrow`, priority: 2, thread: id, replyTo: null, sentAt: iso(ms), expiresAt: iso(ms + week), ack: false };
-    const ref = `refs/coordination/messages/all/${id}`;
-    out.push(`reset ${ref}\n\n`);
-    const m = commit(ref, agent, ms, `message ${id}`, rec);
+    let m;
+    if (o.bcast === 'refs') {
+      // The layout before the chains: a ref per message.
+      const ref = `refs/coordination/messages/all/${id}`;
+      out.push(`reset ${ref}\n\n`);
+      m = commit(ref, agent, ms, `message ${id}`, rec);
+    } else {
+      // One chain per sender (messages/bcast/<agent>), each message on the one before.
+      const ref = `refs/coordination/messages/bcast/${agent}`;
+      const prev = sent.get(agent)?.at(-1)?.mark;
+      if (prev === undefined) out.push(`reset ${ref}\n\n`);
+      m = commit(ref, agent, ms, `message ${id}`, rec, prev === undefined ? [] : [prev]);
+    }
     journal(agent, ms, 'send', `${id} to @all`, m);
     if (!sent.has(agent)) sent.set(agent, []);
     sent.get(agent).push({ id, mark: m, ms });
@@ -352,7 +365,11 @@ function bigState(dir, o, sh) {
   const ids = new Map(fs.readFileSync(marksFile, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(1).split(' ')).map(([k, v]) => [Number(k), v]));
   const second = [];
   for (const [agent, list] of sent) {
-    const index = { v: 1, type: 'outbox', agent, sent: list.map((e) => ({ id: e.id, oid: ids.get(e.mark), to: ['@all'], ack: false, expiresAt: new Date(e.ms + week).toISOString(), expect: null, pruned: false })) };
+    const index =
+      o.bcast === 'refs'
+        ? { v: 1, type: 'outbox', agent, sent: list.map((e) => ({ id: e.id, oid: ids.get(e.mark), to: ['@all'], ack: false, expiresAt: new Date(e.ms + week).toISOString(), expect: null, pruned: false })) }
+        : // With chains the index lists no broadcast that asked for no acks: it knows the chain's size.
+          { v: 1, type: 'outbox', agent, sent: [], chain: { length: list.length, checked: list.length, firstExpiry: new Date(list[0].ms + week).toISOString() }, delta: { length: 1, base: 0 } };
     const msg = `outbox of ${agent}\n\n${JSON.stringify(index)}\n`;
     const who = `${agent} <${agent}@git-coord> ${Math.floor(now / 1000)} +0000`;
     second.push(`reset refs/coordination/messages/out/${agent}\n\ncommit refs/coordination/messages/out/${agent}\nauthor ${who}\ncommitter ${who}\ndata ${Buffer.byteLength(msg)}\n${msg}\n`);
@@ -372,6 +389,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     ...(quick ? { tasks: 3_000, messages: 1_000, churn: 30, cycles: 100, pairs: 200, clones: 8, rounds: 3, reps: 3 } : {}),
     ...['tasks', 'messages', 'churn', 'cycles', 'pairs', 'clones', 'rounds', 'reps'].reduce((acc, n) => ({ ...acc, ...num(n) }), {}),
     ...(cliArg ? { cli: path.resolve(cliArg.slice(6)) } : {}),
+    ...(process.argv.includes('--bcast=refs') ? { bcast: 'refs' } : {}),
     ...(process.argv.find((a) => a.startsWith('--sections=')) ? { sections: process.argv.find((a) => a.startsWith('--sections=')).slice(11).split(',') } : {}),
   };
   const figures = await run(opts);

@@ -9,7 +9,8 @@
  *   expired locks and the token marks nobody needs, expired messages, agents not seen for
  *   `agents.forget`. Each is the same leased compare-and-swap `prune` makes, so it races
  *   nothing: a step that loses to another agent is simply done again next time;
- * - when about LOOSE_LIMIT loose objects have gathered (one `readdir` tells), it packs them.
+ * - when about LOOSE_LIMIT loose objects have gathered (one `readdir` tells), it packs them: objects
+ *   only (deleting a live ref that was packed rewrites the whole packed-refs file; `prune` packs refs).
  *
  * Upkeep never fails the command it follows: what it cannot do now, a later command does.
  */
@@ -42,7 +43,7 @@ export async function upkeep(ctx: Coord): Promise<Upkept> {
       fs.rmSync(path.join(dir, 'upkeep.lock'), { force: true });
     }
   }
-  if (ctx.store.packDue()) done.packed = (await ctx.store.pack()) === null;
+  if (ctx.store.packDue()) done.packed = (await ctx.store.packObjects()) === null;
   return done;
 }
 

@@ -36,8 +36,10 @@ export const TOKENS = `${ROOT}tokens/`;
  *
  *   messages/to/<agent>/<id>        a direct message, one ref per recipient: created by the
  *                                   sender, deleted by that recipient's ack
- *   messages/all/<id>               an @all message, and
- *   messages/channel/<name>/<id>    a channel's: created by the sender, deleted by it once expired
+ *   messages/bcast/<agent>          the agent's @all and channel messages: a chain, one commit a
+ *                                   message, re-rooted by its sender once enough of it expired
+ *   messages/all/<id>               (before the chains) an @all message, and
+ *   messages/channel/<name>/<id>    a channel's: read until they expire, deleted by prune
  *   messages/acks/<agent>           the agent's acknowledgements of @all and channel messages
  *   messages/receipts/<agent>       the agent's acknowledgements of direct messages
  *   messages/out/<agent>            the agent's index of the messages it sent
@@ -191,8 +193,15 @@ export function inboxPrefix(agent: string): string {
   return `${MESSAGES}to/${escapeComponent(agent)}/`;
 }
 
+/** Broadcasts and channel messages of the layout before the chains (one ref each): read until they expire. */
 export const BROADCASTS = `${MESSAGES}all/`;
 export const CHANNELS = `${MESSAGES}channel/`;
+/** Each sender's chain of @all and channel messages (written by that sender only). */
+export const BCAST = `${MESSAGES}bcast/`;
+
+export function bcastRef(agent: string): string {
+  return BCAST + escapeComponent(agent);
+}
 
 export function channelPrefix(name: string): string {
   return `${CHANNELS}${escapeComponent(name)}/`;

@@ -6,7 +6,7 @@
  *
  * Reads are `git fetch` with refspecs, never `ls-remote`: over protocol v2 the remote then lists
  * only the refs under the prefixes asked for. Until the clone's first full `sync`, the per-agent
- * chains (journals, presence, message indexes) are fetched shallow (their tips only, not every
+ * chains (journals, presence, acknowledgement marks and memberships) are fetched shallow (their tips only, not every
  * record a journal reaches); `log` fetches older history when it walks past what is here. After a fetch that
  * left many loose refs in the view, the refs are packed, so a user's own `git fetch` is not
  * slowed by thousands of loose files.
@@ -139,7 +139,7 @@ export class RemoteStore extends RecordStore implements Store {
     await this.rateLimit();
     const started = this.lastFetch;
     try {
-      // Before the first full sync, the per-agent chains (journals, presence, message indexes)
+      // Before the first full sync, the per-agent chains (journals, presence, marks, memberships)
       // come shallow: their tips, not the history behind them (a journal reaches every record its
       // agent ever wrote). Everything else comes whole: a shallow commit costs ~50 bytes in every
       // later push from this clone (git sends the clone's shallow list), so only refs that grow
@@ -303,10 +303,14 @@ export class RemoteStore extends RecordStore implements Store {
   }
 }
 
-/** The per-agent chains a first sync fetches shallow (see refresh). */
-const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
+/**
+ * The per-agent chains a first sync fetches shallow (see refresh). Not the message records kept
+ * as chains of additions (`out/`, `receipts/`) nor the broadcast chains (`bcast/`): a reader needs
+ * every commit of those, and re-rooting keeps them short.
+ */
+const CHAINS = [JOURNAL, AGENTS, ...(['acks', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
 /** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
-const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+const MESSAGE_PARTS = ['to', 'bcast', 'out', 'receipts', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
 
 /** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
 function splitChains(p: string): string[] {
