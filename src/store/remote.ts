@@ -27,7 +27,7 @@ import { runGit } from '../git/run.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
-import { ROOT, LOCKS, JOURNAL, TASKS, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
+import { ROOT, LOCKS, JOURNAL, TASKS, TASK_PARTS, ARCHIVE, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
 
 /** Hosted forges ask for at most ~15 reads a second per repository: never fetch more often. */
 const MIN_FETCH_INTERVAL_MS = 70;
@@ -144,9 +144,13 @@ export class RemoteStore extends RecordStore implements Store {
       // agent ever wrote). Everything else comes whole: a shallow commit costs ~50 bytes in every
       // later push from this clone (git sends the clone's shallow list), so only refs that grow
       // with agents, never with tasks or messages, may be shallow.
+      // The archives of finished tasks are never part of a read of the whole tasks' namespace (a
+      // sync): they are fetched when a read asks for them, and always shallow (their tips: the
+      // trees hold every finished task; their history is only the order they were archived in).
       const live = this.live();
-      const specs = [...new Set((live ? patterns : patterns.flatMap(splitChains)).map((p) => this.refspec(p)))];
-      const shallow = live ? [] : specs.filter((r) => CHAINS.some((c) => r.startsWith(`+${c}`)));
+      const wide = patterns.flatMap(splitTasks);
+      const specs = [...new Set((live ? wide : wide.flatMap(splitChains).flatMap(splitTasks)).map((p) => this.refspec(p)))];
+      const shallow = specs.filter((r) => r.startsWith(`+${ARCHIVE}`) || (!live && CHAINS.some((c) => r.startsWith(`+${c}`))));
       const deep = specs.filter((r) => !shallow.includes(r));
       await fetchRefs(this.repo, this.remote, deep, timeoutMs);
       await fetchRefs(this.repo, this.remote, shallow, timeoutMs, { depth: 1 });
@@ -307,6 +311,11 @@ export class RemoteStore extends RecordStore implements Store {
 const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
 /** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
 const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+
+/** The tasks' namespace as its parts other than the archives (TASK_PARTS); other patterns as they are. */
+function splitTasks(p: string): string[] {
+  return p === TASKS ? TASK_PARTS : [p];
+}
 
 /** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
 function splitChains(p: string): string[] {

@@ -91,9 +91,11 @@ export function routed(held: Held | null, rec: TaskRecord, change: RecordChange)
   return change;
 }
 
-/** Reads the archives (a remote's fetched now, unless `mode` is `view`): their refs, tips and records. */
+/** Reads the archives (a remote's fetched now, in every mode): their refs, tips and records. */
 export async function readArchives(ctx: Coord, mode: ReadMode, extra: string[] = []): Promise<{ archives: Archive[]; entries: RefEntry[] }> {
-  const all = await ctx.store.entries([ARCHIVE, ...extra], mode);
+  // A sync refreshes the shelves but never the archives (a first sync stays small): a read that
+  // needs finished tasks fetches the archives on demand, even where the rest reads the view.
+  const all = await ctx.store.entries([ARCHIVE, ...extra], mode === 'view' && ctx.store.remote !== null ? 'refresh' : mode);
   const mine = all.filter((e) => e.ref.startsWith(ARCHIVE));
   const { records, corrupt } = decode(ArchiveRecord, mine);
   for (const c of corrupt) ctx.warn(`skipping unreadable task archive ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
@@ -152,7 +154,11 @@ export async function findFinished(ctx: Coord, ids: string[] | null | 'failed', 
  * again).
  */
 export async function archiveUpdates(ctx: Coord, changes: RecordChange[], now: number): Promise<RefUpdate[] | null> {
-  const notes = changes.map((c) => ops.get(c)).filter((o): o is ArchiveOp => o !== undefined);
+  return archiveNotes(ctx, changes.map((c) => ops.get(c)).filter((o): o is ArchiveOp => o !== undefined), now);
+}
+
+/** The archive refs' updates for `notes` (see archiveUpdates). */
+async function archiveNotes(ctx: Coord, notes: ArchiveOp[], now: number): Promise<RefUpdate[] | null> {
   if (notes.length === 0) return [];
   const me = ctx.requireAgent();
   const byRef = new Map<string, { tip: string | null | undefined; notes: ArchiveOp[] }>();
@@ -228,4 +234,33 @@ export function mergeUpdates(extra: RefUpdate[], archive: RefUpdate[], changed: 
     out.push(u);
   }
   return out;
+}
+
+/** At most this many finished tasks move from the old shelves into an archive in one swap. */
+export const MIGRATE_BATCH = 500;
+
+/**
+ * `prune`: moves the finished tasks still on the done and failed shelves (a board written before
+ * the archive) into this agent's archive, in swaps of at most MIGRATE_BATCH: each record leaves
+ * its shelf ref in the swap that writes it to the archive, so none is lost or doubled. Records
+ * that do not parse stay where they are (reported). Returns how many moved.
+ */
+export async function migrateShelves(ctx: Coord): Promise<number> {
+  const { rounds, won, lost } = await import('../store/cas.js');
+  const { snapshot } = await import('./records.js');
+  let moved = 0;
+  for (;;) {
+    const batch = await rounds(async () => {
+      const entries = await ctx.store.entries([taskShelf('done'), taskShelf('failed')], 'authority');
+      const held = [...snapshot(ctx, entries, null, false).tasks.values()].filter((h) => !h.archived && h.shelf !== 'open').slice(0, MIGRATE_BATCH);
+      if (held.length === 0) return won(0);
+      const now = ctx.now();
+      const archive = await archiveNotes(ctx, held.map((h) => ({ kind: 'put' as const, id: h.record.id, record: h.record })), now);
+      if (archive === null) return lost();
+      const r = await ctx.store.swap([...held.map((h) => ({ ref: h.ref, newOid: null, oldOid: h.oid })), ...archive]);
+      return r.ok ? won(held.length) : lost();
+    });
+    moved += batch;
+    if (batch < MIGRATE_BATCH) return moved;
+  }
 }
