@@ -234,3 +234,35 @@ describe('the archive through a remote', () => {
     });
   }
 });
+
+describe('the archive and the server hook', () => {
+  it('passes the archives git-coord writes (done, fail, reopen, prune) and refuses one that stores anything else', () => {
+    const { root, hub, url } = makeHub();
+    expect(coord(hub, ['install-hooks']).code).toBe(0);
+    const a = clone(root, url, 'alice', true);
+    add(a, ['one', '--id', 'a'], {});
+    add(a, ['two', '--id', 'b'], {});
+    ok(coord(a, ['claim', 'a']));
+    ok(coord(a, ['task', 'done', 'a']));
+    ok(coord(a, ['claim', 'b']));
+    ok(coord(a, ['task', 'fail', 'b', '--reason', 'no']));
+    ok(coord(a, ['task', 'reopen', 'b']));
+    expect(archived(hub)).toEqual([{ id: 'a', status: 'done', archive: 'alice' }]);
+    // A commit on an archive ref whose tree holds a source file: refused, the archive stays.
+    const tip = gitSync(hub, 'rev-parse', `${ARCH}alice`).trim();
+    const blob = gitSync(a, 'hash-object', '-w', '--stdin').trim();
+    const index = { GIT_INDEX_FILE: path.join(a, '.git', 'forge-index') };
+    gitRun(a, ['read-tree', 'refs/coordination/remotes/origin/tasks/archive/alice'], index);
+    gitRun(a, ['update-index', '--add', '--cacheinfo', `100644,${blob},src/evil.ts`], index);
+    const tree = gitRun(a, ['write-tree'], index).stdout.trim();
+    const forged = gitRun(a, ['commit-tree', tree, '-p', 'refs/coordination/remotes/origin/tasks/archive/alice', '-m', 'archive x']).stdout.trim();
+    const push = gitRun(a, ['push', '--no-verify', 'origin', `${forged}:${ARCH}alice`]);
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toMatch(/refs\/coordination\/tasks\/archive\/alice: \w+ is not a record/);
+    expect(gitSync(hub, 'rev-parse', `${ARCH}alice`).trim()).toBe(tip);
+    // A record-shaped archive commit on any other coordination ref: refused as before.
+    const other = gitRun(a, ['push', '--no-verify', 'origin', `${tip}:refs/coordination/tasks/open/zz`]);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/push refused by the server: refs\/coordination\/ holds only/);
+  });
+});
