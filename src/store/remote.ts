@@ -150,7 +150,12 @@ export class RemoteStore extends RecordStore implements Store {
       const live = this.live();
       const wide = patterns.flatMap(splitTasks);
       const specs = [...new Set((live ? wide : wide.flatMap(splitChains).flatMap(splitTasks)).map((p) => this.refspec(p)))];
-      const shallow = specs.filter((r) => r.startsWith(`+${ARCHIVE}`) || (!live && CHAINS.some((c) => r.startsWith(`+${c}`))));
+      // A read of finished tasks (archives, with the check ref and a few tasks' old done or failed
+      // refs) is one shallow fetch: a check record has no parent, and a finished record's history
+      // is not read (a few shallow commits, only while a board from before the archive has them).
+      const archives = specs.some((r) => r.startsWith(`+${ARCHIVE}`));
+      const alongside = (r: string) => r.startsWith(`+${CHECKS}`) || FINISHED_SHELVES.some((f) => r.startsWith(`+${f}`) && !r.startsWith(`+${f}*`));
+      const shallow = specs.filter((r) => r.startsWith(`+${ARCHIVE}`) || (archives && alongside(r)) || (!live && CHAINS.some((c) => r.startsWith(`+${c}`))));
       const deep = specs.filter((r) => !shallow.includes(r));
       await fetchRefs(this.repo, this.remote, deep, timeoutMs);
       await fetchRefs(this.repo, this.remote, shallow, timeoutMs, { depth: 1 });
@@ -311,6 +316,9 @@ export class RemoteStore extends RecordStore implements Store {
 const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
 /** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
 const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+
+/** The old shelves of finished tasks (boards written before the archive). */
+const FINISHED_SHELVES = [`${TASKS}done/`, `${TASKS}failed/`];
 
 /** The tasks' namespace as its parts other than the archives (TASK_PARTS); other patterns as they are. */
 function splitTasks(p: string): string[] {

@@ -16,13 +16,33 @@
 import * as z from 'zod/mini';
 import { printable } from '../printable.js';
 import { cut } from '../fields.js';
-import { ARCHIVE, archiveRef, escapeComponent, taskRef, taskShelf, unescapeComponent } from '../store/layout.js';
+import { ARCHIVE, archiveRef, escapeComponent, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
 import { decode, parseBody, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import { entryPath, listEntries, writeTree } from '../store/trees.js';
 import type { RecordChange } from '../store/journal.js';
 import type { Coord } from '../session/coord.js';
 import { TaskId, TaskRecord } from './schema.js';
-import type { Held } from './records.js';
+
+/** A finished task as found (records.ts's Held has this shape; this module does not import records.ts, which imports it). */
+export interface Held {
+  ref: string;
+  oid: string;
+  shelf: TaskShelf;
+  record: TaskRecord;
+  archived?: true;
+}
+
+/** The tasks among `entries` of the old done and failed shelves (a record on a ref not its own is skipped, as records.ts does). */
+function shelved(ctx: Coord, entries: RefEntry[]): Held[] {
+  const { records, corrupt } = decode(TaskRecord, entries.filter((e) => e.ref.startsWith(taskShelf('done')) || e.ref.startsWith(taskShelf('failed'))));
+  for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
+  const out: Held[] = [];
+  for (const r of records) {
+    const shelf = r.ref.startsWith(taskShelf('done')) ? 'done' : 'failed';
+    if (r.ref === taskRef(shelf, r.record.id)) out.push({ ref: r.ref, oid: r.oid, shelf, record: r.record });
+  }
+  return out;
+}
 
 /** An archive commit's record. */
 export const ArchiveRecord = z.object({
@@ -129,10 +149,7 @@ export async function findFinished(ctx: Coord, ids: string[] | null | 'failed', 
     const before = found.get(h.record.id);
     if (!before || Date.parse(h.record.updatedAt) > Date.parse(before.record.updatedAt)) found.set(h.record.id, h);
   };
-  if (entries.length > 0) {
-    const { snapshot } = await import('./records.js');
-    for (const h of snapshot(ctx, entries, null, false).tasks.values()) keep(h);
-  }
+  for (const h of shelved(ctx, entries)) keep(h);
   if (archives.length === 0) return found;
   if (ids === null) {
     for (const a of archives) for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`)) keep(parseEntry(ctx, a, key, body));
@@ -247,20 +264,26 @@ export const MIGRATE_BATCH = 500;
  */
 export async function migrateShelves(ctx: Coord): Promise<number> {
   const { rounds, won, lost } = await import('../store/cas.js');
-  const { snapshot } = await import('./records.js');
   let moved = 0;
+  // One read of the shelves, then batch after batch; a lost swap (another agent reopened or moved
+  // one of them meanwhile) reads them again.
+  let left: Held[] | null = null;
   for (;;) {
     const batch = await rounds(async () => {
-      const entries = await ctx.store.entries([taskShelf('done'), taskShelf('failed')], 'authority');
-      const held = [...snapshot(ctx, entries, null, false).tasks.values()].filter((h) => !h.archived && h.shelf !== 'open').slice(0, MIGRATE_BATCH);
+      left ??= shelved(ctx, await ctx.store.entries([taskShelf('done'), taskShelf('failed')], 'authority'));
+      const held = left.slice(0, MIGRATE_BATCH);
       if (held.length === 0) return won(0);
       const now = ctx.now();
       const archive = await archiveNotes(ctx, held.map((h) => ({ kind: 'put' as const, id: h.record.id, record: h.record })), now);
-      if (archive === null) return lost();
-      const r = await ctx.store.swap([...held.map((h) => ({ ref: h.ref, newOid: null, oldOid: h.oid })), ...archive]);
-      return r.ok ? won(held.length) : lost();
+      const r = archive === null ? { ok: false } : await ctx.store.swap([...held.map((h) => ({ ref: h.ref, newOid: null, oldOid: h.oid })), ...archive]);
+      if (!r.ok) {
+        left = null;
+        return lost();
+      }
+      left = left.slice(held.length);
+      return won(held.length);
     });
     moved += batch;
-    if (batch < MIGRATE_BATCH) return moved;
+    if (batch === 0) return moved;
   }
 }
