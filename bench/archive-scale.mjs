@@ -30,11 +30,8 @@ export async function run(o = { tasks: num('tasks', 30000), agents: num('agents'
   git(hub, 'config', 'http.receivepack', 'true');
   const out = {};
   out.write = timed(() => bigState(hub, { ...o, messages: 0 }, sh));
-  const refsBefore = git(hub, 'for-each-ref', 'refs/coordination/').split('\n').filter(Boolean).length;
-  // The product migrates the old shelves (batched swaps in the remote's own repository, local mode).
-  out.migrate = timed(() => coord(hub, ['prune', '--json'], { GIT_COORD_AGENT: 'archivist' }));
   git(hub, 'repack', '-adq');
-  const refsAfter = git(hub, 'for-each-ref', 'refs/coordination/').split('\n').filter(Boolean).length;
+  const refsBefore = git(hub, 'for-each-ref', 'refs/coordination/').split('\n').filter(Boolean).length;
   const log = path.join(root, 'http.log');
   const server = spawn(process.execPath, [path.join(ROOT, 'test', 'http-backend.mjs'), root], { env: { ...ENV, HTTP_BACKEND_LOG: log }, stdio: ['pipe', 'pipe', 'inherit'] });
   const port = await new Promise((r) => server.stdout.once('data', (d) => r(Number(String(d).trim()))));
@@ -48,6 +45,19 @@ export async function run(o = { tasks: num('tasks', 30000), agents: num('agents'
   try {
     const a = path.join(root, 'a');
     const b = path.join(root, 'b');
+    const c = path.join(root, 'c');
+    git(root, 'clone', '-q', url, c);
+    coord(c, ['whoami', '--set', 'carol']);
+    // Before the migration: the finished tasks on the old shelves, a ref each.
+    step('syncBefore', () => coord(c, ['sync']));
+    step('lockBefore', () => coord(c, ['lock', 'x.txt']));
+    coord(c, ['unlock', 'x.txt']);
+    // The product migrates the old shelves (batched swaps in the remote's own repository, local mode).
+    out.migrate = timed(() => coord(hub, ['prune', '--json'], { GIT_COORD_AGENT: 'archivist' }));
+    git(hub, 'repack', '-adq');
+    out.refs = { before: refsBefore, after: git(hub, 'for-each-ref', 'refs/coordination/').split('\n').filter(Boolean).length };
+    step('lockAfter', () => coord(c, ['lock', 'x.txt']));
+    coord(c, ['unlock', 'x.txt']);
     git(root, 'clone', '-q', url, a);
     git(root, 'clone', '-q', url, b);
     coord(a, ['whoami', '--set', 'alice']);
@@ -62,14 +72,13 @@ export async function run(o = { tasks: num('tasks', 30000), agents: num('agents'
     step('showAfterDone', () => coord(a, ['task', 'show', 'extra', '--json']));
     step('listDone', () => coord(a, ['task', 'list', '--status', 'done', '--json']));
     out.listed = JSON.parse(coord(a, ['task', 'list', '--status', 'done', '--json'])).length;
-    out.refs = { before: refsBefore, after: refsAfter };
   } finally {
     server.stdin.end();
     server.kill();
   }
   console.log(`archive at ${o.tasks} finished tasks, ${o.agents} agents (load ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
   console.log(`  refs on the remote: ${out.refs.before} before the migration, ${out.refs.after} after (prune: ${(out.migrate / 1000).toFixed(1)} s)`);
-  for (const k of ['sync', 'firstShow', 'againShow', 'showAfterDone', 'listDone']) console.log(`  ${k.padEnd(14)} ${String(out[k].ms).padStart(6)} ms  ${kb(out[k].bytes).padStart(10)} from the remote`);
+  for (const k of ['syncBefore', 'lockBefore', 'lockAfter', 'sync', 'firstShow', 'againShow', 'showAfterDone', 'listDone']) console.log(`  ${k.padEnd(14)} ${String(out[k].ms).padStart(6)} ms  ${kb(out[k].bytes).padStart(10)} from the remote`);
   console.log(`  archives in the view after sync: ${out.viewArchives}; list --status done: ${out.listed} tasks`);
   return out;
 }

@@ -230,7 +230,19 @@ describe('the archive through a remote', () => {
         { id: 'a', status: 'done', archive: 'alice' },
         { id: 'b', status: 'done', archive: 'bob' },
       ]);
+      // bob's view is as old as his last read: a sync brings the shelves, and then the archives,
+      // older than the view now, are fetched again by the next read that needs them.
+      ok(coord(b, ['sync']));
       expect(json(ok(coord(b, ['task', 'list', '--status', 'done', '--json']))).map((t: any) => t.id).sort()).toEqual(['a', 'b']);
+      // The board reads the view: after a sync, its archives are fetched once (older than the
+      // view), so a task failed elsewhere is listed failed, not lost.
+      add(a, ['third', '--id', 'c'], {});
+      ok(coord(a, ['claim', 'c']));
+      ok(coord(a, ['task', 'fail', 'c', '--reason', 'no']));
+      ok(coord(b, ['sync']));
+      expect(json(ok(coord(b, ['status', '--json']))).failed.map((t: any) => t.id)).toEqual(['c']);
+      const trace = coord(b, ['status', '--json'], { GIT_COORD_TRACE: '1' });
+      expect(trace.stderr).not.toMatch(/git fetch/);
     });
   }
 });

@@ -126,6 +126,32 @@ export class RemoteStore extends RecordStore implements Store {
     return path.join(this.repo.commonDir, 'git-coord', `live-${escapeComponent(this.remote)}`);
   }
 
+  private archivesFile(): string {
+    return path.join(this.repo.commonDir, 'git-coord', `archives-${escapeComponent(this.remote)}`);
+  }
+
+  private stampArchives(time: number): void {
+    fs.mkdirSync(path.dirname(this.archivesFile()), { recursive: true });
+    fs.writeFileSync(this.archivesFile(), String(time));
+  }
+
+  /**
+   * A read of the view that asks for the archives of finished tasks, which no sync fetches: they
+   * are fetched when never fetched, or older than the rest of the view (a task that left the
+   * shelves a sync brought must be found in an archive at least as fresh). Otherwise the view's.
+   */
+  private archivesBehind(patterns: string[]): boolean {
+    if (!patterns.some((p) => p.startsWith(ARCHIVE))) return false;
+    let archived: number;
+    try {
+      archived = Number(fs.readFileSync(this.archivesFile(), 'utf8'));
+    } catch {
+      return true;
+    }
+    const view = this.viewTime();
+    return !Number.isFinite(archived) || (view !== null && view > archived);
+  }
+
   /** Whether this clone's view was synced in full once: from then on fetches take history too. */
   private live(): boolean {
     return fs.existsSync(this.liveFile());
@@ -133,7 +159,10 @@ export class RemoteStore extends RecordStore implements Store {
 
   /** Brings the view of `patterns` up to date from the remote. */
   override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.timeoutMs): Promise<void> {
-    if (mode === 'view') return;
+    if (mode === 'view') {
+      if (!this.archivesBehind(patterns)) return;
+      mode = 'refresh';
+    }
     await this.verify();
     await this.viewUpdate;
     await this.rateLimit();
@@ -166,6 +195,7 @@ export class RemoteStore extends RecordStore implements Store {
         fs.writeFileSync(this.liveFile(), `${new Date(started).toISOString()}\n`);
       }
       this.refreshedAt = started;
+      if (patterns.some((p) => p.startsWith(ARCHIVE))) this.stampArchives(started);
       await this.packIfLoose();
     } catch (e) {
       if (mode === 'authority') throw e;

@@ -111,11 +111,12 @@ export function routed(held: Held | null, rec: TaskRecord, change: RecordChange)
   return change;
 }
 
-/** Reads the archives (a remote's fetched now, in every mode): their refs, tips and records. */
+/** Reads the archives (a remote's fetched now; in view mode when the view's are older than the rest): their refs, tips and records. */
 export async function readArchives(ctx: Coord, mode: ReadMode, extra: string[] = []): Promise<{ archives: Archive[]; entries: RefEntry[] }> {
   // A sync refreshes the shelves but never the archives (a first sync stays small): a read that
-  // needs finished tasks fetches the archives on demand, even where the rest reads the view.
-  const all = await ctx.store.entries([ARCHIVE, ...extra], mode === 'view' && ctx.store.remote !== null ? 'refresh' : mode);
+  // needs finished tasks fetches the archives on demand, in view mode too when the view's are
+  // older than the rest of the view (store/remote.ts).
+  const all = await ctx.store.entries([ARCHIVE, ...extra], mode);
   const mine = all.filter((e) => e.ref.startsWith(ARCHIVE));
   const { records, corrupt } = decode(ArchiveRecord, mine);
   for (const c of corrupt) ctx.warn(`skipping unreadable task archive ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
