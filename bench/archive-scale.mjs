@@ -11,11 +11,14 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV, ROOT, cleanup, coord, git, mkdtemp, sh, timed } from './lib.mjs';
+import { CLI, ENV, ROOT, cleanup, git, mkdtemp, sh, timed } from './lib.mjs';
 import { bigState } from './remote-scale.mjs';
 
 const num = (name, d) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? d);
 const kb = (b) => `${(b / 1e3).toFixed(1)} kB`;
+// BENCH_CLI=<path to cli.js>: another build (a copy, so a rebuild meanwhile does not change it).
+const cli = process.env.BENCH_CLI ?? CLI;
+const coord = (cwd, a, env) => sh(cwd, process.execPath, [cli, ...a], env);
 
 export async function run(o = { tasks: num('tasks', 30000), agents: num('agents', 50) }) {
   const root = mkdtemp('archive');
@@ -23,7 +26,7 @@ export async function run(o = { tasks: num('tasks', 30000), agents: num('agents'
   git(root, 'init', '-q', '--bare', '-b', 'main', hub);
   const seed = path.join(root, 'seed');
   git(root, 'init', '-q', '-b', 'main', seed);
-  fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
+  fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\ntimeout: 10m\n');
   git(seed, 'add', '-A');
   git(seed, 'commit', '-q', '-m', 'init');
   git(seed, 'push', '-q', hub, 'main');

@@ -6,6 +6,7 @@
  * clone's sync never fetches the archives, the reads that need them do (file:// and smart HTTP).
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENV, ROOT, clone, coord, coordAsync, gitRun, gitSync, json, makeHub, makeRepo, ok, spawnTracked, state } from './helpers.js';
@@ -87,6 +88,30 @@ describe('the archive of finished tasks', () => {
     ok(coord(dir, ['claim', 'epic'], A));
     ok(coord(dir, ['task', 'done', 'epic'], A));
     expect(archived(dir).map((t) => t.id)).toEqual(['a', 'c', 'epic']);
+  });
+
+  it('an import of finished tasks puts them straight into the importer\'s archive; export reads back the same', () => {
+    const dir = makeRepo();
+    const lines = [
+      { id: 'x', title: 'done one', status: 'done', note: 'ok' },
+      { id: 'y', title: 'failed one', status: 'failed', reason: 'no' },
+      { id: 'z', title: 'open one', dependsOn: ['x'] },
+    ].map((l) => JSON.stringify(l)).join('\n');
+    const file = path.join(dir, '.git', 'tasks.jsonl');
+    fs.writeFileSync(file, `${lines}\n`);
+    ok(coord(dir, ['task', 'import', file], A));
+    expect(refsUnder(dir).filter((r) => /\/tasks\/(done|failed)\//.test(r))).toEqual([]);
+    expect(archived(dir)).toEqual([
+      { id: 'x', status: 'done', archive: 'alice' },
+      { id: 'y', status: 'failed', archive: 'alice' },
+    ]);
+    expect(json(ok(coord(dir, ['task', 'list', '--ready', '--json'], A))).map((t: any) => t.id)).toEqual(['z']);
+    const exported = ok(coord(dir, ['task', 'export'], A)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(exported.map((t: any) => `${t.id}:${t.status ?? 'open'}`).sort()).toEqual(['x:done', 'y:failed', 'z:open']);
+    // The same ids again: refused (they exist, archived), nothing written.
+    const before = state(dir);
+    expect(coord(dir, ['task', 'import', file], A).code).toBe(2);
+    expect(state(dir)).toBe(before);
   });
 
   it('reopen moves a task from the archive back to the open shelf in one swap; a claim --next blocked by it waits again', () => {

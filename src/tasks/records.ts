@@ -73,7 +73,10 @@ export async function readTasks(ctx: Coord, patterns: string[], me: string | nul
 export async function withFinished(ctx: Coord, snap: Snapshot, patterns: string[], mode: ReadMode, assumeDone: boolean, opts: { failed?: boolean } = {}): Promise<Snapshot> {
   const finishedShelves = [taskShelf('done'), taskShelf('failed')];
   const whole = patterns.filter((p) => finishedShelves.includes(p));
-  const ids = patterns.filter((p) => finishedShelves.some((f) => p.startsWith(f) && p.length > f.length)).map((p) => unescapeComponent(p.slice(p.lastIndexOf('/') + 1)));
+  // (A task found on a shelf is in no archive: finishing and reopening move it in one swap.)
+  const ids = [...new Set(patterns.filter((p) => finishedShelves.some((f) => p.startsWith(f) && p.length > f.length)).map((p) => unescapeComponent(p.slice(p.lastIndexOf('/') + 1))))].filter(
+    (id) => !snap.tasks.has(id),
+  );
   const want = whole.length > 0 ? null : opts.failed ? 'failed' : ids;
   if (want === null || want === 'failed' || want.length > 0) {
     const archived = await findFinished(ctx, want, mode);
