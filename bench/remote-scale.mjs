@@ -285,7 +285,7 @@ const mb = (b) => `${(b / 1e6).toFixed(2)} MB`;
 const kb = (b) => `${(b / 1e3).toFixed(1)} kB`;
 
 /** The big board, written straight into the bare repository `dir` (see the top of this file). */
-function bigState(dir, o, sh) {
+export function bigState(dir, o, sh) {
   const now = Date.now();
   const agents = Array.from({ length: o.agents }, (_, i) => `ag${i}`);
   const iso = (ms) => new Date(ms).toISOString();

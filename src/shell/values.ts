@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST, DURATION_MAX_MS } from '../fields.js';
 import { printable, shellWord as pasteWord } from '../printable.js';
-import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT } from '../store/layout.js';
+import { ARCHIVE, coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT } from '../store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
 import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
@@ -151,6 +151,8 @@ export function shellValues(): Record<string, string> {
   return {
     GC_ROOT: ROOT,
     GC_LOCKS: LOCKS,
+    // The archives of finished tasks hold trees of records: pre-receive leaves their pushes to Node (notArchives).
+    GC_ARCHIVE: ARCHIVE,
     // Journals only grow: pre-receive refuses their deletion or rewind.
     GC_JOURNAL: JOURNAL,
     GC_JOURNAL_REFUSAL: JOURNAL_REWIND_REFUSAL,

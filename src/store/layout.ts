@@ -9,6 +9,7 @@
  *   refs/coordination/messages/...                             messages (see MESSAGES below)
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
  *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
+ *   refs/coordination/tasks/archive/<agent>                    the tasks <agent> finished (tasks/archive.ts)
  *   refs/coordination/agents/<agent>                           each agent's presence
  *   refs/coordination/context/<key>                            a shared context key (context/context.ts)
  *
@@ -75,6 +76,34 @@ export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
  * `claim --next` orders the whole board from ref names, without reading a record.
  */
 export const QUEUE = `${TASKS}queue/`;
+
+/**
+ * The archives: one ref per finishing agent, `tasks/archive/<agent>`, a commit whose tree holds
+ * one blob per finished task (store/trees.ts), parent the previous archive. A done or failed task
+ * leaves the shelves (and so every push's advertisement and a first sync) in the swap that
+ * finishes it. Written by its agent only (a reopen, rare, drops an entry from another's).
+ */
+export const ARCHIVE = `${TASKS}archive/`;
+
+export function archiveRef(agent: string): string {
+  return ARCHIVE + escapeComponent(agent);
+}
+
+/** The parts of the tasks' namespace a read of all of it means: every part but the archives, which are read on demand. */
+export const TASK_PARTS = [...TASK_SHELVES.map((s) => `${TASKS}${s}/`), QUEUE];
+
+/** escapeComponent reversed. */
+export function unescapeComponent(s: string): string {
+  if (!s.includes('_')) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '_' && /^[0-9a-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(s[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
