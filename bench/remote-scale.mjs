@@ -15,9 +15,9 @@
 // (src/operations/upkeep.ts: the small prune step and packing loose objects). Then it pushes
 // refs/coordination/* to the bare hub the HTTP server serves, and packs the hub as a forge would.
 //
-// The library is bundled from src/ at the start of the run (esbuild, ~1 s): dist/index.js does
-// not export `upkeep`, which the builder and the loose-object measurement must run. Everything
-// timed runs the CLI (`opts.cli`, dist/cli.js by default).
+// The library is dist/index.js (its `operations.upkeep` is the CLI's upkeep; a build without it:
+// bundled from src/ at the start of the run). Everything timed runs the CLI (`opts.cli`,
+// dist/cli.js by default).
 //
 // As a section of `npm run bench` (bench/run.mjs: `--only remote-scale [--quick]`) it prints each
 // target of issue 17 as measured against its limit. Alone:
@@ -382,10 +382,13 @@ async function loose(lib, dir, o, git) {
 }
 
 /**
- * The library from src/, bundled into `dir`: dist/index.js does not export the upkeep the CLI
- * runs after a write, and the builder must run it.
+ * The library: dist/index.js, whose `operations.upkeep` is what the CLI runs after a write. A
+ * build without it: the library bundled from src/ into `dir` (esbuild, ~1 s).
  */
 async function library(dir) {
+  const dist = await import(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href);
+  const ops = dist.operations ?? dist.default?.operations;
+  if (ops?.upkeep?.upkeep) return { Coord: dist.Coord ?? dist.default.Coord, operations: ops, upkeep: ops.upkeep.upkeep };
   const { build } = await import('esbuild');
   const out = path.join(dir, 'git-coord-lib.mjs');
   await build({

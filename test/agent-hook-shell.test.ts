@@ -29,6 +29,8 @@ interface Answer {
   alone: boolean;
   /** It handed over to Node. */
   handedOver: boolean;
+  /** It denied the edit itself (the plain held case). */
+  denied: boolean;
   query: string[];
 }
 
@@ -41,6 +43,7 @@ function shell(script: string, cwd: string, input: string, env: NodeJS.ProcessEn
     stdout: r.stdout,
     alone: lines.some((l) => l === `${prefix}no lock near the paths` || l === `${prefix}no file to check`),
     handedOver: lines.some((l) => l.startsWith(prefix) && l.endsWith(': checking in git-coord')),
+    denied: lines.some((l) => l === `${prefix}another agent holds the path: denied`),
     query: lines.filter((l) => l.startsWith(`${prefix}query `)).map((l) => l.slice(`${prefix}query `.length)),
   };
 }
@@ -112,7 +115,12 @@ describe('agent-pre-tool-use, the shell fast path of `hook claude`', () => {
       const sh = shell(script, cwd, input);
       expect({ path: c.path, code: sh.code, stdout: sh.stdout }).toEqual({ path: c.path, code: ref.code, stdout: ref.stdout });
       expect(ref.stdout.includes('"deny"'), c.path).toBe(c.held);
-      if (c.held || c.near) expect(sh.handedOver, c.path).toBe(true);
+      if (c.near) expect(sh.handedOver, c.path).toBe(true);
+      // A held path: denied here in the plain case (another agent's lock on exactly that file,
+      // a path of plain characters), else by Node.
+      if (c.held) expect(sh.denied || sh.handedOver, c.path).toBe(true);
+      if (c.held && ['held/a.txt', `${dir}/held/a.txt`, 'top.txt', 'UPPER/Case.txt', 'a.b/c'].includes(c.path)) expect(sh.denied, c.path).toBe(true);
+      if (c.held && ['dir/new/deep/f.txt', 'g/x/y/z.ts', 'sp ace/f.txt'].includes(c.path)) expect(sh.handedOver, c.path).toBe(true);
       // Plain ASCII paths without odd segments are answered alone, with the Node query.
       const plain = /^[\x20-\x7e]*$/.test(c.path) && !c.path.includes('..') && !c.path.includes('long');
       if (!c.held && !c.near && plain) {
@@ -206,6 +214,68 @@ describe('agent-pre-tool-use, the shell fast path of `hook claude`', () => {
     expect(withConfig.handedOver).toBe(true);
     expect(withConfig.stdout).toBe(node(dir, free).stdout);
   }, 600_000); // about 110 node starts: minutes on a machine loaded by parallel suites
+
+  it('denies the plain held case itself, as Node words it, and leaves every other held case to Node', () => {
+    const dir = fs.realpathSync(makeRepo({ 'README.md': 'x\n', 'src/a.ts': 'a\n', 'src/b.ts': 'b\n' }));
+    const script = hookScript();
+    const lock = (agent: string, args: string[]) => expect(coord(dir, ['lock', ...args], { GIT_COORD_AGENT: agent }).code).toBe(0);
+    // Siblings in the same directory (their refs lie beside the path's own) do not stop it.
+    lock('other', ['--ttl', '1d', 'src/a.ts', 'src/b.ts', 'src/c.ts', 'src/a.tsx']);
+    lock('other', ['--ttl', '1d', '--reason', 'refactoring', 'docs/why.md']);
+    lock('me', ['--ttl', '1d', 'mine.txt']);
+    lock('other', ['--ttl', '1d', 'lib/x.ts', 'lib/']);
+    lock('other', ['--ttl', '1d', 'deep/er/f.txt', 'deep/er/f.txt/inner']);
+    const edit = (file: string, extra: Record<string, unknown> = {}) => pre(dir, 'Edit', { file_path: file, old_string: 'a', new_string: 'b' }, extra);
+    const cases: [string, NodeJS.ProcessEnv, 'denied' | 'node'][] = [
+      [edit('src/a.ts'), ME, 'denied'],
+      [edit(`${dir}/src/b.ts`), ME, 'denied'],
+      [pre(dir, 'Write', { file_path: 'src/c.ts', content: 'x' }), ME, 'denied'],
+      [pre(dir, 'NotebookEdit', { notebook_path: 'src/a.tsx' }), ME, 'denied'],
+      [edit('docs/why.md'), ME, 'node'], // a reason: Node words it
+      [edit('mine.txt'), ME, 'node'], // my own lock
+      [edit('src/a.ts'), HOLDER, 'node'], // the holder itself
+      [edit('src/a.ts'), {}, 'node'], // no agent id in the environment
+      [edit('src/a.ts'), { GIT_COORD_AGENT: 'bad id' }, 'node'],
+      [edit('lib/x.ts'), ME, 'node'], // a directory lock covers it too
+      [edit('deep/er/f.txt'), ME, 'node'], // a lock below the file's own ref
+    ];
+    for (const [input, env, who] of cases) {
+      const ref = node(dir, input, env);
+      const sh = shell(script, dir, input, env);
+      expect({ input, stdout: sh.stdout, code: sh.code }).toEqual({ input, stdout: ref.stdout, code: ref.code });
+      expect({ input, who: sh.denied ? 'denied' : sh.handedOver ? 'node' : 'alone' }).toEqual({ input, who });
+    }
+    expect(node(dir, edit('src/a.ts')).stdout).toContain('"deny"');
+    // git-coord on PATH: the denial names it so, as Node's does.
+    const bin = tmpdir('bin');
+    fs.writeFileSync(path.join(bin, 'git-coord'), '#!/bin/sh\n', { mode: 0o755 });
+    const onPath = { ...ME, PATH: `${bin}:${process.env.PATH}` };
+    const viaPath = shell(script, dir, edit('src/a.ts'), onPath);
+    expect(viaPath.denied).toBe(true);
+    expect(viaPath.stdout).toBe(node(dir, edit('src/a.ts'), onPath).stdout);
+    expect(viaPath.stdout).toContain('git-coord send other');
+    // A record of another shape (a field added by hand), an expired lock, a day past the 28th: Node decides.
+    const ref = gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/p-src/p-a_2ets/').trim();
+    const body = JSON.parse(gitSync(dir, 'for-each-ref', '--format=%(contents:body)', ref).trim());
+    const forge = (record: unknown) => {
+      const tree = gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim();
+      const commit = gitSync(dir, 'commit-tree', tree, '-m', `forged\n\n${JSON.stringify(record)}`).trim();
+      gitSync(dir, 'update-ref', ref, commit);
+    };
+    for (const record of [
+      { ...body, extra: 1 },
+      { ...body, expiresAt: '2001-01-01T00:00:00.000Z' },
+      { ...body, expiresAt: `${Number(body.expiresAt.slice(0, 4)) + 1}-03-29T00:00:00.000Z` },
+      { ...body, state: 'pending' },
+    ]) {
+      forge(record);
+      const input = edit('src/a.ts');
+      const sh = shell(script, dir, input);
+      expect({ record, handedOver: sh.handedOver, stdout: sh.stdout }).toEqual({ record, handedOver: true, stdout: node(dir, input).stdout });
+    }
+    forge(body);
+    expect(shell(script, dir, edit('src/a.ts')).denied).toBe(true);
+  }, 600_000);
 
   it('reads Codex apply_patch paths (Add, Update, Delete, Move to), answering alone only when no lock is near', () => {
     const dir = heldRepo();

@@ -46,9 +46,13 @@ describe('the built package', () => {
     gitSync(dir, 'init', '-q', '-b', 'main');
     const cli = path.join(ROOT, 'dist', 'cli.js');
     const loaded = (args: string[]) => {
-      const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_AGENT: 'alice' }, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, env: { ...ENV, NODE_DEBUG: 'module', GIT_COORD_TRACE: '1', GIT_COORD_AGENT: 'alice' }, encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
-      return [...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => path.relative(path.join(ROOT, 'dist'), m[1]!));
+      // Files required as usual, and the vendored ones the loader runs through the code cache.
+      return [
+        ...[...r.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((m) => path.relative(path.join(ROOT, 'dist'), m[1]!)),
+        ...[...r.stderr.matchAll(/^trace: code cache \((\w+)\):/gm)].map((m) => path.join('vendor', `${m[1]}.js`)),
+      ];
     };
     expect(loaded(['lock', 'a.txt'])).toEqual(['cli.js']);
     expect(loaded(['unlock', 'a.txt'])).toEqual(['cli.js', path.join('vendor', 'zod.js')]);
@@ -93,12 +97,21 @@ describe('the code cache (src/startup/code-cache.ts)', () => {
     const off = run(dir, ['locks', '--json'], { GIT_COORD_NO_COMPILE_CACHE: '1' });
     expect(state(off.stderr)).toBe('off');
     expect(off.stdout).toBe(second.stdout);
+    // A vendored dependency loaded on demand (zod: `locks` checks the records it reads) is cached as well.
+    const vendor = /trace: code cache \(zod\): (used|none yet|rejected|off)/;
+    expect(vendor.exec(second.stderr)?.[1]).toBe('none yet');
+    const third = run(dir, ['locks', '--json']);
+    expect(vendor.exec(third.stderr)?.[1]).toBe('used');
+    expect(third.stdout).toBe(second.stdout);
+    expect(vendor.exec(off.stderr)?.[1]).toBe('off');
+    expect(files(dir).filter((f) => f.includes('-vendor-zod-'))).toHaveLength(1);
   });
 
   it('a cache that does not fit is rejected and replaced; a directory others can write into is never written', () => {
     const dir = setup();
     expect(run(dir, ['whoami']).status).toBe(0);
-    const [name] = files(dir);
+    // The bundle's own cache (a vendored dependency's has `-vendor-` in its name).
+    const [name] = files(dir).filter((f) => !f.includes('-vendor-'));
     const file = path.join(dir, 'cache', 'git-coord', 'v8', name!);
     fs.writeFileSync(file, Buffer.alloc(fs.statSync(file).size, 7));
     const r = run(dir, ['whoami']);

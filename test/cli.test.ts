@@ -291,3 +291,23 @@ describe('locks', () => {
     expect(coord(repo, ['lock', 'x/y'], B).code).toBe(0);
   });
 });
+
+describe('lock starts git before it parses (cli/main.ts WRITE_FIRST)', () => {
+  it('with -C another repository, the lock lands there and nothing in the directory it started in; bad usage writes nothing', () => {
+    const here = makeRepo();
+    const there = makeRepo();
+    const r = coord(here, ['lock', '-C', there, '--agent', 'a', 'x.txt']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(refs(there, 'refs/coordination/locks/')).toHaveLength(1);
+    expect(refs(here, 'refs/coordination/')).toEqual([]);
+    for (const args of [['lock', '--bogus', 'y.txt'], ['lock', '--help'], ['lock']]) {
+      coord(here, [...args, '--agent', 'a']);
+      expect(refs(here, 'refs/coordination/'), args.join(' ')).toEqual([]);
+    }
+    // Not in a repository: the same answer as before (exit 2, named).
+    const none = tmpdir('none');
+    const n = coord(none, ['lock', '--agent', 'a', 'z.txt']);
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/not inside a git repository/);
+  });
+});

@@ -17,6 +17,10 @@ import {
   replySubject,
   view,
   DEAD_RETAIN_MS,
+  advanceMark,
+  examineChain,
+  markCovers,
+  shouldReroot,
 } from '../src/messages/rules.js';
 import type { MessageRecord, SentEntry } from '../src/messages/schema.js';
 import { deliveryRef, inboxPrefix } from '../src/store/layout.js';
@@ -149,5 +153,51 @@ describe('acknowledgements and dead letters', () => {
     expect(isDead(m, {}, T0)).toBe(true);
     expect(isDead(m, { carol: null }, T0 - 1)).toBe(false);
     expect(isDead({ ...m, ack: false }, { carol: null }, T0)).toBe(false);
+  });
+});
+
+describe('marks on a sender\'s chain', () => {
+  const T = Date.parse('2030-01-01T00:00:00.000Z');
+  const msg = (i: number, to: string[], ttlMs: number | null = 60_000) => {
+    const id = `m-${i}`;
+    return {
+      oid: `${i}`.padStart(40, '0'),
+      record: { v: 1 as const, type: 'message' as const, id, from: 'alice', to, subject: '', body: 'x', priority: 2, thread: id, replyTo: null, sentAt: new Date(T + i).toISOString(), expiresAt: ttlMs === null ? null : new Date(T + i + ttlMs).toISOString(), ack: false },
+    };
+  };
+  const chain = [msg(1, ['@all']), msg(2, ['#ops']), msg(3, ['@all']), msg(4, ['@all'])];
+
+  it('moves past what is acknowledged and what is not addressed to the reader (remembered in skip), stops at the first unread', () => {
+    const { mark, covered } = advanceMark(undefined, chain, new Set(['m-1', 'm-3']), 'bob', new Set(), T + 10);
+    expect(mark).toMatchObject({ id: 'm-3', oid: chain[2]!.oid, skip: [{ id: 'm-2' }] });
+    expect([...covered]).toEqual(['m-1', 'm-2', 'm-3']);
+    expect(markCovers(mark, chain[0]!.record)).toBe(true);
+    // Passed over unaddressed: not acknowledged (joining #ops shows it).
+    expect(markCovers(mark, chain[1]!.record)).toBe(false);
+    expect(markCovers(mark, chain[3]!.record)).toBe(false);
+    // Acknowledging the skipped one (after joining) clears it; the mark then covers it.
+    const next = advanceMark(mark, chain, new Set(['m-2']), 'bob', new Set(['ops']), T + 20).mark;
+    expect(next!.skip).toBeUndefined();
+    expect(markCovers(next, chain[1]!.record)).toBe(true);
+  });
+
+  it('out of order: nothing moves until the first unread is acknowledged; expired ones pass', () => {
+    const none = advanceMark(undefined, chain, new Set(['m-3']), 'bob', new Set(['ops']), T + 10);
+    expect(none.mark).toBeUndefined();
+    // m-1 and m-2 expired: the mark passes them and the acknowledged m-3.
+    const later = advanceMark(undefined, chain, new Set(['m-3']), 'bob', new Set(['ops']), T + 60_003);
+    expect(later.mark!.id).toBe('m-3');
+  });
+
+  it('re-rooting: once as many expired as live; examined only once something expired and the chain doubled', () => {
+    expect(shouldReroot(10, 10)).toBe(false);
+    expect(shouldReroot(10, 6)).toBe(false);
+    expect(shouldReroot(10, 5)).toBe(true);
+    expect(shouldReroot(3, 0)).toBe(true);
+    const at = new Date(T).toISOString();
+    expect(examineChain({ length: 8, checked: 4, firstExpiry: at }, T - 1)).toBe(false);
+    expect(examineChain({ length: 8, checked: 4, firstExpiry: at }, T)).toBe(true);
+    expect(examineChain({ length: 7, checked: 4, firstExpiry: at }, T)).toBe(false);
+    expect(examineChain({ length: 8, checked: 4, firstExpiry: null }, T)).toBe(false);
   });
 });

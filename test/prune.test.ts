@@ -11,6 +11,17 @@ process.env.GIT_CONFIG_NOSYSTEM = '1';
 const refsOf = (gitDir: string, prefix = 'refs/coordination/') =>
   gitSync(gitDir, 'for-each-ref', '--format=%(refname)', prefix).split('\n').filter(Boolean);
 
+/** An @all message as the layout before the chains kept it (a ref of its own, `messages/all/<id>`), written at the authority. */
+function oldLayoutMessage(dir: string, remote: boolean, T: number, ttlMs: number): string {
+  const id = `m-${T.toString(36)}-0123456789ab`;
+  const record = { v: 1, type: 'message', id, from: 'carol', to: ['@all'], subject: '', body: 'old layout', priority: 2, thread: id, replyTo: null, sentAt: new Date(T).toISOString(), expiresAt: new Date(T + ttlMs).toISOString(), ack: false };
+  const tree = gitSync(dir, 'hash-object', '-t', 'tree', '-w', '/dev/null').trim();
+  const commit = gitSync(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit-tree', tree, '-m', `message ${id}\n\n${JSON.stringify(record)}`).trim();
+  if (remote) gitSync(dir, 'push', '-q', 'origin', `${commit}:refs/coordination/messages/all/${id}`);
+  else gitSync(dir, 'update-ref', `refs/coordination/messages/all/${id}`, commit);
+  return id;
+}
+
 async function scenario(dir: string, authority: string, view: string) {
   const { Coord, Locks, heartbeat } = await import('../src/index.js');
   const ops = await import('../src/operations/locks.js');
@@ -90,18 +101,29 @@ describe('prune', () => {
         await ma.send('@all', 'short', { ttlMs: 60_000 });
         await ma.send('bob', 'short too', { ttlMs: 60_000 });
         const kept = await ma.send('bob', 'long', { ttlMs: 3_600_000 });
-        expect(refsOf(authority, 'refs/coordination/messages/all/')).toHaveLength(1);
+        const longAll = await ma.send('#ops,@all', 'long for all', { ttlMs: 3_600_000 });
+        // The @all messages are on alice's chain; an @all message of the layout before the chains, on a ref of its own.
+        expect(refsOf(authority, 'refs/coordination/messages/bcast/')).toEqual(['refs/coordination/messages/bcast/alice']);
+        expect(refsOf(authority, 'refs/coordination/messages/all/')).toEqual([]);
+        const old = oldLayoutMessage(dir, remote, T, 60_000);
         now = T + 120_000;
         const before = (await new Messages(b).inbox({ mode: 'authority' })).map((m) => m.id);
-        expect(before).toEqual([kept.id]);
-        expect((await ops.prune(a)).messages).toBe(2);
+        expect(before.sort()).toEqual([kept.id, longAll.id].sort());
+        // Three gone: the old-layout ref, the direct delivery, and the expired message on the chain.
+        expect((await ops.prune(a)).messages).toBe(3);
         expect(refsOf(authority, 'refs/coordination/messages/all/')).toEqual([]);
         expect(refsOf(authority, 'refs/coordination/messages/to/')).toHaveLength(1);
-        expect((await new Messages(b).inbox({ mode: 'authority' })).map((m) => m.id)).toEqual(before);
-        // The sender's next send would have deleted its expired @all ref itself: it finds it gone.
+        // The chain is re-rooted: one parentless commit, the unexpired message.
+        expect(gitSync(authority, 'rev-list', '--count', 'refs/coordination/messages/bcast/alice').trim()).toBe('1');
+        expect((await new Messages(b).inbox({ mode: 'authority' })).map((m) => m.id).sort()).toEqual(before);
+        expect(old).toMatch(/^m-/);
         await ma.send('@all', 'next');
         expect(ma.retries).toBeLessThanOrEqual(1);
-        expect(refsOf(authority, 'refs/coordination/messages/all/')).toHaveLength(1);
+        expect(gitSync(authority, 'rev-list', '--count', 'refs/coordination/messages/bcast/alice').trim()).toBe('2');
+        // Every message expired: the chain goes.
+        now = T + 30 * 86_400_000;
+        await ops.prune(a);
+        expect(refsOf(authority, 'refs/coordination/messages/bcast/')).toEqual([]);
       } finally {
         a.close();
         b.close();

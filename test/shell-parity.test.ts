@@ -8,15 +8,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AGENT_ID_HINT, AGENT_ID_RE } from '../src/fields.js';
+import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_RE, AGENT_ID_REST, DURATION_MAX_MS } from '../src/fields.js';
 import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
 import { CONFIG_FILE } from '../src/session/config.js';
-import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../src/hooks/render.js';
+import { JOURNAL_REWIND_REFUSAL, editDenied, notRecordsRefusal } from '../src/hooks/render.js';
 import { HELD_STATE } from '../src/operations/lock-audit.js';
-import { AGENT_HOOK_MAX_INPUT_BYTES, GENERATED_MARK, refRules, renderShell, SHELL_MAX_QUERY_BYTES, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
+import { AGENT_HOOK_MAX_INPUT_BYTES, DENIAL_MARKS, GENERATED_MARK, plainChars, refRules, renderShell, SHELL_MAX_QUERY_BYTES, SHELL_SCRIPTS, shellValues } from '../src/shell/values.js';
 import { WRITE_TOOLS } from '../src/operations/claude-setup.js';
 import { ENV, ROOT, coord, gitRun, gitSync, makeRepo, tmpdir, write } from './helpers.js';
 
@@ -86,6 +86,18 @@ describe('the generated shell hooks', () => {
       GC_MAX_QUERY_BYTES: String(SHELL_MAX_QUERY_BYTES),
       GC_WRITE_TOOLS: WRITE_TOOLS.join(' '),
       GC_AGENT_HOOK_MAX_INPUT: String(AGENT_HOOK_MAX_INPUT_BYTES),
+      GC_EDIT_DENIED: JSON.stringify({
+        hookSpecificOutput: {
+          hookEventName: 'PreToolUse',
+          permissionDecision: 'deny',
+          permissionDecisionReason: editDenied(DENIAL_MARKS.tool, [{ path: DENIAL_MARKS.path, pattern: DENIAL_MARKS.pattern, agent: DENIAL_MARKS.agent, reason: '', expiresAt: DENIAL_MARKS.until }], false, DENIAL_MARKS.cmd),
+        },
+      }),
+      GC_PLAIN_CHARS: plainChars(),
+      GC_AGENT_ID_FIRST: AGENT_ID_FIRST,
+      GC_AGENT_ID_REST: AGENT_ID_REST,
+      GC_AGENT_ID_MAX: String(AGENT_ID_MAX),
+      GC_TTL_MAX_MS: String(DURATION_MAX_MS),
       GC_EMPTY_TREE_SHA256: spawnSync('git', ['hash-object', '--literally', '-t', 'tree', '--stdin'], { input: '', env: { ...ENV }, encoding: 'utf8', cwd: sha256Repo() }).stdout.trim(),
     };
     expect(Object.keys(shellValues()).sort()).toEqual(Object.keys(ts).sort());
@@ -107,6 +119,18 @@ describe('the generated shell hooks', () => {
     const q = sh(SCRIPTS[0]!, `printf 'a/b.txt\\n' | gc_covering_query`).stdout;
     expect(q).toBe(`${coveringQuery(['a/b.txt']).join('\n')}\n`);
     for (const script of SCRIPTS) expect(sh(script, `printf 'a/b.txt\\n' | gc_covering_query`).stdout, script).toBe(q);
+  });
+
+  it('name plain paths in the edit hook\'s own denial only with characters Node shows, pastes and encodes as they are', () => {
+    const plain = new RegExp(`^[${plainChars()}]$`);
+    for (let c = 0; c < 128; c++) {
+      const ch = String.fromCharCode(c);
+      if (!plain.test(ch)) continue;
+      expect(JSON.stringify(ch), ch).toBe(`"${ch}"`);
+      expect(/^[A-Za-z0-9._\/%+=:,-]$/.test(ch), ch).toBe(true);
+    }
+    expect(plain.test('@')).toBe(false);
+    expect(plain.test(' ')).toBe(false);
   });
 
   it('apply the agent-id rule as AGENT_ID_RE does', () => {

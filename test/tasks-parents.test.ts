@@ -79,9 +79,13 @@ describe('parents', () => {
     ok(coord(dir, ['task', 'add', 'C', '--id', 'c', '--parent', 'p'], A));
     ok(coord(dir, ['claim', 'c'], A));
     ok(coord(dir, ['task', 'done', 'c'], A));
-    // The child's done record unreadable: the parent's done cannot verify it.
+    // A board written before the archive: the child's done record on the done shelf. Then that
+    // record unreadable: the parent's done cannot verify it.
     const childRef = 'refs/coordination/tasks/done/c';
-    const good = gitSync(dir, 'rev-parse', childRef).trim();
+    const good = gitSync(dir, 'rev-parse', 'refs/coordination/journal/alice^2').trim();
+    gitSync(dir, 'update-ref', childRef, good);
+    gitSync(dir, 'update-ref', '-d', 'refs/coordination/tasks/archive/alice');
+    expect(json(coord(dir, ['task', 'show', 'c', '--json'], A))).toMatchObject({ id: 'c', status: 'done' });
     const blob = gitSync(dir, 'hash-object', '-w', '--stdin').trim();
     gitSync(dir, 'update-ref', childRef, blob);
     ok(coord(dir, ['claim', 'p'], A));

@@ -445,7 +445,13 @@ describe('the remote view', () => {
     expect(coord(ca!, ['claim', '--next'], A).code).toBe(3);
     ok(coord(cb!, ['task', 'done', t], B));
     const hubRefs = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/').trim();
-    expect(hubRefs).toBe(`refs/coordination/tasks/done/${t}`);
+    // The finished task left the shelves: its record is in bob's archive.
+    expect(hubRefs).toBe('refs/coordination/tasks/archive/bob');
+    ok(coord(ca!, ['sync'], A));
+    expect(json(coord(ca!, ['task', 'show', t, '--json'], A))).toMatchObject({ id: t, status: 'done' });
+    expect(json(coord(ca!, ['task', 'list', '--status', 'done', '--json'], A)).map((x: any) => x.id)).toEqual([t]);
+    // The first sync fetched no archive; the reads that needed one fetched it.
+    expect(gitSync(ca!, 'for-each-ref', '--format=%(refname)', 'refs/coordination/remotes/origin/tasks/').trim()).toBe('refs/coordination/remotes/origin/tasks/archive/bob');
   });
 
   it('claim --next in a clone that never fetched the records: the candidates are read from the remote', () => {

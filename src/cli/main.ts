@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { CoordError, EXIT, UsageError } from '../errors.js';
 import { Coord } from '../session/coord.js';
 import { printable } from '../printable.js';
+import { Writers } from '../store/records.js';
 import { VERSION } from '../version.js';
 import { readStdin } from '../stdin.js';
 import { Output } from './output.js';
@@ -82,6 +83,14 @@ const INDEX: Record<string, ModuleName> = {
   'setup claude': 'integrations',
   'setup codex': 'integrations',
 };
+
+/**
+ * Commands whose first git exchange is a write (a lock writes its pending record before it reads):
+ * git's `update-ref` starts before the command's module loads and its options are parsed, so its
+ * start-up overlaps that work. Started in the current directory; a session opened elsewhere (-C)
+ * closes it and starts its own (Coord.open).
+ */
+const WRITE_FIRST = new Set(['lock']);
 
 /** Words that take a second word naming the command (`task add`). */
 const GROUPS = new Set(Object.keys(INDEX).filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
@@ -201,8 +210,13 @@ async function programHelp(): Promise<{ text: string; json: unknown }> {
 export async function main(argv: string[], faces: Faces): Promise<number> {
   const json = argv.includes('--json');
   let out = new Output(json);
+  let early: Writers | undefined;
   try {
     const { name, rest } = findCommand(argv);
+    if (name !== null && WRITE_FIRST.has(name) && !rest.includes('--help') && !rest.includes('-h')) {
+      early = new Writers(process.cwd());
+      early.warm();
+    }
     const wantsHelp = rest.includes('--help') || rest.includes('-h');
     if (name === null) {
       if (rest.includes('--version')) {
@@ -270,6 +284,7 @@ export async function main(argv: string[], faces: Faces): Promise<number> {
     const ctx = await Coord.open({
       cwd: C ? path.resolve(C) : process.cwd(),
       writes: Boolean(spec.writes),
+      ...(early ? { writers: early } : {}),
       fresh: Boolean(opts.fresh),
       ...(typeof opts.agent === 'string' ? { agent: opts.agent } : {}),
       ...(typeof opts.remote === 'string' ? { remote: opts.remote } : {}),
@@ -293,6 +308,10 @@ export async function main(argv: string[], faces: Faces): Promise<number> {
     const msg = process.env.GIT_COORD_DEBUG ? ((e as Error)?.stack ?? String(e)) : ((e as Error)?.message ?? String(e));
     out.error(`unexpected error: ${msg}`, EXIT.failed, {});
     return EXIT.failed;
+  } finally {
+    // Writers started early: ended with the session that took them, or here when none did (bad
+    // usage, help). Closing twice is nothing.
+    early?.close();
   }
 }
 

@@ -53,3 +53,27 @@ export async function firstParentChain(repo: Repo, tip: string, base: string | n
   if (r.code !== 0) throw new FailedError(`cannot read a journal: ${firstLine(r.stderr)}`);
   return r.stdout.split('\n').filter((l) => OID.test(l));
 }
+
+/**
+ * The commits of the chains `tips` along first parents, newest first, each with the tip it was
+ * reached from (`tip`: a commit two chains share is named once), leaving out everything
+ * `stops` reach (ids this repository lacks are ignored: a stop on a chain since re-rooted). One
+ * `git log`; a chain whose history is not all here (a broken copy) fails the read.
+ */
+export async function chainCommits(repo: Repo, tips: string[], stops: string[]): Promise<(RecordCommit & { tip: string })[]> {
+  for (const o of [...tips, ...stops]) if (!OID.test(o)) throw new FailedError(`not an object id: ${JSON.stringify(o)}`);
+  if (tips.length === 0) return [];
+  const input = [...new Set(tips)].join('\n') + '\n' + [...new Set(stops)].map((s) => `^${s}\n`).join('');
+  const r = await runGit(repo.cwd, ['log', '--first-parent', '--ignore-missing', '--no-show-signature', '--encoding=UTF-8', '--source', '--format=%H %S %P%x00%B%x00', '--stdin', '--'], { input });
+  if (r.code !== 0) throw new FailedError(`cannot read the message chains: ${firstLine(r.stderr)}`);
+  const out: (RecordCommit & { tip: string })[] = [];
+  const fields = r.stdout.split('\0');
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const head = fields[i]!.replace(/^\n/, '').split(' ').filter(Boolean);
+    if (head.length < 2 || !head.every((h) => OID.test(h))) throw new FailedError('cannot read the message chains: unexpected output from git log');
+    const message = fields[i + 1]!;
+    const sep = message.indexOf('\n\n');
+    out.push({ oid: head[0]!, tip: head[1]!, parents: head.slice(2), body: sep < 0 ? '' : message.slice(sep + 2) });
+  }
+  return out;
+}

@@ -136,3 +136,55 @@ export async function notRecords(repo: Repo, tips: string[]): Promise<string[]> 
   }
   return [...bad];
 }
+
+/** The largest entry an archive's tree may hold (a task record is at most about 60 kB). */
+export const ARCHIVE_ENTRY_MAX = 1024 * 1024;
+
+/**
+ * Of `tips` (what archive refs, refs/coordination/tasks/archive/, are to point at), the objects
+ * that are not archives as git-coord writes them (store/trees.ts): each tip, and every commit it
+ * brings that no ref reaches yet, a commit whose tree is empty or holds only `<h>/<h>/<key>` blobs
+ * (`h` one hex digit of the SHA-1 of the key, the key an escaped id) of at most ARCHIVE_ENTRY_MAX
+ * bytes. So an archive stores nothing but records either.
+ */
+export async function notArchives(repo: Repo, tips: string[]): Promise<string[]> {
+  for (const tip of tips) if (!OID.test(tip)) throw new FailedError(`not an object id: ${JSON.stringify(tip)}`);
+  if (tips.length === 0) return [];
+  const bad = new Set<string>();
+  const types = await runGit(repo.cwd, [...OBJECT_TYPES], { input: tips.map((t) => `${t}\n`).join('') });
+  if (types.code !== 0) throw new FailedError(`cannot read the objects being pushed: ${firstLine(types.stderr)}`);
+  const lines = types.stdout.split('\n');
+  tips.forEach((tip, k) => {
+    if (lines[k] !== `commit ${tip}`) bad.add(tip);
+  });
+  const fresh = tips.filter((t) => !bad.has(t));
+  if (fresh.length === 0) return [...bad];
+  const r = await runGit(repo.cwd, [...NEW_COMMIT_TREES], { input: fresh.join('\n') + '\n' });
+  if (r.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(r.stderr)}`);
+  const crypto = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
+  const judged = new Map<string, boolean>();
+  for (const line of r.stdout.split('\n')) {
+    const [oid, tree] = line.split(' ');
+    if (!oid || !tree) continue;
+    if (!judged.has(tree)) {
+      const ls = await runGit(repo.cwd, ['ls-tree', '-r', '-t', '-l', '-z', '--end-of-options', tree]);
+      let ok = ls.code === 0;
+      for (const entry of ok ? ls.stdout.split('\0').filter(Boolean) : []) {
+        const m = /^(\d+) (\w+) [0-9a-f]+ +(-|\d+)\t(.*)$/s.exec(entry);
+        const parts = m?.[4]!.split('/') ?? [];
+        const dirsOk = parts.slice(0, -1).every((d) => /^[0-9a-f]$/.test(d));
+        if (!m || !dirsOk) ok = false;
+        else if (m[2] === 'tree') ok &&= m[1] === '040000' && parts.length <= 2 && /^[0-9a-f]$/.test(parts[parts.length - 1]!);
+        else {
+          const key = parts[2] ?? '';
+          const h = crypto.createHash('sha1').update(key).digest('hex');
+          ok &&= m[1] === '100644' && m[2] === 'blob' && parts.length === 3 && /^[a-z0-9_-]{1,200}$/.test(key) && parts[0] === h[0] && parts[1] === h[1] && Number(m[3]) <= ARCHIVE_ENTRY_MAX;
+        }
+        if (!ok) break;
+      }
+      judged.set(tree, ok);
+    }
+    if (!judged.get(tree)) bad.add(oid);
+  }
+  return [...bad];
+}

@@ -40,16 +40,24 @@ export function packCount(repo: Repo): number {
 const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
 
 /**
- * `git pack-refs --all` (what `git gc` runs: safe beside other git processes), then every loose
- * object, reachable or not, into one new pack (`pack-objects` given their ids, `prune-packed`):
- * records rewritten whole leave their old versions unreachable, which `repack` would leave loose
- * until `git gc` prunes them weeks later. Past PACK_LIMIT packs, they are consolidated into one,
- * unreachable objects kept (`--keep-unreachable`): an object another process has just written and
- * not yet pointed a ref at must never be dropped. Returns git's complaint, if any.
+ * `git pack-refs --all` (what `git gc` runs: safe beside other git processes), then packObjects.
+ * Returns git's complaint, if any.
  */
 export async function packAll(repo: Repo): Promise<string | null> {
   const refs = await runGit(repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
   if (refs.code !== 0) return fail('pack-refs', refs);
+  return packObjects(repo);
+}
+
+/**
+ * Every loose object, reachable or not, into one new pack (`pack-objects` given their ids,
+ * `prune-packed`): records rewritten whole or re-rooted leave old versions unreachable, which
+ * `repack` would leave loose until `git gc` prunes them weeks later. Past PACK_LIMIT packs, they
+ * are consolidated into one, unreachable objects kept (`--keep-unreachable`): an object another
+ * process has just written and not yet pointed a ref at must never be dropped. The refs are left
+ * as they are. Returns git's complaint, if any.
+ */
+export async function packObjects(repo: Repo): Promise<string | null> {
   const objects = objectsDir(repo);
   const ids: string[] = [];
   for (const d of fs.readdirSync(objects)) {

@@ -4,7 +4,7 @@
  * a record written in the same step) can be written together. Where the repository allows it they
  * are written here as loose objects in git's own format (no process to start); else by git.
  */
-import crypto from 'node:crypto';
+import { hashHex } from './sha.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runGit, GitSession } from './run.js';
@@ -22,10 +22,7 @@ export function zeroOid(repo: Repo): string {
 }
 
 export function objectId(repo: Repo, type: string, body: Buffer): string {
-  const h = crypto.createHash(repo.objectFormat === 'sha256' ? 'sha256' : 'sha1');
-  h.update(`${type} ${body.length}\0`);
-  h.update(body);
-  return h.digest('hex');
+  return hashHex(repo.objectFormat === 'sha256' ? 'sha256' : 'sha1', `${type} ${body.length}\0`, body);
 }
 
 export function emptyTreeId(repo: Repo): string {
@@ -257,30 +254,32 @@ export function parseTree(body: Buffer, hexLength: number): TreeEntry[] {
 }
 
 /**
- * A scanner of `cat-file --batch` output that remembers how far it got, so that waiting for the
- * answers to thousands of names costs one pass over the output, not one per chunk received.
+ * A parser of `cat-file --batch` output fed chunk by chunk (GitSession.stream): only the bytes of
+ * an object not yet complete are kept, so an answer of thousands of objects is parsed in one pass.
  */
-function batchScanner(count: number): { more: (out: string) => boolean; objects: ({ oid: string; type: string; body: Buffer } | null)[] } {
+function batchParser(count: number): { feed: (chunk: Buffer) => void; done: () => boolean; objects: ({ oid: string; type: string; body: Buffer } | null)[] } {
   const objects: ({ oid: string; type: string; body: Buffer } | null)[] = [];
-  let at = 0;
-  const more = (out: string): boolean => {
+  let pending: Buffer = Buffer.alloc(0);
+  const feed = (chunk: Buffer): void => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let at = 0;
     while (objects.length < count) {
-      const nl = out.indexOf('\n', at);
-      if (nl < 0) return false;
-      const [oid, type, size] = out.slice(at, nl).split(' ');
+      const nl = pending.indexOf(10, at);
+      if (nl < 0) break;
+      const [oid, type, size] = pending.subarray(at, nl).toString('utf8').split(' ');
       if (size === undefined || type === 'missing' || type === 'ambiguous') {
         objects.push(null);
         at = nl + 1;
         continue;
       }
       const n = Number(size);
-      if (nl + 1 + n + 1 > out.length) return false;
-      objects.push({ oid: oid!, type: type!, body: Buffer.from(out.slice(nl + 1, nl + 1 + n), 'latin1') });
+      if (nl + 1 + n + 1 > pending.length) break;
+      objects.push({ oid: oid!, type: type!, body: Buffer.from(pending.subarray(nl + 1, nl + 1 + n)) });
       at = nl + 1 + n + 1;
     }
-    return true;
+    pending = pending.subarray(at);
   };
-  return { more, objects };
+  return { feed, done: () => objects.length >= count, objects };
 }
 
 /**
@@ -352,13 +351,13 @@ export class ObjectReader {
     if (this.closed) throw new FailedError('the session is closed: cannot read objects', { kind: 'closed' });
     if (names.some((n) => /[\n\0]/.test(n))) throw new FailedError('an object name holds a newline');
     this.warm();
-    const scan = batchScanner(names.length);
-    const r = await this.session!.exchange(names.join('\n') + '\n', scan.more, timeoutMs);
+    const parser = batchParser(names.length);
+    const r = await this.session!.stream(names.join('\n') + '\n', parser.feed, parser.done, timeoutMs);
     if (!r.ok) {
       this.session = null;
       throw new FailedError(`cannot read objects: ${r.stderr.trim()}`);
     }
-    return scan.objects;
+    return parser.objects;
   }
 
   close(): void {

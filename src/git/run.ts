@@ -196,7 +196,8 @@ export class GitSession {
     const encoding = opts.binary ? 'latin1' : 'utf8';
     this.child = spawn('git', args, { cwd, env: baseEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (b: Buffer) => {
-      this.out += b.toString(encoding);
+      if (this.sink) this.sink(b);
+      else this.out += b.toString(encoding);
       this.waiter?.();
     });
     this.child.stderr.on('data', (b: Buffer) => (this.err += b.toString('utf8')));
@@ -246,6 +247,24 @@ export class GitSession {
     const ok = done(this.out);
     const exited = this.exited as GitResult | null; // set by the 'close' handler while we awaited
     return { ok, stdout: this.out, stderr: exited?.stderr ?? this.err };
+  }
+
+  /** Where `stream` sends the output, while one runs. */
+  private sink: ((chunk: Buffer) => void) | null = null;
+
+  /**
+   * `exchange`, but each chunk of output goes to `consume` as bytes, as it comes, not kept: an
+   * answer of many megabytes (thousands of objects) is parsed once, instead of the whole output
+   * read again at every chunk. `done` says when the answer is complete.
+   */
+  async stream(input: string, consume: (chunk: Buffer) => void, done: () => boolean, timeoutMs?: number): Promise<{ ok: boolean; stderr: string }> {
+    this.sink = consume;
+    try {
+      const r = await this.exchange(input, () => done(), timeoutMs);
+      return { ok: r.ok, stderr: r.stderr };
+    } finally {
+      this.sink = null;
+    }
   }
 
   close(): void {

@@ -22,6 +22,11 @@ export class Writers {
 
   constructor(private readonly cwd: string) {}
 
+  /** Whether these writers run in `cwd` (and may still serve a session there). */
+  startedIn(cwd: string): boolean {
+    return !this.closed && this.cwd === cwd;
+  }
+
   /** Objects will be written by git: its writer is started with the transaction session. */
   useHasher(): void {
     this.hashing = true;

@@ -18,7 +18,7 @@
  * The answer is what to print on stdout ('' for none); the exit code is always 0: an event or an
  * error it does not understand never blocks the agent (Codex takes exit 2 as "block").
  */
-import crypto from 'node:crypto';
+import { hashHex } from '../git/sha.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Coord } from '../session/coord.js';
@@ -163,7 +163,7 @@ function agentOf(ctx: Coord): string | null {
 /** A file name for an id the client chose: kept when plain, else hashed. */
 function safeName(id: unknown): string | null {
   if (typeof id !== 'string' || id === '') return null;
-  return /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : `h-${crypto.createHash('sha1').update(id).digest('hex')}`;
+  return /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : `h-${hashHex('sha1', id)}`;
 }
 
 function stateDir(ctx: Coord, session: string): string {

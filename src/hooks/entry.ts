@@ -4,8 +4,11 @@
  */
 import { CoordError, EXIT } from '../errors.js';
 import { InputTooLarge, readStdin, readStdinBytes } from '../stdin.js';
-import { runCommitCheck, runPushCheck, runReceiveCheck } from '../operations/commits.js';
+import type * as Commits from '../operations/commits.js';
 import { commitRefusal, pushRefusal, notRecordsRefusal, unrecordedRefusal } from './render.js';
+
+/** The git hooks' checks, loaded only by them: the agent hooks need neither them nor their schemas at start. */
+const commits = (): Promise<typeof Commits> => import('../operations/commits.js');
 
 /** The largest event `hook claude` and `hook codex` read (a Write's whole content, or a patch, rides in it). */
 export const HOOK_EVENT_MAX_BYTES = 64 * 1024 * 1024;
@@ -45,7 +48,7 @@ export async function runHook(name: string | undefined, args: string[]): Promise
   try {
     if (name === 'claude' || name === 'codex') return await agentHookEntry(name, args);
     if (name === 'pre-commit' || name === 'pre-merge-commit') {
-      const { conflicts, warnings } = await runCommitCheck();
+      const { conflicts, warnings } = await (await commits()).runCommitCheck();
       warn(warnings);
       if (conflicts.length === 0) return EXIT.ok;
       process.stderr.write(commitRefusal(conflicts) + '\n');
@@ -53,14 +56,14 @@ export async function runHook(name: string | undefined, args: string[]): Promise
     }
     if (name === 'pre-push') {
       // git passes the remote's name (or the URL pushed to, when there is no name) and its URL.
-      const { violations, warnings } = await runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin());
+      const { violations, warnings } = await (await commits()).runPushCheck(args[0] ?? 'origin', args[1] ?? args[0] ?? 'origin', await readStdin());
       warn(warnings);
       if (violations.length === 0) return EXIT.ok;
       process.stderr.write(pushRefusal(violations, 'push') + '\n');
       return EXIT.refused;
     }
     if (name === 'pre-receive') {
-      const { violations, notRecords, unrecorded } = await runReceiveCheck(await readStdin());
+      const { violations, notRecords, unrecorded } = await (await commits()).runReceiveCheck(await readStdin());
       if (violations.length === 0 && notRecords.length === 0 && unrecorded.length === 0) return EXIT.ok;
       if (notRecords.length > 0) process.stderr.write(notRecordsRefusal(notRecords) + '\n');
       if (unrecorded.length > 0) process.stderr.write(unrecordedRefusal(unrecorded) + '\n');

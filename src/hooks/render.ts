@@ -101,7 +101,7 @@ export function commitRefusal(conflicts: Held[]): string {
 }
 
 export function notRecordsRefusal(refused: ReceiveRefusal['notRecords']): string {
-  const lines = ["git-coord: push refused by the server: refs/coordination/ holds only git-coord's records (commits with an empty tree)"];
+  const lines = ["git-coord: push refused by the server: refs/coordination/ holds only git-coord's records (commits with an empty tree; in an archive of finished tasks, with a tree of records)"];
   for (const r of refused) lines.push(`  ${printable(r.ref)}: ${r.objects.map((o) => o.slice(0, 10)).join(', ')} ${r.objects.length === 1 ? 'is' : 'are'} not a record`);
   lines.push('Coordination refs change only through git-coord (lock, unlock, ...); push branches to refs/heads/.');
   return lines.join('\n');

@@ -13,7 +13,6 @@
  * Because each side writes before it reads, of two overlapping racers at least one sees the
  * other, and the ticket order decides between them: never two holders.
  */
-import crypto from 'node:crypto';
 import { RefusedError } from '../errors.js';
 import { lockRef } from '../store/layout.js';
 import { AlongsideMoved, commitUnrecorded, commitWithJournal, putBack, type RecordChange } from '../store/journal.js';
@@ -159,6 +158,14 @@ export async function acquireWaiting(
   }
 }
 
+/**
+ * A ticket's tie-breaker between requests of the same agent in the same millisecond: 48 random
+ * bits. It orders, it guards nothing: Math.random (seeded per process) spares loading node:crypto.
+ */
+function nonce(): string {
+  return Math.floor(Math.random() * 0x1000000000000).toString(16).padStart(12, '0');
+}
+
 /** Steps 1 and 2 (then 3, `grant`): 'retry' when the request was withdrawn and may try again. */
 async function twoPhase(
   ctx: Coord,
@@ -173,7 +180,7 @@ async function twoPhase(
 ): Promise<LockView[] | 'retry'> {
   const store = ctx.store;
   const now = ctx.now();
-  const ticket = { at: ticketAt ?? now, nonce: crypto.randomBytes(6).toString('hex') };
+  const ticket = { at: ticketAt ?? now, nonce: nonce() };
   const writer = thisWriter();
   const pendingRecords = creating.map((s) => pendingRecord(me, s.pattern, s.current?.record ?? null, { ttlMs, reason, ticket, writer }, now));
   // Step 1: the pending records (not in the history: each is granted or withdrawn within

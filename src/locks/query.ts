@@ -76,7 +76,12 @@ function markSchema(): Promise<Schema<TokenMark>> {
  */
 export async function readLocks(ctx: Coord, query: string[], me: string | null, mode: ReadMode = 'authority', written?: Map<string, LockRecord>): Promise<LockState> {
   const jref = me ? journalRef(me) : null;
-  const entries = await ctx.store.entries(jref ? [...query, jref] : query, mode);
+  const reading = ctx.store.entries(jref ? [...query, jref] : query, mode);
+  // A question about others' locks (no agent: not a grant) nearly always meets records others
+  // wrote: their schema (and zod) loads while git reads, not after. A grant's read usually meets
+  // only its own records, and loads the schema only if it must.
+  if (me === null) lockSchema().catch(() => undefined);
+  const entries = await reading;
   const lockEntries: RefEntry[] = [];
   const markEntries: RefEntry[] = [];
   const known: Stored<LockRecord>[] = [];

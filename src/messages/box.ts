@@ -4,10 +4,10 @@
  * which of them it can see. store/layout.ts has the layout.
  */
 import { decode, parseBody, type ReadMode, type RefEntry, type Schema } from '../store/records.js';
-import { BROADCASTS, CHANNELS, agentMessagesRef, inboxPrefix, journalRef } from '../store/layout.js';
+import { BCAST, BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef, bcastRef, inboxPrefix, journalRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import { AckRecord, MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
-import { addressedTo, expired, view, type MessageView } from './rules.js';
+import { addressedTo, expired, markCovers, shared as isShared, view, type MessageView } from './rules.js';
 
 /** What the message commands share within one session (the Messages service). */
 export interface MessageSession {
@@ -29,7 +29,10 @@ export interface StoredMessage {
 /** What one agent's reads return: its deliveries, the shared messages, its own records. */
 export interface Box {
   direct: Map<string, StoredMessage & { ref: string }>;
+  /** @all and channel messages by id: from the senders' chains and the old layout's refs. */
   shared: Map<string, StoredMessage>;
+  /** Each sender's chain as read (its head, and its messages newer than the reader's mark, or all of them). */
+  chains: Map<string, { ref: string; head: string; messages: StoredMessage[] }>;
   acks: Slot<AckRecord>;
   receipts: Slot<AckRecord>;
   member: Slot<MembershipRecord>;
@@ -56,7 +59,94 @@ export function ownRefs(me: string) {
 /** The refs that `me`'s inbox reads. */
 export function inboxRefs(me: string): string[] {
   const r = ownRefs(me);
-  return [r.inbox, BROADCASTS, CHANNELS, r.acks, r.member];
+  return [r.inbox, BCAST, BROADCASTS, CHANNELS, r.acks, r.member];
+}
+
+/**
+ * The messages on the senders' chains (`heads`: their refs as read), newest first, each checked:
+ * a record, sent by the chain's owner, to an @all or channel address. `stops`: commits (a
+ * reader's marks) whose ancestors need not be read.
+ */
+export async function readChains(ctx: Coord, heads: RefEntry[], stops: string[]): Promise<Map<string, { ref: string; head: string; messages: StoredMessage[] }>> {
+  const out = new Map<string, { ref: string; head: string; messages: StoredMessage[] }>();
+  const byTip = new Map<string, RefEntry>();
+  for (const h of heads) {
+    if (h.missing) {
+      ctx.warn(`skipping message chain ${h.ref}: its object is missing from the repository, or is not a commit`);
+      continue;
+    }
+    byTip.set(h.oid, h);
+  }
+  let commits: Awaited<ReturnType<Coord['store']['chains']>>;
+  try {
+    commits = await ctx.store.chains([...byTip.keys()], stops);
+  } catch (e) {
+    ctx.warn(`${(e as Error).message}; reading only the newest message of each chain`);
+    commits = [...byTip.values()].map((h) => ({ oid: h.oid, tip: h.oid, parents: [], body: h.body }));
+  }
+  for (const c of commits) {
+    const head = byTip.get(c.tip);
+    if (!head) continue;
+    const r = parseBody(MessageRecord, c.body);
+    if (!r.ok) {
+      ctx.warn(`skipping unreadable message ${c.oid.slice(0, 10)} on ${head.ref}: ${r.problem}`);
+      continue;
+    }
+    if (bcastRef(r.value.from) !== head.ref || !isShared(r.value.to)) {
+      ctx.warn(`skipping message ${r.value.id} on ${head.ref}: not an @all or channel message of that chain's sender`);
+      continue;
+    }
+    const chain = out.get(r.value.from) ?? { ref: head.ref, head: head.oid, messages: [] };
+    chain.messages.push({ oid: c.oid, record: r.value });
+    out.set(r.value.from, chain);
+  }
+  return out;
+}
+
+/** Whether `ref` holds a record kept as a chain of additions (receipts, the index of what was sent). */
+function ledgerKey(ref: string): 'acks' | 'sent' | null {
+  if (ref.startsWith(`${MESSAGES}receipts/`)) return 'acks';
+  if (ref.startsWith(`${MESSAGES}out/`)) return 'sent';
+  return null;
+}
+
+/**
+ * Entries as read, with each record kept as a chain of additions made whole: its commits from
+ * the root up, each one's entries added to (or, by id, replacing) the ones before, under the
+ * head's other fields. One `git log` for all of them; a chain that cannot be read is left as
+ * its head (with a warning).
+ */
+export async function wholeLedgers(ctx: Coord, entries: RefEntry[]): Promise<RefEntry[]> {
+  const heads = entries.filter((e) => !e.missing && ledgerKey(e.ref) !== null && /"delta":\{"length":([2-9]|\d\d+)/.test(e.body));
+  if (heads.length === 0) return entries;
+  let commits: Awaited<ReturnType<Coord['store']['chains']>>;
+  try {
+    commits = await ctx.store.chains(heads.map((h) => h.oid), []);
+  } catch (e) {
+    ctx.warn(`${(e as Error).message}; reading only the newest part of those records`);
+    return entries;
+  }
+  const byTip = new Map<string, string[]>();
+  for (const c of commits) byTip.set(c.tip, [...(byTip.get(c.tip) ?? []), c.body]);
+  const whole = new Map<string, string>();
+  for (const h of heads) {
+    const key = ledgerKey(h.ref)!;
+    const merged = new Map<string, unknown>();
+    let top: Record<string, unknown> | null = null;
+    for (const body of (byTip.get(h.oid) ?? []).reverse()) {
+      let rec: unknown;
+      try {
+        rec = JSON.parse(body);
+      } catch {
+        continue;
+      }
+      if (!rec || typeof rec !== 'object' || !Array.isArray((rec as Record<string, unknown>)[key])) continue;
+      for (const e of (rec as Record<string, unknown[]>)[key]!) if (e && typeof e === 'object' && typeof (e as { id?: unknown }).id === 'string') merged.set((e as { id: string }).id, e);
+      top = rec as Record<string, unknown>;
+    }
+    if (top) whole.set(h.ref, JSON.stringify({ ...top, [key]: [...merged.values()] }));
+  }
+  return entries.map((e) => (whole.has(e.ref) ? { ...e, body: whole.get(e.ref)! } : e));
 }
 
 /** One of an agent's own records as read (an unreadable one is replaced by the next write, with a warning). */
@@ -82,13 +172,19 @@ function messages(ctx: Coord, entries: RefEntry[]): (StoredMessage & { ref: stri
  * One read (one git call) of what `me` needs: its direct deliveries, the shared messages, and
  * the own records asked for. Decisions read the authority; listings as the session says.
  */
-export async function readBox(ctx: Coord, me: string, mode: ReadMode, want: { receipts?: boolean; out?: boolean; journal?: boolean } = {}): Promise<Box> {
+export async function readBox(
+  ctx: Coord,
+  me: string,
+  mode: ReadMode,
+  want: { receipts?: boolean; out?: boolean; journal?: boolean; full?: boolean; /** The chained records' newest commit only (what a write adds to). */ heads?: boolean } = {},
+): Promise<Box> {
   const r = ownRefs(me);
   const patterns = inboxRefs(me);
   if (want.receipts) patterns.push(r.receipts);
   if (want.out) patterns.push(r.out);
   if (want.journal) patterns.push(r.journal);
-  const entries = await ctx.store.entries(patterns, mode);
+  const read = await ctx.store.entries(patterns, mode);
+  const entries = want.heads ? read : await wholeLedgers(ctx, read);
   const byRef = new Map(entries.map((e) => [e.ref, e]));
   const box: Box = {
     direct: new Map(),
@@ -98,12 +194,19 @@ export async function readBox(ctx: Coord, me: string, mode: ReadMode, want: { re
     member: one(ctx, MembershipRecord, byRef.get(r.member)),
     out: one(ctx, OutboxRecord, byRef.get(r.out)),
     journal: byRef.get(r.journal)?.oid ?? null,
+    chains: new Map(),
   };
+  // The chains from their heads down to the reader's marks (unless everything is asked for, or a
+  // mark passed over messages the reader may yet be shown: then that chain is read whole).
+  const marks = box.acks.record?.marks ?? {};
+  const stops = want.full ? [] : Object.values(marks).filter((m) => (m.skip ?? []).length === 0).map((m) => m.oid);
+  box.chains = await readChains(ctx, entries.filter((e) => e.ref.startsWith(BCAST)), stops);
   const deliveries = messages(ctx, entries.filter((e) => e.ref.startsWith(r.inbox)));
   for (const d of deliveries) box.direct.set(d.record.id, d);
   for (const s of messages(ctx, entries.filter((e) => e.ref.startsWith(BROADCASTS) || e.ref.startsWith(CHANNELS)))) {
     box.shared.set(s.record.id, { oid: s.oid, record: s.record });
   }
+  for (const c of box.chains.values()) for (const m of c.messages) box.shared.set(m.record.id, m);
   return box;
 }
 
@@ -128,10 +231,13 @@ async function load(ctx: Coord, oids: string[]): Promise<Map<string, MessageReco
 export async function visible(ctx: Coord, box: Box, me: string, now: number, withAcked: boolean): Promise<Map<string, MessageView>> {
   const channels = new Set(Object.keys(box.member.record?.channels ?? {}));
   const acked = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
+  const marks = box.acks.record?.marks ?? {};
+  const chained = new Set([...box.chains.values()].flatMap((c) => c.messages.map((s) => s.record.id)));
   const out = new Map<string, MessageView>();
   const consider = (m: MessageRecord) => {
     if (out.has(m.id) || expired(m, now) || !addressedTo(m, me, channels)) return;
-    const done = acked.has(m.id) && !box.direct.has(m.id);
+    const onChain = chained.has(m.id);
+    const done = (acked.has(m.id) || (onChain && markCovers(Object.hasOwn(marks, m.from) ? marks[m.from] : undefined, m))) && !box.direct.has(m.id);
     if (done && !withAcked) return;
     out.set(m.id, view(m, done));
   };
@@ -148,8 +254,12 @@ export async function visible(ctx: Coord, box: Box, me: string, now: number, wit
   return out;
 }
 
-/** The messages this agent sent that are still listed in its index, by id. */
-export async function sent(ctx: Coord, out: Slot<OutboxRecord>): Promise<Map<string, { entry: SentEntry; record: MessageRecord }>> {
+/**
+ * The messages this agent sent that are still listed in its index, and those on its own chain
+ * (`chain`, as read): a broadcast is in the index only when it asked for acks (its dead-letter
+ * status outlives the chain), by id.
+ */
+export async function sent(ctx: Coord, out: Slot<OutboxRecord>, chain: StoredMessage[] = []): Promise<Map<string, { entry: SentEntry; record: MessageRecord }>> {
   const entries = out.record?.sent ?? [];
   const loaded = await load(ctx, entries.map((e) => e.oid));
   const found = new Map<string, { entry: SentEntry; record: MessageRecord }>();
@@ -157,14 +267,18 @@ export async function sent(ctx: Coord, out: Slot<OutboxRecord>): Promise<Map<str
     const m = loaded.get(e.oid);
     if (m && m.id === e.id) found.set(e.id, { entry: e, record: m });
   }
+  for (const { oid, record: m } of chain) {
+    if (found.has(m.id)) continue;
+    found.set(m.id, { entry: { id: m.id, oid, to: m.to, ack: m.ack, expiresAt: m.expiresAt, expect: null, pruned: false, chain: true }, record: m });
+  }
   return found;
 }
 
 /** Every unexpired message `me` can see: addressed to it, or sent by it. */
 export async function seen(ctx: Coord, me: string, mode: ReadMode): Promise<MessageView[]> {
-  const box = await readBox(ctx, me, mode, { receipts: true, out: true });
+  const box = await readBox(ctx, me, mode, { receipts: true, out: true, full: true });
   const now = ctx.now();
   const out = await visible(ctx, box, me, now, true);
-  for (const { record } of (await sent(ctx, box.out)).values()) if (!out.has(record.id) && !expired(record, now)) out.set(record.id, view(record, false));
+  for (const { record } of (await sent(ctx, box.out, box.chains.get(me)?.messages)).values()) if (!out.has(record.id) && !expired(record, now)) out.set(record.id, view(record, false));
   return [...out.values()];
 }

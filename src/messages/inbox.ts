@@ -37,7 +37,7 @@ export async function inbox(ctx: Coord, opts: InboxOptions = {}): Promise<Messag
       .sort(inboxOrder)
       .slice(0, opts.limit ?? Infinity);
   const read = async (mode: ReadMode) => {
-    const box = await readBox(ctx, me, mode, opts.all ? { receipts: true } : {});
+    const box = await readBox(ctx, me, mode, opts.all ? { receipts: true, full: true } : {});
     return pick([...(await visible(ctx, box, me, ctx.now(), Boolean(opts.all))).values()]);
   };
   const first = await read(opts.mode ?? ctx.readMode());
@@ -80,7 +80,7 @@ async function poll<T>(ctx: Coord, waitMs: number, read: (mode: ReadMode) => Pro
 export async function waitReply(ctx: Coord, id: string, waitMs: number): Promise<MessageView> {
   const me = ctx.requireAgent();
   const read = async (mode: ReadMode) => {
-    const box = await readBox(ctx, me, mode, { receipts: true });
+    const box = await readBox(ctx, me, mode, { receipts: true, full: true });
     return [...(await visible(ctx, box, me, ctx.now(), true)).values()].filter((m) => m.replyTo === id).sort((a, b) => Date.parse(a.sentAt) - Date.parse(b.sentAt));
   };
   const now = await read(ctx.store.remote ? 'authority' : 'view');

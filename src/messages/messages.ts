@@ -2,10 +2,11 @@
  * Messages between agents: direct, @all, channels, threads, acknowledgements, dead letters.
  *
  * Every ref here is written by one agent only (store/layout.ts), so a send never swaps a ref that
- * another sender writes: it creates one new ref per address (a name nobody else uses) and moves
- * its sender's own index and journal, all in one compare-and-swap. An acknowledgement deletes the
- * recipient's own delivery ref, or adds to its own acknowledgement record, with its journal entry,
- * in one compare-and-swap. So a crash at any moment leaves a message fully sent or absent, and an
+ * another sender writes: it creates one new ref per direct address (a name nobody else uses),
+ * puts an @all or channel message on its sender's own chain, and moves its sender's own index and
+ * journal, all in one compare-and-swap. An acknowledgement deletes the recipient's own delivery
+ * ref, or moves its own mark on the sender's chain (an entry when out of order), with its journal
+ * entry, in one compare-and-swap. So a crash at any moment leaves a message fully sent or absent, and an
  * acknowledgement fully recorded or absent. docs/design.md (Messages) has the reasons and figures.
  *
  * This file is the service the faces call; reading is in box.ts, sending in send.ts, the inbox
@@ -16,11 +17,11 @@ import { iso } from '../time.js';
 import type { JournalEvent, RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
 import { decode, type RefUpdate } from '../store/records.js';
-import { MESSAGES, agentMessagesRef } from '../store/layout.js';
+import { MESSAGES, agentMessagesRef, bcastRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
-import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry } from './schema.js';
-import { channelName, checkBody, expired, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
-import { inboxRefs, one, ownRefs, readBox, seen, sent, visible, type MessageSession } from './box.js';
+import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry, type ChainMark } from './schema.js';
+import { advanceMark, channelName, checkBody, expired, ledgerStep, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
+import { inboxRefs, one, ownRefs, readBox, readChains, seen, sent, visible, wholeLedgers, type Box, type MessageSession } from './box.js';
 import { deliver, type SendOptions } from './send.js';
 import { inbox, waitPauses, waitReply, type InboxOptions } from './inbox.js';
 
@@ -39,6 +40,58 @@ export interface Channel {
   members: string[];
 }
 
+/** How long a mark on a chain that is gone is kept: a week's lifetime and a week of dead letters. */
+const MARK_RETAIN_MS = 14 * 86_400_000;
+
+/** Which of `ids` (or every open message) `box` lets `me` acknowledge now, which it did before, which it cannot. */
+async function sortAcks(ctx: Coord, box: Box, me: string, ids: string[] | 'all', now: number) {
+  const marks = box.acks.record?.marks ?? {};
+  const open = await visible(ctx, box, me, now, false);
+  const before = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
+  for (const [sender, c] of box.chains) {
+    const mark = Object.hasOwn(marks, sender) ? marks[sender] : undefined;
+    for (const m of c.messages) if (markCovers(mark, m.record)) before.add(m.record.id);
+  }
+  const targets: MessageView[] = [];
+  const already: string[] = [];
+  const refused: string[] = [];
+  for (const id of ids === 'all' ? [...open.keys()] : [...new Set(ids)]) {
+    const m = open.get(id);
+    if (m) targets.push(m);
+    else if (before.has(id)) already.push(id);
+    else refused.push(id);
+  }
+  return { targets, already, refused, open, now };
+}
+
+/**
+ * The acknowledgement record's entries and marks after acknowledging `targets` (@all and
+ * channel messages): each sender's mark moves as far as it can (rules.ts, advanceMark); a
+ * message it does not reach gets an entry; entries the marks now cover, expired ones, and marks
+ * on chains that are gone are dropped.
+ */
+function chainAcks(box: Box, me: string, targets: MessageView[], entry: (m: MessageView) => AckEntry, now: number): { acks: AckEntry[]; marks: Record<string, ChainMark> } {
+  const channels = new Set(Object.keys(box.member.record?.channels ?? {}));
+  const old = box.acks.record;
+  const marks: Record<string, ChainMark> = {};
+  // A mark on a chain that is gone (every message expired, pruned) is kept while dead letters may still ask about it.
+  for (const [sender, mark] of Object.entries(old?.marks ?? {})) if (box.chains.has(sender) || now - Date.parse(mark.at) < MARK_RETAIN_MS) marks[sender] = mark;
+  const ackedIds = new Set([...(old?.acks ?? []).map((a) => a.id), ...targets.map((t) => t.id)]);
+  for (const sender of new Set(targets.map((t) => t.from))) {
+    const chain = box.chains.get(sender);
+    if (!chain) continue;
+    const moved = advanceMark(Object.hasOwn(marks, sender) ? marks[sender] : undefined, chain.messages, ackedIds, me, channels, now).mark;
+    if (moved) marks[sender] = moved;
+  }
+  const chained = new Map([...box.chains.values()].flatMap((c) => c.messages.map((m) => [m.record.id, m.record] as const)));
+  const covered = (id: string) => {
+    const m = chained.get(id);
+    return m !== undefined && markCovers(Object.hasOwn(marks, m.from) ? marks[m.from] : undefined, m);
+  };
+  const acks = [...keptAcks(old?.acks ?? [], now), ...targets.map(entry)].filter((a) => !covered(a.id));
+  return { acks, marks };
+}
+
 /** The messages service of one session. */
 export class Messages implements MessageSession {
   /** Lost compare-and-swap rounds so far (a send should never need one: nothing else writes its refs). */
@@ -47,7 +100,7 @@ export class Messages implements MessageSession {
   constructor(readonly ctx: Coord) {}
 
   /** Sends `body` to `to` (addresses, comma-separated or as a list). Returns the message as sent. */
-  send(to: string | string[], body: string, opts: SendOptions = {}): Promise<MessageView> {
+  async send(to: string | string[], body: string, opts: SendOptions = {}): Promise<MessageView> {
     return deliver(this, to, body, opts, null);
   }
 
@@ -98,20 +151,18 @@ export class Messages implements MessageSession {
       for (const id of ids) messageId(id);
     }
     const r = ownRefs(me);
-    return cas(ctx.store, me, async () => {
-      const box = await readBox(ctx, me, 'authority', { receipts: true, journal: true });
-      const now = ctx.now();
-      const open = await visible(ctx, box, me, now, false);
-      const before = new Set([...(box.acks.record?.acks ?? []), ...(box.receipts.record?.acks ?? [])].map((a) => a.id));
-      const targets: MessageView[] = [];
-      const already: string[] = [];
-      const refused: string[] = [];
-      for (const id of ids === 'all' ? [...open.keys()] : [...new Set(ids)]) {
-        const m = open.get(id);
-        if (m) targets.push(m);
-        else if (before.has(id)) already.push(id);
-        else refused.push(id);
+    const result = await cas(ctx.store, me, async () => {
+      // First down to the marks only; a message acknowledged in order before is read only when asked for by id.
+      // The receipts' newest commit only, unless something must be looked up in them (an id
+      // acknowledged before) or the write starts a new whole root.
+      let box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, heads: true });
+      let sorted = await sortAcks(ctx, box, me, ids, ctx.now());
+      const rooting = ledgerStep(box.receipts.record?.delta, box.receipts.record !== null) === 'root' && (box.receipts.record?.delta?.length ?? 1) > 1;
+      if (sorted.refused.length > 0 || (rooting && sorted.targets.some((m) => !shared(m.to)))) {
+        box = await readBox(ctx, me, 'authority', { receipts: true, journal: true, full: sorted.refused.length > 0 });
+        sorted = await sortAcks(ctx, box, me, ids, ctx.now());
       }
+      const { targets, already, refused, open, now } = sorted;
       if (refused.length > 0) {
         throw new RefusedError(`cannot acknowledge: not addressed to you, or expired: ${refused.join(', ')}`, { kind: 'not-addressed', ids: refused });
       }
@@ -121,14 +172,27 @@ export class Messages implements MessageSession {
       const event = (m: MessageView): JournalEvent => ({ action: 'ack', subject: `${m.id} from ${m.from}${m.subject ? `: ${m.subject}` : ''}` });
       const changes: RecordChange[] = [];
       // An @all or channel message stays for others: the agent's own record hides it from its
-      // inbox. A direct one only: its receipt tells the sender.
-      for (const [kind, slot, list] of [
-        ['acks', box.acks, targets.filter((m) => shared(m.to))],
-        ['receipts', box.receipts, targets.filter((m) => !shared(m.to))],
-      ] as const) {
-        if (list.length === 0) continue;
-        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks: [...keptAcks(slot.record?.acks ?? [], now), ...list.map(entry)] };
-        changes.push({ ref: kind === 'acks' ? r.acks : r.receipts, oldOid: slot.oid, record, subject: `${kind} of ${me}`, event: list.map(event) });
+      // inbox: on a sender's chain, by moving its mark there (or, acknowledged out of order, an
+      // entry until the mark passes it); of the old layout, by an entry. A direct one: its receipt tells the sender.
+      const sharedTargets = targets.filter((m) => shared(m.to));
+      if (sharedTargets.length > 0) {
+        const { acks, marks } = chainAcks(box, me, sharedTargets, entry, now);
+        const record: AckRecord = { v: 1, type: 'acks', agent: me, acks, ...(Object.keys(marks).length > 0 ? { marks } : {}) };
+        changes.push({ ref: r.acks, oldOid: box.acks.oid, record, subject: `acks of ${me}`, event: sharedTargets.map(event) });
+      }
+      const direct = targets.filter((m) => !shared(m.to));
+      if (direct.length > 0) {
+        // Kept as a chain of additions: one more commit of the new receipts, or now and then a new whole root.
+        const head = box.receipts.record?.delta;
+        const added = direct.map(entry);
+        const change: RecordChange =
+          ledgerStep(head, box.receipts.record !== null) === 'add'
+            ? { ref: r.receipts, oldOid: box.receipts.oid, record: { v: 1, type: 'acks', agent: me, acks: added, delta: { length: head!.length + 1, base: head!.base } } satisfies AckRecord, subject: `receipts of ${me}`, event: direct.map(event) }
+            : (() => {
+                const acks = [...keptAcks(box.receipts.record?.acks ?? [], now), ...added];
+                return { ref: r.receipts, oldOid: box.receipts.oid, parents: [], record: { v: 1, type: 'acks', agent: me, acks, delta: { length: 1, base: acks.length } } satisfies AckRecord, subject: `receipts of ${me}`, event: direct.map(event) };
+              })();
+        changes.push(change);
       }
       // Its own direct deliveries: those acknowledged now, and those that expired unacknowledged.
       const deletes: RefUpdate[] = [...box.direct.values()]
@@ -136,6 +200,7 @@ export class Messages implements MessageSession {
         .map((d) => ({ ref: d.ref, newOid: null, oldOid: d.oid }));
       return commit(changes, box.journal, now, { acked: targets.map((m) => ({ ...m, acked: true })), already }, deletes);
     }, { onLost: () => this.retries++ });
+    return result;
   }
 
   /** Every message of a thread this agent can see, oldest first; `id` names the thread or one of its messages. */
@@ -158,14 +223,19 @@ export class Messages implements MessageSession {
     const ctx = this.ctx;
     const me = ctx.requireAgent();
     const r = ownRefs(me);
-    const entries = await ctx.store.entries([r.out, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
+    const entries = await wholeLedgers(ctx, await ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode()));
     const out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
+    const chain = (await readChains(ctx, entries.filter((e) => e.ref === bcastRef(me)), [])).get(me)?.messages ?? [];
     // Who acknowledged what, from every agent's own records.
     const ackers = new Map<string, Map<string, string>>();
-    const { records, corrupt } = decode(AckRecord, entries.filter((e) => e.ref !== r.out));
+    // Each reader's mark on this agent's chain: what it acknowledged in order (at or before the mark's time).
+    const marks = new Map<string, ChainMark>();
+    const { records, corrupt } = decode(AckRecord, entries.filter((e) => e.ref !== r.out && e.ref !== bcastRef(me)));
     for (const c of corrupt) ctx.warn(`skipping unreadable acknowledgements ${c.ref}: ${c.problem}`);
     for (const s of records) {
       if (agentMessagesRef(s.ref.startsWith(`${MESSAGES}acks/`) ? 'acks' : 'receipts', s.record.agent) !== s.ref) continue;
+      const mark = s.record.marks && Object.hasOwn(s.record.marks, me) ? s.record.marks[me] : undefined;
+      if (mark) marks.set(s.record.agent, mark);
       for (const a of s.record.acks) {
         const m = ackers.get(a.id) ?? new Map<string, string>();
         m.set(s.record.agent, a.at);
@@ -174,8 +244,10 @@ export class Messages implements MessageSession {
     }
     const now = ctx.now();
     const list: OutboxView[] = [];
-    for (const { entry, record } of (await sent(ctx, out)).values()) {
-      const acks = recipientAcks(entry, me, ackers.get(entry.id) ?? new Map());
+    for (const { entry, record } of (await sent(ctx, out, chain)).values()) {
+      const who = new Map(ackers.get(entry.id) ?? []);
+      if (entry.chain) for (const [agent, mark] of marks) if (!who.has(agent) && markCovers(mark, record)) who.set(agent, mark.at);
+      const acks = recipientAcks(entry, me, who);
       const dead = isDead(entry, acks, now);
       if ((expired(entry, now) && !dead) || (opts.dead && !dead)) continue;
       list.push({ ...view(record, Object.hasOwn(acks, me) && acks[me] !== null), acks, dead });

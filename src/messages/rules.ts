@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { checkLine, checkText, cut } from '../fields.js';
 import { AGENT_ID } from '../agents/id.js';
-import type { AckEntry, MessageRecord, SentEntry } from './schema.js';
+import type { AckEntry, ChainMark, MessageRecord, SentEntry } from './schema.js';
 import { iso } from '../time.js';
 
 export const ALL = '@all';
@@ -169,4 +169,93 @@ export function replySubject(subject: string): string {
   if (subject === '' || /^re:/i.test(subject)) return cut(subject, MAX_SUBJECT_CHARS);
   // The prefix must not push a subject the sender did not choose past the limit: cut the original.
   return `Re: ${cut(subject, MAX_SUBJECT_CHARS - 4)}`;
+}
+
+/**
+ * Whether a reader's mark on a sender's chain covers `m` (acknowledged in order): sent no later
+ * than the mark's message (a chain's `sentAt` rises strictly) and not passed over unaddressed.
+ */
+export function markCovers(mark: ChainMark | undefined, m: { id: string; sentAt: string }): boolean {
+  if (!mark) return false;
+  return Date.parse(m.sentAt) <= Date.parse(mark.sentAt) && !(mark.skip ?? []).some((s) => s.id === m.id);
+}
+
+/**
+ * Moves a reader's mark on one sender's chain (`chain`: its messages with their commits, any
+ * order) as far as it can: past every message acknowledged (`acked`: ids), expired, or not
+ * addressed to the reader (remembered in `skip` until it expires, so that joining its channel
+ * later still shows it). It stops at the first message the reader still has to see. Returns
+ * the new mark (unchanged: the same object) and the ids it now covers.
+ */
+export function advanceMark(
+  mark: ChainMark | undefined,
+  chain: readonly { oid: string; record: MessageRecord }[],
+  acked: ReadonlySet<string>,
+  me: string,
+  channels: ReadonlySet<string>,
+  now: number,
+): { mark: ChainMark | undefined; covered: Set<string> } {
+  const after = [...chain]
+    .filter((c) => !mark || Date.parse(c.record.sentAt) > Date.parse(mark.sentAt))
+    .sort((a, b) => Date.parse(a.record.sentAt) - Date.parse(b.record.sentAt));
+  const covered = new Set<string>();
+  // Skipped messages the reader acknowledged now (it joined their channel) are covered again.
+  let skip = (mark?.skip ?? []).filter((s) => !acked.has(s.id) && (s.until === null || Date.parse(s.until) > now));
+  let last: { oid: string; record: MessageRecord } | null = null;
+  for (const c of after) {
+    const m = c.record;
+    if (acked.has(m.id) || expired(m, now)) {
+      // passes
+    } else if (!addressedTo(m, me, channels)) {
+      skip = [...skip, { id: m.id, until: m.expiresAt }];
+    } else break;
+    covered.add(m.id);
+    last = c;
+  }
+  const skipChanged = skip.length !== (mark?.skip ?? []).length;
+  if (!last && !skipChanged) return { mark, covered };
+  const base = last ? { id: last.record.id, oid: last.oid, sentAt: last.record.sentAt } : { id: mark!.id, oid: mark!.oid, sentAt: mark!.sentAt };
+  return { mark: { ...base, at: iso(now), ...(skip.length > 0 ? { skip } : {}) }, covered };
+}
+
+/**
+ * Whether a send reads its own chain to see whether to re-root it: only once something on it
+ * expired, and then only when it has doubled since last examined, so that a chain whose messages
+ * outlive a re-root's threshold is read O(log n) times, not on every send.
+ */
+export function examineChain(chain: { length: number; checked: number; firstExpiry: string | null }, now: number): boolean {
+  return chain.length > 0 && chain.firstExpiry !== null && Date.parse(chain.firstExpiry) <= now && chain.length >= 2 * chain.checked;
+}
+
+/** The earlier of two expiries (null: never). */
+export function earlier(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+/**
+ * Whether a sender's chain should be re-rooted now (a new parentless chain of its unexpired
+ * messages): once at least as many of its messages expired as are still live, so that each
+ * re-root copies no more messages than expired since the last one (a send costs O(1) copies on
+ * average, and the chain holds at most about twice its live messages).
+ */
+export function shouldReroot(chained: number, live: number): boolean {
+  const dead = chained - live;
+  return dead > 0 && dead >= live;
+}
+
+/** The fewest additions a chained record takes before a write starts a new whole root. */
+export const LEDGER_MIN_STEPS = 16;
+
+/**
+ * How a write of `added` entries lands on a record kept as a chain of additions (`head`: its
+ * Ledger as read; undefined: a record written before, or none): as one more addition, or as a
+ * new parentless root holding every kept entry, once the additions since the last root are as
+ * many as the root's entries (at least LEDGER_MIN_STEPS). A write then costs O(1) entries on
+ * average, and a read walks at most about twice the kept entries.
+ */
+export function ledgerStep(head: { length: number; base: number } | undefined, exists: boolean): 'add' | 'root' {
+  if (!exists || !head) return 'root';
+  return head.length - 1 < Math.max(LEDGER_MIN_STEPS, head.base) ? 'add' : 'root';
 }

@@ -41,6 +41,32 @@ export const AckEntry = z.object({
 export type AckEntry = z.infer<typeof AckEntry>;
 
 /**
+ * A record kept as a chain of additions (`receipts/<agent>`, `out/<agent>`): this commit's
+ * entries add to (or, by id, replace) its parent's; `length` counts the chain's commits, this one
+ * included (1: a whole record, parentless), `base` the entries of that root. A record without it
+ * (written before) is whole. box.ts reads a chain whole; rules.ts, `ledgerStep`, says when a write
+ * starts a new root.
+ */
+export const Ledger = z.object({ length: z.number().check(z.int(), z.gte(1)), base: z.number().check(z.int(), z.gte(0)) });
+export type Ledger = z.infer<typeof Ledger>;
+
+/**
+ * How far a reader has acknowledged one sender's chain of @all and channel messages: every
+ * message of the chain up to the one sent at `sentAt` (chains are in strictly rising `sentAt`),
+ * except those in `skip` (passed while not addressed to the reader: a channel it had not joined).
+ */
+export const ChainMark = z.object({
+  id: Id,
+  /** That message's commit as read (an ancestor walk stops there; gone after a re-root, then ignored). */
+  oid: z.string(),
+  sentAt: Iso,
+  /** When the mark last moved. */
+  at: Iso,
+  skip: z.optional(z.array(z.object({ id: Id, until: z.nullable(Iso) }))),
+});
+export type ChainMark = z.infer<typeof ChainMark>;
+
+/**
  * An agent's acknowledgements, on its own refs: `acks/<agent>` for @all and channel messages
  * (what its inbox filters out), `receipts/<agent>` for direct ones (their refs are deleted).
  */
@@ -48,7 +74,12 @@ export const AckRecord = z.object({
   v: z.literal(1),
   type: z.literal('acks'),
   agent: AgentId,
+  /** Messages acknowledged one by one: direct ones, old-layout broadcasts, and chain messages past the sender's mark. */
   acks: z.array(AckEntry),
+  /** Per sender, how far its chain is acknowledged (`acks/<agent>` only). */
+  marks: z.optional(z.record(AgentId, ChainMark)),
+  /** `receipts/<agent>`: kept as a chain of additions (see Ledger). */
+  delta: z.optional(Ledger),
 });
 export type AckRecord = z.infer<typeof AckRecord>;
 
@@ -61,8 +92,10 @@ export const SentEntry = z.object({
   expiresAt: z.nullable(Iso),
   /** For an @all or channel message asking for acks: who it reached when sent. */
   expect: z.nullable(z.array(AgentId)),
-  /** Its @all and channel refs are deleted (it expired). */
+  /** Its @all and channel refs are deleted (it expired); for a chain message: it left the chain. */
   pruned: z.boolean(),
+  /** Sent on the sender's chain (`bcast/<agent>`), not on refs of its own. */
+  chain: z.optional(z.boolean()),
 });
 export type SentEntry = z.infer<typeof SentEntry>;
 
@@ -72,6 +105,14 @@ export const OutboxRecord = z.object({
   type: z.literal('outbox'),
   agent: AgentId,
   sent: z.array(SentEntry),
+  /**
+   * The sender's chain (`bcast/<agent>`): how many messages it holds (expired ones too, until it
+   * is re-rooted), how many it held when last examined for re-rooting, and the earliest expiry
+   * among them (null: none expires). See rules.ts, `examineChain`.
+   */
+  chain: z.optional(z.object({ length: z.number().check(z.int(), z.gte(0)), checked: z.number().check(z.int(), z.gte(0)), firstExpiry: z.nullable(Iso) })),
+  /** Kept as a chain of additions (see Ledger). */
+  delta: z.optional(Ledger),
 });
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 

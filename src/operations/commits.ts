@@ -5,17 +5,17 @@
  * Returns data: the hooks' face (hooks/entry.ts, hooks/render.ts) words the refusals.
  */
 import { stagedDiff, stagedTouches } from '../git/worktree.js';
-import { commitTouches, notRecords, type CommitTouch } from '../git/commits.js';
+import { commitTouches, notArchives, notRecords, type CommitTouch } from '../git/commits.js';
 import { OID } from '../git/objects.js';
 import { listRemote } from '../git/remote.js';
 import { AGENT_ID } from '../agents/id.js';
 import { REMOTE_NAME } from '../session/config.js';
 import { FailedError, RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { LOCKS } from '../store/layout.js';
+import { ARCHIVE, LOCKS } from '../store/layout.js';
 import { Coord, type OpenOptions } from '../session/coord.js';
 import { Locks, type Conflict } from '../locks/locks.js';
-import { unrecordedFrees, type RefLine, type UnrecordedFree } from './lock-audit.js';
+import type { RefLine, UnrecordedFree } from './lock-audit.js';
 
 /**
  * With a remote as the authority, a hook works from the local view, refreshed first when it is
@@ -194,8 +194,8 @@ export interface ReceiveRefusal {
 /**
  * pre-receive, in the bare repository that is the authority: `<old> <new> <ref>` lines.
  *
- * - refs/coordination/ holds only records (notRecords: commits with the empty tree), so nothing
- *   else can be stored there.
+ * - refs/coordination/ holds only records (notRecords: commits with the empty tree; an archive of
+ *   finished tasks, notArchives: commits whose tree holds records), so nothing else can be stored there.
  * - A lock ref holding a path is deleted or rewritten only with the journal entry recording it
  *   (an unlock, a break, an expiry, a renewal) in the same push (unrecordedFrees).
  * - Every other ref's new commits are judged: those no ref outside refs/coordination/ reaches
@@ -209,7 +209,12 @@ export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
     const all = receiveLines(input);
     const lines = all.filter((l) => !ZERO.test(l.newOid));
     const coordination = lines.filter((l) => l.ref.startsWith(COORDINATION));
-    const bad = new Set(await notRecords(ctx.repo, [...new Set(coordination.map((l) => l.newOid))]));
+    // The archives of finished tasks hold trees of records (store/trees.ts); every other coordination ref, records.
+    const archives = coordination.filter((l) => l.ref.startsWith(ARCHIVE));
+    const bad = new Set([
+      ...(await notRecords(ctx.repo, [...new Set(coordination.filter((l) => !l.ref.startsWith(ARCHIVE)).map((l) => l.newOid))])),
+      ...(await notArchives(ctx.repo, [...new Set(archives.map((l) => l.newOid))])),
+    ]);
     const refused: ReceiveRefusal = { violations: [], notRecords: [], unrecorded: [] };
     if (bad.size > 0) {
       // A bad ancestor is reported with every coordination ref of this push.
@@ -223,7 +228,7 @@ export async function runReceiveCheck(input: string): Promise<ReceiveRefusal> {
     const news = [...new Set(lines.filter((l) => !l.ref.startsWith(COORDINATION)).map((l) => l.newOid))];
     if (news.length > 0) refused.violations = await checkCommits(ctx, news, ['--not', `--exclude=${COORDINATION}*`, '--all']);
     // (Records first: the journal entries read below must be records to count.)
-    if (refused.notRecords.length === 0) refused.unrecorded = await unrecordedFrees(ctx, all);
+    if (refused.notRecords.length === 0) refused.unrecorded = await (await import('./lock-audit.js')).unrecordedFrees(ctx, all); // (pre-receive alone: its schemas stay out of the commit hooks' start)
     return refused;
   } finally {
     ctx.close();

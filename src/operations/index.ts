@@ -10,3 +10,4 @@ export * as commits from './commits.js';
 export * as verify from './verify.js';
 export * as context from './context.js';
 export * as taskExport from './task-export.js';
+export * as upkeep from './upkeep.js';

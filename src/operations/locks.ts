@@ -68,23 +68,26 @@ export async function renew(ctx: Coord, input: { patterns?: string[]; ttlMs?: nu
 
 /**
  * `prune`: dead locks and the token marks nobody needs (one swap), expired messages' refs, the agents not seen for
- * `agents.forget` (their presence and message records), then packs this repository's refs and
+ * `agents.forget` (their presence and message records), finished tasks still on the old done and
+ * failed shelves (into this agent's archive), then packs this repository's refs and
  * loose objects, reachable or not (a remote's own packing is the forge's: here, the clone).
  */
 export async function prune(
   ctx: Coord,
   opts: { budget?: number; pack?: boolean } = {},
-): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; packed: boolean }> {
+): Promise<{ ok: true; locks: LockView[]; tokens: string[]; messages: number; agents: string[]; tasks: number; packed: boolean }> {
   const budget = opts.budget ?? Infinity;
   const { removed, tokens } = await new Locks(ctx).pruneWithMarks(budget);
   const messages = await (await import('../messages/prune.js')).pruneMessages(ctx, budget);
+  // Finished tasks still on the old done and failed shelves move into this agent's archive.
+  const tasks = await (await import('../tasks/archive.js')).migrateShelves(ctx, budget);
   const cfg = await ctx.config();
   const agents =
     cfg.agents.forgetMs === null ? [] : await (await import('../agents/presence.js')).forget(ctx, cfg.agents.forgetMs, cfg.messages.ttlMs, budget);
-  if (opts.pack === false) return { ok: true, locks: removed, tokens, messages, agents, packed: false };
+  if (opts.pack === false) return { ok: true, locks: removed, tokens, messages, agents, tasks, packed: false };
   const problem = await ctx.store.pack();
   if (problem) ctx.warn(`could not pack: ${problem}`);
-  return { ok: true, locks: removed, tokens, messages, agents, packed: problem === null };
+  return { ok: true, locks: removed, tokens, messages, agents, tasks, packed: problem === null };
 }
 
 export async function listLocks(ctx: Coord, input: { mine?: boolean } = {}): Promise<LockView[]> {

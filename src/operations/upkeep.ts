@@ -7,9 +7,10 @@
  *   in the repository) per repository, one process (a claim file
  *   in `<git common dir>/git-coord/`) removes up to UPKEEP_BUDGET of each kind of dead state:
  *   expired locks and the token marks nobody needs, expired messages, agents not seen for
- *   `agents.forget`. Each is the same leased compare-and-swap `prune` makes, so it races
+ *   `agents.forget`, finished tasks still on an older board's done/failed shelves (into the archive). Each is the same leased compare-and-swap `prune` makes, so it races
  *   nothing: a step that loses to another agent is simply done again next time;
- * - when about LOOSE_LIMIT loose objects have gathered (one `readdir` tells), it packs them.
+ * - when about LOOSE_LIMIT loose objects have gathered (one `readdir` tells), it packs them: objects
+ *   only (deleting a live ref that was packed rewrites the whole packed-refs file; `prune` packs refs).
  *
  * Upkeep never fails the command it follows: what it cannot do now, a later command does.
  */
@@ -37,12 +38,12 @@ export async function upkeep(ctx: Coord): Promise<Upkept> {
   if (autoMs !== null && ctx.agent() !== null && claimStep(dir, autoMs, Date.now())) {
     try {
       const r = await prune(ctx, { budget: UPKEEP_BUDGET, pack: false });
-      done.pruned = r.locks.length + r.tokens.length + r.messages + r.agents.length;
+      done.pruned = r.locks.length + r.tokens.length + r.messages + r.agents.length + r.tasks;
     } finally {
       fs.rmSync(path.join(dir, 'upkeep.lock'), { force: true });
     }
   }
-  if (ctx.store.packDue()) done.packed = (await ctx.store.pack()) === null;
+  if (ctx.store.packDue()) done.packed = (await ctx.store.packObjects()) === null;
   return done;
 }
 

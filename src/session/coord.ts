@@ -26,6 +26,11 @@ export interface OpenOptions {
   now?: () => number;
   /** The session will write: start git's writing processes while the repository is discovered. */
   writes?: boolean;
+  /**
+   * Writing processes already started in `cwd` (Writers.early): used when the session's directory
+   * is that one, else closed and started again here.
+   */
+  writers?: Writers;
   /** Work to start alongside repository discovery: it needs only the directory. */
   alongside?: (cwd: string) => void;
   /** --remote: this remote decides, whatever the config says. */
@@ -72,7 +77,11 @@ export class Coord {
     if (opts.agent !== undefined) validateAgentId(opts.agent, '--agent');
     if (opts.remote !== undefined) validateRemoteName(opts.remote, '--remote');
     const cwd = path.resolve(opts.cwd ?? process.cwd());
-    const writers = new Writers(cwd);
+    let writers = opts.writers;
+    if (!writers?.startedIn(cwd)) {
+      writers?.close();
+      writers = new Writers(cwd);
+    }
     const found = openRepo(cwd);
     if (opts.writes && fs.statSync(cwd, { throwIfNoEntry: false })?.isDirectory()) writers.warm();
     opts.alongside?.(cwd);

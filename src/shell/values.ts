@@ -10,13 +10,15 @@
  * test/hook-shell.test.ts holds the shell's query byte for byte equal to coveringQuery's.
  */
 import crypto from 'node:crypto';
-import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST } from '../fields.js';
-import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT } from '../store/layout.js';
+import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_REST, DURATION_MAX_MS } from '../fields.js';
+import { printable, shellWord as pasteWord } from '../printable.js';
+import { ARCHIVE, coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT } from '../store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../git/commits.js';
 import { STAGED_DIFF } from '../git/worktree.js';
 import { AGENT_FILE } from '../session/coord.js';
 import { CONFIG_FILE } from '../session/config.js';
-import { JOURNAL_REWIND_REFUSAL, notRecordsRefusal } from '../hooks/render.js';
+import { JOURNAL_REWIND_REFUSAL, editDenied, notRecordsRefusal } from '../hooks/render.js';
+import { answer } from '../hooks/agent.js';
 import { HELD_STATE } from '../operations/lock-audit.js';
 import { WRITE_TOOLS } from '../operations/claude-setup.js';
 
@@ -115,6 +117,33 @@ function bracket(codes: number[]): string {
   return dash ? `${out}-` : out;
 }
 
+/**
+ * The edit hook's denial of an edit to a held file (hooks/agent-pre-tool-use answers the plain
+ * case itself): the Node hook's whole answer (answer(), editDenied()) with a mark in place of each
+ * value, which the script puts back in one pass. The values it fills in are plain text (see
+ * plainChars), so the JSON and the words of the next steps are the Node hook's byte for byte.
+ */
+export const DENIAL_MARKS = { tool: '@@tool@@', path: '@@path@@', pattern: '@@pattern@@', agent: '@@agent@@', until: '@@until@@', cmd: '@@cmd@@' } as const;
+export function editDeniedTemplate(): string {
+  const m = DENIAL_MARKS;
+  const reason = editDenied(m.tool, [{ path: m.path, pattern: m.pattern, agent: m.agent, reason: '', expiresAt: m.until }], false, m.cmd);
+  return answer('PreToolUse', { permissionDecision: 'deny', permissionDecisionReason: reason });
+}
+
+/**
+ * The characters a path may hold for the edit hook to name it in its denial itself, as a
+ * bracket-expression body: each is shown as itself (printable), pasted bare (shellWord) and needs
+ * no escape in JSON; `@` (the marks') aside.
+ */
+export function plainChars(): string {
+  const codes: number[] = [];
+  for (let c = 33; c < 127; c++) {
+    const ch = String.fromCharCode(c);
+    if (ch !== '@' && printable(ch) === ch && pasteWord(`a${ch}`) === `a${ch}` && JSON.stringify(ch) === `"${ch}"`) codes.push(c);
+  }
+  return bracket(codes);
+}
+
 /** The shell variables, by name (each `GC_<name>` in the scripts). */
 export function shellValues(): Record<string, string> {
   const [refused, hint] = notRecordsLines();
@@ -122,6 +151,8 @@ export function shellValues(): Record<string, string> {
   return {
     GC_ROOT: ROOT,
     GC_LOCKS: LOCKS,
+    // The archives of finished tasks hold trees of records: pre-receive leaves their pushes to Node (notArchives).
+    GC_ARCHIVE: ARCHIVE,
     // Journals only grow: pre-receive refuses their deletion or rewind.
     GC_JOURNAL: JOURNAL,
     GC_JOURNAL_REFUSAL: JOURNAL_REWIND_REFUSAL,
@@ -142,6 +173,14 @@ export function shellValues(): Record<string, string> {
     // The agents' edit hook (hooks/agent-pre-tool-use): Claude Code's tools that write a file, the largest event it parses.
     GC_WRITE_TOOLS: WRITE_TOOLS.join(' '),
     GC_AGENT_HOOK_MAX_INPUT: String(AGENT_HOOK_MAX_INPUT_BYTES),
+    // The edit hook's own denial of the plain held case: the answer with marks, the characters of
+    // a plain path, and the rules of the lock record it reads (AgentId, TtlMs).
+    GC_EDIT_DENIED: editDeniedTemplate(),
+    GC_PLAIN_CHARS: plainChars(),
+    GC_AGENT_ID_FIRST: AGENT_ID_FIRST,
+    GC_AGENT_ID_REST: AGENT_ID_REST,
+    GC_AGENT_ID_MAX: String(AGENT_ID_MAX),
+    GC_TTL_MAX_MS: String(DURATION_MAX_MS),
   };
 }
 

@@ -46,14 +46,31 @@ export function runCached(file: string, buildId: string): void {
     require(file);
     return;
   }
+  const safeDir = dir && ownedPrivate(dir) ? dir : null;
+  if (!loadCached(file, buildId, dir, safeDir, module, '')) require(file);
+}
+
+/** The bundle's vendored dependencies (dist/vendor/, required on first use): through the cache too. */
+const VENDOR = /^\.\/vendor\/[a-z0-9-]+\.js$/;
+const vendored = new Map<string, unknown>();
+
+/**
+ * Compiles and runs the CommonJS file `file` with V8's code cache (`tag` names a dependency's
+ * cache file apart from the bundle's: '' for the bundle), and returns its exports; false when the
+ * file cannot be read (the caller requires it as usual). The cache file's name carries the build
+ * id, the file's size and modification time and the Node version: a changed file never meets an
+ * old cache. It is written once, at exit, so it holds the functions that ran as well.
+ */
+function loadCached(file: string, buildId: string, dir: string | null, safeDir: string | null, parent: NodeJS.Module, tag: string): { exports: unknown } | false {
+  const M = Module as unknown as NodeModuleInternals;
   let src: string;
   let cacheFile: string | null = null;
   let cachedData: Buffer | undefined;
   try {
     src = fs.readFileSync(file, 'utf8');
-    if (dir && ownedPrivate(dir)) {
+    if (safeDir) {
       const st = fs.statSync(file);
-      cacheFile = path.join(dir, `${buildId}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.bin`);
+      cacheFile = path.join(safeDir, `${buildId}-${tag ? `vendor-${tag}-` : ''}${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.bin`);
       try {
         cachedData = fs.readFileSync(cacheFile);
       } catch {
@@ -61,27 +78,36 @@ export function runCached(file: string, buildId: string): void {
       }
     }
   } catch {
-    require(file);
-    return;
+    return false;
   }
   const script = new vm.Script(M.wrap(src), {
     filename: file,
     ...(cachedData ? { cachedData } : {}),
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  if (process.env.GIT_COORD_TRACE) process.stderr.write(`trace: code cache: ${!cacheFile ? 'off' : !cachedData ? 'none yet' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
+  if (process.env.GIT_COORD_TRACE) process.stderr.write(`trace: code cache${tag ? ` (${tag})` : ''}: ${!cacheFile ? 'off' : !cachedData ? 'none yet' : script.cachedDataRejected ? 'rejected' : 'used'}\n`);
   if (cacheFile && (!cachedData || script.cachedDataRejected)) {
     const target = cacheFile;
     // Written once, at exit: by then V8 has compiled the functions this command ran as well.
-    process.once('exit', () => writeCache(dir!, target, script));
+    process.once('exit', () => writeCache(safeDir!, target, script));
   }
-  const m = new Module(file, module) as Module & { filename: string; paths: string[]; loaded: boolean };
+  const m = new Module(file, parent) as Module & { filename: string; paths: string[]; loaded: boolean };
   m.filename = file;
   m.paths = M._nodeModulePaths(path.dirname(file));
   const fn = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
-  const req = ((id: string) => m.require(id)) as NodeJS.Require;
+  // The bundle's own requires of its vendored files go through the cache as well.
+  const req = ((id: string) => {
+    if (tag || !VENDOR.test(id)) return m.require(id);
+    const target = path.join(path.dirname(file), id);
+    if (!vendored.has(target)) {
+      const loaded = loadCached(target, buildId, dir, safeDir, m, path.basename(id, '.js'));
+      vendored.set(target, loaded ? loaded.exports : m.require(id));
+    }
+    return vendored.get(target);
+  }) as NodeJS.Require;
   fn.call(m.exports, m.exports, req, m, file, path.dirname(file));
   m.loaded = true;
+  return m;
 }
 
 /**

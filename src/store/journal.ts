@@ -27,6 +27,8 @@ export interface RecordChange {
    * (no parent) while the swap still expects that value.
    */
   fresh?: boolean;
+  /** The new record's parents, when not the state it replaces (a chain re-rooted: the new root's copies). */
+  parents?: string[];
   /** More refs, which must not exist yet, created pointing at the same new record (a message to several addresses). */
   alsoRefs?: string[];
   /**
@@ -79,7 +81,7 @@ export class AlongsideMoved extends Error {}
 
 /** The record commit a change writes: `store.ids([recordOf(...)])` is its id before it is written. */
 export function recordOf(c: RecordChange, me: string, now: number): NewRecord {
-  const parents = c.movedFrom ? [c.movedFrom.oid] : c.oldOid && !c.fresh ? [c.oldOid] : [];
+  const parents = c.parents ? c.parents : c.movedFrom ? [c.movedFrom.oid] : c.oldOid && !c.fresh ? [c.oldOid] : [];
   return { subject: c.subject, record: c.record, parents, agent: me, timeMs: now };
 }
 

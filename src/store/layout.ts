@@ -9,6 +9,7 @@
  *   refs/coordination/messages/...                             messages (see MESSAGES below)
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
  *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
+ *   refs/coordination/tasks/archive/<agent>                    the tasks <agent> finished (tasks/archive.ts)
  *   refs/coordination/agents/<agent>                           each agent's presence
  *   refs/coordination/context/<key>                            a shared context key (context/context.ts)
  *
@@ -17,6 +18,7 @@
  * refs, never differ only in case (case-insensitive file systems), and a directory component
  * never collides with a leaf.
  */
+import { hashHex } from '../git/sha.js';
 
 /** What the layout needs of a pattern (the domain's Pattern has this shape). */
 export interface Keyed {
@@ -35,8 +37,10 @@ export const TOKENS = `${ROOT}tokens/`;
  *
  *   messages/to/<agent>/<id>        a direct message, one ref per recipient: created by the
  *                                   sender, deleted by that recipient's ack
- *   messages/all/<id>               an @all message, and
- *   messages/channel/<name>/<id>    a channel's: created by the sender, deleted by it once expired
+ *   messages/bcast/<agent>          the agent's @all and channel messages: a chain, one commit a
+ *                                   message, re-rooted by its sender once enough of it expired
+ *   messages/all/<id>               (before the chains) an @all message, and
+ *   messages/channel/<name>/<id>    a channel's: read until they expire, deleted by prune
  *   messages/acks/<agent>           the agent's acknowledgements of @all and channel messages
  *   messages/receipts/<agent>       the agent's acknowledgements of direct messages
  *   messages/out/<agent>            the agent's index of the messages it sent
@@ -73,6 +77,34 @@ export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
  */
 export const QUEUE = `${TASKS}queue/`;
 
+/**
+ * The archives: one ref per finishing agent, `tasks/archive/<agent>`, a commit whose tree holds
+ * one blob per finished task (store/trees.ts), parent the previous archive. A done or failed task
+ * leaves the shelves (and so every push's advertisement and a first sync) in the swap that
+ * finishes it. Written by its agent only (a reopen, rare, drops an entry from another's).
+ */
+export const ARCHIVE = `${TASKS}archive/`;
+
+export function archiveRef(agent: string): string {
+  return ARCHIVE + escapeComponent(agent);
+}
+
+/** The parts of the tasks' namespace a read of all of it means: every part but the archives, which are read on demand. */
+export const TASK_PARTS = [...TASK_SHELVES.map((s) => `${TASKS}${s}/`), QUEUE];
+
+/** escapeComponent reversed. */
+export function unescapeComponent(s: string): string {
+  if (!s.includes('_')) return s;
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '_' && /^[0-9a-f]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(s[i]!, 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
   let out = '';
@@ -93,11 +125,9 @@ function hash(s: string, len: number): string {
   return sha1(s).slice(0, len);
 }
 
-// node:crypto costs ~2 ms to load; queries (what a hook runs) need no hashing, so load it lazily.
-let createHash: typeof import('node:crypto').createHash | undefined;
+// node:crypto costs ~2 ms to load: ref names are hashed in JavaScript (git/sha.ts).
 function sha1(s: string): string {
-  createHash ??= (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash;
-  return createHash('sha1').update(s).digest('hex');
+  return hashHex('sha1', s);
 }
 
 /**
@@ -192,8 +222,15 @@ export function inboxPrefix(agent: string): string {
   return `${MESSAGES}to/${escapeComponent(agent)}/`;
 }
 
+/** Broadcasts and channel messages of the layout before the chains (one ref each): read until they expire. */
 export const BROADCASTS = `${MESSAGES}all/`;
 export const CHANNELS = `${MESSAGES}channel/`;
+/** Each sender's chain of @all and channel messages (written by that sender only). */
+export const BCAST = `${MESSAGES}bcast/`;
+
+export function bcastRef(agent: string): string {
+  return BCAST + escapeComponent(agent);
+}
 
 export function channelPrefix(name: string): string {
   return `${CHANNELS}${escapeComponent(name)}/`;

@@ -7,8 +7,9 @@ import type { Repo } from '../git/repo.js';
 import { readRefs, listRefs, updateRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { writeCommits, writeObjects, objectId, commitBody, ObjectReader, type CommitSpec, type GitObject } from '../git/objects.js';
 import { journalLog } from '../git/worktree.js';
+import { chainCommits, type RecordCommit } from '../git/chain.js';
 import { Writers } from '../git/writers.js';
-import { looseEstimate, packAll } from '../git/maintenance.js';
+import { looseEstimate, packAll, packObjects } from '../git/maintenance.js';
 import { printable } from '../printable.js';
 import { cut } from '../fields.js';
 export { Writers };
@@ -126,6 +127,8 @@ export interface Store {
   objects(names: string[]): Promise<({ oid: string; type: string; body: Buffer } | null)[]>;
   /** Writes objects of any type (trees, blobs: store/trees.ts); returns their ids, in order. */
   writeObjects(objects: GitObject[]): Promise<string[]>;
+  /** The records of chains (`tips`, as read) along first parents, newest first, without what `stops` reach. */
+  chains(tips: string[], stops: string[]): Promise<(RecordCommit & { tip: string })[]>;
   /** When the local view of the authority was last refreshed in full (null: local, or never). */
   viewTime(): number | null;
   warm(): void;
@@ -135,6 +138,8 @@ export interface Store {
   pack(): Promise<string | null>;
   /** Whether enough loose objects have gathered that a command that wrote should pack them. */
   packDue(): boolean;
+  /** Packs the loose objects as `pack` does, not the refs (upkeep: deleting a packed live ref rewrites packed-refs). */
+  packObjects(): Promise<string | null>;
 }
 
 /** Records in this repository's own refs. */
@@ -173,6 +178,10 @@ export class RecordStore implements Store {
   /** Packs refs and every loose object (git/maintenance.ts has how, and why all of them). */
   pack(): Promise<string | null> {
     return packAll(this.repo);
+  }
+
+  packObjects(): Promise<string | null> {
+    return packObjects(this.repo);
   }
 
   /** Enough loose objects that the commands that write should pack them (about LOOSE_LIMIT). */
@@ -215,6 +224,10 @@ export class RecordStore implements Store {
     return updateRefs(this.repo, updates, this.writers);
   }
 
+  async chains(tips: string[], stops: string[]): Promise<(RecordCommit & { tip: string })[]> {
+    return chainCommits(this.repo, tips, stops);
+  }
+
   async bodies(oids: string[]): Promise<Map<string, string>> {
     this.reader ??= new ObjectReader(this.repo.cwd);
     return this.reader.commitBodies(oids);
@@ -240,4 +253,4 @@ export class RecordStore implements Store {
   }
 }
 
-export type { RefEntry, RefUpdate, TransactionResult };
+export type { RefEntry, RefUpdate, TransactionResult, RecordCommit };

@@ -6,7 +6,7 @@
  *
  * Reads are `git fetch` with refspecs, never `ls-remote`: over protocol v2 the remote then lists
  * only the refs under the prefixes asked for. Until the clone's first full `sync`, the per-agent
- * chains (journals, presence, message indexes) are fetched shallow (their tips only, not every
+ * chains (journals, presence, acknowledgement marks and memberships) are fetched shallow (their tips only, not every
  * record a journal reaches); `log` fetches older history when it walks past what is here. After a fetch that
  * left many loose refs in the view, the refs are packed, so a user's own `git fetch` is not
  * slowed by thousands of loose files.
@@ -27,7 +27,7 @@ import { runGit } from '../git/run.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
-import { ROOT, LOCKS, JOURNAL, TASKS, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
+import { ROOT, LOCKS, JOURNAL, TASKS, TASK_PARTS, ARCHIVE, TOKENS, AGENTS, MESSAGES, CHECKS, checkRef, escapeComponent } from './layout.js';
 
 /** Hosted forges ask for at most ~15 reads a second per repository: never fetch more often. */
 const MIN_FETCH_INTERVAL_MS = 70;
@@ -126,6 +126,32 @@ export class RemoteStore extends RecordStore implements Store {
     return path.join(this.repo.commonDir, 'git-coord', `live-${escapeComponent(this.remote)}`);
   }
 
+  private archivesFile(): string {
+    return path.join(this.repo.commonDir, 'git-coord', `archives-${escapeComponent(this.remote)}`);
+  }
+
+  private stampArchives(time: number): void {
+    fs.mkdirSync(path.dirname(this.archivesFile()), { recursive: true });
+    fs.writeFileSync(this.archivesFile(), String(time));
+  }
+
+  /**
+   * A read of the view that asks for the archives of finished tasks, which no sync fetches: they
+   * are fetched when never fetched, or older than the rest of the view (a task that left the
+   * shelves a sync brought must be found in an archive at least as fresh). Otherwise the view's.
+   */
+  private archivesBehind(patterns: string[]): boolean {
+    if (!patterns.some((p) => p.startsWith(ARCHIVE))) return false;
+    let archived: number;
+    try {
+      archived = Number(fs.readFileSync(this.archivesFile(), 'utf8'));
+    } catch {
+      return true;
+    }
+    const view = this.viewTime();
+    return !Number.isFinite(archived) || (view !== null && view > archived);
+  }
+
   /** Whether this clone's view was synced in full once: from then on fetches take history too. */
   private live(): boolean {
     return fs.existsSync(this.liveFile());
@@ -133,20 +159,32 @@ export class RemoteStore extends RecordStore implements Store {
 
   /** Brings the view of `patterns` up to date from the remote. */
   override async refresh(patterns: string[], mode: ReadMode, timeoutMs = this.opts.timeoutMs): Promise<void> {
-    if (mode === 'view') return;
+    if (mode === 'view') {
+      if (!this.archivesBehind(patterns)) return;
+      mode = 'refresh';
+    }
     await this.verify();
     await this.viewUpdate;
     await this.rateLimit();
     const started = this.lastFetch;
     try {
-      // Before the first full sync, the per-agent chains (journals, presence, message indexes)
+      // Before the first full sync, the per-agent chains (journals, presence, marks, memberships)
       // come shallow: their tips, not the history behind them (a journal reaches every record its
       // agent ever wrote). Everything else comes whole: a shallow commit costs ~50 bytes in every
       // later push from this clone (git sends the clone's shallow list), so only refs that grow
       // with agents, never with tasks or messages, may be shallow.
+      // The archives of finished tasks are never part of a read of the whole tasks' namespace (a
+      // sync): they are fetched when a read asks for them, and always shallow (their tips: the
+      // trees hold every finished task; their history is only the order they were archived in).
       const live = this.live();
-      const specs = [...new Set((live ? patterns : patterns.flatMap(splitChains)).map((p) => this.refspec(p)))];
-      const shallow = live ? [] : specs.filter((r) => CHAINS.some((c) => r.startsWith(`+${c}`)));
+      const wide = patterns.flatMap(splitTasks);
+      const specs = [...new Set((live ? wide : wide.flatMap(splitChains).flatMap(splitTasks)).map((p) => this.refspec(p)))];
+      // A read of finished tasks (archives, with the check ref and a few tasks' old done or failed
+      // refs) is one shallow fetch: a check record has no parent, and a finished record's history
+      // is not read (a few shallow commits, only while a board from before the archive has them).
+      const archives = specs.some((r) => r.startsWith(`+${ARCHIVE}`));
+      const alongside = (r: string) => r.startsWith(`+${CHECKS}`) || FINISHED_SHELVES.some((f) => r.startsWith(`+${f}`) && !r.startsWith(`+${f}*`));
+      const shallow = specs.filter((r) => r.startsWith(`+${ARCHIVE}`) || (archives && alongside(r)) || (!live && CHAINS.some((c) => r.startsWith(`+${c}`))));
       const deep = specs.filter((r) => !shallow.includes(r));
       await fetchRefs(this.repo, this.remote, deep, timeoutMs);
       await fetchRefs(this.repo, this.remote, shallow, timeoutMs, { depth: 1 });
@@ -157,6 +195,7 @@ export class RemoteStore extends RecordStore implements Store {
         fs.writeFileSync(this.liveFile(), `${new Date(started).toISOString()}\n`);
       }
       this.refreshedAt = started;
+      if (patterns.some((p) => p.startsWith(ARCHIVE))) this.stampArchives(started);
       await this.packIfLoose();
     } catch (e) {
       if (mode === 'authority') throw e;
@@ -303,10 +342,22 @@ export class RemoteStore extends RecordStore implements Store {
   }
 }
 
-/** The per-agent chains a first sync fetches shallow (see refresh). */
-const CHAINS = [JOURNAL, AGENTS, ...(['out', 'acks', 'receipts', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
+/**
+ * The per-agent chains a first sync fetches shallow (see refresh). Not the message records kept
+ * as chains of additions (`out/`, `receipts/`) nor the broadcast chains (`bcast/`): a reader needs
+ * every commit of those, and re-rooting keeps them short.
+ */
+const CHAINS = [JOURNAL, AGENTS, ...(['acks', 'member'] as const).map((k) => `${MESSAGES}${k}/`)];
 /** The other parts of the messages' namespace (messages/ itself is split into these and CHAINS). */
-const MESSAGE_PARTS = ['to', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+const MESSAGE_PARTS = ['to', 'bcast', 'out', 'receipts', 'all', 'channel'].map((k) => `${MESSAGES}${k}/`);
+
+/** The old shelves of finished tasks (boards written before the archive). */
+const FINISHED_SHELVES = [`${TASKS}done/`, `${TASKS}failed/`];
+
+/** The tasks' namespace as its parts other than the archives (TASK_PARTS); other patterns as they are. */
+function splitTasks(p: string): string[] {
+  return p === TASKS ? TASK_PARTS : [p];
+}
 
 /** A pattern that covers chains and other refs (messages/, the whole namespace), split in two. */
 function splitChains(p: string): string[] {

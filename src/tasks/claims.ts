@@ -16,6 +16,7 @@ import { TaskRecord, type TaskAction } from './schema.js';
 import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, type TaskView } from './rules.js';
 import { unique, validateLabel, validateNote, validateReason, validateTaskId } from './checks.js';
 import { readListed } from './listed.js';
+import { findFinished, mergeUpdates } from './archive.js';
 import { claimedRefusal, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 
 /** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
@@ -118,8 +119,8 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
   return rounds(async () => {
     let ready: Held[] = [];
     let isDone: IsDone = () => false;
-    // The done records read, by ref: a claim verifies in its swap those of its task's dependencies.
-    let doneOids = new Map<string, string>();
+    // The dependencies found done, by id: a claim verifies in its swap the refs they were read on.
+    let doneHeld = new Map<string, Held>();
     const now = ctx.now();
     // The board's order from names alone (no record read), then the records of the first
     // candidates; when none of them is ready, of the next ones, until the queue ends.
@@ -131,10 +132,11 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
       const { records, corrupt } = decode(TaskRecord, entries);
       for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
       const free = records.filter((r) => r.ref === queueRef(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
-      // A dependency is done when it is on the done shelf: look up just those of these candidates.
+      // A dependency is done when found done (an archive, or the old done shelf): look up just those of these candidates.
       const deps = unique(free.flatMap((r) => r.record.dependsOn));
-      doneOids = new Map(deps.length === 0 ? [] : (await ctx.store.list(deps.map((d) => taskRef('done', d)), 'authority')).map((e) => [e.ref, e.oid]));
-      isDone = (id) => doneOids.has(taskRef('done', id));
+      const found = await findFinished(ctx, deps, 'authority', { shelves: true });
+      doneHeld = new Map([...found].filter(([, h]) => h.record.status === 'done'));
+      isDone = (id) => doneHeld.has(id);
       ready = free
         .filter((r) => isReady(r.record, now, isDone))
         .map((r) => ({ ref: taskRef('open', r.record.id), oid: r.oid, shelf: 'open' as const, record: r.record }))
@@ -147,7 +149,7 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
     for (const rec of claimOrder(ready.map((h) => h.record), me)) {
       const next = claimed(rec, me, now, ttlMs, []);
       // Each dependency still done: a reopen landing after the read fails the swap.
-      const verify = doneStill(rec, doneOids);
+      const verify = mergeUpdates(doneStill(rec, doneHeld), []) ?? [];
       if ((await commitWithJournal(ctx.store, me, [taskChange(byId.get(rec.id)!, next.rec, next.action, undefined, next.from)], journal, now, verify)).ok) {
         return won(view(next.rec, now, isDone));
       }
@@ -157,13 +159,15 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
   });
 }
 
-/** Verifications (old and new value equal) that each dependency of `rec` still has the done record read. */
-function doneStill(rec: TaskRecord, doneOids: Map<string, string>): RefUpdate[] {
+/**
+ * Verifications (old and new value equal) that each dependency of `rec` is still where it was
+ * read done: its archive at the tip read (a reopen drops it from there), or its old done ref.
+ */
+function doneStill(rec: TaskRecord, done: Map<string, Held>): RefUpdate[] {
   return rec.dependsOn.map((d) => {
-    const ref = taskRef('done', d);
-    const oid = doneOids.get(ref);
-    if (oid === undefined) throw new Error(`claiming ${rec.id}: dependency ${d} was not read as done`);
-    return { ref, oldOid: oid, newOid: oid };
+    const h = done.get(d);
+    if (h === undefined) throw new Error(`claiming ${rec.id}: dependency ${d} was not read as done`);
+    return { ref: h.ref, oldOid: h.oid, newOid: h.oid };
   });
 }
 

@@ -14,6 +14,7 @@ import type { Coord } from '../session/coord.js';
 import type { TaskRecord } from './schema.js';
 import { view, type TaskView } from './rules.js';
 import { MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
+import { findFinished } from './archive.js';
 import { commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
 
 export interface EditOptions {
@@ -37,10 +38,10 @@ async function onTask(ctx: Coord, id: string, decide: (held: Held, me: string, n
     if (!held) throw notFound(id);
     const now = ctx.now();
     const d = decide(held, me, now);
-    // Whether its dependencies are done, for the answer: they are done when on the done shelf.
+    // Whether its dependencies are done, for the answer: found done (an archive, the old done shelf).
     const deps = (d?.next ?? held.record).dependsOn;
-    const onDone = new Set(deps.length === 0 ? [] : (await ctx.store.list(deps.map((x) => taskRef('done', x)), 'authority')).map((e) => e.ref));
-    const done = (x: string) => onDone.has(taskRef('done', x));
+    const found = await findFinished(ctx, deps, 'authority', { shelves: true });
+    const done = (x: string) => found.get(x)?.record.status === 'done';
     if (d === null) return answer(view(held.record, now, done));
     return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
   });

@@ -5,14 +5,15 @@
  */
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
-import type { RecordChange } from '../store/journal.js';
+import { ARCHIVE, QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
+import { changeUpdates, type RecordChange } from '../store/journal.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
-import { commit, type Decision } from '../store/cas.js';
+import { again, commit, type Decision } from '../store/cas.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import { TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
 import type { IsDone } from './rules.js';
+import { archiveUpdates, findFinished, mergeUpdates, routed } from './archive.js';
 
 /** A task record as read, with where it lives. */
 export interface Held {
@@ -20,6 +21,8 @@ export interface Held {
   oid: string;
   shelf: TaskShelf;
   record: TaskRecord;
+  /** Found in an archive (tasks/archive.ts): `ref` and `oid` are the archive's ref and tip. */
+  archived?: true;
 }
 
 export interface Snapshot {
@@ -30,6 +33,8 @@ export interface Snapshot {
   isDone: IsDone;
   /** Task refs read whose record cannot be used (not JSON, wrong id, a blob...): ref -> why. */
   unreadable: Map<string, string>;
+  /** The session (commitTasks writes the archives through it). */
+  ctx: Coord;
 }
 
 /** What the task commands share within one session (the Tasks service). */
@@ -53,16 +58,50 @@ export function everyShelf(id: string): string[] {
 /** Every task record, on every shelf (not the queue, which holds the same records again). */
 export const ALL_SHELVES = TASK_SHELVES.map(taskShelf);
 
-/** Reads refs matching `patterns` (and `me`'s journal head) in one call; see `snapshot`. */
-export async function readTasks(ctx: Coord, patterns: string[], me: string | null, mode: ReadMode, assumeDone: boolean): Promise<Snapshot> {
+/**
+ * Reads refs matching `patterns` (and `me`'s journal head) in one call; see `snapshot`. A pattern
+ * on the done or failed shelf (a task's ref there, or the whole shelf) also finds the tasks
+ * archived (tasks/archive.ts), with `archived` set. `assumeDone`: see readBoard.
+ */
+export async function readTasks(ctx: Coord, patterns: string[], me: string | null, mode: ReadMode, assumeDone: boolean, opts: { failed?: boolean; lookup?: string[] } = {}): Promise<Snapshot> {
   const jref = me ? journalRef(me) : null;
   const entries = await ctx.store.entries(jref ? [...patterns, jref] : patterns, mode);
-  return snapshot(ctx, entries, jref, assumeDone);
+  return withFinished(ctx, snapshot(ctx, entries, jref, false), opts.lookup ?? patterns, mode, assumeDone, opts);
 }
 
-/** The open and failed shelves: what readiness needs (a task on neither is done). */
-export function readBoard(ctx: Coord, me: string | null, mode: ReadMode, extra: string[] = []): Promise<Snapshot> {
-  return readTasks(ctx, [taskShelf('open'), taskShelf('failed'), ...extra], me, mode, true);
+/** `snap`, read with `patterns` (those on the done and failed shelves ask for the archives), completed by the archives (see readTasks). */
+export async function withFinished(ctx: Coord, snap: Snapshot, patterns: string[], mode: ReadMode, assumeDone: boolean, opts: { failed?: boolean } = {}): Promise<Snapshot> {
+  const finishedShelves = [taskShelf('done'), taskShelf('failed')];
+  const whole = patterns.filter((p) => finishedShelves.includes(p));
+  // (A task found on a shelf is in no archive: finishing and reopening move it in one swap.)
+  const ids = [...new Set(patterns.filter((p) => finishedShelves.some((f) => p.startsWith(f) && p.length > f.length)).map((p) => unescapeComponent(p.slice(p.lastIndexOf('/') + 1))))].filter(
+    (id) => !snap.tasks.has(id),
+  );
+  const want = whole.length > 0 ? null : opts.failed ? 'failed' : ids;
+  if (want === null || want === 'failed' || want.length > 0) {
+    const archived = await findFinished(ctx, want, mode);
+    for (const [id, h] of archived) {
+      if (whole.length === 1 && h.shelf !== (whole[0] === taskShelf('done') ? 'done' : 'failed')) continue;
+      if (!snap.tasks.has(id)) snap.tasks.set(id, h);
+    }
+  }
+  if (assumeDone) {
+    // Readiness: a dependency not on the open shelf is looked up (archives, old shelves).
+    const deps = [...new Set([...snap.tasks.values()].filter((h) => h.shelf === 'open').flatMap((h) => h.record.dependsOn))].filter((d) => !snap.tasks.has(d));
+    const known = deps.length > 0 ? await findFinished(ctx, deps, mode, { shelves: true }) : new Map<string, Held>();
+    snap.isDone = (id) => (snap.tasks.get(id) ?? known.get(id))?.record.status === 'done';
+  }
+  return snap;
+}
+
+/**
+ * The open and failed shelves (and `extra`), with what readiness needs: a dependency not on the
+ * open shelf is done when found done (findFinished: the archives, the old done shelf). With
+ * `failed`, the failed tasks of the archives too (the board and `list --status failed` show them).
+ */
+export function readBoard(ctx: Coord, me: string | null, mode: ReadMode, extra: string[] = [], opts: { failed?: boolean } = {}): Promise<Snapshot> {
+  // (The failed shelf is read for boards written before the archive; it asks for no archive.)
+  return readTasks(ctx, [taskShelf('open'), taskShelf('failed'), ...extra], me, mode, true, { ...opts, lookup: extra });
 }
 
 /**
@@ -76,7 +115,7 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
   let journal: string | null = null;
   for (const e of entries) {
     if (e.ref === jref) journal = e.oid;
-    if (e.ref.startsWith(QUEUE)) continue;
+    if (e.ref.startsWith(QUEUE) || e.ref.startsWith(ARCHIVE)) continue;
     if (e.ref.startsWith(TASKS)) taskEntries.push(e);
     else others.push(e);
   }
@@ -101,7 +140,7 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     const t = tasks.get(id);
     return t ? t.record.status === 'done' : assumeDone;
   };
-  return { tasks, journal, others, isDone, unreadable };
+  return { tasks, journal, others, isDone, unreadable, ctx };
 }
 
 /**
@@ -128,10 +167,16 @@ export function alsoUnreadable(snap: Snapshot, ...more: (Snapshot | null)[]): Sn
   return { ...snap, unreadable };
 }
 
-/** `commit` (store/cas.ts) of task changes, after refuseUnreadable. */
-export function commitTasks<T>(snap: Snapshot, changes: RecordChange[], now: number, result: T, extra: RefUpdate[] = []): Decision<T> {
+/**
+ * `commit` (store/cas.ts) of task changes, after refuseUnreadable, with the archives' new
+ * commits for the tasks finished, reopened or rewritten there (tasks/archive.ts) in the same swap.
+ */
+export async function commitTasks<T>(snap: Snapshot, changes: RecordChange[], now: number, result: T, extra: RefUpdate[] = []): Promise<Decision<T>> {
   refuseUnreadable(snap, changes, extra);
-  return commit(changes, snap.journal, now, result, extra);
+  const archive = await archiveUpdates(snap.ctx, changes, now);
+  const all = archive === null ? null : mergeUpdates(extra, archive, changeUpdates(changes, changes.map(() => '')));
+  if (all === null) return again({ pause: false });
+  return commit(changes, snap.journal, now, result, all);
 }
 
 /** The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with its status. */
@@ -149,7 +194,7 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
     if (before !== null) mirrors.push({ ref: before, oldOid: held!.oid, remove: true });
     if (after !== null) mirrors.push({ ref: after, oldOid: null });
   }
-  return {
+  return routed(held, rec, {
     ref,
     oldOid: held && !moving ? held.oid : null,
     ...(moving ? { movedFrom: { ref: held.ref, oid: held.oid } } : {}),
@@ -157,7 +202,7 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
     record: rec,
     subject: `${action} ${rec.id}`,
     event: { action, subject: rec.id, reason, other },
-  };
+  });
 }
 
 export function notFound(id: string): UsageError {

@@ -31,7 +31,7 @@ import { reopenCheck } from './family.js';
 import { comment, edit, undepend, type EditOptions } from './edit.js';
 
 export type { TaskView, AddOptions, ClaimOptions, EndOptions, Finished, EditOptions };
-export { snapshot, type Held, type Snapshot } from './records.js';
+export { snapshot, withFinished, type Held, type Snapshot } from './records.js';
 export { validateTaskId, parsePriority } from './checks.js';
 
 /** A child as `task show` lists it. */
@@ -82,7 +82,7 @@ export class Tasks implements TaskSession {
     const mode = this.ctx.readMode();
     const onlyLive = opts.ready || opts.status === 'open' || opts.status === 'claimed' || opts.status === 'failed';
     const snap = opts.status === 'done' ? await readTasks(this.ctx, [taskShelf('done')], null, mode, false)
-      : onlyLive ? await readBoard(this.ctx, null, mode)
+      : onlyLive ? await readBoard(this.ctx, null, mode, [], { failed: opts.status === 'failed' })
       : await readTasks(this.ctx, ALL_SHELVES, null, mode, false);
     const now = this.ctx.now();
     return [...snap.tasks.values()]

@@ -13,8 +13,9 @@ import type { TaskView } from '../tasks/rules.js';
 import type { LockView } from '../locks/locks.js';
 import { Messages, type Channel } from '../messages/messages.js';
 import { AckRecord, MessageRecord } from '../messages/schema.js';
-import { expired, type MessageView } from '../messages/rules.js';
-import { BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef } from '../store/layout.js';
+import { expired, markCovers, type MessageView } from '../messages/rules.js';
+import { readChains, wholeLedgers } from '../messages/box.js';
+import { BCAST, BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef } from '../store/layout.js';
 import { decode, parseBody } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import { iso } from '../time.js';
@@ -58,10 +59,12 @@ function capLock(l: LockView): LockView {
 /** The messages any agent could read: @all, channels, and direct ones (waiting, or kept by their recipient's receipt). */
 async function readMessages(ctx: Coord, now: number): Promise<BoardMessage[]> {
   const inboxes = `${MESSAGES}to/`;
-  const entries = await ctx.store.entries([BROADCASTS, CHANNELS, inboxes, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
-  const isMessage = (ref: string) => ref.startsWith(BROADCASTS) || ref.startsWith(CHANNELS) || ref.startsWith(inboxes);
+  const entries = await wholeLedgers(ctx, await ctx.store.entries([BCAST, BROADCASTS, CHANNELS, inboxes, `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode()));
+  const isMessage = (ref: string) => ref.startsWith(BROADCASTS) || ref.startsWith(CHANNELS) || ref.startsWith(inboxes) || ref.startsWith(BCAST);
   const msgs = new Map<string, MessageRecord>();
-  const { records, corrupt } = decode(MessageRecord, entries.filter((e) => isMessage(e.ref)));
+  const chains = await readChains(ctx, entries.filter((e) => e.ref.startsWith(BCAST)), []);
+  for (const c of chains.values()) for (const m of c.messages) msgs.set(m.record.id, m.record);
+  const { records, corrupt } = decode(MessageRecord, entries.filter((e) => isMessage(e.ref) && !e.ref.startsWith(BCAST)));
   for (const c of corrupt) ctx.warn(`skipping unreadable message ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
   for (const s of records) if (s.record.id === s.ref.slice(s.ref.lastIndexOf('/') + 1)) msgs.set(s.record.id, s.record);
   // Who acknowledged what, from every agent's own records.
@@ -71,6 +74,15 @@ async function readMessages(ctx: Coord, now: number): Promise<BoardMessage[]> {
   for (const s of acks.records) {
     const kind = s.ref.startsWith(`${MESSAGES}acks/`) ? 'acks' : 'receipts';
     if (agentMessagesRef(kind, s.record.agent) !== s.ref) continue;
+    // What it acknowledged in order on each sender's chain (at or before the time its mark moved).
+    for (const [sender, mark] of Object.entries(s.record.marks ?? {})) {
+      for (const m of chains.get(sender)?.messages ?? []) {
+        if (!markCovers(mark, m.record)) continue;
+        const who = ackers.get(m.record.id) ?? new Map<string, string>();
+        if (!who.has(s.record.agent)) who.set(s.record.agent, mark.at);
+        ackers.set(m.record.id, who);
+      }
+    }
     for (const a of s.record.acks) {
       const m = ackers.get(a.id) ?? new Map<string, string>();
       m.set(s.record.agent, a.at);

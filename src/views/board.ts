@@ -10,7 +10,7 @@ import { byRecency } from '../context/rules.js';
 import type { Coord } from '../session/coord.js';
 import { LockRecord } from '../locks/schema.js';
 import { liveness, view as lockView, type LockView } from '../locks/locks.js';
-import { snapshot } from '../tasks/tasks.js';
+import { snapshot, withFinished } from '../tasks/tasks.js';
 import { byUrgency, claimLive, isFree, view as taskView, type TaskView } from '../tasks/rules.js';
 import { isActive, seen } from '../agents/presence.js';
 
@@ -67,7 +67,8 @@ export async function readBoard(ctx: Coord): Promise<Board> {
   const now = ctx.now();
   const { activeMs } = (await ctx.config()).agents;
   const context = contextKeys(ctx, entries);
-  const snap = snapshot(ctx, entries.filter((e) => !e.ref.startsWith(CONTEXT)), null, true);
+  // The failed tasks of the archives too, and the dependencies of open tasks looked up there.
+  const snap = await withFinished(ctx, snapshot(ctx, entries.filter((e) => !e.ref.startsWith(CONTEXT)), null, false), [], ctx.readMode(), true, { failed: true });
   const decoded = decode(LockRecord, snap.others.filter((e) => e.ref.startsWith(LOCKS)));
   for (const c of decoded.corrupt) ctx.warn(`skipping unreadable lock record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
   const locks = decoded.records.filter((s) => liveness(s.record, now) === 'granted').map((s) => lockView(s.record));

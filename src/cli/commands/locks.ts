@@ -79,7 +79,7 @@ export const commands: CommandSpec[] = [
   },
   {
     name: 'prune',
-    summary: 'remove expired locks and abandoned pending records (each recorded in the history), token marks no longer needed, expired messages, agents not seen for agents.forget; pack the refs',
+    summary: 'remove expired locks and abandoned pending records (each recorded in the history), token marks no longer needed, expired messages, agents not seen for agents.forget; move finished tasks from the old done/failed shelves into the archive; pack the refs',
     writes: true,
     async run({ ctx, out }) {
       const r = await ops.prune(ctx);
@@ -90,6 +90,7 @@ export const commands: CommandSpec[] = [
           ...(r.tokens.length > 0 ? [`removed ${r.tokens.length} token mark${r.tokens.length === 1 ? '' : 's'} no longer needed`] : []),
           ...(r.messages > 0 ? [`removed ${r.messages} expired message ref${r.messages === 1 ? '' : 's'}`] : []),
           ...r.agents.map((a) => `forgot ${a} (not seen for agents.forget)`),
+          ...(r.tasks > 0 ? [`archived ${r.tasks} finished task${r.tasks === 1 ? '' : 's'} from the old done and failed shelves`] : []),
         ];
         return lines.length === 0 ? 'nothing to prune' : lines.join('\n');
       });
