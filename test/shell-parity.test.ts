@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_RE, AGENT_ID_REST, DURATION_MAX_MS } from '../src/fields.js';
-import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
+import { ARCHIVE, coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
@@ -78,6 +78,7 @@ describe('the generated shell hooks', () => {
       GC_REF_ANCHOR_MAX: String(rules.anchorMax),
       GC_CONFIG_FILE: CONFIG_FILE,
       GC_AGENT_FILE: AGENT_FILE,
+      GC_ARCHIVE: ARCHIVE,
       GC_TRAILER: TRAILER,
       GC_AGENT_ID_HINT: AGENT_ID_HINT,
       GC_NOT_RECORDS_REFUSAL: notRecordsRefusal([]).split('\n')[0]!,
