@@ -71,11 +71,15 @@ export function inboxRefs(me: string): string[] {
 export async function readChains(ctx: Coord, heads: RefEntry[], stops: string[]): Promise<Map<string, { ref: string; head: string; messages: StoredMessage[] }>> {
   const out = new Map<string, { ref: string; head: string; messages: StoredMessage[] }>();
   const byTip = new Map<string, RefEntry>();
+  const marked = new Set(stops);
   for (const h of heads) {
     if (h.missing) {
       ctx.warn(`skipping message chain ${h.ref}: its object is missing from the repository, or is not a commit`);
       continue;
     }
+    // A chain whose head is a reader's mark has nothing newer: no `git log` for it (none at all
+    // when the reader has seen every chain, an inbox's common case).
+    if (marked.has(h.oid)) continue;
     byTip.set(h.oid, h);
   }
   let commits: Awaited<ReturnType<Coord['store']['chains']>>;
