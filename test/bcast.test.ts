@@ -91,6 +91,28 @@ describe('broadcasts on one chain per sender', () => {
     gitSync(dir, 'fsck', '--no-progress');
   }, 240_000);
 
+  it('a reader whose mark is at every chain head is shown nothing new; the next message on a chain is shown, and only it', async () => {
+    const dir = makeRepo();
+    const { Coord, Messages } = await import('../src/index.js');
+    const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map((agent) => Coord.open({ cwd: dir, agent, env: ENV })));
+    try {
+      const ma = new Messages(a);
+      const mc = new Messages(c);
+      const mb = new Messages(b);
+      const first = [await ma.send('@all', 'a 1'), await mc.send('@all', 'c 1')];
+      expect((await mb.inbox()).map((m) => m.id).sort()).toEqual(first.map((m) => m.id).sort());
+      await mb.ack('all');
+      // Both chains' heads are bob's marks now: nothing to show (and no chain to read).
+      expect(acksRecord(dir, 'bob').marks.alice.oid).toBe(gitSync(dir, 'rev-parse', 'refs/coordination/messages/bcast/alice').trim());
+      expect(await mb.inbox()).toEqual([]);
+      const next = await ma.send('@all', 'a 2');
+      expect((await mb.inbox()).map((m) => m.id)).toEqual([next.id]);
+      expect((await mb.inbox({ all: true })).map((m) => m.id).sort()).toEqual([...first, next].map((m) => m.id).sort());
+    } finally {
+      for (const s of [a, b, c]) s.close();
+    }
+  });
+
   it('re-rooted while a reader is mid-way: what it acknowledged stays acknowledged, what it did not stays shown; expiry; outbox', async () => {
     const dir = makeRepo();
     const { Coord, Messages } = await import('../src/index.js');

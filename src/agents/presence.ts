@@ -9,10 +9,10 @@ import { AGENTS, JOURNAL, MESSAGES, agentMessagesRef, presenceRef } from '../sto
 import { decode, type RefEntry } from '../store/records.js';
 import { lost, rounds, won } from '../store/cas.js';
 import { commitUnrecorded } from '../store/journal.js';
-import { EventRecord } from '../history/schema.js';
 import type { Coord } from '../session/coord.js';
-import { PresenceRecord } from './schema.js';
-import { TASK_ID } from '../tasks/schema.js';
+import type { PresenceRecord } from './schema.js';
+// A task id has an agent id's form (tasks/schema.ts TASK_ID), checked without loading the task schemas.
+import { AGENT_ID_RE as TASK_ID } from '../fields.js';
 import { printable } from '../printable.js';
 import { checkLine } from '../fields.js';
 import { iso } from '../time.js';
@@ -28,8 +28,16 @@ export interface Seen {
 
 const MAX_ROLE = 200;
 
+/**
+ * The presence schema, loaded on first use (with zod): a heartbeat starts its read first and
+ * loads it while git works. The journal's event schema loads only to list agents.
+ */
+let loading: Promise<typeof import('./schema.js')> | undefined;
+const presenceSchemas = () => (loading ??= import('./schema.js'));
+
 /** Every agent seen in `entries` (presence refs and journal heads; others are ignored). */
-export function seen(entries: RefEntry[]): Map<string, Seen> {
+export async function seen(entries: RefEntry[]): Promise<Map<string, Seen>> {
+  const [{ PresenceRecord }, { EventRecord }] = await Promise.all([presenceSchemas(), import('../history/schema.js')]);
   const out = new Map<string, Seen>();
   const note = (id: string, at: string, role?: string | null, task?: string | null) => {
     const prev = out.get(id);
@@ -58,8 +66,10 @@ export async function heartbeat(ctx: Coord, opts: { role?: string; task?: string
   // a heartbeat that lost its swap to a record at least as new as its own was superseded by a
   // later write of the same agent, which is an answer, not a failure.
   const read = async () => {
-    const [cur] = await store.entries([ref], 'authority');
-    return { cur, prev: cur ? decode(PresenceRecord, [cur]).records[0]?.record : undefined };
+    const reading = store.entries([ref], 'authority');
+    const schemas = presenceSchemas();
+    const [cur] = await reading;
+    return { cur, prev: cur ? decode((await schemas).PresenceRecord, [cur]).records[0]?.record : undefined };
   };
   const asSeen = (r: PresenceRecord): Seen => ({ id: me, lastSeen: r.at, role: r.role, task: r.task });
   return rounds(
@@ -96,7 +106,7 @@ export async function forget(ctx: Coord, forgetMs: number, messagesTtlMs: number
       const entries = await ctx.store.entries([AGENTS, JOURNAL, ...kinds.map((k) => `${MESSAGES}${k}/`)], 'authority');
       const now = ctx.now();
       const byRef = new Map(entries.map((e) => [e.ref, e.oid]));
-      const gone = [...seen(entries).values()].filter((s) => now - Date.parse(s.lastSeen) > forgetMs).slice(0, budget).map((s) => s.id);
+      const gone = [...(await seen(entries)).values()].filter((s) => now - Date.parse(s.lastSeen) > forgetMs).slice(0, budget).map((s) => s.id);
       const updates = gone.flatMap((id) =>
         [presenceRef(id), ...kinds.map((k) => agentMessagesRef(k, id))].filter((ref) => byRef.has(ref)).map((ref) => ({ ref, newOid: null, oldOid: byRef.get(ref)! })),
       );

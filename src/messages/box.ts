@@ -6,7 +6,8 @@
 import { decode, parseBody, type ReadMode, type RefEntry, type Schema } from '../store/records.js';
 import { BCAST, BROADCASTS, CHANNELS, MESSAGES, agentMessagesRef, bcastRef, inboxPrefix, journalRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
-import { AckRecord, MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
+import type { AckRecord, MembershipRecord, MessageRecord, OutboxRecord, SentEntry } from './schema.js';
+import { messageSchemas } from './schemas.js';
 import { addressedTo, expired, markCovers, shared as isShared, view, type MessageView } from './rules.js';
 
 /** What the message commands share within one session (the Messages service). */
@@ -70,20 +71,26 @@ export function inboxRefs(me: string): string[] {
 export async function readChains(ctx: Coord, heads: RefEntry[], stops: string[]): Promise<Map<string, { ref: string; head: string; messages: StoredMessage[] }>> {
   const out = new Map<string, { ref: string; head: string; messages: StoredMessage[] }>();
   const byTip = new Map<string, RefEntry>();
+  const marked = new Set(stops);
   for (const h of heads) {
     if (h.missing) {
       ctx.warn(`skipping message chain ${h.ref}: its object is missing from the repository, or is not a commit`);
       continue;
     }
+    // A chain whose head is a reader's mark has nothing newer: no `git log` for it (none at all
+    // when the reader has seen every chain, an inbox's common case).
+    if (marked.has(h.oid)) continue;
     byTip.set(h.oid, h);
   }
   let commits: Awaited<ReturnType<Coord['store']['chains']>>;
+  const schemas = messageSchemas();
   try {
     commits = await ctx.store.chains([...byTip.keys()], stops);
   } catch (e) {
     ctx.warn(`${(e as Error).message}; reading only the newest message of each chain`);
     commits = [...byTip.values()].map((h) => ({ oid: h.oid, tip: h.oid, parents: [], body: h.body }));
   }
+  const { MessageRecord } = await schemas;
   for (const c of commits) {
     const head = byTip.get(c.tip);
     if (!head) continue;
@@ -158,8 +165,8 @@ export function one<T>(ctx: Coord, schema: Schema<T>, entry: RefEntry | undefine
 }
 
 /** Message records, each checked against the id its ref names. */
-function messages(ctx: Coord, entries: RefEntry[]): (StoredMessage & { ref: string })[] {
-  const { records, corrupt } = decode(MessageRecord, entries);
+function messages(ctx: Coord, schema: Schema<MessageRecord>, entries: RefEntry[]): (StoredMessage & { ref: string })[] {
+  const { records, corrupt } = decode(schema, entries);
   for (const c of corrupt) ctx.warn(`skipping unreadable message ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
   return records.filter((s) => {
     if (s.record.id === lastComponent(s.ref)) return true;
@@ -183,9 +190,13 @@ export async function readBox(
   if (want.receipts) patterns.push(r.receipts);
   if (want.out) patterns.push(r.out);
   if (want.journal) patterns.push(r.journal);
-  const read = await ctx.store.entries(patterns, mode);
+  const reading = ctx.store.entries(patterns, mode);
+  // The schemas load while git reads.
+  const schemas = messageSchemas();
+  const read = await reading;
   const entries = want.heads ? read : await wholeLedgers(ctx, read);
   const byRef = new Map(entries.map((e) => [e.ref, e]));
+  const { AckRecord, MembershipRecord, MessageRecord, OutboxRecord } = await schemas;
   const box: Box = {
     direct: new Map(),
     shared: new Map(),
@@ -201,9 +212,9 @@ export async function readBox(
   const marks = box.acks.record?.marks ?? {};
   const stops = want.full ? [] : Object.values(marks).filter((m) => (m.skip ?? []).length === 0).map((m) => m.oid);
   box.chains = await readChains(ctx, entries.filter((e) => e.ref.startsWith(BCAST)), stops);
-  const deliveries = messages(ctx, entries.filter((e) => e.ref.startsWith(r.inbox)));
+  const deliveries = messages(ctx, MessageRecord, entries.filter((e) => e.ref.startsWith(r.inbox)));
   for (const d of deliveries) box.direct.set(d.record.id, d);
-  for (const s of messages(ctx, entries.filter((e) => e.ref.startsWith(BROADCASTS) || e.ref.startsWith(CHANNELS)))) {
+  for (const s of messages(ctx, MessageRecord, entries.filter((e) => e.ref.startsWith(BROADCASTS) || e.ref.startsWith(CHANNELS)))) {
     box.shared.set(s.record.id, { oid: s.oid, record: s.record });
   }
   for (const c of box.chains.values()) for (const m of c.messages) box.shared.set(m.record.id, m);
@@ -214,7 +225,9 @@ export async function readBox(
 async function load(ctx: Coord, oids: string[]): Promise<Map<string, MessageRecord>> {
   const out = new Map<string, MessageRecord>();
   if (oids.length === 0) return out;
+  const schemas = messageSchemas();
   const bodies = await ctx.store.bodies([...new Set(oids)]);
+  const { MessageRecord } = await schemas;
   for (const oid of new Set(oids)) {
     const body = bodies.get(oid);
     const r = body === undefined ? null : parseBody(MessageRecord, body);

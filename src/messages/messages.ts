@@ -19,7 +19,8 @@ import { answer, cas, commit } from '../store/cas.js';
 import { decode, type RefUpdate } from '../store/records.js';
 import { MESSAGES, agentMessagesRef, bcastRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
-import { AckRecord, MembershipRecord, OutboxRecord, type AckEntry, type ChainMark } from './schema.js';
+import type { AckRecord, MembershipRecord, AckEntry, ChainMark } from './schema.js';
+import { messageSchemas } from './schemas.js';
 import { advanceMark, channelName, checkBody, expired, ledgerStep, markCovers, isDead, keepUntil, keptAcks, messageId, recipientAcks, replySubject, shared, view, type MessageView, type OutboxView } from './rules.js';
 import { inboxRefs, one, ownRefs, readBox, readChains, seen, sent, visible, wholeLedgers, type Box, type MessageSession } from './box.js';
 import { deliver, type SendOptions } from './send.js';
@@ -223,7 +224,10 @@ export class Messages implements MessageSession {
     const ctx = this.ctx;
     const me = ctx.requireAgent();
     const r = ownRefs(me);
-    const entries = await wholeLedgers(ctx, await ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode()));
+    const reading = ctx.store.entries([r.out, bcastRef(me), `${MESSAGES}acks/`, `${MESSAGES}receipts/`], ctx.readMode());
+    const schemas = messageSchemas();
+    const entries = await wholeLedgers(ctx, await reading);
+    const { AckRecord, OutboxRecord } = await schemas;
     const out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
     const chain = (await readChains(ctx, entries.filter((e) => e.ref === bcastRef(me)), [])).get(me)?.messages ?? [];
     // Who acknowledged what, from every agent's own records.
@@ -270,8 +274,10 @@ export class Messages implements MessageSession {
     const me = ctx.requireAgent();
     const r = ownRefs(me);
     return cas(ctx.store, me, async () => {
-      const entries = await ctx.store.entries([r.member, r.journal], 'authority');
-      const slot = one(ctx, MembershipRecord, entries.find((e) => e.ref === r.member));
+      const reading = ctx.store.entries([r.member, r.journal], 'authority');
+      const schemas = messageSchemas();
+      const entries = await reading;
+      const slot = one(ctx, (await schemas).MembershipRecord, entries.find((e) => e.ref === r.member));
       const channels = { ...(slot.record?.channels ?? {}) };
       const now = ctx.now();
       if (Object.hasOwn(channels, name) === join) {
@@ -288,8 +294,10 @@ export class Messages implements MessageSession {
 
   /** Every channel with a member, with its members. */
   async channels(): Promise<Channel[]> {
-    const entries = await this.ctx.store.entries([`${MESSAGES}member/`], this.ctx.readMode());
-    const { records, corrupt } = decode(MembershipRecord, entries);
+    const reading = this.ctx.store.entries([`${MESSAGES}member/`], this.ctx.readMode());
+    const schemas = messageSchemas();
+    const entries = await reading;
+    const { records, corrupt } = decode((await schemas).MembershipRecord, entries);
     for (const c of corrupt) this.ctx.warn(`skipping unreadable membership ${c.ref}: ${c.problem}`);
     const byName = new Map<string, string[]>();
     for (const s of records) {

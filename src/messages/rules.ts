@@ -2,7 +2,6 @@
  * The rules of messages, without git: addresses, validation, who sees what, order, expiry, what
  * records keep, acknowledgements and dead letters. messages.ts applies them to the store.
  */
-import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { checkLine, checkText, cut } from '../fields.js';
 import { AGENT_ID } from '../agents/id.js';
@@ -97,7 +96,7 @@ export { parsePriority } from '../fields.js';
 
 /** A new message id: time-ordered, unique without coordination (48 random bits), a valid ref component. */
 export function newMessageId(now: number): string {
-  return `m-${now.toString(36)}-${crypto.randomBytes(6).toString('hex')}`;
+  return `m-${now.toString(36)}-${(process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomBytes(6).toString('hex')}`;
 }
 
 export function expired(m: { expiresAt: string | null }, now: number): boolean {

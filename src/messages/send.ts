@@ -7,10 +7,10 @@ import { UsageError } from '../errors.js';
 import { iso } from '../time.js';
 import { recordOf, type RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
-import { decode, parseBody, type NewRecord, type RefEntry, type RefUpdate } from '../store/records.js';
+import { decode, parseBody, type NewRecord, type RefEntry, type RefUpdate, type Schema } from '../store/records.js';
 import { JOURNAL, MESSAGES, bcastRef, deliveryRef } from '../store/layout.js';
-import { EventRecord } from '../history/schema.js';
-import { MembershipRecord, MessageRecord, OutboxRecord, type SentEntry } from './schema.js';
+import type { MembershipRecord, MessageRecord, OutboxRecord, SentEntry } from './schema.js';
+import { messageSchemas } from './schemas.js';
 import { ALL, DEFAULT_PRIORITY, checkBody, checkSubject, expired, keptSent, messageId, newMessageId, parseAddresses, shared, shouldReroot, examineChain, earlier, ledgerStep, view, type MessageView } from './rules.js';
 import { one, ownRefs, wholeLedgers, type MessageSession } from './box.js';
 import { checkPriority } from '../fields.js';
@@ -28,15 +28,17 @@ export interface SendOptions {
 }
 
 /** The agents an @all or channel message reaches now (other than its sender). */
-function reached(entries: RefEntry[], addresses: string[], me: string): string[] {
+async function reached(entries: RefEntry[], addresses: string[], me: string): Promise<string[]> {
   const who = new Set<string>();
   if (addresses.includes(ALL)) {
+    const { EventRecord } = await import('../history/schema.js');
     const { records } = decode(EventRecord, entries.filter((e) => e.ref.startsWith(JOURNAL)));
     for (const s of records) who.add(s.record.agent);
   }
   const chans = addresses.filter((a) => a.startsWith('#')).map((a) => a.slice(1));
   if (chans.length > 0) {
-    const { records } = decode(MembershipRecord, entries.filter((e) => e.ref.startsWith(`${MESSAGES}member/`)));
+    const { MembershipRecord } = await messageSchemas();
+    const { records } = decode<MembershipRecord>(MembershipRecord, entries.filter((e) => e.ref.startsWith(`${MESSAGES}member/`)));
     for (const s of records) if (chans.some((c) => Object.hasOwn(s.record.channels, c))) who.add(s.record.agent);
   }
   who.delete(me);
@@ -84,7 +86,11 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
   let verifyPrune: string[] = [];
   return cas(ctx.store, me, async (round) => {
     // The index's newest commit only, unless this write starts a new whole root (then all of it).
-    let entries = await ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority');
+    const reading = ctx.store.entries([r.out, r.journal, ...(onChain ? [chainRef] : []), ...snapshot, ...verifyPrune], 'authority');
+    // The schemas load while git reads.
+    const schemas = messageSchemas();
+    let entries = await reading;
+    const { MessageRecord, OutboxRecord } = await schemas;
     let out = one(ctx, OutboxRecord, entries.find((e) => e.ref === r.out));
     if (ledgerStep(out.record?.delta, out.record !== null) === 'root' && (out.record?.delta?.length ?? 1) > 1) {
       entries = await wholeLedgers(ctx, entries);
@@ -93,7 +99,7 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
     const byRef = new Map(entries.map((e) => [e.ref, e]));
     const head = onChain ? byRef.get(chainRef) : undefined;
     // A chain's messages are in strictly rising send time (readers' marks rely on it), whatever the clock did.
-    const headAt = head && !head.missing ? chainTime(head.body) : 0;
+    const headAt = head && !head.missing ? chainTime(MessageRecord, head.body) : 0;
     const sentAt = Math.max(started, headAt + 1);
     const message: MessageRecord = { ...base, sentAt: iso(sentAt), expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs) };
     // A lost answer after the swap landed (a remote's): the message is sent already (in the
@@ -142,7 +148,7 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
       to: addresses,
       ack: message.ack,
       expiresAt: message.expiresAt,
-      expect: snapshot.length > 0 ? reached(entries, addresses, me) : null,
+      expect: snapshot.length > 0 ? await reached(entries, addresses, me) : null,
       pruned: false,
       ...(onChain ? { chain: true } : {}),
     };
@@ -169,8 +175,8 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
 }
 
 /** The send time of a chain's head (0 when it cannot be read: the next message then starts from the clock). */
-function chainTime(body: string): number {
-  const r = parseBody(MessageRecord, body);
+function chainTime(schema: Schema<MessageRecord>, body: string): number {
+  const r = parseBody(schema, body);
   return r.ok ? Date.parse(r.value.sentAt) : 0;
 }
 
@@ -183,6 +189,7 @@ function chainTime(body: string): number {
 async function examine(s: MessageSession, me: string, head: string, now: number): Promise<{ rerooted: boolean; top: string[]; length: number; firstExpiry: string | null } | null> {
   const ctx = s.ctx;
   let commits;
+  const { MessageRecord } = await messageSchemas();
   try {
     commits = await ctx.store.chains([head], []);
   } catch (e) {

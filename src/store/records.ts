@@ -133,6 +133,8 @@ export interface Store {
   viewTime(): number | null;
   warm(): void;
   warmSoon(): void;
+  /** Starts the object reader (`cat-file --batch`) now, for a read by id known to follow. */
+  warmReader(): void;
   close(): void;
   /** Packs this repository's refs and loose objects (what `prune` wrote, and what came before); returns git's complaint, if any. */
   pack(): Promise<string | null>;
@@ -168,6 +170,14 @@ export class RecordStore implements Store {
   /** Starts the writing processes now, so they are ready when the reads are done. */
   warm(): void {
     this.writers.warm();
+  }
+
+  /**
+   * Starts the reader of objects by id now: its process starts while another git call runs
+   * (`claim --next` lists the queue, then reads its candidates by id), not after it.
+   */
+  warmReader(): void {
+    (this.reader ??= new ObjectReader(this.repo.cwd)).warm();
   }
 
   /** Starts them once the current operation has returned (for the next one). */

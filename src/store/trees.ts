@@ -19,10 +19,10 @@
  * 3,000, 5.2 kB at 30,000 (one level: 1.9, 7.2, 68 kB; two hex digits a level: 6.8-11.7 kB). Three
  * levels save little below 30,000 entries and multiply the trees a whole read fetches (4,365 vs 273).
  */
-import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { emptyTreeId, objectId, parseTree, treeBody, type GitObject, type TreeEntry } from '../git/objects.js';
 import type { Repo } from '../git/repo.js';
+import { hashHex } from '../git/sha.js';
 
 /** What the trees need of a store (records.ts's Store has it). */
 export interface TreeStore {
@@ -51,7 +51,7 @@ export function checkKey(key: string): void {
 
 /** The directories above `key`, top first. */
 export function dirsOf(key: string, fan: FanOut = FAN_OUT): string[] {
-  const h = crypto.createHash('sha1').update(key).digest('hex');
+  const h = hashHex('sha1', key); // no node:crypto at start-up (git/sha.ts)
   const out: string[] = [];
   for (let i = 0; i < fan.levels; i++) out.push(h.slice(i * fan.width, (i + 1) * fan.width));
   return out;

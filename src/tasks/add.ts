@@ -1,5 +1,4 @@
 /** Adding tasks: one (`add`), or many in one all-or-nothing step (`importTasks`, from JSON Lines). */
-import crypto from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
@@ -22,6 +21,9 @@ export interface AddOptions {
   /** The parent task: it must exist and not be done. */
   parent?: string;
 }
+
+/** node:crypto loads when an id is made, not with the module (claim imports this one). */
+const randomBytes = (n: number): Uint8Array => (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).randomBytes(n);
 
 function newRecord(me: string, id: string, title: string, body: string, priority: number, labels: string[], deps: string[], now: number): TaskRecord {
   return {
@@ -66,7 +68,7 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
   const parentId = opts.parent === undefined ? undefined : validateTaskId(opts.parent, 'parent');
   if (parentId !== undefined && parentId === opts.id) throw new UsageError(`task ${parentId} cannot be its own parent`, { kind: 'self-parent', task: parentId });
   return cas(ctx.store, me, async (round) => {
-    const id = opts.id ?? newTaskId(crypto.randomBytes);
+    const id = opts.id ?? newTaskId(randomBytes);
     const snap = await readTasks(ctx, [...everyShelf(id), ...deps.flatMap(everyShelf), ...(parentId ? everyShelf(parentId) : [])], me, 'authority', false);
     if (snap.tasks.has(id)) {
       if (opts.id !== undefined) throw new UsageError(`task ${printable(id)} already exists`, { kind: 'task-exists', task: id });
@@ -189,7 +191,7 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
 async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
   return cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, ALL_SHELVES, me, 'authority', false);
-    const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));
+    const ids = lines.map(({ item }) => item.id ?? newTaskId(randomBytes));
     const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
     if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) return again({ pause: false }); // a generated id clashed
     const graph = new Map([...snap.tasks].map(([id, h]) => [id, h.record.dependsOn]));

@@ -124,7 +124,9 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
     const now = ctx.now();
     // The board's order from names alone (no record read), then the records of the first
     // candidates; when none of them is ready, of the next ones, until the queue ends.
-    const names = await ctx.store.list([jref, QUEUE], 'authority');
+    const listing = ctx.store.list([jref, QUEUE], 'authority');
+    if (ctx.store.remote === null) ctx.store.warmReader(); // the candidates are read by id: cat-file starts while git lists
+    const names = await listing;
     const journal = names.find((n) => n.ref === jref)?.oid ?? null;
     const queued = names.filter((n) => n.ref.startsWith(QUEUE)).sort((a, b) => (a.ref < b.ref ? -1 : 1));
     for (let at = 0; at < queued.length && ready.length === 0; at += CANDIDATES_PER_READ) {

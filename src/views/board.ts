@@ -75,7 +75,7 @@ export async function readBoard(ctx: Coord): Promise<Board> {
   const tasks = [...snap.tasks.values()].map((h) => h.record);
   const views = tasks.map((t) => taskView(t, now, snap.isDone)).sort(byUrgency);
   const claims = tasks.filter((t) => claimLive(t, now)).sort((a, b) => Date.parse(b.claimedAt ?? '') - Date.parse(a.claimedAt ?? ''));
-  const who = seen(snap.others);
+  const who = await seen(snap.others);
   const ids = new Set([...who.keys(), ...locks.map((l) => l.agent), ...claims.map((t) => t.claimedBy!), ...(me ? [me] : [])]);
   const agents = [...ids].sort().map((id): AgentView => {
     const s = who.get(id);
