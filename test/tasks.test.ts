@@ -445,7 +445,8 @@ describe('the remote view', () => {
     expect(coord(ca!, ['claim', '--next'], A).code).toBe(3);
     ok(coord(cb!, ['task', 'done', t], B));
     const hubRefs = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/').trim();
-    expect(hubRefs).toBe(`refs/coordination/tasks/done/${t}`);
+    // The finished task, and the ready index's marker (the index itself holds nothing now).
+    expect(hubRefs).toBe(`refs/coordination/tasks/done/${t}\nrefs/coordination/tasks/ready/indexed`);
   });
 
   it('claim --next in a clone that never fetched the records: the candidates are read from the remote', () => {

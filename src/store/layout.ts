@@ -9,6 +9,8 @@
  *   refs/coordination/messages/...                             messages (see MESSAGES below)
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
  *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
+ *   refs/coordination/tasks/ready/<priority>-<ms>-<task id>    each open task whose dependencies were done (the ready index)
+ *   refs/coordination/tasks/ready/indexed                      the marker: this board keeps the ready index
  *   refs/coordination/agents/<agent>                           each agent's presence
  *   refs/coordination/context/<key>                            a shared context key (context/context.ts)
  *
@@ -72,6 +74,15 @@ export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
  * `claim --next` orders the whole board from ref names, without reading a record.
  */
 export const QUEUE = `${TASKS}queue/`;
+
+/**
+ * The ready index: each open-shelf task whose record says `unblocked` (every dependency done when
+ * it was last decided) once more, under its queue name, pointing at the same record; so `claim
+ * --next` and `task list --ready` list and read these and nothing blocked (tasks/ready.ts).
+ */
+export const READY = `${TASKS}ready/`;
+/** Present once the board keeps the ready index (written with its one-time build); never a queue name (those start with a digit). */
+export const READY_MARKER = `${READY}indexed`;
 
 export function escapeComponent(s: string): string {
   if (/^[a-z0-9-]+$/.test(s)) return s;
@@ -214,6 +225,11 @@ export function taskRef(shelf: TaskShelf, id: string): string {
 
 export function queueRef(t: { priority: number; createdAt: string; id: string }): string {
   return `${QUEUE}${t.priority}-${String(Date.parse(t.createdAt)).padStart(13, '0')}-${escapeComponent(t.id)}`;
+}
+
+/** The task's name in the ready index: its queue name, under READY. */
+export function readyRef(t: { priority: number; createdAt: string; id: string }): string {
+  return READY + queueRef(t).slice(QUEUE.length);
 }
 
 export function presenceRef(agent: string): string {

@@ -14,7 +14,8 @@ import type { Coord } from '../session/coord.js';
 import type { TaskRecord } from './schema.js';
 import { view, type TaskView } from './rules.js';
 import { MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
-import { commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
+import { alsoUnreadable, commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
+import { allDone, notDone, touchChanges } from './ready.js';
 
 export interface EditOptions {
   title?: string;
@@ -37,12 +38,18 @@ async function onTask(ctx: Coord, id: string, decide: (held: Held, me: string, n
     if (!held) throw notFound(id);
     const now = ctx.now();
     const d = decide(held, me, now);
-    // Whether its dependencies are done, for the answer: they are done when on the done shelf.
+    // Whether its dependencies are done, for the answer: they are done when on neither the open nor the failed shelf.
     const deps = (d?.next ?? held.record).dependsOn;
-    const onDone = new Set(deps.length === 0 ? [] : (await ctx.store.list(deps.map((x) => taskRef('done', x)), 'authority')).map((e) => e.ref));
-    const done = (x: string) => onDone.has(taskRef('done', x));
+    const depRead = deps.length === 0 ? null : await readTasks(ctx, deps.flatMap((x) => [taskRef('open', x), taskRef('failed', x)]), null, 'authority', true);
+    const done = depRead ? depRead.isDone : () => true;
     if (d === null) return answer(view(held.record, now, done));
-    return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
+    if (d.action !== 'undepend') return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
+    // Fewer dependencies: the ready index's flag is decided again, and each dependency still not
+    // done is rewritten, so that its `done` cannot miss this task (ready.ts).
+    const next: TaskRecord = { ...d.next, unblocked: allDone(deps, done) };
+    const changes = [taskChange(held, next, d.action, d.reason)];
+    if (held.shelf === 'open') changes.push(...touchChanges(notDone(deps, (x) => depRead?.tasks.get(x)), changes));
+    return commitTasks(alsoUnreadable(snap, depRead), changes, now, view(next, now, done));
   });
 }
 

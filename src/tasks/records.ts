@@ -5,7 +5,7 @@
  */
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
+import { QUEUE, READY, READY_MARKER, TASKS, TASK_SHELVES, journalRef, queueRef, readyRef, taskRef, taskShelf, type TaskShelf } from '../store/layout.js';
 import type { RecordChange } from '../store/journal.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import { commit, type Decision } from '../store/cas.js';
@@ -30,6 +30,8 @@ export interface Snapshot {
   isDone: IsDone;
   /** Task refs read whose record cannot be used (not JSON, wrong id, a blob...): ref -> why. */
   unreadable: Map<string, string>;
+  /** The read met the ready index's marker (meaningful only when READY_MARKER was among the patterns). */
+  indexed: boolean;
 }
 
 /** What the task commands share within one session (the Tasks service). */
@@ -74,9 +76,11 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
   const taskEntries: RefEntry[] = [];
   const others: RefEntry[] = [];
   let journal: string | null = null;
+  let indexed = false;
   for (const e of entries) {
     if (e.ref === jref) journal = e.oid;
-    if (e.ref.startsWith(QUEUE)) continue;
+    if (e.ref === READY_MARKER) indexed = true;
+    if (e.ref.startsWith(QUEUE) || e.ref.startsWith(READY)) continue;
     if (e.ref.startsWith(TASKS)) taskEntries.push(e);
     else others.push(e);
   }
@@ -101,7 +105,7 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     const t = tasks.get(id);
     return t ? t.record.status === 'done' : assumeDone;
   };
-  return { tasks, journal, others, isDone, unreadable };
+  return { tasks, journal, others, isDone, unreadable, indexed };
 }
 
 /**
@@ -134,21 +138,22 @@ export function commitTasks<T>(snap: Snapshot, changes: RecordChange[], now: num
   return commit(changes, snap.journal, now, result, extra);
 }
 
-/** The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with its status. */
+/**
+ * The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with
+ * its status. The queue and the ready index hold open-shelf records once more: they enter, follow
+ * and leave with the record, in the same swap.
+ */
 export function taskChange(held: Held | null, rec: TaskRecord, action: TaskAction, reason?: string, other?: string): RecordChange {
   const shelf = shelfOf(rec.status);
   const ref = taskRef(shelf, rec.id);
   const moving = held !== null && held.shelf !== shelf;
-  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with
-  // it. Its name carries the priority: a priority change renames it in the same swap.
-  const before = held !== null && held.shelf === 'open' ? queueRef(held.record) : null;
-  const after = shelf === 'open' ? queueRef(rec) : null;
-  const mirrors: NonNullable<RecordChange['mirrors']> = [];
-  if (before !== null && before === after) mirrors.push({ ref: after, oldOid: held!.oid });
-  else {
-    if (before !== null) mirrors.push({ ref: before, oldOid: held!.oid, remove: true });
-    if (after !== null) mirrors.push({ ref: after, oldOid: null });
-  }
+  const wasOpen = held !== null && held.shelf === 'open';
+  // The queue: every open-shelf task. Its name carries the priority: a priority change renames it.
+  const mirrors = [
+    ...mirrorMoves(held, wasOpen ? queueRef(held.record) : null, shelf === 'open' ? queueRef(rec) : null),
+    // The ready index: the open-shelf tasks whose record says unblocked (tasks/ready.ts).
+    ...mirrorMoves(held, wasOpen && held.record.unblocked === true ? readyRef(held.record) : null, shelf === 'open' && rec.unblocked === true ? readyRef(rec) : null),
+  ];
   return {
     ref,
     oldOid: held && !moving ? held.oid : null,
@@ -158,6 +163,12 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
     subject: `${action} ${rec.id}`,
     event: { action, subject: rec.id, reason, other },
   };
+}
+
+/** A mirror ref's update: kept (before = after), renamed, created or removed with the record. */
+function mirrorMoves(held: Held | null, before: string | null, after: string | null): NonNullable<RecordChange['mirrors']> {
+  if (before !== null && before === after) return [{ ref: after, oldOid: held!.oid }];
+  return [...(before !== null ? [{ ref: before, oldOid: held!.oid, remove: true }] : []), ...(after !== null ? [{ ref: after, oldOid: null }] : [])];
 }
 
 export function notFound(id: string): UsageError {
