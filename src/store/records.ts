@@ -131,6 +131,9 @@ export interface Store {
   pack(): Promise<string | null>;
 }
 
+/** A swap creating this many refs or more packs the refs after it (RecordStore.swap). */
+export const CREATED_REFS_TO_PACK = 256;
+
 /** Records in this repository's own refs. */
 export class RecordStore implements Store {
   readonly remote: string | null = null;
@@ -210,9 +213,18 @@ export class RecordStore implements Store {
     return writeCommits(this.repo, records.map(spec), this.writers);
   }
 
-  /** One atomic compare-and-swap over several refs. */
+  /**
+   * One atomic compare-and-swap over several refs. A swap that created many refs (an import)
+   * packs the refs after it (`pack-refs --all`, what `git gc` runs, safe beside other git
+   * processes): git reads a loose-ref directory whole, so thousands of loose task refs would slow
+   * every later listing of any of them (docs/design.md, "Ready work").
+   */
   async swap(updates: RefUpdate[], _opts?: { transient?: boolean }): Promise<TransactionResult> {
-    return updateRefs(this.repo, updates, this.writers);
+    const r = await updateRefs(this.repo, updates, this.writers);
+    if (r.ok && updates.filter((u) => u.oldOid === null && u.newOid !== null).length >= CREATED_REFS_TO_PACK) {
+      await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
+    }
+    return r;
   }
 
   async bodies(oids: string[]): Promise<Map<string, string>> {
