@@ -12,7 +12,7 @@ import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } 
 import { MAX_CHILDREN, MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateNote, validateReason, validateTaskId, validateTitle } from './checks.js';
 import { ALL_SHELVES, commitTasks, everyShelf, readTasks, shelfOf, taskChange, type Held } from './records.js';
 import { adoptChange, checkParent } from './family.js';
-import { allDone, indexBoard, notDone, touchChanges } from './ready.js';
+import { allDone, indexAfter, notDone, touchChanges } from './ready.js';
 
 export interface AddOptions {
   id?: string;
@@ -66,15 +66,11 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
   if (opts.id !== undefined && deps.includes(opts.id)) throw new UsageError(`task ${opts.id} cannot depend on itself`);
   const parentId = opts.parent === undefined ? undefined : validateTaskId(opts.parent, 'parent');
   if (parentId !== undefined && parentId === opts.id) throw new UsageError(`task ${parentId} cannot be its own parent`, { kind: 'self-parent', task: parentId });
-  let indexing = true;
-  return cas(ctx.store, me, async (round) => {
+  let indexed = true;
+  const added = await cas(ctx.store, me, async (round) => {
     const id = opts.id ?? newTaskId(crypto.randomBytes);
     const snap = await readTasks(ctx, [...everyShelf(id), ...deps.flatMap(everyShelf), ...(parentId ? everyShelf(parentId) : []), READY_MARKER], me, 'authority', false);
-    // A board without the ready index gets it first, once (ready.ts).
-    if (!snap.indexed && indexing) {
-      indexing = false;
-      if (await indexBoard(ctx, me)) return again({ pause: false });
-    }
+    indexed = snap.indexed;
     if (snap.tasks.has(id)) {
       if (opts.id !== undefined) throw new UsageError(`task ${printable(id)} already exists`, { kind: 'task-exists', task: id });
       return again({ pause: false }); // a generated id clashed: draw another
@@ -94,6 +90,9 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     changes.push(...touchChanges(notDone(deps, (d) => snap.tasks.get(d)), changes, absent));
     return commitTasks(snap, changes, now, view(rec, now, snap.isDone), absent);
   });
+  // A board without the ready index gets it once a task was added (ready.ts).
+  if (!indexed) await indexAfter(ctx, me);
+  return added;
 }
 
 /** A line's status, notes and comments, as a task may hold them. */
@@ -197,14 +196,10 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
 }
 
 async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
-  let indexing = true;
-  return cas(ctx.store, me, async () => {
+  let indexed = true;
+  const imported = await cas(ctx.store, me, async () => {
     const snap = await readTasks(ctx, [...ALL_SHELVES, READY_MARKER], me, 'authority', false);
-    // A board without the ready index gets it first, once (ready.ts).
-    if (!snap.indexed && indexing) {
-      indexing = false;
-      if (await indexBoard(ctx, me)) return again({ pause: false });
-    }
+    indexed = snap.indexed;
     const ids = lines.map(({ item }) => item.id ?? newTaskId(crypto.randomBytes));
     const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
     if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) return again({ pause: false }); // a generated id clashed
@@ -276,4 +271,7 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
     changes.push(...touchChanges(waitedFor, changes, absent));
     return commitTasks(snap, changes, now, recs.map((r) => view(r, now, isDone)), absent);
   });
+  // A board without the ready index gets it once the tasks are in (ready.ts).
+  if (!indexed) await indexAfter(ctx, me);
+  return imported;
 }

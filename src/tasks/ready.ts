@@ -21,8 +21,8 @@
  * - Every other write keeps the flag as it was (the record is spread), and the mirror follows.
  *
  * Older boards have no index: the marker (READY_MARKER) is written with the one-time build of the
- * flags (`indexBoard`, one swap), which `task add` and `task import` run the first time they find
- * the marker missing. Until then readers read the whole board, as before the index.
+ * flags (`indexBoard`, one swap), which `task add` and `task import` run after their own swap the
+ * first time they find the marker missing. Until then readers read the whole board, as before the index.
  */
 import { iso } from '../time.js';
 import { READY, READY_MARKER, readyRef, taskShelf } from '../store/layout.js';
@@ -137,6 +137,19 @@ export async function indexBoard(ctx: Coord, me: string): Promise<boolean> {
   } catch (e) {
     if (e instanceof UsageError && (e.detail as { code?: string } | undefined)?.code === 'too-many-refs') return false;
     throw e;
+  }
+}
+
+/**
+ * Builds the index after a change that found the board without it (`task add`, `task import`),
+ * which has succeeded whatever happens here: a failure is a warning, and readers go on reading the
+ * whole board until a later change builds it.
+ */
+export async function indexAfter(ctx: Coord, me: string): Promise<void> {
+  try {
+    if (!(await indexBoard(ctx, me))) ctx.warn('the board is too big to index in one push to the remote: claim --next and task list --ready read it whole');
+  } catch (e) {
+    ctx.warn(`could not index the ready tasks: ${(e as Error).message}`);
   }
 }
 
