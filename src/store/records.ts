@@ -215,15 +215,14 @@ export class RecordStore implements Store {
 
   /**
    * One atomic compare-and-swap over several refs. A swap that created many refs (an import)
-   * packs the refs after it (`pack-refs --all`, what `git gc` runs, safe beside other git
-   * processes): git reads a loose-ref directory whole, so thousands of loose task refs would slow
-   * every later listing of any of them (docs/design.md, "Ready work").
+   * packs the refs and the loose objects after it (`pack`, what `git gc` does, safe beside other
+   * git processes): git reads a loose-ref directory whole, so thousands of loose task refs slowed
+   * every later listing of any of them, and reading a thousand records from loose objects took
+   * twice as long as from a pack (docs/design.md, "Ready work").
    */
   async swap(updates: RefUpdate[], _opts?: { transient?: boolean }): Promise<TransactionResult> {
     const r = await updateRefs(this.repo, updates, this.writers);
-    if (r.ok && updates.filter((u) => u.oldOid === null && u.newOid !== null).length >= CREATED_REFS_TO_PACK) {
-      await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
-    }
+    if (r.ok && updates.filter((u) => u.oldOid === null && u.newOid !== null).length >= CREATED_REFS_TO_PACK) await this.pack();
     return r;
   }
 
