@@ -73,14 +73,15 @@ function checkIndex(p: Place): { ready: string[] } {
  * Runs `op` (a library call as `agent` in its own place) with `between` (a CLI command of another
  * agent, in its own place) landing just before op's first swap. Returns op's result.
  */
-async function withBetween<T>(p: Place, agent: string, op: (t: Tasks) => Promise<T>, betweenAgent: string, between: string[]): Promise<T> {
+async function withBetween<T>(p: Place, agent: string, op: (t: Tasks) => Promise<T>, betweenAgent: string, between: string[], beforeSwap = 1): Promise<T> {
   const ctx = await Coord.open({ cwd: p.dir(agent), agent, writes: true });
   sessions.push(ctx);
   const store = ctx.store;
   const swap = store.swap.bind(store);
   let landed = false;
+  let swaps = 0;
   store.swap = async (updates: RefUpdate[], o?: { transient?: boolean }) => {
-    if (!landed) {
+    if (!landed && ++swaps === beforeSwap) {
       landed = true;
       run(p, betweenAgent, between);
     }
@@ -219,26 +220,49 @@ describe('the ready index kept by every change', () => {
 
   it('an older board without the index is read whole, and indexed in one step by the first task add', () => {
     const p = local();
-    run(p, 'boss', ['task', 'add', 'a', '--id', 'a']);
-    run(p, 'boss', ['task', 'add', 'b', '--id', 'b', '--depends-on', 'a']);
-    // Made old: no marker, no entries, no flags in the records (as an older git-coord wrote them).
     const dir = p.authority;
-    for (const r of gitSync(dir, 'for-each-ref', '--format=%(refname)', READY).split('\n').filter(Boolean)) gitSync(dir, 'update-ref', '-d', r);
-    for (const id of ['a', 'b']) {
-      const ref = `refs/coordination/tasks/open/${id}`;
-      const body = gitSync(dir, 'log', '-1', '--format=%b', ref).trim();
-      const rec = JSON.parse(body);
-      delete rec.unblocked;
-      const oid = gitSync(dir, 'commit-tree', '-p', ref, '-m', `old ${id}\n\n${JSON.stringify(rec)}`, gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim()).trim();
-      const queue = gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/queue/').split('\n').find((q) => q.endsWith(`-${id}`))!;
-      gitSync(dir, 'update-ref', ref, oid);
-      gitSync(dir, 'update-ref', queue, oid);
-    }
+    olderBoard(p);
     expect(json(coord(dir, ['task', 'list', '--ready', '--json'])).map((t: any) => t.id)).toEqual(['a']);
     expect(json(ok(coord(dir, ['claim', '--next', '--json', '--agent', 'ann']))).id).toBe('a');
     run(p, 'boss', ['task', 'add', 'c', '--id', 'c']);
     expect(checkIndex(p).ready).toEqual(['c']);
     run(p, 'ann', ['task', 'done', 'a']);
+    expect(checkIndex(p).ready).toEqual(['b', 'c']);
+  }, 60_000);
+});
+
+/** a, and b waiting for it, on a board as a git-coord from before the index wrote it: no marker, no entries, no flags. */
+function olderBoard(p: Place): void {
+  run(p, 'boss', ['task', 'add', 'a', '--id', 'a']);
+  run(p, 'boss', ['task', 'add', 'b', '--id', 'b', '--depends-on', 'a']);
+  const dir = p.authority;
+  for (const r of gitSync(dir, 'for-each-ref', '--format=%(refname)', READY).split('\n').filter(Boolean)) gitSync(dir, 'update-ref', '-d', r);
+  for (const id of ['a', 'b']) {
+    const ref = `refs/coordination/tasks/open/${id}`;
+    const rec = JSON.parse(gitSync(dir, 'log', '-1', '--format=%b', ref).trim());
+    delete rec.unblocked;
+    const oid = gitSync(dir, 'commit-tree', '-p', ref, '-m', `old ${id}\n\n${JSON.stringify(rec)}`, gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim()).trim();
+    const queue = gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/queue/').split('\n').find((q) => q.endsWith(`-${id}`))!;
+    gitSync(dir, 'update-ref', ref, oid);
+    gitSync(dir, 'update-ref', queue, oid);
+  }
+}
+
+describe('the index built on an older board, under races', () => {
+  it('the dependency done between the build\'s read and its swap: its dependent is indexed', async () => {
+    const p = local();
+    olderBoard(p);
+    run(p, 'bob', ['claim', 'a']);
+    // ann's add swaps first, then the build: bob's done lands before the build's swap.
+    await withBetween(p, 'ann', (t) => t.add('c', { id: 'c' }), 'bob', ['task', 'done', 'a'], 2);
+    expect(checkIndex(p).ready).toEqual(['b', 'c']);
+  }, 60_000);
+
+  it('the build landing between a done\'s read and its swap: the dependent is indexed', async () => {
+    const p = local();
+    olderBoard(p);
+    run(p, 'ann', ['claim', 'a']);
+    await withBetween(p, 'ann', (t) => t.done('a'), 'bob', ['task', 'add', 'c', '--id', 'c']);
     expect(checkIndex(p).ready).toEqual(['b', 'c']);
   }, 60_000);
 });
