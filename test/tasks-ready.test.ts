@@ -248,6 +248,27 @@ function olderBoard(p: Place): void {
   }
 }
 
+describe('a big import', () => {
+  it('of 100 tasks or more packs the refs and loose objects; the board works on as before', () => {
+    const p = local();
+    const dir = p.authority;
+    const file = path.join(dir, '.git', 'big.jsonl');
+    const lines = [{ id: 'gate', title: 'gate' }, ...Array.from({ length: 60 }, (_, i) => ({ id: `r${i}`, title: `ready ${i}` })), ...Array.from({ length: 60 }, (_, i) => ({ id: `b${i}`, title: `blocked ${i}`, dependsOn: ['gate'] }))];
+    fs.writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n'));
+    run(p, 'boss', ['task', 'import', file]);
+    const packed = fs.readFileSync(path.join(dir, '.git', 'packed-refs'), 'utf8');
+    expect(packed).toContain('refs/coordination/tasks/open/b59');
+    expect(packed).toContain(`${READY}2-`);
+    expect(gitSync(dir, 'count-objects', '-v')).toMatch(/^count: [0-9]\n/);
+    expect(checkIndex(p).ready).toHaveLength(61);
+    run(p, 'ann', ['claim', 'gate']);
+    run(p, 'ann', ['task', 'done', 'gate']);
+    expect(checkIndex(p).ready).toHaveLength(120);
+    // One of the oldest 16 of the most urgent (agents spread over them: rules.ts).
+    expect(json(ok(coord(dir, ['claim', '--next', '--json', '--agent', 'carol']))).id).toMatch(/^r([0-9]|1[0-5])$/);
+  }, 60_000);
+});
+
 describe('the index built on an older board, under races', () => {
   it('the dependency done between the build\'s read and its swap: its dependent is indexed', async () => {
     const p = local();

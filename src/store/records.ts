@@ -131,9 +131,6 @@ export interface Store {
   pack(): Promise<string | null>;
 }
 
-/** A swap creating this many refs or more packs the refs after it (RecordStore.swap). */
-export const CREATED_REFS_TO_PACK = 256;
-
 /** Records in this repository's own refs. */
 export class RecordStore implements Store {
   readonly remote: string | null = null;
@@ -213,17 +210,9 @@ export class RecordStore implements Store {
     return writeCommits(this.repo, records.map(spec), this.writers);
   }
 
-  /**
-   * One atomic compare-and-swap over several refs. A swap that created many refs (an import)
-   * packs the refs and the loose objects after it (`pack`, what `git gc` does, safe beside other
-   * git processes): git reads a loose-ref directory whole, so thousands of loose task refs slowed
-   * every later listing of any of them, and reading a thousand records from loose objects took
-   * twice as long as from a pack (docs/design.md, "Ready work").
-   */
+  /** One atomic compare-and-swap over several refs. */
   async swap(updates: RefUpdate[], _opts?: { transient?: boolean }): Promise<TransactionResult> {
-    const r = await updateRefs(this.repo, updates, this.writers);
-    if (r.ok && updates.filter((u) => u.oldOid === null && u.newOid !== null).length >= CREATED_REFS_TO_PACK) await this.pack();
-    return r;
+    return updateRefs(this.repo, updates, this.writers);
   }
 
   async bodies(oids: string[]): Promise<Map<string, string>> {

@@ -12,7 +12,7 @@ import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } 
 import { MAX_CHILDREN, MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateNote, validateReason, validateTaskId, validateTitle } from './checks.js';
 import { ALL_SHELVES, commitTasks, everyShelf, readTasks, shelfOf, taskChange, type Held } from './records.js';
 import { adoptChange, checkParent } from './family.js';
-import { allDone, indexAfter, notDone, touchChanges } from './ready.js';
+import { allDone, indexAfter, notDone, packAfter, touchChanges } from './ready.js';
 
 export interface AddOptions {
   id?: string;
@@ -271,7 +271,8 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
     changes.push(...touchChanges(waitedFor, changes, absent));
     return commitTasks(snap, changes, now, recs.map((r) => view(r, now, isDone)), absent);
   });
-  // A board without the ready index gets it once the tasks are in (ready.ts).
+  // Thousands of new refs: packed (ready.ts). A board without the ready index gets it now.
+  await packAfter(ctx, imported.length);
   if (!indexed) await indexAfter(ctx, me);
   return imported;
 }

@@ -35,6 +35,23 @@ import { TaskRecord } from './schema.js';
 import type { IsDone } from './rules.js';
 import { commitTasks, readTasks, taskChange, type Held, type Snapshot } from './records.js';
 
+/**
+ * A local change that wrote this many task records or more (an import, the index's build) packs
+ * the refs and loose objects after it (Store.pack, what `git gc` does, safe beside other git
+ * processes): git reads a loose-ref directory whole, so thousands of loose task refs slowed every
+ * later listing of the index, and reading a thousand records from loose objects took twice as
+ * long as from a pack (docs/design.md, "Ready work"). Through a remote, the view is packed after
+ * a fetch that leaves many loose refs (store/remote.ts).
+ */
+export const PACK_AFTER_RECORDS = 100;
+
+/** Packs the repository after a local change of `records` task records, when that is many (PACK_AFTER_RECORDS). */
+export async function packAfter(ctx: Coord, records: number): Promise<void> {
+  if (ctx.store.remote !== null || records < PACK_AFTER_RECORDS) return;
+  const problem = await ctx.store.pack();
+  if (problem) ctx.warn(`could not pack the refs and objects: ${problem}`);
+}
+
 /** Whether every dependency in `deps` is done. */
 export function allDone(deps: readonly string[], isDone: IsDone): boolean {
   return deps.every((d) => isDone(d));
@@ -114,7 +131,7 @@ export function unblockChange(h: Held): RecordChange {
  */
 export async function indexBoard(ctx: Coord, me: string): Promise<boolean> {
   try {
-    return await cas(ctx.store, me, async () => {
+    const built = await cas<true | number>(ctx.store, me, async () => {
       const snap = await readTasks(ctx, [taskShelf('open'), taskShelf('failed'), READY_MARKER], me, 'authority', true);
       if (snap.indexed) return answer(true);
       const now = ctx.now();
@@ -132,8 +149,10 @@ export async function indexBoard(ctx: Coord, me: string): Promise<boolean> {
       }
       changes.push(...touchChanges(blockers, changes));
       changes.push({ ref: READY_MARKER, oldOid: null, record: { v: 1, type: 'ready-index', at: iso(now), by: me }, subject: 'index ready tasks' });
-      return commitTasks(snap, changes, now, true);
+      return commitTasks(snap, changes, now, changes.length);
     });
+    if (built !== true) await packAfter(ctx, built);
+    return true;
   } catch (e) {
     if (e instanceof UsageError && (e.detail as { code?: string } | undefined)?.code === 'too-many-refs') return false;
     throw e;
