@@ -5,6 +5,7 @@ import { taskChange, type Held, type Snapshot } from '../src/tasks/records.js';
 import { allDone, dependents, indexListing, notDone, refsIn, touches, unblockChange } from '../src/tasks/ready.js';
 import type { TaskRecord } from '../src/tasks/schema.js';
 import type { Coord } from '../src/session/coord.js';
+import { mergeUpdates } from '../src/tasks/archive.js';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -148,6 +149,17 @@ describe('rewrites of what a dependent waits for', () => {
     const r = dependents(snap, finishing, (id) => finishing.has(id) || snap.isDone(id), []);
     expect(r.unblock.map((h) => h.record.id)).toEqual(['d1']);
     expect(r.verify).toEqual([{ ref: archiveRef('bob'), oldOid: 'tip-bob', newOid: 'tip-bob' }]);
+  });
+});
+
+describe('verifications in one swap (archive.ts mergeUpdates)', () => {
+  it('one archive verified twice at one tip: kept once; at two tips (two reads): read again; against its own update: dropped, or read again', () => {
+    const v = (oid: string) => ({ ref: archiveRef('bob'), oldOid: oid, newOid: oid });
+    expect(mergeUpdates([v('t1'), v('t1')], [])).toEqual([v('t1')]);
+    expect(mergeUpdates([v('t1'), v('t2')], [])).toBeNull();
+    const up = { ref: archiveRef('bob'), oldOid: 't1', newOid: 't3' };
+    expect(mergeUpdates([v('t1')], [up])).toEqual([up]);
+    expect(mergeUpdates([v('t2')], [up])).toBeNull();
   });
 });
 
