@@ -142,7 +142,8 @@ describe('the archive of finished tasks', () => {
     const all = archived(dir);
     expect(all.map((t) => t.id)).toEqual(ids);
     expect(all.filter((t) => t.archive === 'alice').map((t) => t.id)).toEqual(['t0', 't1', 't2', 't3']);
-    expect(refsUnder(dir).filter((r) => !r.startsWith(ARCH))).toEqual([]);
+    // Nothing left on the shelves but the ready index's marker.
+    expect(refsUnder(dir).filter((r) => !r.startsWith(ARCH))).toEqual(['refs/coordination/tasks/ready/indexed']);
     // alice's archive history: each of her commits kept one more entry than its parent.
     const counts = gitSync(dir, 'log', '--format=%H', `${ARCH}alice`).trim().split('\n').map((c) => gitSync(dir, 'ls-tree', '-r', '--name-only', c).split('\n').filter(Boolean).length);
     expect(counts).toEqual([4, 3, 2, 1]);
@@ -238,7 +239,14 @@ describe('the archive through a remote', () => {
       add(a, ['second', '--id', 'b', '--depends-on', 'a'], {});
       ok(coord(a, ['claim', 'a']));
       ok(coord(a, ['task', 'done', 'a']));
-      expect(refsUnder(hub)).toEqual([`${ARCH}alice`, 'refs/coordination/tasks/open/b', expect.stringMatching(/queue\/2-\d+-b$/)]);
+      // The swap that archived a also put b, unblocked, in the ready index.
+      expect(refsUnder(hub)).toEqual([
+        `${ARCH}alice`,
+        'refs/coordination/tasks/open/b',
+        expect.stringMatching(/queue\/2-\d+-b$/),
+        expect.stringMatching(/ready\/2-\d+-b$/),
+        'refs/coordination/tasks/ready/indexed',
+      ]);
       // bob's first sync: no archive in the view.
       ok(coord(b, ['sync']));
       expect(refsUnder(b, 'refs/coordination/remotes/origin/tasks/').filter((r) => r.includes('/archive/'))).toEqual([]);

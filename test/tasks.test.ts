@@ -445,13 +445,16 @@ describe('the remote view', () => {
     expect(coord(ca!, ['claim', '--next'], A).code).toBe(3);
     ok(coord(cb!, ['task', 'done', t], B));
     const hubRefs = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/tasks/').trim();
-    // The finished task left the shelves: its record is in bob's archive.
-    expect(hubRefs).toBe('refs/coordination/tasks/archive/bob');
+    // The finished task left the shelves: its record is in bob's archive; the ready index's
+    // marker stays (the index itself holds nothing now).
+    expect(hubRefs).toBe('refs/coordination/tasks/archive/bob\nrefs/coordination/tasks/ready/indexed');
     ok(coord(ca!, ['sync'], A));
     expect(json(coord(ca!, ['task', 'show', t, '--json'], A))).toMatchObject({ id: t, status: 'done' });
     expect(json(coord(ca!, ['task', 'list', '--status', 'done', '--json'], A)).map((x: any) => x.id)).toEqual([t]);
-    // The first sync fetched no archive; the reads that needed one fetched it.
-    expect(gitSync(ca!, 'for-each-ref', '--format=%(refname)', 'refs/coordination/remotes/origin/tasks/').trim()).toBe('refs/coordination/remotes/origin/tasks/archive/bob');
+    // The first sync fetched no archive (the ready index, yes); the reads that needed one fetched it.
+    expect(gitSync(ca!, 'for-each-ref', '--format=%(refname)', 'refs/coordination/remotes/origin/tasks/').trim()).toBe(
+      'refs/coordination/remotes/origin/tasks/archive/bob\nrefs/coordination/remotes/origin/tasks/ready/indexed',
+    );
   });
 
   it('claim --next in a clone that never fetched the records: the candidates are read from the remote', () => {

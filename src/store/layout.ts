@@ -10,6 +10,8 @@
  *   refs/coordination/tasks/<open|done|failed>/<task id>       a task, by status (tasks/tasks.ts)
  *   refs/coordination/tasks/queue/<priority>-<ms>-<task id>    each open task again, in claim order
  *   refs/coordination/tasks/archive/<agent>                    the tasks <agent> finished (tasks/archive.ts)
+ *   refs/coordination/tasks/ready/<priority>-<ms>-<task id>    each open task whose dependencies were done (the ready index)
+ *   refs/coordination/tasks/ready/indexed                      the marker: this board keeps the ready index
  *   refs/coordination/agents/<agent>                           each agent's presence
  *   refs/coordination/context/<key>                            a shared context key (context/context.ts)
  *
@@ -78,6 +80,15 @@ export const TASK_SHELVES: readonly TaskShelf[] = ['open', 'done', 'failed'];
 export const QUEUE = `${TASKS}queue/`;
 
 /**
+ * The ready index: each open-shelf task whose record says `unblocked` (every dependency done when
+ * it was last decided) once more, under its queue name, pointing at the same record; so `claim
+ * --next` and `task list --ready` list and read these and nothing blocked (tasks/ready.ts).
+ */
+export const READY = `${TASKS}ready/`;
+/** Present once the board keeps the ready index (written with its one-time build); never a queue name (those start with a digit). */
+export const READY_MARKER = `${READY}indexed`;
+
+/**
  * The archives: one ref per finishing agent, `tasks/archive/<agent>`, a commit whose tree holds
  * one blob per finished task (store/trees.ts), parent the previous archive. A done or failed task
  * leaves the shelves (and so every push's advertisement and a first sync) in the swap that
@@ -89,8 +100,8 @@ export function archiveRef(agent: string): string {
   return ARCHIVE + escapeComponent(agent);
 }
 
-/** The parts of the tasks' namespace a read of all of it means: every part but the archives, which are read on demand. */
-export const TASK_PARTS = [...TASK_SHELVES.map((s) => `${TASKS}${s}/`), QUEUE];
+/** The parts of the tasks' namespace a read of all of it means: every part but the archives (the shelves, the queue, the ready index), which are read on demand. */
+export const TASK_PARTS = [...TASK_SHELVES.map((s) => `${TASKS}${s}/`), QUEUE, READY];
 
 /** escapeComponent reversed. */
 export function unescapeComponent(s: string): string {
@@ -251,6 +262,11 @@ export function taskRef(shelf: TaskShelf, id: string): string {
 
 export function queueRef(t: { priority: number; createdAt: string; id: string }): string {
   return `${QUEUE}${t.priority}-${String(Date.parse(t.createdAt)).padStart(13, '0')}-${escapeComponent(t.id)}`;
+}
+
+/** The task's name in the ready index: its queue name, under READY. */
+export function readyRef(t: { priority: number; createdAt: string; id: string }): string {
+  return READY + queueRef(t).slice(QUEUE.length);
 }
 
 export function presenceRef(agent: string): string {

@@ -2,7 +2,7 @@
 import { UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
-import { TASK_SHELVES, taskRef, type TaskShelf } from '../store/layout.js';
+import { READY_MARKER, TASK_SHELVES, taskRef, type TaskShelf } from '../store/layout.js';
 import { again, cas } from '../store/cas.js';
 import type { RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
@@ -11,6 +11,7 @@ import { cycleProblem, findCycle, newTaskId, view, type IsDone, type TaskView } 
 import { MAX_CHILDREN, MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateNote, validateReason, validateTaskId, validateTitle } from './checks.js';
 import { ALL_SHELVES, commitTasks, everyShelf, readTasks, shelfOf, taskChange, type Held } from './records.js';
 import { adoptChange, checkParent } from './family.js';
+import { allDone, indexAfter, notDone, packAfter, touches } from './ready.js';
 
 export interface AddOptions {
   id?: string;
@@ -67,9 +68,11 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
   if (opts.id !== undefined && deps.includes(opts.id)) throw new UsageError(`task ${opts.id} cannot depend on itself`);
   const parentId = opts.parent === undefined ? undefined : validateTaskId(opts.parent, 'parent');
   if (parentId !== undefined && parentId === opts.id) throw new UsageError(`task ${parentId} cannot be its own parent`, { kind: 'self-parent', task: parentId });
-  return cas(ctx.store, me, async (round) => {
+  let indexed = true;
+  const added = await cas(ctx.store, me, async (round) => {
     const id = opts.id ?? newTaskId(randomBytes);
-    const snap = await readTasks(ctx, [...everyShelf(id), ...deps.flatMap(everyShelf), ...(parentId ? everyShelf(parentId) : [])], me, 'authority', false);
+    const snap = await readTasks(ctx, [...everyShelf(id), ...deps.flatMap(everyShelf), ...(parentId ? everyShelf(parentId) : []), READY_MARKER], me, 'authority', false);
+    indexed = snap.indexed;
     if (snap.tasks.has(id)) {
       if (opts.id !== undefined) throw new UsageError(`task ${printable(id)} already exists`, { kind: 'task-exists', task: id });
       return again({ pause: false }); // a generated id clashed: draw another
@@ -80,12 +83,19 @@ export async function add(ctx: Coord, title: string, opts: AddOptions = {}): Pro
     if (parentId !== undefined && !snap.tasks.has(parentId) && round < 2) return again();
     const parent = parentId === undefined ? null : checkParent(snap.tasks.get(parentId), parentId);
     const now = ctx.now();
-    const rec: TaskRecord = { ...newRecord(me, id, t, body, priority, labels, deps, now), ...(parentId ? { parent: parentId } : {}) };
+    const rec: TaskRecord = { ...newRecord(me, id, t, body, priority, labels, deps, now), ...(parentId ? { parent: parentId } : {}), unblocked: allDone(deps, snap.isDone) };
     // The id must be new on every shelf: the open ref is created (must not exist), the others
-    // verified absent. A child rewrites its parent's record in the same swap (family.ts).
+    // verified absent. A child rewrites its parent's record in the same swap (family.ts), and
+    // each dependency not done is rewritten too, so that its `done` cannot miss this task (ready.ts).
     const changes = [taskChange(null, rec, 'add', parentId ? `child of ${parentId}` : undefined), ...(parent ? [adoptChange(parent, [id], now)] : [])];
-    return commitTasks(snap, changes, now, view(rec, now, snap.isDone), absentElsewhere(id));
+    const absent = absentElsewhere(id);
+    const touched = touches(notDone(deps, (d) => snap.tasks.get(d)), changes, absent);
+    changes.push(...touched.changes);
+    return commitTasks(snap, changes, now, view(rec, now, snap.isDone), [...absent, ...touched.verify]);
   });
+  // A board without the ready index gets it once a task was added (ready.ts).
+  if (!indexed) await indexAfter(ctx, me);
+  return added;
 }
 
 /** A line's status, notes and comments, as a task may hold them. */
@@ -189,8 +199,10 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
 }
 
 async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
-  return cas(ctx.store, me, async () => {
-    const snap = await readTasks(ctx, ALL_SHELVES, me, 'authority', false);
+  let indexed = true;
+  const imported = await cas(ctx.store, me, async () => {
+    const snap = await readTasks(ctx, [...ALL_SHELVES, READY_MARKER], me, 'authority', false);
+    indexed = snap.indexed;
     const ids = lines.map(({ item }) => item.id ?? newTaskId(randomBytes));
     const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
     if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) return again({ pause: false }); // a generated id clashed
@@ -246,17 +258,25 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
       throw new UsageError(`line ${line}: dependencies would close a cycle: ${c.text}`, { line, ...c.detail });
     }
     // One creation time each, ending now, in file order: the board's order keeps the file's.
-    const recs = lines.map(({ item }, k) => importedRecord(me, ids[k]!, item, childrenOf.get(ids[k]!) ?? [], now - (lines.length - 1 - k)));
+    const known = new Map(lines.map(({ item }, k) => [ids[k]!, item.status === 'done' || item.status === 'failed' ? item.status : 'open']));
+    const isDone: IsDone = (id) => (known.has(id) ? known.get(id) === 'done' : snap.isDone(id));
+    const recs = lines.map(({ item }, k) => ({ ...importedRecord(me, ids[k]!, item, childrenOf.get(ids[k]!) ?? [], now - (lines.length - 1 - k)), unblocked: allDone(unique(item.dependsOn ?? []), isDone) }));
     // Ids given in the file must be new on every shelf, verified in the swap. Generated ones were
     // checked against every shelf just now (and their own refs are created from nothing): a
     // random id finished by someone else in between is beyond any realistic chance, and leaving
     // out two verifications a task keeps a big import's single push within the argument limit.
     const absent: RefUpdate[] = ids.flatMap((id, k) => (lines[k]!.item.id === undefined ? [] : absentElsewhere(id, shelfOf(recs[k]!.status))));
-    const known = new Map(recs.map((r) => [r.id, r.status]));
-    const isDone: IsDone = (id) => (known.has(id) ? known.get(id) === 'done' : snap.isDone(id));
     const changes = recs.map((r, k) => taskChange(null, r, 'add', r.event.reason ?? (lines[k]!.item.parent ? `child of ${lines[k]!.item.parent}` : undefined)));
     // Parents already on the board name their new children in the same swap (family.ts).
     changes.push(...parents.map((p) => adoptChange(p, childrenOf.get(p.record.id)!, now)));
-    return commitTasks(snap, changes, now, recs.map((r) => view(r, now, isDone)), absent);
+    // Each task already on the board that an open one in the file waits for is rewritten, so its `done` cannot miss them (ready.ts).
+    const waitedFor = recs.filter((r) => r.status === 'open' && !r.unblocked).flatMap((r) => notDone(r.dependsOn, (d) => (known.has(d) ? undefined : snap.tasks.get(d))));
+    const touched = touches(waitedFor, changes, absent);
+    changes.push(...touched.changes);
+    return commitTasks(snap, changes, now, recs.map((r) => view(r, now, isDone)), [...absent, ...touched.verify]);
   });
+  // Thousands of new refs: packed (ready.ts). A board without the ready index gets it now.
+  await packAfter(ctx, imported.length);
+  if (!indexed) await indexAfter(ctx, me);
+  return imported;
 }

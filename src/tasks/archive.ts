@@ -233,12 +233,13 @@ async function archiveNotes(ctx: Coord, notes: ArchiveOp[], now: number): Promis
 /**
  * `extra` with the archive updates, verifications of a ref also updated (by the archive updates
  * or by the changes' own, `changed`) dropped: the update leases the same value and repeated verifications kept once. Null when a verification and an
- * update of one ref disagree on its value (read again).
+ * update of one ref, or two verifications of it (an archive's tip read twice, by two reads of
+ * one round), disagree on its value (read again).
  */
 export function mergeUpdates(extra: RefUpdate[], archive: RefUpdate[], changed: RefUpdate[] = []): RefUpdate[] | null {
   const updated = new Map([...changed, ...archive].map((u) => [u.ref, u]));
   const out: RefUpdate[] = [...archive];
-  const seen = new Set<string>();
+  const verified = new Map<string, string | null>();
   for (const u of extra) {
     const a = updated.get(u.ref);
     if (a && u.newOid === u.oldOid) {
@@ -246,9 +247,13 @@ export function mergeUpdates(extra: RefUpdate[], archive: RefUpdate[], changed: 
       if (a.oldOid !== u.oldOid) return null;
       continue;
     }
-    const key = `${u.ref}\0${u.oldOid}\0${u.newOid}`;
-    if (u.newOid === u.oldOid && seen.has(key)) continue;
-    seen.add(key);
+    if (u.newOid === u.oldOid) {
+      if (verified.has(u.ref)) {
+        if (verified.get(u.ref) !== u.oldOid) return null;
+        continue;
+      }
+      verified.set(u.ref, u.oldOid);
+    }
     out.push(u);
   }
   return out;

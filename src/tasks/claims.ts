@@ -8,7 +8,7 @@ import { AlongsideMoved, commitWithJournal } from '../store/journal.js';
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { iso } from '../time.js';
-import { QUEUE, journalRef, queueRef, taskRef } from '../store/layout.js';
+import { QUEUE, READY, journalRef, queueRef, readyRef, taskRef } from '../store/layout.js';
 import { again, answer, cas, lost, rounds, won } from '../store/cas.js';
 import { decode, type RefUpdate } from '../store/records.js';
 import { patternFromText, type Pattern } from '../patterns/pattern.js';
@@ -17,6 +17,7 @@ import { byUrgency, claimLive, claimOrder, isFree, isReady, view, type IsDone, t
 import { unique, validateLabel, validateNote, validateReason, validateTaskId } from './checks.js';
 import { readListed } from './listed.js';
 import { findFinished, mergeUpdates } from './archive.js';
+import { indexListing } from './ready.js';
 import { claimedRefusal, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 
 /** `claim --next` reads the records of this many of the most urgent queued tasks at a time. */
@@ -123,17 +124,20 @@ export async function claimNext(s: TaskSession, opts: { labels?: string[]; ttlMs
     let doneHeld = new Map<string, Held>();
     const now = ctx.now();
     // The board's order from names alone (no record read), then the records of the first
-    // candidates; when none of them is ready, of the next ones, until the queue ends.
-    const listing = ctx.store.list([jref, QUEUE], 'authority');
+    // candidates; when none of them is ready, of the next ones, until the list ends. The
+    // candidates are the ready index's (ready.ts), or on a board without it, the whole queue.
+    const listing = ctx.store.list([jref, READY], 'authority');
     if (ctx.store.remote === null) ctx.store.warmReader(); // the candidates are read by id: cat-file starts while git lists
     const names = await listing;
     const journal = names.find((n) => n.ref === jref)?.oid ?? null;
-    const queued = names.filter((n) => n.ref.startsWith(QUEUE)).sort((a, b) => (a.ref < b.ref ? -1 : 1));
+    const indexed = indexListing(names);
+    const queued = indexed ?? (await ctx.store.list([QUEUE], 'authority')).sort((a, b) => (a.ref < b.ref ? -1 : 1));
+    const listedAs = indexed ? readyRef : queueRef;
     for (let at = 0; at < queued.length && ready.length === 0; at += CANDIDATES_PER_READ) {
       const entries = await readListed(ctx, queued.slice(at, at + CANDIDATES_PER_READ), 'authority');
       const { records, corrupt } = decode(TaskRecord, entries);
       for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
-      const free = records.filter((r) => r.ref === queueRef(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
+      const free = records.filter((r) => r.ref === listedAs(r.record) && isFree(r.record, now) && labels.every((l) => r.record.labels.includes(l)));
       // A dependency is done when found done (an archive, or the old done shelf): look up just those of these candidates.
       const deps = unique(free.flatMap((r) => r.record.dependsOn));
       const found = await findFinished(ctx, deps, 'authority', { shelves: true });

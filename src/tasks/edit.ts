@@ -9,13 +9,13 @@ import { printable } from '../printable.js';
 import { LINE_FORBIDDEN } from '../fields.js';
 import { iso } from '../time.js';
 import { again, answer, cas } from '../store/cas.js';
-import { taskRef } from '../store/layout.js';
 import type { Coord } from '../session/coord.js';
 import type { TaskRecord } from './schema.js';
 import { view, type TaskView } from './rules.js';
 import { MAX_COMMENTS, unique, validateBody, validateComment, validateLabel, validatePriority, validateTaskId, validateTitle } from './checks.js';
 import { findFinished } from './archive.js';
-import { commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
+import { alsoUnreadable, commitTasks, everyShelf, notFound, readTasks, taskChange, type Held } from './records.js';
+import { allDone, notDone, readDependencies, touches } from './ready.js';
 
 export interface EditOptions {
   title?: string;
@@ -40,10 +40,22 @@ async function onTask(ctx: Coord, id: string, decide: (held: Held, me: string, n
     const d = decide(held, me, now);
     // Whether its dependencies are done, for the answer: found done (an archive, the old done shelf).
     const deps = (d?.next ?? held.record).dependsOn;
-    const found = await findFinished(ctx, deps, 'authority', { shelves: true });
-    const done = (x: string) => found.get(x)?.record.status === 'done';
-    if (d === null) return answer(view(held.record, now, done));
-    return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
+    if (d === null || d.action !== 'undepend') {
+      const found = await findFinished(ctx, deps, 'authority', { shelves: true });
+      const done = (x: string) => found.get(x)?.record.status === 'done';
+      if (d === null) return answer(view(held.record, now, done));
+      return commitTasks(snap, [taskChange(held, d.next, d.action, d.reason)], now, view(d.next, now, done));
+    }
+    // Fewer dependencies: the ready index's flag is decided again from the same doneness (found
+    // done), and each dependency still not done is rewritten (or its archive verified), so that
+    // its `done` cannot miss this task (ready.ts).
+    const depRead = await readDependencies(ctx, deps);
+    const done = depRead ? depRead.isDone : () => true;
+    const next: TaskRecord = { ...d.next, unblocked: allDone(deps, done) };
+    const changes = [taskChange(held, next, d.action, d.reason)];
+    const touched = held.shelf === 'open' ? touches(notDone(deps, (x) => depRead?.tasks.get(x)), changes) : { changes: [], verify: [] };
+    changes.push(...touched.changes);
+    return commitTasks(alsoUnreadable(snap, depRead), changes, now, view(next, now, done), touched.verify);
   });
 }
 

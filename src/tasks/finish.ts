@@ -14,6 +14,7 @@ import { checkEndOptions, decideEnd, type EndOptions } from './claims.js';
 import { unique, validateTaskId } from './checks.js';
 import { byUrgency, view, type IsDone, type TaskView } from './rules.js';
 import { childrenCheck, openChildrenRefusal } from './family.js';
+import { dependents, unblockChange } from './ready.js';
 
 /** At most this many tasks in one `task done`. */
 export const MAX_DONE = 100;
@@ -67,7 +68,11 @@ export async function finish(s: TaskSession, ids: string[], opts: EndOptions): P
       .map((v) => v.after)
       .sort(byUrgency);
     const done = decided.map((d) => view(d.next, now, after));
-    return commitTasks(alsoUnreadable(snap, extra), changes, now, { done, becameReady }, family.verify);
+    // The ready index: dependents now unblocked join it in this swap; for those still blocked,
+    // what blocks them is verified as read (ready.ts).
+    const deps = dependents(snap, finishing, after, changes, family.verify);
+    changes.push(...deps.unblock.map(unblockChange));
+    return commitTasks(alsoUnreadable(snap, extra), changes, now, { done, becameReady }, [...family.verify, ...deps.verify]);
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
-import { ARCHIVE, QUEUE, TASKS, TASK_SHELVES, journalRef, queueRef, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
+import { ARCHIVE, QUEUE, READY, READY_MARKER, TASKS, TASK_SHELVES, journalRef, queueRef, readyRef, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
 import { changeUpdates, type RecordChange } from '../store/journal.js';
 import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import { again, commit, type Decision } from '../store/cas.js';
@@ -35,6 +35,13 @@ export interface Snapshot {
   unreadable: Map<string, string>;
   /** The session (commitTasks writes the archives through it). */
   ctx: Coord;
+  /** The read met the ready index's marker (meaningful only when READY_MARKER was among the patterns). */
+  indexed: boolean;
+  /**
+   * Finished tasks looked up as dependencies of the open ones read (findFinished, with
+   * `assumeDone`), by id: where each was found (an archive at its tip, or an old shelf's ref).
+   */
+  found: Map<string, Held>;
 }
 
 /** What the task commands share within one session (the Tasks service). */
@@ -90,6 +97,7 @@ export async function withFinished(ctx: Coord, snap: Snapshot, patterns: string[
     const deps = [...new Set([...snap.tasks.values()].filter((h) => h.shelf === 'open').flatMap((h) => h.record.dependsOn))].filter((d) => !snap.tasks.has(d));
     const known = deps.length > 0 ? await findFinished(ctx, deps, mode, { shelves: true }) : new Map<string, Held>();
     snap.isDone = (id) => (snap.tasks.get(id) ?? known.get(id))?.record.status === 'done';
+    snap.found = known;
   }
   return snap;
 }
@@ -106,16 +114,19 @@ export function readBoard(ctx: Coord, me: string | null, mode: ReadMode, extra: 
 
 /**
  * The tasks among `entries` (others are passed through), and this agent's journal head.
- * `assumeDone`: the entries cover the open and failed shelves, so a task not among them is done
- * (tasks are never deleted); otherwise only what was read is known.
+ * `assumeDone`: a task not among them is taken as done. The task reads pass false: a task on no
+ * shelf read is not done for that (it may be archived, or open and unread); withFinished looks
+ * the dependencies up (findFinished) and sets `isDone`.
  */
 export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, assumeDone: boolean): Snapshot {
   const taskEntries: RefEntry[] = [];
   const others: RefEntry[] = [];
   let journal: string | null = null;
+  let indexed = false;
   for (const e of entries) {
     if (e.ref === jref) journal = e.oid;
-    if (e.ref.startsWith(QUEUE) || e.ref.startsWith(ARCHIVE)) continue;
+    if (e.ref === READY_MARKER) indexed = true;
+    if (e.ref.startsWith(QUEUE) || e.ref.startsWith(READY) || e.ref.startsWith(ARCHIVE)) continue;
     if (e.ref.startsWith(TASKS)) taskEntries.push(e);
     else others.push(e);
   }
@@ -140,7 +151,7 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     const t = tasks.get(id);
     return t ? t.record.status === 'done' : assumeDone;
   };
-  return { tasks, journal, others, isDone, unreadable, ctx };
+  return { tasks, journal, others, isDone, unreadable, ctx, indexed, found: new Map() };
 }
 
 /**
@@ -179,21 +190,22 @@ export async function commitTasks<T>(snap: Snapshot, changes: RecordChange[], no
   return commit(changes, snap.journal, now, result, all);
 }
 
-/** The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with its status. */
+/**
+ * The change that writes `rec` for a task read as `held` (null: a new task), moving shelves with
+ * its status. The queue and the ready index hold open-shelf records once more: they enter, follow
+ * and leave with the record, in the same swap.
+ */
 export function taskChange(held: Held | null, rec: TaskRecord, action: TaskAction, reason?: string, other?: string): RecordChange {
   const shelf = shelfOf(rec.status);
   const ref = taskRef(shelf, rec.id);
   const moving = held !== null && held.shelf !== shelf;
-  // The queue holds every open-shelf task's record once more: it enters, follows and leaves with
-  // it. Its name carries the priority: a priority change renames it in the same swap.
-  const before = held !== null && held.shelf === 'open' ? queueRef(held.record) : null;
-  const after = shelf === 'open' ? queueRef(rec) : null;
-  const mirrors: NonNullable<RecordChange['mirrors']> = [];
-  if (before !== null && before === after) mirrors.push({ ref: after, oldOid: held!.oid });
-  else {
-    if (before !== null) mirrors.push({ ref: before, oldOid: held!.oid, remove: true });
-    if (after !== null) mirrors.push({ ref: after, oldOid: null });
-  }
+  const wasOpen = held !== null && held.shelf === 'open';
+  // The queue: every open-shelf task. Its name carries the priority: a priority change renames it.
+  const mirrors = [
+    ...mirrorMoves(held, wasOpen ? queueRef(held.record) : null, shelf === 'open' ? queueRef(rec) : null),
+    // The ready index: the open-shelf tasks whose record says unblocked (tasks/ready.ts).
+    ...mirrorMoves(held, wasOpen && held.record.unblocked === true ? readyRef(held.record) : null, shelf === 'open' && rec.unblocked === true ? readyRef(rec) : null),
+  ];
   return routed(held, rec, {
     ref,
     oldOid: held && !moving ? held.oid : null,
@@ -203,6 +215,12 @@ export function taskChange(held: Held | null, rec: TaskRecord, action: TaskActio
     subject: `${action} ${rec.id}`,
     event: { action, subject: rec.id, reason, other },
   });
+}
+
+/** A mirror ref's update: kept (before = after), renamed, created or removed with the record. */
+function mirrorMoves(held: Held | null, before: string | null, after: string | null): NonNullable<RecordChange['mirrors']> {
+  if (before !== null && before === after) return [{ ref: after, oldOid: held!.oid }];
+  return [...(before !== null ? [{ ref: before, oldOid: held!.oid, remove: true }] : []), ...(after !== null ? [{ ref: after, oldOid: null }] : [])];
 }
 
 export function notFound(id: string): UsageError {

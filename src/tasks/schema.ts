@@ -50,6 +50,11 @@ export const TaskRecord = z.object({
   comments: z.optional(z.array(Comment)),
   /** How many older comments were dropped from the record to keep it bounded. */
   commentsDropped: z.optional(z.number().check(z.int(), z.nonnegative())),
+  /**
+   * Every dependency was done when this was last decided (tasks/ready.ts): the ready index names
+   * the task while it is on the open shelf. Absent in records written before the index: unknown.
+   */
+  unblocked: z.optional(z.boolean()),
   event: z.object({
     action: TaskAction,
     by: AgentId,

@@ -21,7 +21,7 @@ import type { ReadMode, RefUpdate } from '../store/records.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import type { TaskRecord, TaskStatus } from './schema.js';
-import { byUrgency, claimLive, cycleProblem, findCycle, isReady, reachable, view, type TaskView } from './rules.js';
+import { byUrgency, claimLive, cycleProblem, findCycle, isFree, isReady, reachable, view, type TaskView } from './rules.js';
 import { unique, validateLabel, validateReason, validateTaskId } from './checks.js';
 import { ALL_SHELVES, alsoUnreadable, commitTasks, everyShelf, notFound, readBoard, readTasks, taskChange, type Held, type TaskSession } from './records.js';
 import { add, importTasks, type AddOptions } from './add.js';
@@ -29,6 +29,8 @@ import { claim, claimNext, endClaim, renewClaims, type ClaimOptions, type EndOpt
 import { finish, type Finished } from './finish.js';
 import { reopenCheck } from './family.js';
 import { comment, edit, undepend, type EditOptions } from './edit.js';
+import { findFinished } from './archive.js';
+import { allDone, notDone, readDependencies, readIndex, touches } from './ready.js';
 
 export type { TaskView, AddOptions, ClaimOptions, EndOptions, Finished, EditOptions };
 export { snapshot, withFinished, type Held, type Snapshot } from './records.js';
@@ -80,6 +82,10 @@ export class Tasks implements TaskSession {
     const me = opts.mine ? this.ctx.requireAgent() : null;
     const labels = (opts.labels ?? []).map(validateLabel);
     const mode = this.ctx.readMode();
+    if (opts.ready) {
+      const ready = await this.readyList(mode);
+      if (ready !== null) return ready.filter((t) => (!opts.status || t.status === opts.status) && (!me || t.claimedBy === me) && labels.every((l) => t.labels.includes(l)));
+    }
     const onlyLive = opts.ready || opts.status === 'open' || opts.status === 'claimed' || opts.status === 'failed';
     const snap = opts.status === 'done' ? await readTasks(this.ctx, [taskShelf('done')], null, mode, false)
       : onlyLive ? await readBoard(this.ctx, null, mode, [], { failed: opts.status === 'failed' })
@@ -90,6 +96,22 @@ export class Tasks implements TaskSession {
       .filter((t) => (!opts.status || t.status === opts.status) && (!opts.ready || t.ready) && (!me || t.claimedBy === me))
       .filter((t) => labels.every((l) => t.labels.includes(l)))
       .sort(byUrgency);
+  }
+
+  /**
+   * The ready tasks from the ready index (null: the board keeps none): its records, each checked
+   * as the whole board's read would (free, every dependency found done: an archive, or the old
+   * done shelf), most urgent first. Nothing blocked is read.
+   */
+  private async readyList(mode: ReadMode): Promise<TaskView[] | null> {
+    const candidates = await readIndex(this.ctx, mode);
+    if (candidates === null) return null;
+    const now = this.ctx.now();
+    const free = candidates.filter((h) => isFree(h.record, now));
+    const deps = unique(free.flatMap((h) => h.record.dependsOn));
+    const found = await findFinished(this.ctx, deps, mode, { shelves: true });
+    const isDone = (d: string) => found.get(d)?.record.status === 'done';
+    return free.map((h) => view(h.record, now, isDone)).filter((t) => t.ready).sort(byUrgency);
   }
 
   /** One task, with its children's ids, titles and statuses (`childTasks`, oldest first). */
@@ -183,6 +205,9 @@ export class Tasks implements TaskSession {
       // A child of a done parent stays finished; otherwise the parent's record is rewritten in the same swap (family.ts).
       const parentRead = rec.parent ? await readTasks(this.ctx, everyShelf(rec.parent), null, 'authority', false) : null;
       const parent = rec.parent ? parentRead!.tasks.get(rec.parent) : undefined;
+      // Its dependencies: done when found done (the archives), for the ready index's flag.
+      const depRead = await readDependencies(this.ctx, rec.dependsOn);
+      const isDone = depRead ? depRead.isDone : () => true;
       const now = this.ctx.now();
       const family = reopenCheck(rec, parent, now);
       const next: TaskRecord = {
@@ -194,9 +219,14 @@ export class Tasks implements TaskSession {
         claimTtlMs: null,
         locks: [],
         updatedAt: iso(now),
+        unblocked: allDone(rec.dependsOn, isDone),
         event: { action: 'reopen', by: me, at: iso(now), ...(opts.reason ? { reason: opts.reason } : {}) },
       };
-      return commitTasks(alsoUnreadable(snap, parentRead), [taskChange(held, next, 'reopen', opts.reason), ...family.changes], now, view(next, now, () => false), family.verify);
+      const changes = [taskChange(held, next, 'reopen', opts.reason), ...family.changes];
+      // Back on the open shelf while waiting: each dependency not done is rewritten (or its archive verified), so its `done` cannot miss this task (ready.ts).
+      const touched = touches(notDone(rec.dependsOn, (d) => depRead?.tasks.get(d)), changes, family.verify);
+      changes.push(...touched.changes);
+      return commitTasks(alsoUnreadable(snap, parentRead, depRead), changes, now, view(next, now, () => false), [...family.verify, ...touched.verify]);
     });
   }
 
@@ -228,12 +258,20 @@ export class Tasks implements TaskSession {
         const c = cycleProblem(cycle);
         throw new UsageError(`cannot add: dependencies would close a cycle: ${c.text}`, c.detail);
       }
+      const dependsOn = [...rec.dependsOn, ...added];
+      const next: TaskRecord = { ...rec, dependsOn, updatedAt: iso(now), unblocked: allDone(dependsOn, snap.isDone), event: { action: 'depend', by: me, at: iso(now) } };
+      const changes = [taskChange(held, next, 'depend', `on ${added.join(', ')}`)];
+      // Each dependency not done is rewritten (or its archive verified), so its `done` cannot miss
+      // this task (ready.ts); every other task the cycle check walked is verified unchanged.
+      const touched = held.shelf === 'open' ? touches(notDone(dependsOn, (d) => snap.tasks.get(d)), changes) : { changes: [], verify: [] };
+      changes.push(...touched.changes);
+      const rewritten = new Set(changes.map((c) => c.ref));
       const walked: RefUpdate[] = [...reachable(graph, added)]
         .filter((k) => k !== id)
         .map((k) => snap.tasks.get(k)!)
+        .filter((h) => !rewritten.has(h.ref))
         .map((h) => ({ ref: h.ref, newOid: h.oid, oldOid: h.oid }));
-      const next: TaskRecord = { ...rec, dependsOn: [...rec.dependsOn, ...added], updatedAt: iso(now), event: { action: 'depend', by: me, at: iso(now) } };
-      return commitTasks(snap, [taskChange(held, next, 'depend', `on ${added.join(', ')}`)], now, view(next, now, snap.isDone), walked);
+      return commitTasks(snap, changes, now, view(next, now, snap.isDone), [...walked, ...touched.verify]);
     });
   }
 
