@@ -32,7 +32,9 @@ export const AGENT_HOOK_MAX_INPUT_BYTES = 262144;
  * patterns of the lock refs that could cover it, one a line, fed its rules from refRules() through
  * the GC_REF_* variables. Exits 2 on anything it leaves to git-coord: a quoted name (git's
  * core.quotepath), a character outside printable ASCII, a segment too long for a ref component,
- * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES.
+ * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES. A path's patterns
+ * depend only on its directory (its own name is escaped only at the top), so a directory met
+ * before is skipped: a commit's paths are mostly in few directories.
  */
 const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" '
     BEGIN { for (i = 32; i < 127; i++) hex[sprintf("%c", i)] = sprintf("_%02x", i) }
@@ -54,6 +56,8 @@ const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC=
     }
     {
       if (substr($0, 1, 1) == "\\"") exit 2
+      # A path in a directory already done adds nothing: its patterns come from the directory alone.
+      if (match($0, "/[^/]*$")) { d = substr($0, 1, RSTART - 1); if (d in done) next; done[d] = 1 }
       n = split($0, seg, "/"); dir = L
       emit(dir "l-*")
       for (k = 1; k < n; k++) {
