@@ -53,6 +53,7 @@ const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC=
     function emit(q) {
       if (q in seen) return
       seen[q] = 1; print q; size += length(q) + 1
+      r = substr(q, length(L) + 1); if ((j = index(r, "/")) > 0) first[substr(r, 1, j)] = 1
       if (size > MAXQ + 0) bad()
     }
     {
@@ -80,9 +81,13 @@ const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC=
         if (substr(line, 1, 1) == "^") continue
         ref = substr(line, index(line, " ") + 1)
         if (substr(ref, 1, length(L)) != L) { if (sorted && ref > L) break; continue }
-        if (match(ref, "/[^/]*$") && substr(ref, RSTART + 1, 2) == "l-" && ((substr(ref, 1, RSTART) "l-*") in seen)) { v = "near"; break }
-        for (k = length(L); k <= length(ref); k++) if (substr(ref, k, 1) == "/" && (substr(ref, 1, k) in seen)) { v = "near"; break }
-        if (v == "near") break
+        # A ref below a first directory no pattern names cannot match (a quick test: most refs).
+        rest = substr(ref, length(L) + 1)
+        if ((i = index(rest, "/")) > 0 && !(substr(rest, 1, i) in first)) continue
+        # Each directory of the ref from L down (a prefix pattern), then its own name in the last.
+        pre = L
+        while ((i = index(rest, "/")) > 0) { pre = pre substr(rest, 1, i); rest = substr(rest, i + 1); if (pre in seen) break }
+        if (i > 0 || (substr(rest, 1, 2) == "l-" && ((pre "l-*") in seen))) { v = "near"; break }
       }
       if (r < 0) v = "unsure"
       print "=" v
