@@ -34,9 +34,11 @@ export const AGENT_HOOK_MAX_INPUT_BYTES = 262144;
  * core.quotepath), a character outside printable ASCII, a segment too long for a ref component,
  * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES. A path's patterns
  * depend only on its directory (its own name is escaped only at the top), so a directory met
- * before is skipped: a commit's paths are mostly in few directories.
+ * before is skipped: a commit's paths are mostly in few directories. The awk replaces the shell
+ * that runs the function (`exec`: a process fewer), so call it only where that shell is a child:
+ * at the end of a pipeline or in a command substitution, as every hook does.
  */
-const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" -v P="\${gc_packed_refs:-}" '
+const COVERING_AWK = `LC_ALL=C exec awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" -v P="\${gc_packed_refs:-}" '
     BEGIN { for (i = 32; i < 127; i++) hex[sprintf("%c", i)] = sprintf("_%02x", i) }
     function bad() { failed = 1; exit 2 }
     function esc(s,   out, i, c) {
