@@ -168,3 +168,102 @@ describe('pre-commit in shell', () => {
     expect(d.stderr).not.toContain('is gone');
   });
 });
+
+describe('pre-commit reads the lock refs from their files when it can (no for-each-ref)', () => {
+  const FILES = 'git-coord: trace: pre-commit: ref files read without git';
+
+  it('decides as git does, with the locks loose or packed, in the main and a linked worktree', () => {
+    const repo = hookedRepo();
+    // Directories met again out of order (git sorts `a/b.c` and `a/b-c/` before `a/b/`).
+    const files = ['a/b/x.txt', 'a/b.c', 'a/b-c/y.txt', 'a/b/z.txt', 'a/b0', 'top.txt', 'held/d/f.txt', 'free/g/h.txt'];
+    stage(repo, files);
+    gitSync(repo, 'commit', '-q', '--no-verify', '-m', 'files');
+    const wt = path.join(tmpdir('hookshell-wt'), 'wt');
+    gitSync(repo, 'worktree', 'add', '-q', wt);
+    // Another agent's locks: one file, one glob, elsewhere; and far away.
+    expect(coord(repo, ['lock', 'held/d/f.txt', 'held/**/*.md', 'far/x/y.txt'], { GIT_COORD_AGENT: 'other' }).code).toBe(0);
+    const edit = (dir: string, paths: string[], n: number) => {
+      for (const f of paths) {
+        fs.mkdirSync(path.join(dir, path.dirname(f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, f), `${n}\n`);
+      }
+      gitSync(dir, 'add', '-A');
+    };
+    let n = 0;
+    for (const packed of [false, true]) {
+      if (packed) gitSync(repo, 'pack-refs', '--all');
+      expect(fs.existsSync(path.join(repo, '.git', 'refs', 'coordination', 'locks')), 'loose refs').toBe(!packed);
+      for (const dir of [repo, wt]) {
+        const what = `${packed ? 'packed' : 'loose'} refs, ${dir === repo ? 'main' : 'linked'} worktree`;
+        // Nothing near: no git for the refs when they are packed or far; a loose ref directory near asks git.
+        edit(dir, ['a/b/x.txt', 'a/b.c', 'a/b-c/y.txt', 'a/b/z.txt', 'a/b0', 'top.txt', 'free/g/h.txt'], ++n);
+        let c = commit(dir);
+        expect(c.code, `${what}: ${c.stderr}`).toBe(0);
+        expect(c.quick, what).toBe(true);
+        expect(c.stderr.includes(FILES), what).toBe(true);
+        expect(c.query.length).toBe(new Set(c.query).size);
+        expect([...c.query].sort(), what).toEqual([...coveringQuery(['a/b/x.txt', 'a/b.c', 'a/b-c/y.txt', 'a/b/z.txt', 'a/b0', 'top.txt', 'free/g/h.txt'])].sort());
+        // Near (the glob's directory, the held file's): Node decides; the held file is refused.
+        edit(dir, ['held/other.txt'], ++n);
+        c = commit(dir);
+        expect(c.code, `${what}: ${c.stderr}`).toBe(0);
+        expect(c.node, what).toBe(true);
+        expect(c.stderr.includes(FILES), what).toBe(false);
+        edit(dir, ['held/d/f.txt'], ++n);
+        c = commit(dir);
+        expect(c.code, what).toBe(1);
+        expect(c.stderr, what).toContain('held/d/f.txt: locked by other');
+        gitSync(dir, 'reset', '-q', '--hard');
+      }
+    }
+    // A new loose lock beside the packed ones is seen too.
+    expect(coord(repo, ['lock', 'free/g/h.txt'], { GIT_COORD_AGENT: 'other' }).code).toBe(0);
+    edit(wt, ['free/g/h.txt'], ++n);
+    const c = commit(wt);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('free/g/h.txt: locked by other');
+  });
+
+  it('asks git under GIT_COMMON_DIR; reads the files of a separate git dir (git names it in GIT_DIR)', () => {
+    const repo = hookedRepo();
+    stage(repo, ['a/x.txt']);
+    const c = commit(repo, { GIT_COMMON_DIR: path.join(repo, '.git') });
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.quick).toBe(true);
+    expect(c.stderr).not.toContain(FILES);
+    // A repository whose .git is a file (--separate-git-dir): git gives hooks GIT_DIR, the files are read there.
+    const sep = tmpdir('hookshell-sep');
+    const work = tmpdir('hookshell-work');
+    gitSync(work, 'init', '-q', '-b', 'main', `--separate-git-dir=${sep}/repo.git`);
+    gitSync(work, 'commit', '-q', '--allow-empty', '-m', 'init');
+    expect(coord(work, ['install-hooks']).code).toBe(0);
+    expect(coord(work, ['lock', 'a/x.txt'], { GIT_COORD_AGENT: 'other' }).code).toBe(0);
+    stage(work, ['b/y.txt']);
+    const d = commit(work);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.quick).toBe(true);
+    expect(d.stderr).toContain(FILES);
+    stage(work, ['a/x.txt']);
+    expect(commit(work).code).toBe(1);
+  });
+});
+
+describe('prepare-commit-msg ends the message with a newline as `tail -c 1` did', () => {
+  it('adds the trailer as interpret-trailers does on the message with its last line ended', () => {
+    const repo = hookedRepo();
+    const hook = path.join(repo, '.git', 'hooks', 'prepare-commit-msg');
+    const lines = (k: number) => Array.from({ length: k }, (_, i) => `line ${i}`).join('\n');
+    const cases = ['subject', 'subject\n', '', '\n', 'a\\b \t', 'subject\n\nbody\r', 'x\n\nFoo: bar', lines(63), `${lines(63)}\n`, lines(64), `${lines(64)}\n`, lines(65), `${lines(200)}\n`];
+    for (const [i, text] of cases.entries()) {
+      const file = path.join(repo, `msg${i}`);
+      const ref = path.join(repo, `ref${i}`);
+      fs.writeFileSync(file, text);
+      fs.writeFileSync(ref, text.length > 0 && !text.endsWith('\n') ? `${text}\n` : text);
+      const r = gitRun(repo, ['interpret-trailers', '--in-place', '--if-exists', 'replace', '--trailer', 'Coord-Agent: me', '--', ref]);
+      expect(r.code).toBe(0);
+      const h = gitRun(repo, ['-c', `alias.x=!${hook} ${file} message`, 'x'], { GIT_COORD_AGENT: 'me' });
+      expect(h.code, h.stderr).toBe(0);
+      expect(fs.readFileSync(file, 'utf8'), JSON.stringify(text)).toBe(fs.readFileSync(ref, 'utf8'));
+    }
+  });
+});

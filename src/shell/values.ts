@@ -32,36 +32,67 @@ export const AGENT_HOOK_MAX_INPUT_BYTES = 262144;
  * patterns of the lock refs that could cover it, one a line, fed its rules from refRules() through
  * the GC_REF_* variables. Exits 2 on anything it leaves to git-coord: a quoted name (git's
  * core.quotepath), a character outside printable ASCII, a segment too long for a ref component,
- * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES.
+ * an anchor deeper than git-coord keeps, a query longer than GC_MAX_QUERY_BYTES. A path's patterns
+ * depend only on its directory (its own name is escaped only at the top), so a directory met
+ * before is skipped: a commit's paths are mostly in few directories. The awk replaces the shell
+ * that runs the function (`exec`: a process fewer), so call it only where that shell is a child:
+ * at the end of a pipeline or in a command substitution, as every hook does.
  */
-const COVERING_AWK = `LC_ALL=C awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" '
+const COVERING_AWK = `LC_ALL=C exec awk -v L="$GC_LOCKS" -v K="$GC_REF_KEPT" -v MAXC="$GC_REF_COMPONENT_MAX" -v MAXA="$GC_REF_ANCHOR_MAX" -v MAXQ="$GC_MAX_QUERY_BYTES" -v P="\${gc_packed_refs:-}" '
     BEGIN { for (i = 32; i < 127; i++) hex[sprintf("%c", i)] = sprintf("_%02x", i) }
+    function bad() { failed = 1; exit 2 }
     function esc(s,   out, i, c) {
       if (s ~ ("^[" K "]+$")) out = s
       else for (i = 1; i <= length(s); i++) {
         c = substr(s, i, 1)
         if (c ~ ("^[" K "]$")) out = out c
         else if (c in hex) out = out hex[c]
-        else exit 2
+        else bad()
       }
-      if (length(out) > MAXC + 0) exit 2
+      if (length(out) > MAXC + 0) bad()
       return out
     }
     function emit(q) {
       if (q in seen) return
       seen[q] = 1; print q; size += length(q) + 1
-      if (size > MAXQ + 0) exit 2
+      r = substr(q, length(L) + 1); if ((j = index(r, "/")) > 0) first[substr(r, 1, j)] = 1
+      if (size > MAXQ + 0) bad()
     }
     {
-      if (substr($0, 1, 1) == "\\"") exit 2
+      if (substr($0, 1, 1) == "\\"") bad()
+      # A path in a directory already done adds nothing: its patterns come from the directory alone.
+      if (match($0, "/[^/]*$")) { d = substr($0, 1, RSTART - 1); if (d in done) next; done[d] = 1 }
       n = split($0, seg, "/"); dir = L
       emit(dir "l-*")
       for (k = 1; k < n; k++) {
         dir = dir "p-" esc(seg[k]) "/"
-        if (length(dir) > length(L) + MAXA) exit 2
+        if (length(dir) > length(L) + MAXA) bad()
         emit(dir "l-*")
       }
       if (n == 1) emit(L "p-" esc(seg[1]) "/l-*"); else emit(dir)
+    }
+    # With P (a packed-refs file), a last line after the patterns: "=near" when a ref it holds
+    # matches one as for-each-ref matches (a pattern ending in "/" is a prefix; "<dir>l-*" is a
+    # name in <dir> starting "l-"), "=clear" when none does, "=unsure" when it cannot be read.
+    END {
+      if (failed) exit 2
+      if (P == "" || size == 0) exit
+      v = "clear"; sorted = 0
+      while ((r = (getline line < P)) > 0) {
+        if (substr(line, 1, 1) == "#") { if (line ~ / sorted( |$)/) sorted = 1; continue }
+        if (substr(line, 1, 1) == "^") continue
+        ref = substr(line, index(line, " ") + 1)
+        if (substr(ref, 1, length(L)) != L) { if (sorted && ref > L) break; continue }
+        # A ref below a first directory no pattern names cannot match (a quick test: most refs).
+        rest = substr(ref, length(L) + 1)
+        if ((i = index(rest, "/")) > 0 && !(substr(rest, 1, i) in first)) continue
+        # Each directory of the ref from L down (a prefix pattern), then its own name in the last.
+        pre = L
+        while ((i = index(rest, "/")) > 0) { pre = pre substr(rest, 1, i); rest = substr(rest, i + 1); if (pre in seen) break }
+        if (i > 0 || (substr(rest, 1, 2) == "l-" && ((pre "l-*") in seen))) { v = "near"; break }
+      }
+      if (r < 0) v = "unsure"
+      print "=" v
     }'`;
 
 /** One word for sh: as is when plainly safe, else between single quotes. */
