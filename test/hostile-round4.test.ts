@@ -4,7 +4,7 @@
  * against real git: a hub with the server hook installed, clones pushing raw.
  */
 import { describe, expect, it } from 'vitest';
-import { clone, coord, gitRun, gitSync, makeHub, refs } from './helpers.js';
+import { clone, coord, gitRun, gitSync, json, makeHub, refs } from './helpers.js';
 
 function setup() {
   const { root, hub, url } = makeHub();
@@ -20,5 +20,32 @@ describe('hostile round 4: archives under the server hook', () => {
     const r = gitRun(alice, ['push', '--no-verify', 'origin', `${main}:refs/coordination/tasks/archive/alice`]);
     expect(r.code, r.stderr).not.toBe(0);
     expect(refs(hub, 'refs/coordination/tasks/archive/')).toEqual([]);
+  });
+});
+
+describe('hostile round 4: broadcast chains', () => {
+  it("a ref pointed by hand at another sender's chain (or built on it) hides none of that sender's messages", () => {
+    const { alice, bob } = setup();
+    const as = (agent: string) => ({ GIT_COORD_AGENT: agent });
+    expect(coord(bob, ['heartbeat'], as('bob')).code).toBe(0);
+    expect(coord(alice, ['send', '@all', 'one'], as('alice')).code).toBe(0);
+    expect(coord(alice, ['send', '@all', 'two'], as('alice')).code).toBe(0);
+    const ids = () => json(coord(bob, ['inbox', '--fresh', '--json'], as('bob'))).map((m: any) => m.body).sort();
+    expect(ids()).toEqual(['one', 'two']);
+    const chain = 'refs/coordination/remotes/origin/messages/bcast/alice';
+    gitSync(bob, 'fetch', '-q', 'origin', `+refs/coordination/messages/bcast/alice:${chain}`);
+    const empty = gitSync(bob, 'hash-object', '-t', 'tree', '/dev/null').trim();
+    // A name that sorts after the victim's, pointed at its head; then a commit of its own on the victim's older message.
+    for (const target of [gitSync(bob, 'rev-parse', chain).trim(), gitSync(bob, 'commit-tree', empty, '-p', `${chain}~1`, '-m', 'x').trim()]) {
+      const push = gitRun(bob, ['push', '--no-verify', '-f', 'origin', `${target}:refs/coordination/messages/bcast/zzz`]);
+      expect(push.code, push.stderr).toBe(0);
+      expect(ids()).toEqual(['one', 'two']);
+    }
+    // The reader acknowledges both and moves on; the forged ref changes nothing.
+    const listed = json(coord(bob, ['inbox', '--fresh', '--json'], as('bob'))).map((m: any) => m.id);
+    expect(coord(bob, ['ack', ...listed], as('bob')).code).toBe(0);
+    expect(json(coord(bob, ['inbox', '--fresh', '--json'], as('bob')))).toEqual([]);
+    expect(coord(alice, ['send', '@all', 'three'], as('alice')).code).toBe(0);
+    expect(ids()).toEqual(['three']);
   });
 });
