@@ -3,8 +3,12 @@
  * agents' shell edit hook fed crafted lock records, upkeep's edges. Each case is a real process
  * against real git: a hub with the server hook installed, clones pushing raw.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { clone, coord, gitRun, gitSync, json, makeHub, refs } from './helpers.js';
+import { CLI, ENV, clone, coord, gitRun, gitSync, json, makeHub, makeRepo, refs, tmpdir } from './helpers.js';
+import { renderAgentHook } from '../src/operations/agent-hook-script.js';
 
 function setup() {
   const { root, hub, url } = makeHub();
@@ -48,4 +52,54 @@ describe('hostile round 4: broadcast chains', () => {
     expect(coord(alice, ['send', '@all', 'three'], as('alice')).code).toBe(0);
     expect(ids()).toEqual(['three']);
   });
+});
+
+describe("hostile round 4: the agents' shell edit hook and crafted lock records", () => {
+  it('never denies where Node would not, nor in other words, whatever the record on the path\'s lock ref', () => {
+    const dir = fs.realpathSync(makeRepo({ 'README.md': 'x\n', 'src/a.ts': 'a\n' }));
+    const script = path.join(tmpdir('agent-hook'), 'agent-pre-tool-use');
+    fs.writeFileSync(script, renderAgentHook({ node: process.execPath, cli: CLI, root: path.resolve(path.dirname(CLI), '..') }), { mode: 0o755 });
+    expect(coord(dir, ['lock', '--ttl', '1d', 'src/a.ts'], { GIT_COORD_AGENT: 'other' }).code).toBe(0);
+    const ref = gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/p-src/p-a_2ets/').trim();
+    const body = JSON.parse(gitSync(dir, 'for-each-ref', '--format=%(contents:body)', ref).trim());
+    const input = JSON.stringify({ session_id: 's', hook_event_name: 'PreToolUse', cwd: dir, tool_name: 'Edit', tool_input: { file_path: 'src/a.ts', old_string: 'a', new_string: 'b' } });
+    const env = { ...ENV, GIT_COORD_AGENT: 'me' };
+    const empty = gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim();
+    const forge = (message: string, at = ref, tree = empty) => {
+      for (const r of gitSync(dir, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/p-src/p-a_2ets/').split('\n').filter(Boolean)) gitSync(dir, 'update-ref', '-d', r);
+      gitSync(dir, 'update-ref', at, gitSync(dir, 'commit-tree', tree, '-m', message).trim());
+    };
+    const blobTree = () => {
+      const blob = gitSync(dir, 'hash-object', '-w', '--stdin').trim();
+      return spawnSync('git', ['mktree'], { cwd: dir, input: `100644 blob ${blob}\tf\n`, encoding: 'utf8' }).stdout.trim();
+    };
+    const line = (r: unknown) => `lock\n\n${JSON.stringify(r)}`;
+    const cases: [string, () => void][] = [
+      ['as written', () => forge(line(body))],
+      ['token 0', () => forge(line({ ...body, token: 0 }))],
+      ['a one-digit nonce', () => forge(line({ ...body, ticket: { ...body.ticket, nonce: 'a' } }))],
+      ['ttlMs 1', () => forge(line({ ...body, ttlMs: 1 }))],
+      ['ttlMs null', () => forge(line({ ...body, ttlMs: null }))],
+      ['acquired after it expires', () => forge(line({ ...body, acquiredAt: '2999-01-01T00:00:00.000Z' }))],
+      ['the holder named in capitals of me', () => forge(line({ ...body, agent: 'ME' }))],
+      ['by another agent', () => forge(line({ ...body, event: { ...body.event, by: 'third' } }))],
+      ['a ref name that is not the pattern\'s', () => forge(line(body), ref.replace(/l-[0-9a-f]+$/, 'l-0123456789'))],
+      ['a commit with a tree', () => forge(line(body), ref, blobTree())],
+      ['a subject of two lines', () => forge(`lock\nmore\n\n${JSON.stringify(body)}`)],
+      ['the JSON as subject', () => forge(JSON.stringify(body))],
+      ['a trailer after the record', () => forge(`${line(body)}\n\nCoord-Agent: other`)],
+      ['the record on a tag', () => {
+        forge(line(body));
+        const tag = spawnSync('git', ['mktag'], { cwd: dir, input: `object ${gitSync(dir, 'rev-parse', ref).trim()}\ntype commit\ntag t\ntagger x <x@y> 0 +0000\n\nt\n`, encoding: 'utf8' }).stdout.trim();
+        gitSync(dir, 'update-ref', ref, tag);
+      }],
+    ];
+    for (const [what, make] of cases) {
+      make();
+      const node = spawnSync(process.execPath, [CLI, 'hook', 'claude'], { cwd: dir, env, input, encoding: 'utf8' });
+      const sh = spawnSync('sh', [script, 'claude'], { cwd: dir, env, input, encoding: 'utf8' });
+      expect({ what, code: sh.status, stdout: sh.stdout }).toEqual({ what, code: node.status, stdout: node.stdout });
+      if (what === 'as written') expect(sh.stdout).toContain('"deny"');
+    }
+  }, 600_000);
 });
