@@ -27,6 +27,31 @@ describe('hostile round 4: archives under the server hook', () => {
   });
 });
 
+describe('hostile round 4: raw pushes that erase finished tasks', () => {
+  it("refuses a raw deletion or rewind of an agent's archive of finished tasks", () => {
+    const { hub, alice, bob } = setup();
+    for (const id of ['a', 'b']) {
+      expect(coord(alice, ['task', 'add', id, '--id', id]).code).toBe(0);
+      expect(coord(alice, ['claim', id]).code).toBe(0);
+      expect(coord(alice, ['task', 'done', id]).code).toBe(0);
+    }
+    const arch = 'refs/coordination/tasks/archive/alice';
+    const before = gitSync(hub, 'rev-parse', arch).trim();
+    gitSync(bob, 'fetch', '-q', 'origin', `+${arch}:refs/a/alice`);
+    const del = gitRun(bob, ['push', '--no-verify', 'origin', `:${arch}`]);
+    const rewind = gitRun(bob, ['push', '--no-verify', 'origin', `+${gitSync(bob, 'rev-parse', 'refs/a/alice~1').trim()}:${arch}`]);
+    expect(del.code).not.toBe(0);
+    expect(rewind.code).not.toBe(0);
+    expect(del.stderr).toMatch(/refusing to delete or rewind/);
+    expect(gitSync(hub, 'rev-parse', arch).trim()).toBe(before);
+    expect(json(coord(bob, ['task', 'list', '--status', 'done', '--fresh', '--json'])).map((t: any) => t.id).sort()).toEqual(['a', 'b']);
+    // What git-coord itself does to an archive still passes: a reopen by another agent, a new finish.
+    expect(coord(bob, ['task', 'reopen', 'a']).code).toBe(0);
+    expect(coord(bob, ['claim', 'a']).code).toBe(0);
+    expect(coord(bob, ['task', 'done', 'a']).code).toBe(0);
+  });
+});
+
 describe('hostile round 4: broadcast chains', () => {
   it("a ref pointed by hand at another sender's chain (or built on it) hides none of that sender's messages", () => {
     const { alice, bob } = setup();

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AGENT_ID_FIRST, AGENT_ID_HINT, AGENT_ID_MAX, AGENT_ID_RE, AGENT_ID_REST, DURATION_MAX_MS } from '../src/fields.js';
-import { coveringQuery, escapeComponent, JOURNAL, LOCKS, lockRef, ROOT as REFS_ROOT } from '../src/store/layout.js';
+import { ARCHIVE, JOURNAL, LOCKS, ROOT as REFS_ROOT, coveringQuery, escapeComponent, lockRef } from '../src/store/layout.js';
 import { NEW_COMMIT_TREES, OBJECT_TYPES, TRAILER } from '../src/git/commits.js';
 import { STAGED_DIFF } from '../src/git/worktree.js';
 import { AGENT_FILE } from '../src/session/coord.js';
@@ -71,6 +71,7 @@ describe('the generated shell hooks', () => {
       GC_ROOT: REFS_ROOT,
       GC_LOCKS: LOCKS,
       GC_JOURNAL: JOURNAL,
+      GC_ARCHIVE: ARCHIVE,
       GC_JOURNAL_REFUSAL: JOURNAL_REWIND_REFUSAL,
       GC_HELD_STATE: HELD_STATE,
       GC_REF_KEPT: rules.kept,
