@@ -79,6 +79,26 @@ describe('hostile round 4: broadcast chains', () => {
   });
 });
 
+describe('hostile round 4: a chain dated near the end of time', () => {
+  it('a send after a head dated 9999-12-31 is refused, never written as a record nobody can read', () => {
+    const dir = makeRepo();
+    const A = { GIT_COORD_AGENT: 'alice' };
+    expect(coord(dir, ['send', '@all', 'one'], A).code).toBe(0);
+    const chain = 'refs/coordination/messages/bcast/alice';
+    const rec = JSON.parse(gitSync(dir, 'log', '-1', '--format=%b', chain).trim());
+    const forged = { ...rec, id: 'm-zzzzzzzz-000000000000', sentAt: '9999-12-31T23:59:59.999Z', expiresAt: null };
+    const empty = gitSync(dir, 'hash-object', '-t', 'tree', '/dev/null').trim();
+    gitSync(dir, 'update-ref', chain, gitSync(dir, 'commit-tree', empty, '-p', chain, '-m', 'message', '-m', JSON.stringify(forged)).trim());
+    const head = gitSync(dir, 'rev-parse', chain).trim();
+    const sent = coord(dir, ['send', '@all', 'two'], A);
+    expect(sent.code).toBe(1);
+    expect(sent.stderr).toMatch(/cannot send on refs\/coordination\/messages\/bcast\/alice: its newest message is dated 9999-12-31T23:59:59.999Z/);
+    expect(gitSync(dir, 'rev-parse', chain).trim()).toBe(head);
+    const inbox = coord(dir, ['inbox', '--json'], { GIT_COORD_AGENT: 'bob' });
+    expect(inbox.stderr).not.toMatch(/unreadable/);
+  });
+});
+
 describe("hostile round 4: the agents' shell edit hook and crafted lock records", () => {
   it('never denies where Node would not, nor in other words, whatever the record on the path\'s lock ref', () => {
     const dir = fs.realpathSync(makeRepo({ 'README.md': 'x\n', 'src/a.ts': 'a\n' }));
