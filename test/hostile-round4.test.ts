@@ -79,6 +79,21 @@ describe('hostile round 4: broadcast chains', () => {
   });
 });
 
+describe('hostile round 4: a git killed while it held packed-refs.lock', () => {
+  it('blocks deletions (unlock, done) no longer than a minute: a stale packed-refs.lock is removed as a stale ref lock is', () => {
+    const dir = makeRepo();
+    const A = { GIT_COORD_AGENT: 'alice' };
+    expect(coord(dir, ['lock', 'a.txt'], A).code).toBe(0);
+    const lock = path.join(dir, '.git', 'packed-refs.lock');
+    fs.writeFileSync(lock, '');
+    const old = new Date(Date.now() - 120_000);
+    fs.utimesSync(lock, old, old);
+    const r = coord(dir, ['unlock', 'a.txt'], A);
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(lock)).toBe(false);
+  });
+});
+
 describe('hostile round 4: a chain dated near the end of time', () => {
   it('a send after a head dated 9999-12-31 is refused, never written as a record nobody can read', () => {
     const dir = makeRepo();
