@@ -161,9 +161,13 @@ export async function notArchives(repo: Repo, tips: string[]): Promise<string[]>
   if (fresh.length === 0) return [...bad];
   const r = await runGit(repo.cwd, [...NEW_COMMIT_TREES], { input: fresh.join('\n') + '\n' });
   if (r.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(r.stderr)}`);
+  // Each tip's own tree too: a tip the repository has already (a branch's commit) brings no new
+  // commit, so only its tree tells whether it is an archive.
+  const own = await runGit(repo.cwd, ['log', '--no-walk', '--format=%H %T', '--no-show-signature', '--stdin', '--'], { input: fresh.join('\n') + '\n' });
+  if (own.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(own.stderr)}`);
   const crypto = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
   const judged = new Map<string, boolean>();
-  for (const line of r.stdout.split('\n')) {
+  for (const line of [...own.stdout.split('\n'), ...r.stdout.split('\n')]) {
     const [oid, tree] = line.split(' ');
     if (!oid || !tree) continue;
     if (!judged.has(tree)) {

@@ -106,6 +106,8 @@ const NO_DEREF = 'option no-deref\0';
 
 /** A `.lock` file older than this was left by a killed process: no live git holds one this long. */
 export const STALE_LOCK_MS = 10_000;
+/** The same for packed-refs.lock, which a pack-refs of many refs holds longer. */
+export const PACKED_STALE_LOCK_MS = 60_000;
 
 /**
  * Applies every update atomically, each checked against its expected old value. A lost race is
@@ -142,10 +144,14 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
   if (!m) return false;
   const file = path.resolve(repo.cwd, m[1]!);
   const refsRoot = path.join(repo.commonDir, 'refs', 'coordination') + path.sep;
-  if (!file.startsWith(refsRoot)) return false;
+  // A transaction that deletes a ref also locks packed-refs: a git killed there blocks every
+  // deletion (an unlock, a task finished) until the file goes. git holds it no longer than it
+  // takes to rewrite packed-refs, so it is left a minute.
+  const packed = file === path.join(repo.commonDir, 'packed-refs.lock');
+  if (!file.startsWith(refsRoot) && !packed) return false;
   try {
     const age = Date.now() - fs.statSync(file).mtimeMs;
-    if (age < STALE_LOCK_MS) return false;
+    if (age < (packed ? PACKED_STALE_LOCK_MS : STALE_LOCK_MS)) return false;
     fs.rmSync(file, { force: true });
     return true;
   } catch {

@@ -162,4 +162,4 @@ export function configFaultContext(problem: string): string {
 }
 
 /** pre-receive refuses a push that deletes or rewinds an agent's journal (it runs in shell: src/shell/values.ts); the ref follows. */
-export const JOURNAL_REWIND_REFUSAL = 'git-coord: refusing to delete or rewind a journal (the history only grows):';
+export const JOURNAL_REWIND_REFUSAL = 'git-coord: refusing to delete or rewind a journal or an archive of finished tasks (the history only grows):';

@@ -70,43 +70,68 @@ export function inboxRefs(me: string): string[] {
  */
 export async function readChains(ctx: Coord, heads: RefEntry[], stops: string[]): Promise<Map<string, { ref: string; head: string; messages: StoredMessage[] }>> {
   const out = new Map<string, { ref: string; head: string; messages: StoredMessage[] }>();
-  const byTip = new Map<string, RefEntry>();
+  // Several refs may name one commit (a ref pointed by hand at another sender's chain): each tip
+  // keeps all of them, and a message counts only on its own sender's chain.
+  const byTip = new Map<string, RefEntry[]>();
+  const byRef = new Map<string, RefEntry>();
   const marked = new Set(stops);
   for (const h of heads) {
     if (h.missing) {
       ctx.warn(`skipping message chain ${h.ref}: its object is missing from the repository, or is not a commit`);
       continue;
     }
+    byRef.set(h.ref, h);
     // A chain whose head is a reader's mark has nothing newer: no `git log` for it (none at all
     // when the reader has seen every chain, an inbox's common case).
     if (marked.has(h.oid)) continue;
-    byTip.set(h.oid, h);
+    byTip.set(h.oid, [...(byTip.get(h.oid) ?? []), h]);
   }
-  let commits: Awaited<ReturnType<Coord['store']['chains']>>;
   const schemas = messageSchemas();
-  try {
-    commits = await ctx.store.chains([...byTip.keys()], stops);
-  } catch (e) {
-    ctx.warn(`${(e as Error).message}; reading only the newest message of each chain`);
-    commits = [...byTip.values()].map((h) => ({ oid: h.oid, tip: h.oid, parents: [], body: h.body }));
-  }
+  const read = async (tips: string[]) => {
+    try {
+      return await ctx.store.chains(tips, stops);
+    } catch (e) {
+      ctx.warn(`${(e as Error).message}; reading only the newest message of each chain`);
+      return tips.map((t) => ({ oid: t, tip: t, parents: [], body: byTip.get(t)![0]!.body }));
+    }
+  };
+  const first = await read([...byTip.keys()]);
   const { MessageRecord } = await schemas;
-  for (const c of commits) {
-    const head = byTip.get(c.tip);
-    if (!head) continue;
+  const taken = new Set<string>();
+  // Senders whose messages were reached first from another ref's tip (git names a commit two
+  // chains share once): their own chains are read again alone, so no ref can hide them.
+  const again = new Set<string>();
+  const take = (c: { oid: string; tip: string; body: string }, alone: boolean) => {
+    const refs = byTip.get(c.tip);
+    if (!refs) return;
     const r = parseBody(MessageRecord, c.body);
     if (!r.ok) {
-      ctx.warn(`skipping unreadable message ${c.oid.slice(0, 10)} on ${head.ref}: ${r.problem}`);
-      continue;
+      if (!alone) ctx.warn(`skipping unreadable message ${c.oid.slice(0, 10)} on ${refs[0]!.ref}: ${r.problem}`);
+      return;
     }
-    if (bcastRef(r.value.from) !== head.ref || !isShared(r.value.to)) {
-      ctx.warn(`skipping message ${r.value.id} on ${head.ref}: not an @all or channel message of that chain's sender`);
-      continue;
+    const own = byRef.get(bcastRef(r.value.from));
+    if (!own || !isShared(r.value.to)) {
+      if (!alone) ctx.warn(`skipping message ${r.value.id} on ${refs[0]!.ref}: not an @all or channel message of that chain's sender`);
+      return;
     }
-    const chain = out.get(r.value.from) ?? { ref: head.ref, head: head.oid, messages: [] };
+    if (!refs.includes(own)) {
+      if (alone) return;
+      again.add(own.oid);
+      ctx.warn(`skipping message ${r.value.id} on ${refs[0]!.ref}: not an @all or channel message of that chain's sender`);
+      return;
+    }
+    if (taken.has(`${own.ref}\0${c.oid}`)) return;
+    taken.add(`${own.ref}\0${c.oid}`);
+    const chain = out.get(r.value.from) ?? { ref: own.ref, head: own.oid, messages: [] };
     chain.messages.push({ oid: c.oid, record: r.value });
     out.set(r.value.from, chain);
+  };
+  for (const c of first) take(c, false);
+  for (const tip of [...again].filter((t) => byTip.has(t))) {
+    for (const c of await read([tip])) take({ ...c, tip }, true);
   }
+  // Newest first, as along a chain (its send times rise strictly).
+  if (again.size > 0) for (const chain of out.values()) chain.messages.sort((a, b) => Date.parse(b.record.sentAt) - Date.parse(a.record.sentAt));
   return out;
 }
 

@@ -3,7 +3,10 @@
  * on the sender's own chain (re-rooted now and then), and the sender's own index and journal, all
  * in one compare-and-swap (docs/design.md, "A send").
  */
-import { UsageError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
+
+/** The first time a record cannot hold (year 10000: the times are ISO 8601 with four-digit years). */
+const LAST_TIME = Date.UTC(10000, 0, 1);
 import { iso } from '../time.js';
 import { recordOf, type RecordChange } from '../store/journal.js';
 import { answer, cas, commit } from '../store/cas.js';
@@ -101,6 +104,11 @@ export async function deliver(s: MessageSession, to: string | string[], body: st
     // A chain's messages are in strictly rising send time (readers' marks rely on it), whatever the clock did.
     const headAt = head && !head.missing ? chainTime(MessageRecord, head.body) : 0;
     const sentAt = Math.max(started, headAt + 1);
+    // A head dated near the end of time (a clock far off, or a chain commit pushed by hand) leaves no
+    // later time a record can hold: refused, rather than a record nobody can read said to be sent.
+    if (!(sentAt + (ttlMs ?? 0) < LAST_TIME)) {
+      throw new FailedError(`cannot send on ${chainRef}: its newest message is dated ${new Date(headAt).toISOString()}, and the messages of a chain rise in time`);
+    }
     const message: MessageRecord = { ...base, sentAt: iso(sentAt), expiresAt: ttlMs === null ? null : iso(sentAt + ttlMs) };
     // A lost answer after the swap landed (a remote's): the message is sent already (in the
     // index, or at the head of the chain: nothing else writes it).
