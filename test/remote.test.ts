@@ -58,6 +58,26 @@ describe('remote mode through a file:// remote', () => {
     );
   });
 
+  it('a first sync that brings a hundred refs leaves the view packed, and the view still reads', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const tasks = Array.from({ length: 80 }, (_, i) => JSON.stringify({ title: `task ${i}` })).join('\n');
+    fs.writeFileSync(path.join(root, 'tasks.jsonl'), `${tasks}\n`);
+    const imported = coord(a, ['task', 'import', path.join(root, 'tasks.jsonl')]);
+    expect(imported.code, imported.stderr).toBe(0);
+    const b = clone(root, url, 'bob');
+    expect(coord(b, ['sync']).code).toBe(0);
+    // Every loose ref is a file a user's plain `git fetch` opens: past 64 in the view, they are packed.
+    const loose: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) e.isDirectory() ? walk(path.join(d, e.name)) : loose.push(e.name);
+    };
+    walk(path.join(b, '.git', 'refs', 'coordination', 'remotes'));
+    expect(refsOf(b, 'refs/coordination/remotes/origin/tasks/').length).toBeGreaterThanOrEqual(80);
+    expect(loose.length).toBeLessThanOrEqual(64);
+    expect(json(coord(b, ['task', 'list', '--json'])).length).toBe(80);
+  });
+
   it('an unreachable remote: exit 1 naming it and git\'s reason, nothing granted; offline reads still work', () => {
     const { root, hub, url } = makeHub();
     const a = clone(root, url, 'alice');
