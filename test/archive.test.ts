@@ -5,6 +5,7 @@
  * the board. Racing finishers lose and double nothing; prune migrates an old board's shelves; a
  * clone's sync never fetches the archives, the reads that need them do (file:// and smart HTTP).
  */
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -219,6 +220,27 @@ describe('the archive of finished tasks', () => {
     ok(coord(dir, ['claim', 'b'], A));
     ok(coord(dir, ['task', 'done', 'b'], A));
     expect(gitSync(dir, 'ls-tree', '-r', '--name-only', `${ARCH}alice`).split('\n').filter(Boolean).length).toBe(3);
+  });
+
+  it('an archive entry forged for a task still live on the open shelf never lists it as done', () => {
+    const dir = makeRepo();
+    add(dir, ['one', '--id', 'a']);
+    ok(coord(dir, ['claim', 'a'], A));
+    ok(coord(dir, ['task', 'done', 'a'], A));
+    add(dir, ['live', '--id', 'c']);
+    // alice's archive gains an entry saying c is done: a's record, renamed.
+    const ha = crypto.createHash('sha1').update('a').digest('hex');
+    const rec = JSON.parse(gitSync(dir, 'cat-file', '-p', `${ARCH}alice:${ha[0]}/${ha[1]}/a`));
+    const forgedBlob = spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: dir, env: ENV, input: JSON.stringify({ ...rec, id: 'c' }), encoding: 'utf8' }).stdout.trim();
+    const hc = crypto.createHash('sha1').update('c').digest('hex');
+    const index = { GIT_INDEX_FILE: path.join(dir, '.git', 'forge-index') };
+    gitRun(dir, ['read-tree', `${ARCH}alice`], index);
+    gitRun(dir, ['update-index', '--add', '--cacheinfo', `100644,${forgedBlob},${hc[0]}/${hc[1]}/c`], index);
+    const tree = gitRun(dir, ['write-tree'], index).stdout.trim();
+    const forged = gitRun(dir, ['commit-tree', tree, '-p', `${ARCH}alice`, '-m', `archive c\n\n${JSON.stringify({ v: 1, type: 'task-archive', count: 2, failed: [] })}`]).stdout.trim();
+    gitSync(dir, 'update-ref', `${ARCH}alice`, forged);
+    expect(json(ok(coord(dir, ['task', 'list', '--status', 'done', '--json'], A))).map((t: any) => t.id)).toEqual(['a']);
+    expect(json(ok(coord(dir, ['task', 'show', 'c', '--json'], A))).status).toBe('open');
   });
 });
 

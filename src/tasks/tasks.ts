@@ -91,7 +91,11 @@ export class Tasks implements TaskSession {
       : onlyLive ? await readBoard(this.ctx, null, mode, [], { failed: opts.status === 'failed' })
       : await readTasks(this.ctx, ALL_SHELVES, null, mode, false);
     const now = this.ctx.now();
+    // A task live on the open shelf is not done, whatever an archive says (one written by hand may
+    // hold any id): the shelf's names are enough to tell.
+    const live = opts.status === 'done' ? new Set((await this.ctx.store.list([taskShelf('open')], mode)).map((n) => n.ref)) : null;
     return [...snap.tasks.values()]
+      .filter((h) => !live?.has(taskRef('open', h.record.id)))
       .map((h) => view(h.record, now, snap.isDone))
       .filter((t) => (!opts.status || t.status === opts.status) && (!opts.ready || t.ready) && (!me || t.claimedBy === me))
       .filter((t) => labels.every((l) => t.labels.includes(l)))
