@@ -7,16 +7,7 @@ import type { TaskRecord } from '../src/tasks/schema.js';
 import type { Coord } from '../src/session/coord.js';
 import { mergeUpdates } from '../src/tasks/archive.js';
 
-const NOW = Date.parse('2026-01-01T12:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function task(id: string, over: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    v: 1, type: 'task', id, title: id, body: '', priority: 2, labels: [], dependsOn: [], status: 'open',
-    createdAt: iso(NOW - 60_000), createdBy: 'a', claimedBy: null, claimedAt: null, claimExpiresAt: null, claimTtlMs: null,
-    locks: [], note: null, reason: null, updatedAt: iso(NOW), event: { action: 'add', by: 'a', at: iso(NOW) }, ...over,
-  };
-}
+import { NOW, iso, task } from './task-records.js';
 
 function held(rec: TaskRecord, oid = `oid-${rec.id}`): Held {
   const shelf = rec.status === 'done' ? 'done' : rec.status === 'failed' ? 'failed' : 'open';

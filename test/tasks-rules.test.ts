@@ -4,16 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SPREAD, blockedBy, byUrgency, claimOrder, findCycle, isFree, isReady, newTaskId, reachable } from '../src/tasks/rules.js';
 import type { TaskRecord } from '../src/tasks/schema.js';
 
-const NOW = Date.parse('2026-01-01T12:00:00Z');
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function task(id: string, over: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    v: 1, type: 'task', id, title: id, body: '', priority: 2, labels: [], dependsOn: [], status: 'open',
-    createdAt: iso(NOW - 60_000), createdBy: 'a', claimedBy: null, claimedAt: null, claimExpiresAt: null, claimTtlMs: null,
-    locks: [], note: null, reason: null, updatedAt: iso(NOW), event: { action: 'add', by: 'a', at: iso(NOW) }, ...over,
-  };
-}
+import { NOW, iso, task } from './task-records.js';
 
 describe('readiness', () => {
   const done = new Set(['d1', 'd2']);

@@ -23,12 +23,13 @@ import type { RecordChange } from '../store/journal.js';
 import type { Coord } from '../session/coord.js';
 import { TaskId, TaskRecord } from './schema.js';
 
-/** A finished task as found (records.ts's Held has this shape; this module does not import records.ts, which imports it). */
+/** A task record as read, with where it lives (records.ts re-exports it: it imports this module, not the reverse). */
 export interface Held {
   ref: string;
   oid: string;
   shelf: TaskShelf;
   record: TaskRecord;
+  /** Found in an archive: `ref` and `oid` are the archive's ref and tip. */
   archived?: true;
 }
 

@@ -13,17 +13,10 @@ import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import { TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
 import type { IsDone } from './rules.js';
-import { archiveUpdates, findFinished, mergeUpdates, routed } from './archive.js';
+import { archiveUpdates, findFinished, mergeUpdates, routed, type Held } from './archive.js';
 
-/** A task record as read, with where it lives. */
-export interface Held {
-  ref: string;
-  oid: string;
-  shelf: TaskShelf;
-  record: TaskRecord;
-  /** Found in an archive (tasks/archive.ts): `ref` and `oid` are the archive's ref and tip. */
-  archived?: true;
-}
+/** A task record as read, with where it lives (defined in archive.ts, which this module imports). */
+export type { Held };
 
 export interface Snapshot {
   tasks: Map<string, Held>;
