@@ -134,6 +134,15 @@ function parseEntry(ctx: Coord, a: Archive, key: string, body: Buffer): Held | n
 }
 
 /**
+ * How many finished tasks are done, from the archives' own records (each keeps its count and its
+ * failed ids) and an older board's done shelf: what the board counts without reading every entry.
+ */
+export async function countDone(ctx: Coord, mode: ReadMode): Promise<number> {
+  const { archives, entries } = await readArchives(ctx, mode, [taskShelf('done')]);
+  return archives.reduce((n, a) => n + Math.max(0, a.record.count - a.record.failed.length), 0) + entries.length;
+}
+
+/**
  * Finished tasks by id (`ids`; null: every one; 'failed': every failed one), from the archives
  * and, with `shelves`, from the done and failed shelves of a board written before the archive.
  * One read of the refs (a remote's fetched in one go), then one `cat-file` exchange for the
