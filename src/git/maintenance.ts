@@ -39,14 +39,18 @@ export function packCount(repo: Repo): number {
 
 const fail = (what: string, r: { stderr: string }) => `git ${what}: ${r.stderr.trim().split('\n')[0] ?? ''}`;
 
-/**
- * `git pack-refs --all` (what `git gc` runs: safe beside other git processes), then packObjects.
- * Returns git's complaint, if any.
- */
+/** packRefs, then packObjects. Returns git's complaint, if any. */
 export async function packAll(repo: Repo): Promise<string | null> {
-  const refs = await runGit(repo.cwd, ['pack-refs', '--all'], { timeoutMs: 300_000 });
-  if (refs.code !== 0) return fail('pack-refs', refs);
-  return packObjects(repo);
+  return (await packRefs(repo)) ?? packObjects(repo);
+}
+
+/**
+ * `git pack-refs --all` (what `git gc` runs: safe beside other git processes, each loose ref is
+ * removed under its own lock). Returns git's complaint, if any.
+ */
+export async function packRefs(repo: Repo, timeoutMs = 300_000): Promise<string | null> {
+  const r = await runGit(repo.cwd, ['pack-refs', '--all'], { timeoutMs });
+  return r.code === 0 ? null : fail('pack-refs', r);
 }
 
 /**

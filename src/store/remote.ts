@@ -23,7 +23,7 @@ import path from 'node:path';
 import { configuredRemote, fetchRefs, pushLeased } from '../git/remote.js';
 import { UsageError } from '../errors.js';
 import { readRefs, listRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
-import { runGit } from '../git/run.js';
+import { packRefs } from '../git/maintenance.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
 import type { Writers } from '../git/writers.js';
 import type { Repo } from '../git/repo.js';
@@ -213,8 +213,7 @@ export class RemoteStore extends RecordStore implements Store {
   /**
    * Packs the refs when the view holds many loose ones (a sync of thousands of records): git
    * reads every loose ref file on a plain `git fetch`, so tens of thousands of them slow the
-   * user's own commands. `pack-refs --all` is what `git gc` runs; it is safe beside other git
-   * processes (each loose ref is removed under its own lock).
+   * user's own commands (git/maintenance.ts packRefs).
    */
   private async packIfLoose(): Promise<void> {
     const dir = path.join(this.repo.commonDir, ...this.viewRoot.split('/').filter(Boolean));
@@ -232,8 +231,8 @@ export class RemoteStore extends RecordStore implements Store {
       return false;
     };
     if (!walk(dir)) return;
-    const r = await runGit(this.repo.cwd, ['pack-refs', '--all'], { timeoutMs: this.opts.timeoutMs });
-    if (r.code !== 0) this.opts.warn(`could not pack the refs of the view: ${r.stderr.trim().split('\n')[0] ?? ''}`);
+    const problem = await packRefs(this.repo, this.opts.timeoutMs);
+    if (problem) this.opts.warn(`could not pack the refs of the view: ${problem}`);
   }
 
   /** The check refs of the namespaces `patterns` reach (see CHECKS). */
