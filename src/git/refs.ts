@@ -96,7 +96,11 @@ export interface RefUpdate {
   oldOid: string | null;
 }
 
-export type TransactionResult = { ok: true } | { ok: false; reason: string };
+/**
+ * A lost race, or a refused change: `lockFile` is the lock file git could not create (another
+ * git updating that ref at this moment, or one killed mid-update that left it behind).
+ */
+export type TransactionResult = { ok: true } | { ok: false; reason: string; lockFile?: string };
 
 /**
  * Each change applies to the ref itself: a symbolic ref under refs/coordination/ (pointing at a
@@ -140,9 +144,9 @@ export async function updateRefs(repo: Repo, updates: RefUpdate[], writers: Writ
  * and only once the file is clearly older than any live update.
  */
 export function removeStaleLock(repo: Repo, stderr: string): boolean {
-  const m = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
-  if (!m) return false;
-  const file = path.resolve(repo.cwd, m[1]!);
+  const named = lockFileIn(stderr);
+  if (named === null) return false;
+  const file = path.resolve(repo.cwd, named);
   const refsRoot = path.join(repo.commonDir, 'refs', 'coordination') + path.sep;
   // A transaction that deletes a ref also locks packed-refs: a git killed there blocks every
   // deletion (an unlock, a task finished) until the file goes. git holds it no longer than it
@@ -157,6 +161,11 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The lock file git's message says it could not create, if it says so. */
+export function lockFileIn(stderr: string): string | null {
+  return /Unable to create '([^']+\.lock)': File exists/.exec(stderr)?.[1] ?? null;
 }
 
 /** Sets refs without checking their old values: for a local cache of state decided elsewhere. */

@@ -15,7 +15,7 @@ import { printable } from '../printable.js';
 import { FailedError, UsageError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { OID } from './objects.js';
-import { removeStaleLock, type RefUpdate, type TransactionResult } from './refs.js';
+import { lockFileIn, removeStaleLock, type RefUpdate, type TransactionResult } from './refs.js';
 
 /**
  * Whether `name` is a remote configured in git (`remote.<name>.url` is set). A name that is not
@@ -137,12 +137,16 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   const reasons = rejected.map((l) => l.split('\t')[2] ?? '');
   const real = reasons.filter((x) => !/atomic push failed/.test(x));
   const decisive = real.length > 0 ? real : reasons;
-  if (decisive.every((x) => LOST_RACE.test(x))) return { ok: false, reason: decisive.join('; ') };
+  // A ref locked on the remote: named, so that a lock file left there by a killed git (which no
+  // round will ever get past) can be told from a writer that held it for a moment.
+  const lockFile = lockFileIn(r.stderr);
+  const lost = (reason: string): TransactionResult => (lockFile === null ? { ok: false, reason } : { ok: false, reason, lockFile: printable(lockFile) });
+  if (decisive.every((x) => LOST_RACE.test(x))) return lost(decisive.join('; '));
   // The server reports its own failed compare (inside its ref transaction) only as a failed
   // atomic transaction; the cause is on stderr ("cannot lock ref …: reference already exists",
   // "… is at X but expected Y").
   if (decisive.every((x) => /atomic transaction failed/.test(x)) && /cannot lock ref|already exists|but expected/.test(r.stderr)) {
-    return { ok: false, reason: firstLine(r.stderr) };
+    return lost(firstLine(r.stderr));
   }
   throw new FailedError(`remote '${remote}' refused the update: ${printable(decisive.join('; '))}${r.stderr ? ` (${firstLine(r.stderr)})` : ''}`, { remote });
 }

@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configuredRemote, fetchRefs, pushLeased } from '../git/remote.js';
-import { UsageError } from '../errors.js';
+import { FailedError, UsageError } from '../errors.js';
 import { readRefs, listRefs, setRefs, hasRefs, type RefEntry, type RefUpdate, type TransactionResult } from '../git/refs.js';
 import { packRefs } from '../git/maintenance.js';
 import { RecordStore, type ReadMode, type ReadResult, type Schema, type Store } from './records.js';
@@ -51,6 +51,9 @@ export interface RemoteOptions {
   source: string;
 }
 
+/** How long rounds may meet the same lock file on the remote before it is called left behind. */
+export const REMOTE_LOCK_PATIENCE_MS = 5_000;
+
 export class RemoteStore extends RecordStore implements Store {
   override readonly remote: string;
   readonly viewRoot: string;
@@ -63,6 +66,8 @@ export class RemoteStore extends RecordStore implements Store {
    * that verifies refs leases its check ref on the value read no later than those refs.
    */
   private checksSeen = new Map<string, string | null>();
+  /** Lock files on the remote that lost rounds met: since when, how often (see noteRemoteLock). */
+  private readonly remoteLocks = new Map<string, { since: number; times: number }>();
 
   constructor(
     repo: Repo,
@@ -302,12 +307,42 @@ export class RemoteStore extends RecordStore implements Store {
     // verified value is (the push is refused when the remote's value already differs).
     const pushed = [...updates.filter((u) => !(u.newOid === null && u.oldOid === null)), ...moves];
     const r = await pushLeased(this.repo, this.remote, pushed, this.opts.timeoutMs);
+    this.noteRemoteLock(r, pushed);
     if (r.ok && !opts.transient) {
       this.viewUpdate = setRefs(this.repo, pushed.filter((u) => u.newOid !== u.oldOid).map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
         this.opts.warn(e.message),
       );
     }
     return r;
+  }
+
+  /**
+   * A git holds a ref's lock file for milliseconds; one killed mid-update (a server crash, a
+   * repository moved under a running push) leaves it, and the remote refuses that ref until
+   * someone removes it. Rounds lost to the same file for REMOTE_LOCK_PATIENCE_MS, with no push
+   * of its ref going through meanwhile, end in a failure that names it, not in 50 lost rounds.
+   */
+  private noteRemoteLock(r: TransactionResult, pushed: RefUpdate[]): void {
+    if (r.ok) {
+      // packed-refs.lock guards every deletion; a ref's own file, that ref.
+      for (const file of this.remoteLocks.keys()) {
+        const ref = /\/(refs\/.+)\.lock$/.exec(file.replaceAll('/./', '/'))?.[1];
+        if (ref === undefined ? pushed.some((u) => u.newOid === null) : pushed.some((u) => u.ref === ref)) this.remoteLocks.delete(file);
+      }
+      return;
+    }
+    const file = r.lockFile;
+    if (file === undefined) return;
+    const now = Date.now();
+    const seen = this.remoteLocks.get(file) ?? { since: now, times: 0 };
+    this.remoteLocks.set(file, { since: seen.since, times: seen.times + 1 });
+    if (seen.times + 1 >= 3 && now - seen.since >= REMOTE_LOCK_PATIENCE_MS) {
+      throw new FailedError(
+        `remote '${this.remote}' keeps a ref locked: its file '${file}' has been there at every try for ${Math.round((now - seen.since) / 1000)} s. ` +
+          'A git killed mid-update leaves one; if no push is running there, remove that file on the remote.',
+        { remote: this.remote, lockFile: file },
+      );
+    }
   }
 
   /** Finishes the view update still under way; call before the process ends. */
