@@ -319,19 +319,25 @@ export class RemoteStore extends RecordStore implements Store {
   /**
    * A git holds a ref's lock file for milliseconds; one killed mid-update (a server crash, a
    * repository moved under a running push) leaves it, and the remote refuses that ref until
-   * someone removes it. Rounds lost to the same file for REMOTE_LOCK_PATIENCE_MS, with no push
-   * of its ref going through meanwhile, end in a failure that names it, not in 50 lost rounds.
+   * someone removes it. Rounds lost to the same file one after the other for
+   * REMOTE_LOCK_PATIENCE_MS (pushes of other refs may go through between them; none of its own)
+   * end in a failure that names it, not in 50 lost rounds.
    */
   private noteRemoteLock(r: TransactionResult, pushed: RefUpdate[]): void {
     if (r.ok) {
       // packed-refs.lock guards every deletion; a ref's own file, that ref.
       for (const file of this.remoteLocks.keys()) {
-        const ref = /\/(refs\/.+)\.lock$/.exec(file.replaceAll('/./', '/'))?.[1];
+        const at = file.lastIndexOf('/refs/coordination/');
+        const ref = at < 0 ? undefined : file.slice(at + 1, -'.lock'.length);
         if (ref === undefined ? pushed.some((u) => u.newOid === null) : pushed.some((u) => u.ref === ref)) this.remoteLocks.delete(file);
       }
       return;
     }
+    // Only rounds lost to that same file, one after the other, count: a live git holds it for
+    // milliseconds (and the remote's git waits 100 ms for it), so a race lost otherwise means
+    // the ref moves.
     const file = r.lockFile;
+    for (const other of this.remoteLocks.keys()) if (other !== file) this.remoteLocks.delete(other);
     if (file === undefined) return;
     const now = Date.now();
     const seen = this.remoteLocks.get(file) ?? { since: now, times: 0 };
