@@ -137,9 +137,18 @@ function parseEntry(ctx: Coord, a: Archive, key: string, body: Buffer): Held | n
  * How many finished tasks are done, from the archives' own records (each keeps its count and its
  * failed ids) and an older board's done shelf: what the board counts without reading every entry.
  */
-export async function countDone(ctx: Coord, mode: ReadMode): Promise<number> {
-  const { archives, entries } = await readArchives(ctx, mode, [taskShelf('done')]);
-  return archives.reduce((n, a) => n + Math.max(0, a.record.count - a.record.failed.length), 0) + entries.length;
+function doneIn(archives: Archive[], entries: RefEntry[]): number {
+  return archives.reduce((n, a) => n + Math.max(0, a.record.count - a.record.failed.length), 0) + entries.filter((e) => e.ref.startsWith(taskShelf('done'))).length;
+}
+
+/**
+ * What the board shows of finished tasks from one read of the archives: `ids` looked up (as
+ * findFinished with shelves) and how many are done (doneIn).
+ */
+export async function finishedAndDoneCount(ctx: Coord, ids: string[], mode: ReadMode): Promise<{ found: Map<string, Held>; done: number }> {
+  const { archives, entries } = await readArchives(ctx, mode, [taskShelf('done'), ...ids.map((id) => taskRef('failed', id))]);
+  const asked = new Set(ids.flatMap((id) => [taskRef('done', id), taskRef('failed', id)]));
+  return { found: await pick(ctx, archives, entries.filter((e) => asked.has(e.ref)), ids), done: doneIn(archives, entries) };
 }
 
 /**
@@ -153,6 +162,11 @@ export async function findFinished(ctx: Coord, ids: string[] | null | 'failed', 
   const shelfPatterns = !opts.shelves ? [] : Array.isArray(ids) ? ids.flatMap((id) => [taskRef('done', id), taskRef('failed', id)]) : [taskShelf('done'), taskShelf('failed')];
   if (Array.isArray(ids) && ids.length === 0) return new Map();
   const { archives, entries } = await readArchives(ctx, mode, shelfPatterns);
+  return pick(ctx, archives, entries, ids);
+}
+
+/** findFinished's answer from what it read: the shelves' `entries` and the archives. */
+async function pick(ctx: Coord, archives: Archive[], entries: RefEntry[], ids: string[] | null | 'failed'): Promise<Map<string, Held>> {
   const found = new Map<string, Held>();
   const keep = (h: Held | null) => {
     if (!h) return;
@@ -161,7 +175,7 @@ export async function findFinished(ctx: Coord, ids: string[] | null | 'failed', 
     if (!before || Date.parse(h.record.updatedAt) > Date.parse(before.record.updatedAt)) found.set(h.record.id, h);
   };
   for (const h of shelved(ctx, entries)) keep(h);
-  if (archives.length === 0) return found;
+  if (archives.length === 0 || (Array.isArray(ids) && ids.length === 0)) return found;
   if (ids === null) {
     for (const a of archives) for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`)) keep(parseEntry(ctx, a, key, body));
     return found;

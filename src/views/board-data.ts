@@ -8,7 +8,7 @@
  */
 import { readBoard, type AgentView } from './board.js';
 import { history, type HistoryEntry } from '../history/history.js';
-import { countDone, findFinished } from '../tasks/archive.js';
+import { finishedAndDoneCount } from '../tasks/archive.js';
 import { view as taskView } from '../tasks/rules.js';
 import type { TaskView } from '../tasks/rules.js';
 import type { LockView } from '../locks/locks.js';
@@ -138,12 +138,11 @@ export async function readBoardData(ctx: Coord): Promise<BoardData> {
   // archives' own records: never every finished task (30,000 took seconds at every refresh).
   const mode = ctx.readMode();
   const recent = [...new Set(events.filter((e) => e.action === 'done').map((e) => e.subject))];
-  const found = await findFinished(ctx, recent, mode, { shelves: true });
+  const { found, done: doneCount } = await finishedAndDoneCount(ctx, recent, mode);
   const done = [...found.values()]
     .filter((h) => h.record.status === 'done')
     .map((h) => taskView(h.record, now, () => true))
     .sort((a, b) => Date.parse(b.updatedAt) - Date.parse(a.updatedAt));
-  const doneCount = await countDone(ctx, mode);
   const locks = board.agents.flatMap((a) => a.locks).sort((a, b) => (a.expiresAt ?? '9') < (b.expiresAt ?? '9') ? -1 : 1);
   const view = ctx.viewInfo();
   const tasks = (ts: TaskView[], n: number = CAPS.tasks) => ts.slice(0, n).map(capTask);
