@@ -16,33 +16,17 @@
 import * as z from 'zod/mini';
 import { printable } from '../printable.js';
 import { cut } from '../fields.js';
-import { ARCHIVE, archiveRef, escapeComponent, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
+import { ARCHIVE, archiveRef, escapeComponent, taskRef, taskShelf, unescapeComponent } from '../store/layout.js';
 import { decode, parseBody, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import { entryPath, listEntries, writeTree } from '../store/trees.js';
 import type { RecordChange } from '../store/journal.js';
 import type { Coord } from '../session/coord.js';
 import { TaskId, TaskRecord } from './schema.js';
+import { shelfRecords, type Held } from './held.js';
 
-/** A task record as read, with where it lives (records.ts re-exports it: it imports this module, not the reverse). */
-export interface Held {
-  ref: string;
-  oid: string;
-  shelf: TaskShelf;
-  record: TaskRecord;
-  /** Found in an archive: `ref` and `oid` are the archive's ref and tip. */
-  archived?: true;
-}
-
-/** The tasks among `entries` of the old done and failed shelves (a record on a ref not its own is skipped, as records.ts does). */
+/** The tasks among `entries` of the old done and failed shelves. */
 function shelved(ctx: Coord, entries: RefEntry[]): Held[] {
-  const { records, corrupt } = decode(TaskRecord, entries.filter((e) => e.ref.startsWith(taskShelf('done')) || e.ref.startsWith(taskShelf('failed'))));
-  for (const c of corrupt) ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
-  const out: Held[] = [];
-  for (const r of records) {
-    const shelf = r.ref.startsWith(taskShelf('done')) ? 'done' : 'failed';
-    if (r.ref === taskRef(shelf, r.record.id)) out.push({ ref: r.ref, oid: r.oid, shelf, record: r.record });
-  }
-  return out;
+  return shelfRecords(ctx, entries.filter((e) => e.ref.startsWith(taskShelf('done')) || e.ref.startsWith(taskShelf('failed')))).held;
 }
 
 /** An archive commit's record. */

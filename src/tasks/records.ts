@@ -7,15 +7,16 @@ import { RefusedError, UsageError } from '../errors.js';
 import { printable } from '../printable.js';
 import { ARCHIVE, QUEUE, READY, READY_MARKER, TASKS, TASK_SHELVES, journalRef, queueRef, readyRef, taskRef, taskShelf, unescapeComponent, type TaskShelf } from '../store/layout.js';
 import { changeUpdates, type RecordChange } from '../store/journal.js';
-import { decode, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
+import { type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
 import { again, commit, type Decision } from '../store/cas.js';
 import type { Coord } from '../session/coord.js';
 import type { Locks } from '../locks/locks.js';
 import { TaskRecord, type TaskAction, type TaskStatus } from './schema.js';
 import type { IsDone } from './rules.js';
-import { archiveUpdates, findFinished, mergeUpdates, routed, type Held } from './archive.js';
+import { archiveUpdates, findFinished, mergeUpdates, routed } from './archive.js';
+import { shelfRecords, type Held } from './held.js';
 
-/** A task record as read, with where it lives (defined in archive.ts, which this module imports). */
+/** A task record as read, with where it lives (held.ts). */
 export type { Held };
 
 export interface Snapshot {
@@ -123,23 +124,8 @@ export function snapshot(ctx: Coord, entries: RefEntry[], jref: string | null, a
     if (e.ref.startsWith(TASKS)) taskEntries.push(e);
     else others.push(e);
   }
-  const { records, corrupt } = decode(TaskRecord, taskEntries);
-  const unreadable = new Map<string, string>();
-  for (const c of corrupt) {
-    ctx.warn(`skipping unreadable task record ${c.ref} (${c.oid.slice(0, 10)}): ${c.problem}`);
-    unreadable.set(c.ref, c.problem);
-  }
-  const tasks = new Map<string, Held>();
-  for (const r of records) {
-    const shelf = TASK_SHELVES.find((s) => r.ref.startsWith(taskShelf(s)));
-    // A record on the wrong ref (made by hand) would shadow the real one: trust matching names only.
-    if (!shelf || r.ref !== taskRef(shelf, r.record.id)) {
-      ctx.warn(`skipping task record ${r.ref}: it names task ${printable(r.record.id)}`);
-      unreadable.set(r.ref, `it names task ${printable(r.record.id)}`);
-      continue;
-    }
-    tasks.set(r.record.id, { ref: r.ref, oid: r.oid, shelf, record: r.record });
-  }
+  const { held, unreadable } = shelfRecords(ctx, taskEntries);
+  const tasks = new Map(held.map((h) => [h.record.id, h]));
   const isDone: IsDone = (id) => {
     const t = tasks.get(id);
     return t ? t.record.status === 'done' : assumeDone;
