@@ -115,6 +115,65 @@ describe('the archive of finished tasks', () => {
     expect(state(dir)).toBe(before);
   });
 
+  it('a later import finds archived tasks by the ids it names: as dependencies, as parents, as ids taken', () => {
+    const dir = makeRepo();
+    const done = add(dir, ['old done']);
+    const failed = add(dir, ['old failed']);
+    ok(coord(dir, ['claim', done], A));
+    ok(coord(dir, ['task', 'done', done], A));
+    ok(coord(dir, ['claim', failed], A));
+    ok(coord(dir, ['task', 'fail', failed, '--reason', 'no'], A));
+    // Many finished tasks in a second archive, none named by the file.
+    const many = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `bulk-${i}`, title: `bulk ${i}`, status: 'done' })).join('\n');
+    const bulk = path.join(dir, '.git', 'bulk.jsonl');
+    fs.writeFileSync(bulk, `${many}\n`);
+    ok(coord(dir, ['task', 'import', bulk], B));
+    const file = path.join(dir, '.git', 'later.jsonl');
+    const write = (lines: object[]) => fs.writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    write([
+      { id: 'after-done', title: 'waits for the done one', dependsOn: [done] },
+      { id: 'after-failed', title: 'waits for the failed one', dependsOn: [failed] },
+      { id: 'after-bulk', title: 'waits for a bulk one', dependsOn: ['bulk-7'] },
+    ]);
+    ok(coord(dir, ['task', 'import', file], A));
+    const ready = json(ok(coord(dir, ['task', 'list', '--ready', '--json'], A))).map((t: any) => t.id);
+    expect(ready.sort()).toEqual(['after-bulk', 'after-done']);
+    // A child of a done parent must be finished too; an archived id is taken; nothing written.
+    const before = state(dir);
+    write([{ id: 'child', title: 'open child', parent: done }]);
+    const child = coord(dir, ['task', 'import', file, '--json'], A);
+    expect(child.code, child.stderr).toBe(2);
+    expect(child.stderr).toMatch(/is done and this child is not done or failed/);
+    write([{ id: 'bulk-3', title: 'again' }]);
+    const taken = coord(dir, ['task', 'import', file], A);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/task bulk-3 already exists/);
+    write([{ id: 'ghost-child', title: 'x', dependsOn: ['never-was'] }]);
+    expect(coord(dir, ['task', 'import', file], A).stderr).toMatch(/no task never-was/);
+    expect(state(dir)).toBe(before);
+  });
+
+  it('depend walks into archived tasks by id: a cycle through finished tasks is still refused', () => {
+    const dir = makeRepo();
+    add(dir, ['the open one', '--id', 'a']);
+    add(dir, ['finished, waited for a', '--id', 'f2', '--depends-on', 'a']);
+    add(dir, ['finished, waited for f2', '--id', 'f1', '--depends-on', 'f2']);
+    add(dir, ['unrelated', '--id', 'u']);
+    for (const id of ['f2', 'f1']) {
+      ok(coord(dir, ['claim', id], A));
+      ok(coord(dir, ['task', 'done', id], A));
+    }
+    expect(refsUnder(dir).filter((r) => /\/f[12]$/.test(r))).toEqual([]);
+    const before = state(dir);
+    const cyc = coord(dir, ['task', 'depend', 'a', 'f1'], A);
+    expect(cyc.code, cyc.stderr).toBe(2);
+    expect(cyc.stderr).toMatch(/would close a cycle/);
+    expect(state(dir)).toBe(before);
+    // Without a cycle: granted, and ready at once (f1 is done).
+    ok(coord(dir, ['task', 'depend', 'u', 'f1'], A));
+    expect(json(ok(coord(dir, ['task', 'show', 'u', '--json'], A)))).toMatchObject({ dependsOn: ['f1'], ready: true });
+  });
+
   it('reopen moves a task from the archive back to the open shelf in one swap; a claim --next blocked by it waits again', () => {
     const dir = makeRepo();
     add(dir, ['first', '--id', 'a']);

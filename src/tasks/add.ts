@@ -201,9 +201,14 @@ export async function importTasks(ctx: Coord, text: string): Promise<TaskView[]>
 async function importLines(ctx: Coord, me: string, lines: { line: number; item: ImportLine }[]): Promise<TaskView[]> {
   let indexed = true;
   const imported = await cas(ctx.store, me, async () => {
-    const snap = await readTasks(ctx, [...ALL_SHELVES, READY_MARKER], me, 'authority', false);
-    indexed = snap.indexed;
     const ids = lines.map(({ item }) => item.id ?? newTaskId(randomBytes));
+    // The live shelves whole; finished tasks only by the ids the file names (its own, its
+    // dependencies, its parents): a cycle through the board needs a task already there that
+    // waits for one of the file's new ids, which cannot be, so the archives are never read whole.
+    const named = unique([...ids, ...lines.flatMap(({ item }) => [...(item.dependsOn ?? []), ...(item.parent === undefined ? [] : [item.parent])])]);
+    const lookup = named.flatMap((id) => [taskRef('done', id), taskRef('failed', id)]);
+    const snap = await readTasks(ctx, [...ALL_SHELVES, READY_MARKER], me, 'authority', false, { lookup });
+    indexed = snap.indexed;
     const fileIds = new Map(ids.map((id, k) => [id, lines[k]!.line]));
     if (fileIds.size !== ids.length || ids.some((id, k) => lines[k]!.item.id === undefined && snap.tasks.has(id))) return again({ pause: false }); // a generated id clashed
     const graph = new Map([...snap.tasks].map(([id, h]) => [id, h.record.dependsOn]));

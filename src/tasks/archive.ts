@@ -160,8 +160,14 @@ async function pick(ctx: Coord, archives: Archive[], entries: RefEntry[], ids: s
   };
   for (const h of shelved(ctx, entries)) keep(h);
   if (archives.length === 0 || (Array.isArray(ids) && ids.length === 0)) return found;
-  if (ids === null) {
-    for (const a of archives) for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`)) keep(parseEntry(ctx, a, key, body));
+  // Asking every archive for every id costs more than listing them whole once the asks
+  // outnumber the entries (a big import on a board with many finishers).
+  const entryCount = archives.reduce((n, a) => n + a.record.count, 0);
+  if (ids === null || (Array.isArray(ids) && ids.length * archives.length > entryCount)) {
+    const wanted = ids === null ? null : new Set(ids.map(archiveKey));
+    for (const a of archives) {
+      for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`)) if (!wanted || wanted.has(key)) keep(parseEntry(ctx, a, key, body));
+    }
     return found;
   }
   const asks = archives.flatMap((a) => (ids === 'failed' ? a.record.failed : ids).map((id) => ({ a, key: archiveKey(id) })));

@@ -246,7 +246,10 @@ export class Tasks implements TaskSession {
     const deps = unique(on.map((d) => validateTaskId(d, 'dependency')));
     if (deps.includes(id)) throw new UsageError(`task ${printable(id)} cannot depend on itself`, { kind: 'self-dependency', task: id });
     return cas(this.ctx.store, me, async () => {
-      const snap = await readTasks(this.ctx, ALL_SHELVES, me, 'authority', false);
+      // The live shelves whole; finished tasks by id: the task, its new dependencies, then what
+      // the cycle check walks into (reachFinished). The archives are not read whole.
+      const lookup = [id, ...deps].flatMap((x) => [taskRef('done', x), taskRef('failed', x)]);
+      const snap = await readTasks(this.ctx, ALL_SHELVES, me, 'authority', false, { lookup });
       const held = snap.tasks.get(id);
       if (!held) throw notFound(id);
       const missing = deps.filter((d) => !snap.tasks.has(d));
@@ -255,6 +258,7 @@ export class Tasks implements TaskSession {
       const added = deps.filter((d) => !rec.dependsOn.includes(d));
       const now = this.ctx.now();
       if (added.length === 0) return answer(view(rec, now, snap.isDone));
+      await reachFinished(this.ctx, snap.tasks, added);
       const graph = new Map([...snap.tasks].map(([k, h]) => [k, h.record.dependsOn]));
       graph.set(id, [...rec.dependsOn, ...added]);
       const cycle = findCycle(graph, [id]);
@@ -301,5 +305,27 @@ export class Tasks implements TaskSession {
    */
   renew(opts: { ids?: string[]; ttlMs?: number | null } = {}): Promise<TaskView[]> {
     return renewClaims(this, opts);
+  }
+}
+
+/**
+ * Completes `tasks` with the finished tasks reachable from `from` through dependencies, found by
+ * id in the archives a level at a time; a chain still going after a few levels has the archives
+ * read whole. A dependency found nowhere stays missing (the cycle check walks past it).
+ */
+async function reachFinished(ctx: Coord, tasks: Map<string, Held>, from: string[]): Promise<void> {
+  for (let level = 0; ; level++) {
+    const graph = new Map([...tasks].map(([k, h]) => [k, h.record.dependsOn]));
+    const missing = [...reachable(graph, from)].filter((k) => !tasks.has(k));
+    if (missing.length === 0) return;
+    const whole = level >= 4;
+    let more = 0;
+    for (const [k, h] of await findFinished(ctx, whole ? null : missing, 'authority')) {
+      if (!tasks.has(k)) {
+        tasks.set(k, h);
+        more++;
+      }
+    }
+    if (whole || more === 0) return;
   }
 }
