@@ -142,6 +142,10 @@ export async function pushLeased(repo: Repo, remote: string, updates: RefUpdate[
   const lockFile = lockFileIn(r.stderr);
   const lost = (reason: string): TransactionResult => (lockFile === null ? { ok: false, reason } : { ok: false, reason, lockFile: printable(lockFile) });
   if (decisive.every((x) => LOST_RACE.test(x))) return lost(decisive.join('; '));
+  // A lock file git could not create is a lost round whatever the rejection says: a deletion's
+  // packed-refs.lock (held by a pack-refs or gc --auto there) surfaces only as a failed atomic
+  // transaction. One left for good is named by the store after a few seconds (store/remote.ts).
+  if (lockFile !== null) return lost(firstLine(r.stderr));
   // The server reports its own failed compare (inside its ref transaction) only as a failed
   // atomic transaction; the cause is on stderr ("cannot lock ref …: reference already exists",
   // "… is at X but expected Y").
