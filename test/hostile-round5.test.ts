@@ -5,8 +5,16 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { clone, coord, coordAsync, defer, gitSync, makeHub } from './helpers.js';
+import { ENV, clone, coord, coordAsync, defer, gitSync, makeHub } from './helpers.js';
+
+/** git with `input` on stdin (mktree). */
+function spawnSyncGit(cwd: string, args: string[], input: string): string {
+  const r = spawnSync('git', args, { cwd, env: ENV, input, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
 
 describe('a deletion meets packed-refs.lock on the remote', () => {
   it('a packed-refs.lock held for a while (a pack-refs or gc --auto there) is a lost round, not a refusal: the unlock goes through once it goes', async () => {
@@ -35,5 +43,35 @@ describe('a deletion meets packed-refs.lock on the remote', () => {
     const r = coord(a, ['unlock', 'src/a.ts']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/remote 'origin' keeps a ref locked: its file '[^']*packed-refs\.lock' has been there at every try/);
+  });
+});
+
+describe('finished tasks looked up by id answer the same whichever way the archives are read', () => {
+  it("an archive entry kept outside its key's directory (a forged archive) is found, or not, the same whatever the archive's count says", () => {
+    // One board per count: alice finished fin-1; the archive is then forged with its entry moved
+    // under directories its key does not hash to, and a record claiming `count` entries.
+    const importAgain = (count: number) => {
+      const { root, hub, url } = makeHub();
+      const a = clone(root, url, 'alice');
+      const b = clone(root, url, 'bob');
+      const file = (name: string, text: string) => {
+        const f = path.join(root, name);
+        fs.writeFileSync(f, text);
+        return f;
+      };
+      expect(coord(a, ['task', 'import', file('done.jsonl', '{"id":"fin-1","title":"finished","status":"done"}\n')]).code).toBe(0);
+      const archive = 'refs/coordination/tasks/archive/alice';
+      const [mode, , blob, name] = gitSync(hub, 'ls-tree', '-r', archive).trim().split(/\s+/);
+      expect(name).not.toBe('0/0/fin-1');
+      const mk = (entry: string) => spawnSyncGit(hub, ['mktree'], entry).trim();
+      const leaf = mk(`${mode} blob ${blob}\tfin-1\n`);
+      const top = mk(`040000 tree ${mk(`040000 tree ${leaf}\t0\n`)}\t0\n`);
+      const record = JSON.stringify({ v: 1, type: 'task-archive', count, failed: [] });
+      gitSync(hub, 'update-ref', archive, gitSync(hub, 'commit-tree', top, '-m', 'archive fin-1', '-m', record).trim());
+      const r = coord(b, ['task', 'import', file('again.jsonl', '{"id":"fin-1","title":"again"}\n')]);
+      return { code: r.code, exists: /already exists/.test(r.stderr) };
+    };
+    // 1 id x 1 archive > 0 entries: the archives are listed whole; fewer asks than 1000 entries: asked by path.
+    expect(importAgain(0)).toEqual(importAgain(1000));
   });
 });
