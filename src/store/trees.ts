@@ -127,14 +127,21 @@ export async function readEntries(store: TreeStore, tree: string, keys: string[]
   return out;
 }
 
-/** Every entry of `tree`: one exchange per level of directories, then one for the blobs. */
-export async function listEntries(store: TreeStore, tree: string, fan: FanOut = FAN_OUT): Promise<Map<string, Buffer>> {
-  let level: string[] = [tree];
+/**
+ * Every entry of `tree` (with `only`, those of these keys, each where its key hashes to, as
+ * readEntries finds it: an entry elsewhere, in a tree made by hand, is not the key's): one
+ * exchange per level of directories, then one for the blobs.
+ */
+export async function listEntries(store: TreeStore, tree: string, fan: FanOut = FAN_OUT, only?: Set<string>): Promise<Map<string, Buffer>> {
+  let level: { dir: string; oid: string }[] = [{ dir: '', oid: tree }];
   for (let i = 0; i < fan.levels && level.length > 0; i++) {
-    const read = await readTrees(store, level);
-    level = read.flatMap((t) => (t ?? []).filter((e) => e.mode === '40000').map((e) => e.oid));
+    const read = await readTrees(store, level.map((t) => t.oid));
+    level = read.flatMap((t, k) => (t ?? []).filter((e) => e.mode === '40000').map((e) => ({ dir: `${level[k]!.dir}${e.name}/`, oid: e.oid })));
   }
-  const leaves = (await readTrees(store, level)).flatMap((t) => (t ?? []).filter((e) => e.mode !== '40000'));
+  const read = await readTrees(store, level.map((t) => t.oid));
+  const leaves = read.flatMap((t, k) =>
+    (t ?? []).filter((e) => e.mode !== '40000' && (!only || (only.has(e.name) && `${level[k]!.dir}${e.name}` === entryPath(e.name, fan)))),
+  );
   const bodies = await store.objects(leaves.map((e) => e.oid));
   const out = new Map<string, Buffer>();
   leaves.forEach((e, i) => {

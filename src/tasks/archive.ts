@@ -164,10 +164,9 @@ async function pick(ctx: Coord, archives: Archive[], entries: RefEntry[], ids: s
   // outnumber the entries (a big import on a board with many finishers).
   const entryCount = archives.reduce((n, a) => n + a.record.count, 0);
   if (ids === null || (Array.isArray(ids) && ids.length * archives.length > entryCount)) {
-    const wanted = ids === null ? null : new Set(ids.map(archiveKey));
-    for (const a of archives) {
-      for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`)) if (!wanted || wanted.has(key)) keep(parseEntry(ctx, a, key, body));
-    }
+    // (Only the entries asked for, each where its key hashes to: what asking by path would find.)
+    const wanted = ids === null ? undefined : new Set(ids.map(archiveKey));
+    for (const a of archives) for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`, undefined, wanted)) keep(parseEntry(ctx, a, key, body));
     return found;
   }
   const asks = archives.flatMap((a) => (ids === 'failed' ? a.record.failed : ids).map((id) => ({ a, key: archiveKey(id) })));
