@@ -75,3 +75,21 @@ describe('finished tasks looked up by id answer the same whichever way the archi
     expect(importAgain(0)).toEqual(importAgain(1000));
   });
 });
+
+describe('import under a finished parent', () => {
+  it('the refusal names the done parent to reopen (it printed "task reopen undefined")', () => {
+    const { root, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const f = path.join(root, 'tasks.jsonl');
+    fs.writeFileSync(f, '{"id":"p-1","title":"parent","status":"done"}\n');
+    expect(coord(a, ['task', 'import', f]).code).toBe(0);
+    fs.writeFileSync(f, '{"id":"k-1","title":"child","parent":"p-1"}\n');
+    const r = coord(a, ['task', 'import', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/parent p-1 is done/);
+    expect(r.stderr).not.toMatch(/undefined/);
+    expect(r.stderr).toMatch(/task reopen p-1 first/);
+    const j = coord(a, ['task', 'import', f, '--json']);
+    expect(j.code).toBe(2);
+  });
+});
