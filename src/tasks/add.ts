@@ -230,7 +230,7 @@ async function importLines(ctx: Coord, me: string, lines: { line: number; item: 
         if (p === id) throw new UsageError(`line ${line}: task ${printable(id)} cannot be its own parent`, { line, kind: 'self-parent' });
         if (!snap.tasks.has(p) && !fileIds.has(p)) throw new UsageError(`line ${line}: no task ${printable(p)}: a parent must exist or be in the file`, { line, kind: 'no-task', tasks: [p] });
         const finished = item.status === 'done' || item.status === 'failed';
-        if (statusOf(p) === 'done' && !finished) throw new UsageError(`line ${line}: parent ${printable(p)} is done and this child is not done or failed`, { line, kind: 'parent-done' });
+        if (statusOf(p) === 'done' && !finished) throw new UsageError(`line ${line}: parent ${printable(p)} is done and this child is not done or failed`, { line, kind: 'parent-done', parent: p });
         childrenOf.set(p, [...(childrenOf.get(p) ?? []), id]);
       }
     }
