@@ -93,3 +93,63 @@ describe('import under a finished parent', () => {
     expect(j.code).toBe(2);
   });
 });
+
+describe('a long-lived session (the MCP server) and a lock file met long ago', () => {
+  it('one round lost to a ref lock file in an earlier command, then two lost to a live one minutes later, is no "keeps a ref locked"', async () => {
+    process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+    process.env.GIT_CONFIG_NOSYSTEM = '1';
+    const { root, hub, url } = makeHub();
+    const a = clone(root, url, 'alice');
+    const b = clone(root, url, 'bob');
+    // bob's lock record, kept in the hub's objects after his unlock.
+    expect(coord(b, ['lock', 'src/a.ts']).code).toBe(0);
+    const lockRef = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/').trim();
+    const bobs = gitSync(hub, 'rev-parse', lockRef).trim();
+    expect(coord(b, ['unlock', 'src/a.ts']).code).toBe(0);
+    // The hub's pre-receive stands for another git holding the lock ref's file while a push
+    // comes in: it creates the file `count` times (removing the one it left before), and the
+    // first time may hand the lock to bob meanwhile (`take`).
+    const ctl = path.join(root, 'ctl');
+    fs.mkdirSync(ctl);
+    const lockFile = path.join(hub, `${lockRef}.lock`);
+    defer(() => fs.rmSync(lockFile, { force: true }));
+    const hook = path.join(hub, 'hooks', 'pre-receive');
+    fs.writeFileSync(
+      hook,
+      `#!/bin/sh
+cat >/dev/null
+rm -f '${lockFile}'
+n=$(cat '${ctl}/count' 2>/dev/null || echo 0)
+[ "$n" -gt 0 ] || exit 0
+echo $((n - 1)) >'${ctl}/count'
+if [ -s '${ctl}/take' ]; then
+  env -u GIT_QUARANTINE_PATH -u GIT_OBJECT_DIRECTORY -u GIT_ALTERNATE_OBJECT_DIRECTORIES git update-ref '${lockRef}' "$(cat '${ctl}/take')"
+  rm -f '${ctl}/take'
+fi
+mkdir -p '${path.dirname(lockFile)}'
+: >'${lockFile}'
+exit 0
+`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(path.join(ctl, 'count'), '1');
+    fs.writeFileSync(path.join(ctl, 'take'), bobs);
+    const { Coord, Locks } = await import('../src/index.js');
+    const ctx = await Coord.open({ cwd: a, agent: 'alice', env: { ...ENV } });
+    const locks = new Locks(ctx);
+    try {
+      // One round lost to the file, then bob holds the lock: refused, nothing pushed.
+      await expect(locks.lock(['src/a.ts'])).rejects.toThrow(/bob/);
+      fs.rmSync(lockFile, { force: true });
+      // Later (past the 5 s of patience), the lock is free again and two pushes in a row meet a
+      // live git holding the file for a moment; the third goes through.
+      await new Promise((r) => setTimeout(r, 5_500));
+      gitSync(hub, 'update-ref', '-d', lockRef);
+      fs.writeFileSync(path.join(ctl, 'count'), '2');
+      const [l] = await locks.lock(['src/a.ts']);
+      expect(l!.agent).toBe('alice');
+    } finally {
+      ctx.close();
+    }
+  }, 60_000);
+});
