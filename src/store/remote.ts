@@ -67,7 +67,7 @@ export class RemoteStore extends RecordStore implements Store {
    */
   private checksSeen = new Map<string, string | null>();
   /** Lock files on the remote that lost rounds met: since when, how often (see noteRemoteLock). */
-  private readonly remoteLocks = new Map<string, { since: number; times: number }>();
+  private readonly remoteLocks = new Map<string, { since: number; times: number; last: number }>();
 
   constructor(
     repo: Repo,
@@ -306,8 +306,9 @@ export class RemoteStore extends RecordStore implements Store {
     // A verified absence is not pushed (the remote would delete a ref created meanwhile); a
     // verified value is (the push is refused when the remote's value already differs).
     const pushed = [...updates.filter((u) => !(u.newOid === null && u.oldOid === null)), ...moves];
+    const started = Date.now();
     const r = await pushLeased(this.repo, this.remote, pushed, this.opts.timeoutMs);
-    this.noteRemoteLock(r, pushed);
+    this.noteRemoteLock(r, pushed, started);
     if (r.ok && !opts.transient) {
       this.viewUpdate = setRefs(this.repo, pushed.filter((u) => u.newOid !== u.oldOid).map((u) => ({ ref: this.toView(u.ref), oid: u.newOid })), this.writers).catch((e: Error) =>
         this.opts.warn(e.message),
@@ -320,10 +321,11 @@ export class RemoteStore extends RecordStore implements Store {
    * A git holds a ref's lock file for milliseconds; one killed mid-update (a server crash, a
    * repository moved under a running push) leaves it, and the remote refuses that ref until
    * someone removes it. Rounds lost to the same file one after the other for
-   * REMOTE_LOCK_PATIENCE_MS (pushes of other refs may go through between them; none of its own)
-   * end in a failure that names it, not in 50 lost rounds.
+   * REMOTE_LOCK_PATIENCE_MS (pushes of other refs may go through between them; none of its own;
+   * each push begun within REMOTE_LOCK_PATIENCE_MS of the last loss) end in a failure that names
+   * it, not in 50 lost rounds.
    */
-  private noteRemoteLock(r: TransactionResult, pushed: RefUpdate[]): void {
+  private noteRemoteLock(r: TransactionResult, pushed: RefUpdate[], started: number): void {
     if (r.ok) {
       // packed-refs.lock guards every deletion; a ref's own file, that ref.
       for (const file of this.remoteLocks.keys()) {
@@ -340,8 +342,11 @@ export class RemoteStore extends RecordStore implements Store {
     for (const other of this.remoteLocks.keys()) if (other !== file) this.remoteLocks.delete(other);
     if (file === undefined) return;
     const now = Date.now();
-    const seen = this.remoteLocks.get(file) ?? { since: now, times: 0 };
-    this.remoteLocks.set(file, { since: seen.since, times: seen.times + 1 });
+    // A push begun long after the last one lost to it (a later command of a long-lived session,
+    // the MCP server's) starts counting afresh: rounds one after the other follow within moments.
+    const before = this.remoteLocks.get(file);
+    const seen = before && started - before.last <= REMOTE_LOCK_PATIENCE_MS ? before : { since: now, times: 0 };
+    this.remoteLocks.set(file, { since: seen.since, times: seen.times + 1, last: now });
     if (seen.times + 1 >= 3 && now - seen.since >= REMOTE_LOCK_PATIENCE_MS) {
       throw new FailedError(
         `remote '${this.remote}' keeps a ref locked: its file '${file}' has been there at every try for ${Math.round((now - seen.since) / 1000)} s. ` +
