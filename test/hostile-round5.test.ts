@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ENV, clone, coord, coordAsync, defer, gitSync, makeHub } from './helpers.js';
+import { ENV, clone, coord, coordAsync, defer, gitSync, makeHub, tmpdir } from './helpers.js';
 
 /** git with `input` on stdin (mktree). */
 function spawnSyncGit(cwd: string, args: string[], input: string): string {
@@ -152,4 +152,28 @@ exit 0
       ctx.close();
     }
   }, 60_000);
+});
+
+describe('a lock file named by a remote whose path holds a quote', () => {
+  it("is still named after a few seconds (git's message quotes the path: a quote inside it hid the file, and 50 rounds ended in 'gave up')", () => {
+    const root = tmpdir('hub');
+    const hub = path.join(root, "q'uote", 'hub.git');
+    fs.mkdirSync(path.dirname(hub));
+    gitSync(root, 'init', '-q', '--bare', '-b', 'main', hub);
+    const seed = path.join(root, 'seed');
+    gitSync(root, 'init', '-q', '-b', 'main', seed);
+    fs.mkdirSync(path.join(seed, 'src'));
+    fs.writeFileSync(path.join(seed, 'src', 'a.ts'), 'a\n');
+    fs.writeFileSync(path.join(seed, '.git-coord.yml'), 'remote: origin\n');
+    gitSync(seed, 'add', '-A');
+    gitSync(seed, 'commit', '-q', '-m', 'init');
+    gitSync(seed, 'push', '-q', hub, 'main');
+    const a = clone(root, `file://${hub}`, 'alice');
+    expect(coord(a, ['lock', 'src/a.ts']).code).toBe(0);
+    const lockRef = gitSync(hub, 'for-each-ref', '--format=%(refname)', 'refs/coordination/locks/').trim();
+    fs.writeFileSync(path.join(hub, `${lockRef}.lock`), '');
+    const r = coord(a, ['unlock', 'src/a.ts']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`keeps a ref locked: its file '${hub}/./${lockRef}.lock' has been there at every try`);
+  });
 });
