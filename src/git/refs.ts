@@ -163,9 +163,9 @@ export function removeStaleLock(repo: Repo, stderr: string): boolean {
   }
 }
 
-/** The lock file git's message says it could not create, if it says so. */
+/** The lock file git's message says it could not create, if it says so (git quotes the path as it is: it may hold quotes). */
 export function lockFileIn(stderr: string): string | null {
-  return /Unable to create '([^']+\.lock)': File exists/.exec(stderr)?.[1] ?? null;
+  return /Unable to create '([\s\S]+?\.lock)': File exists/.exec(stderr)?.[1] ?? null;
 }
 
 /** Sets refs without checking their old values: for a local cache of state decided elsewhere. */
