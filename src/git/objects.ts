@@ -283,37 +283,6 @@ function batchParser(count: number): { feed: (chunk: Buffer) => void; done: () =
 }
 
 /**
- * Parses `cat-file --batch` output, kept byte for byte (latin1, see GitSession); returns the
- * bodies found and whether all `count` objects are in.
- */
-function parseBatch(out: string, count: number): { bodies: Map<string, string>; complete: boolean } {
-  const bodies = new Map<string, string>();
-  const buf = Buffer.from(out, 'latin1');
-  let at = 0;
-  let seen = 0;
-  while (at < buf.length) {
-    const nl = buf.indexOf(10, at);
-    if (nl < 0) break;
-    const [oid, type, size] = buf.subarray(at, nl).toString('utf8').split(' ');
-    if (type === 'missing' || size === undefined) {
-      at = nl + 1;
-      seen++;
-      continue;
-    }
-    const n = Number(size);
-    if (nl + 1 + n + 1 > buf.length) break; // not all of it has arrived yet
-    const content = buf.subarray(nl + 1, nl + 1 + n).toString('utf8');
-    at = nl + 1 + n + 1;
-    seen++;
-    if (type !== 'commit') continue;
-    const message = content.slice(content.indexOf('\n\n') + 2);
-    const sep = message.indexOf('\n\n');
-    bodies.set(oid!, sep < 0 ? '' : message.slice(sep + 2));
-  }
-  return { bodies, complete: seen >= count };
-}
-
-/**
  * Reads commit message bodies (after the subject line) by id, through one long-lived
  * `cat-file --batch` process: after the first, a read costs no process start. Ids not present
  * locally are missing from the result.
@@ -330,32 +299,38 @@ export class ObjectReader {
   }
 
   async commitBodies(oids: string[], timeoutMs?: number): Promise<Map<string, string>> {
-    if (oids.length === 0) return new Map();
-    // A closed reader never starts a process again (it would outlive its owner).
-    if (this.closed) throw new FailedError('the session is closed: cannot read records', { kind: 'closed' });
-    this.warm();
-    const r = await this.session!.exchange(oids.join('\n') + '\n', (out) => parseBatch(out, oids.length).complete, timeoutMs);
-    if (!r.ok) {
-      this.session = null;
-      throw new FailedError(`cannot read records: ${r.stderr.trim()}`);
-    }
-    return parseBatch(r.stdout, oids.length).bodies;
+    const bodies = new Map<string, string>();
+    const got = await this.batch(oids, 'records', timeoutMs);
+    got.forEach((o) => {
+      if (o?.type !== 'commit') return;
+      const content = o.body.toString('utf8');
+      const message = content.slice(content.indexOf('\n\n') + 2);
+      const sep = message.indexOf('\n\n');
+      bodies.set(o.oid, sep < 0 ? '' : message.slice(sep + 2));
+    });
+    return bodies;
   }
 
   /**
    * Objects by name (an id, or `<tree>:<path>`), in order, in one exchange; null for a name that
    * does not resolve. Bodies are bytes, as stored.
    */
-  async objects(names: string[], timeoutMs?: number): Promise<({ oid: string; type: string; body: Buffer } | null)[]> {
+  objects(names: string[], timeoutMs?: number): Promise<({ oid: string; type: string; body: Buffer } | null)[]> {
+    return this.batch(names, 'objects', timeoutMs);
+  }
+
+  /** One exchange with the long-lived `cat-file --batch`, parsed as it streams (`what` names it in errors). */
+  private async batch(names: string[], what: 'records' | 'objects', timeoutMs?: number): Promise<({ oid: string; type: string; body: Buffer } | null)[]> {
     if (names.length === 0) return [];
-    if (this.closed) throw new FailedError('the session is closed: cannot read objects', { kind: 'closed' });
+    // A closed reader never starts a process again (it would outlive its owner).
+    if (this.closed) throw new FailedError(`the session is closed: cannot read ${what}`, { kind: 'closed' });
     if (names.some((n) => /[\n\0]/.test(n))) throw new FailedError('an object name holds a newline');
     this.warm();
     const parser = batchParser(names.length);
     const r = await this.session!.stream(names.join('\n') + '\n', parser.feed, parser.done, timeoutMs);
     if (!r.ok) {
       this.session = null;
-      throw new FailedError(`cannot read objects: ${r.stderr.trim()}`);
+      throw new FailedError(`cannot read ${what}: ${r.stderr.trim()}`);
     }
     return parser.objects;
   }
