@@ -66,8 +66,8 @@ export class RemoteStore extends RecordStore implements Store {
    * that verifies refs leases its check ref on the value read no later than those refs.
    */
   private checksSeen = new Map<string, string | null>();
-  /** Lock files on the remote that lost rounds met: since when, how often (see noteRemoteLock). */
-  private readonly remoteLocks = new Map<string, { since: number; times: number; last: number }>();
+  /** The lock file on the remote the last rounds were lost to: since when, how often, last when (see noteRemoteLock). */
+  private remoteLock: { file: string; since: number; times: number; last: number } | null = null;
 
   constructor(
     repo: Repo,
@@ -326,27 +326,28 @@ export class RemoteStore extends RecordStore implements Store {
    * it, not in 50 lost rounds.
    */
   private noteRemoteLock(r: TransactionResult, pushed: RefUpdate[], started: number): void {
+    const before = this.remoteLock;
     if (r.ok) {
       // packed-refs.lock guards every deletion; a ref's own file, that ref.
-      for (const file of this.remoteLocks.keys()) {
-        const at = file.lastIndexOf('/refs/coordination/');
-        const ref = at < 0 ? undefined : file.slice(at + 1, -'.lock'.length);
-        if (ref === undefined ? pushed.some((u) => u.newOid === null) : pushed.some((u) => u.ref === ref)) this.remoteLocks.delete(file);
-      }
+      if (before === null) return;
+      const at = before.file.lastIndexOf('/refs/coordination/');
+      const ref = at < 0 ? undefined : before.file.slice(at + 1, -'.lock'.length);
+      if (ref === undefined ? pushed.some((u) => u.newOid === null) : pushed.some((u) => u.ref === ref)) this.remoteLock = null;
       return;
     }
     // Only rounds lost to that same file, one after the other, count: a live git holds it for
     // milliseconds (and the remote's git waits 100 ms for it), so a race lost otherwise means
-    // the ref moves.
+    // the ref moves. A push begun long after the last one lost to it (a later command of a
+    // long-lived session, the MCP server's) starts counting afresh: rounds one after the other
+    // follow within moments.
     const file = r.lockFile;
-    for (const other of this.remoteLocks.keys()) if (other !== file) this.remoteLocks.delete(other);
-    if (file === undefined) return;
+    if (file === undefined) {
+      this.remoteLock = null;
+      return;
+    }
     const now = Date.now();
-    // A push begun long after the last one lost to it (a later command of a long-lived session,
-    // the MCP server's) starts counting afresh: rounds one after the other follow within moments.
-    const before = this.remoteLocks.get(file);
-    const seen = before && started - before.last <= REMOTE_LOCK_PATIENCE_MS ? before : { since: now, times: 0 };
-    this.remoteLocks.set(file, { since: seen.since, times: seen.times + 1, last: now });
+    const seen = before?.file === file && started - before.last <= REMOTE_LOCK_PATIENCE_MS ? before : { file, since: now, times: 0, last: now };
+    this.remoteLock = { file, since: seen.since, times: seen.times + 1, last: now };
     if (seen.times + 1 >= 3 && now - seen.since >= REMOTE_LOCK_PATIENCE_MS) {
       throw new FailedError(
         `remote '${this.remote}' keeps a ref locked: its file '${file}' has been there at every try for ${Math.round((now - seen.since) / 1000)} s. ` +
