@@ -7,7 +7,9 @@
  *   writeTree(store, base, changes)   a new tree: base (or nothing) with keys set or deleted;
  *                                     writes only the changed blobs and the trees on their paths
  *   readEntries(store, tree, keys)    some entries, in one `cat-file --batch` exchange
- *   listEntries(store, tree)          every entry (one exchange per level, one for the blobs)
+ *                                     (readEntriesOf: of several trees at once)
+ *   listEntries(store, tree)          every entry (one exchange per level, one for the blobs;
+ *                                     listEntriesOf: of several trees, the same exchanges)
  *
  * Objects are written in-process like records (git/objects.ts) and read through the store's one
  * long-lived `cat-file --batch`. Nothing here knows what the entries mean; a caller commits the
@@ -118,35 +120,48 @@ export async function writeTree(store: TreeStore, base: string | null, changes: 
 /** The entries of `tree` among `keys` (missing keys are left out), in one exchange. */
 export async function readEntries(store: TreeStore, tree: string, keys: string[], fan: FanOut = FAN_OUT): Promise<Map<string, Buffer>> {
   const wanted = [...new Set(keys)];
-  const got = await store.objects(wanted.map((k) => `${tree}:${entryPath(k, fan)}`));
+  const got = await readEntriesOf(store, wanted.map((key) => ({ tree, key })), fan);
   const out = new Map<string, Buffer>();
   wanted.forEach((k, i) => {
-    const o = got[i];
-    if (o && o.type === 'blob') out.set(k, o.body);
+    const body = got[i];
+    if (body) out.set(k, body);
   });
   return out;
 }
 
-/**
- * Every entry of `tree` (with `only`, those of these keys, each where its key hashes to, as
- * readEntries finds it: an entry elsewhere, in a tree made by hand, is not the key's): one
- * exchange per level of directories, then one for the blobs.
- */
+/** Entries asked of several trees (a tree, or a commit: its tree), in order, in one exchange; null where absent. */
+export async function readEntriesOf(store: TreeStore, asks: { tree: string; key: string }[], fan: FanOut = FAN_OUT): Promise<(Buffer | null)[]> {
+  const got = await store.objects(asks.map((q) => `${q.tree}:${entryPath(q.key, fan)}`));
+  return got.map((o) => (o && o.type === 'blob' ? o.body : null));
+}
+
+/** Every entry of `tree` (see listEntriesOf). */
 export async function listEntries(store: TreeStore, tree: string, fan: FanOut = FAN_OUT, only?: Set<string>): Promise<Map<string, Buffer>> {
-  let level: { dir: string; oid: string }[] = [{ dir: '', oid: tree }];
+  return (await listEntriesOf(store, [tree], fan, only))[0]!;
+}
+
+/**
+ * Every entry of each of `trees` (with `only`, those of these keys, each where its key hashes to,
+ * as readEntries finds it: an entry elsewhere, in a tree made by hand, is not the key's): one
+ * exchange per level of directories for all of them, then one for the blobs.
+ */
+export async function listEntriesOf(store: TreeStore, trees: string[], fan: FanOut = FAN_OUT, only?: Set<string>): Promise<Map<string, Buffer>[]> {
+  let level: { root: number; dir: string; oid: string }[] = trees.map((oid, root) => ({ root, dir: '', oid }));
   for (let i = 0; i < fan.levels && level.length > 0; i++) {
     const read = await readTrees(store, level.map((t) => t.oid));
-    level = read.flatMap((t, k) => (t ?? []).filter((e) => e.mode === '40000').map((e) => ({ dir: `${level[k]!.dir}${e.name}/`, oid: e.oid })));
+    level = read.flatMap((t, k) => (t ?? []).filter((e) => e.mode === '40000').map((e) => ({ root: level[k]!.root, dir: `${level[k]!.dir}${e.name}/`, oid: e.oid })));
   }
   const read = await readTrees(store, level.map((t) => t.oid));
   const leaves = read.flatMap((t, k) =>
-    (t ?? []).filter((e) => e.mode !== '40000' && (!only || (only.has(e.name) && `${level[k]!.dir}${e.name}` === entryPath(e.name, fan)))),
+    (t ?? [])
+      .filter((e) => e.mode !== '40000' && (!only || (only.has(e.name) && `${level[k]!.dir}${e.name}` === entryPath(e.name, fan))))
+      .map((e) => ({ root: level[k]!.root, e })),
   );
-  const bodies = await store.objects(leaves.map((e) => e.oid));
-  const out = new Map<string, Buffer>();
-  leaves.forEach((e, i) => {
+  const bodies = await store.objects(leaves.map((l) => l.e.oid));
+  const out = trees.map(() => new Map<string, Buffer>());
+  leaves.forEach((l, i) => {
     const o = bodies[i];
-    if (o && o.type === 'blob') out.set(e.name, o.body);
+    if (o && o.type === 'blob') out[l.root]!.set(l.e.name, o.body);
   });
   return out;
 }

@@ -18,7 +18,7 @@ import { printable } from '../printable.js';
 import { cut } from '../fields.js';
 import { ARCHIVE, archiveRef, escapeComponent, taskRef, taskShelf, unescapeComponent } from '../store/layout.js';
 import { decode, parseBody, type ReadMode, type RefEntry, type RefUpdate } from '../store/records.js';
-import { entryPath, listEntries, writeTree } from '../store/trees.js';
+import { listEntriesOf, readEntriesOf, writeTree } from '../store/trees.js';
 import type { RecordChange } from '../store/journal.js';
 import type { Coord } from '../session/coord.js';
 import { TaskId, TaskRecord } from './schema.js';
@@ -166,14 +166,17 @@ async function pick(ctx: Coord, archives: Archive[], entries: RefEntry[], ids: s
   if (ids === null || (Array.isArray(ids) && ids.length * archives.length > entryCount)) {
     // (Only the entries asked for, each where its key hashes to: what asking by path would find.)
     const wanted = ids === null ? undefined : new Set(ids.map(archiveKey));
-    for (const a of archives) for (const [key, body] of await listEntries(ctx.store, `${a.oid}^{tree}`, undefined, wanted)) keep(parseEntry(ctx, a, key, body));
+    const lists = await listEntriesOf(ctx.store, archives.map((a) => `${a.oid}^{tree}`), undefined, wanted);
+    archives.forEach((a, i) => {
+      for (const [key, body] of lists[i]!) keep(parseEntry(ctx, a, key, body));
+    });
     return found;
   }
   const asks = archives.flatMap((a) => (ids === 'failed' ? a.record.failed : ids).map((id) => ({ a, key: archiveKey(id) })));
-  const got = await ctx.store.objects(asks.map((q) => `${q.a.oid}:${entryPath(q.key)}`));
+  const got = await readEntriesOf(ctx.store, asks.map((q) => ({ tree: q.a.oid, key: q.key })));
   asks.forEach((q, i) => {
-    const o = got[i];
-    if (o && o.type === 'blob') keep(parseEntry(ctx, q.a, q.key, o.body));
+    const body = got[i];
+    if (body) keep(parseEntry(ctx, q.a, q.key, body));
   });
   return found;
 }
