@@ -7,6 +7,7 @@ import { runGit, firstLine } from './run.js';
 import { FailedError } from '../errors.js';
 import type { Repo } from './repo.js';
 import { emptyTreeId, OID } from './objects.js';
+import { hashHex } from './sha.js';
 
 export interface CommitTouch {
   oid: string;
@@ -165,7 +166,6 @@ export async function notArchives(repo: Repo, tips: string[]): Promise<string[]>
   // commit, so only its tree tells whether it is an archive.
   const own = await runGit(repo.cwd, ['log', '--no-walk', '--format=%H %T', '--no-show-signature', '--stdin', '--'], { input: fresh.join('\n') + '\n' });
   if (own.code !== 0) throw new FailedError(`cannot list the commits being pushed: ${firstLine(own.stderr)}`);
-  const crypto = process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
   const judged = new Map<string, boolean>();
   for (const line of [...own.stdout.split('\n'), ...r.stdout.split('\n')]) {
     const [oid, tree] = line.split(' ');
@@ -181,7 +181,7 @@ export async function notArchives(repo: Repo, tips: string[]): Promise<string[]>
         else if (m[2] === 'tree') ok &&= m[1] === '040000' && parts.length <= 2 && /^[0-9a-f]$/.test(parts[parts.length - 1]!);
         else {
           const key = parts[2] ?? '';
-          const h = crypto.createHash('sha1').update(key).digest('hex');
+          const h = hashHex('sha1', key);
           ok &&= m[1] === '100644' && m[2] === 'blob' && parts.length === 3 && /^[a-z0-9_-]{1,200}$/.test(key) && parts[0] === h[0] && parts[1] === h[1] && Number(m[3]) <= ARCHIVE_ENTRY_MAX;
         }
         if (!ok) break;
