@@ -17,13 +17,19 @@ function spawnSyncGit(cwd: string, args: string[], input: string): string {
 }
 
 describe('a deletion meets packed-refs.lock on the remote', () => {
-  it('a packed-refs.lock held for a while (a pack-refs or gc --auto there) is a lost round, not a refusal: the unlock goes through once it goes', async () => {
+  /** alice's clone holding a lock, and the hub's packed-refs.lock, made (removed after the test). */
+  function lockedBehindPackedRefsLock(): { a: string; hub: string; file: string } {
     const { root, hub, url } = makeHub();
     const a = clone(root, url, 'alice');
     expect(coord(a, ['lock', 'src/a.ts']).code).toBe(0);
     const file = path.join(hub, 'packed-refs.lock');
     fs.writeFileSync(file, '');
     defer(() => fs.rmSync(file, { force: true }));
+    return { a, hub, file };
+  }
+
+  it('a packed-refs.lock held for a while (a pack-refs or gc --auto there) is a lost round, not a refusal: the unlock goes through once it goes', async () => {
+    const { a, hub, file } = lockedBehindPackedRefsLock();
     // Held longer than the remote's git waits for it (1 s), then released, as a live git would.
     const run = coordAsync(a, ['unlock', 'src/a.ts']);
     setTimeout(() => fs.rmSync(file, { force: true }), 2500);
@@ -34,12 +40,7 @@ describe('a deletion meets packed-refs.lock on the remote', () => {
   });
 
   it('a packed-refs.lock left for good: exit 1 naming it as a ref kept locked (as for a ref\'s own lock file)', () => {
-    const { root, hub, url } = makeHub();
-    const a = clone(root, url, 'alice');
-    expect(coord(a, ['lock', 'src/a.ts']).code).toBe(0);
-    const file = path.join(hub, 'packed-refs.lock');
-    fs.writeFileSync(file, '');
-    defer(() => fs.rmSync(file, { force: true }));
+    const { a } = lockedBehindPackedRefsLock();
     const r = coord(a, ['unlock', 'src/a.ts']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/remote 'origin' keeps a ref locked: its file '[^']*packed-refs\.lock' has been there at every try/);
